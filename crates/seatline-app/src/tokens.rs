@@ -1,0 +1,153 @@
+//! Bearer tokens: a random secret shown once, stored only as its SHA-256 hash.
+
+use rand::RngCore;
+use seatline_domain::permissions::{Action, Actor};
+use seatline_domain::{Error, ErrorCode, MemberId, OrgId, Status};
+use seatline_store::TokenRow;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::views::IssuedToken;
+use crate::{new_id, now, App, AppResult, Ctx};
+
+/// The stored form of a token secret.
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!(
+        "stl_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+fn unauthenticated() -> Error {
+    Error::new(
+        ErrorCode::Unauthenticated,
+        "the bearer token is missing, revoked or unknown; ask for a new token",
+    )
+}
+
+impl App {
+    /// Resolve a member's bearer token to who is acting. A disabled member's tokens stop
+    /// working at once because status is read on every request.
+    pub async fn authenticate(&self, secret: &str) -> AppResult<Ctx> {
+        let row = self
+            .store()
+            .token_by_hash(&hash_secret(secret))
+            .await?
+            .ok_or_else(unauthenticated)?;
+        if row.revoked {
+            return Err(unauthenticated().into());
+        }
+        let mut tx = self.store().begin().await?;
+        let m = tx
+            .member(&row.org, &row.member)
+            .await?
+            .ok_or_else(unauthenticated)?;
+        if m.status == Status::Disabled {
+            return Err(Error::new(
+                ErrorCode::Unauthenticated,
+                "this member is disabled; its tokens no longer work",
+            )
+            .into());
+        }
+        Ok(Ctx {
+            actor: Actor::Member {
+                id: m.id,
+                role: m.role,
+                status: m.status,
+            },
+            org: Some(row.org),
+            request_id: None,
+        })
+    }
+
+    /// Issue a token for a member: to itself, or by the owner or the operator.
+    pub async fn issue_token(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        member: &str,
+    ) -> AppResult<IssuedToken> {
+        self.guard(
+            ctx,
+            org,
+            Action::IssueToken,
+            Some(&MemberId(member.to_owned())),
+        )?;
+        let mut tx = self.lock(org).await?;
+        let m = tx
+            .member(org, &MemberId(member.to_owned()))
+            .await?
+            .ok_or_else(|| Error::not_found("member", member))?;
+        if m.status == Status::Disabled {
+            return Err(Error::new(
+                ErrorCode::MemberDisabled,
+                format!("{} is disabled; enable it first", m.email),
+            )
+            .into());
+        }
+        let secret = new_secret();
+        let row = TokenRow {
+            id: new_id("tok"),
+            org: org.clone(),
+            member: m.id.clone(),
+            hash: hash_secret(&secret),
+            created_at: now(),
+            revoked: false,
+        };
+        tx.insert_token(&row).await?;
+        let audit = seatline_domain::Decision {
+            changes: Vec::new(),
+            audit: vec![seatline_domain::AuditRecord {
+                action: "token.issue",
+                target: format!("member:{}", m.id),
+                before: serde_json::Value::Null,
+                after: json!({"token_id": row.id}),
+            }],
+        };
+        self.commit(tx, ctx, org, audit).await?;
+        Ok(IssuedToken {
+            id: row.id,
+            member_id: m.id.to_string(),
+            token: secret,
+        })
+    }
+
+    pub async fn revoke_token(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        member: &str,
+        token_id: &str,
+    ) -> AppResult<()> {
+        self.guard(
+            ctx,
+            org,
+            Action::IssueToken,
+            Some(&MemberId(member.to_owned())),
+        )?;
+        let mut tx = self.lock(org).await?;
+        if !tx
+            .revoke_token(org, &MemberId(member.to_owned()), token_id)
+            .await?
+        {
+            return Err(Error::not_found("token", token_id).into());
+        }
+        let audit = seatline_domain::Decision {
+            changes: Vec::new(),
+            audit: vec![seatline_domain::AuditRecord {
+                action: "token.revoke",
+                target: format!("member:{member}"),
+                before: json!({"token_id": token_id}),
+                after: serde_json::Value::Null,
+            }],
+        };
+        self.commit(tx, ctx, org, audit).await
+    }
+}

@@ -1,0 +1,142 @@
+//! The one domain error: a stable snake_case code, a message that says how to fix the input,
+//! and details a client needs to recover. The HTTP layer maps `ErrorKind` to a status.
+
+use serde_json::{Map, Value};
+
+/// What class of failure a code is; the HTTP layer maps each kind to one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 422: the input itself is malformed.
+    Invalid,
+    /// 401: no valid credentials.
+    Unauthenticated,
+    /// 403: the actor may not do this.
+    Forbidden,
+    /// 404: no such object in this organization.
+    NotFound,
+    /// 409: the input is well formed but a rule forbids it in the current state.
+    Conflict,
+    /// 413: the input is larger than accepted.
+    TooLarge,
+}
+
+macro_rules! error_codes {
+    ($($variant:ident = $wire:literal : $kind:ident, $doc:literal;)*) => {
+        /// Every error code Seatline answers with. Stable: codes are added, never renamed.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode { $(#[doc = $doc] $variant,)* }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+            pub fn as_str(self) -> &'static str { match self { $(ErrorCode::$variant => $wire,)* } }
+            pub fn kind(self) -> ErrorKind { match self { $(ErrorCode::$variant => ErrorKind::$kind,)* } }
+            pub fn description(self) -> &'static str { match self { $(ErrorCode::$variant => $doc,)* } }
+        }
+    };
+}
+
+error_codes! {
+    Malformed = "malformed": Invalid, "The request body or a parameter could not be read.";
+    InvalidExtKey = "invalid_ext_key": Invalid, "An extension key must be 3 to 5 digits without a leading zero (100-99999).";
+    InvalidNumber = "invalid_number": Invalid, "A number must be E.164: '+' and 8 to 15 digits.";
+    InvalidEmail = "invalid_email": Invalid, "The email address is not valid.";
+    InvalidName = "invalid_name": Invalid, "A name must not be empty or longer than 200 characters.";
+    InvalidRole = "invalid_role": Invalid, "A role is owner, admin or member.";
+    InvalidStatus = "invalid_status": Invalid, "A status is active or disabled.";
+    InvalidQuantity = "invalid_quantity": Invalid, "A quantity must be a whole number from 0 to 1,000,000.";
+    InvalidCount = "invalid_count": Invalid, "The count of extensions must be at least 1.";
+    InvalidPassword = "invalid_password": Invalid, "A password must be 10 to 200 characters.";
+    UnknownCode = "unknown_code": Invalid, "The license code is not in the catalog.";
+    NotAnAddon = "not_an_addon": Invalid, "phone_system is the extension itself and cannot be an add-on.";
+    DuplicateNumber = "duplicate_number": Invalid, "The same number is listed twice.";
+    Unauthenticated = "unauthenticated": Unauthenticated, "A valid bearer token is required.";
+    Forbidden = "forbidden": Forbidden, "Your role may not do this.";
+    NotFound = "not_found": NotFound, "No such object in this organization.";
+    SeatsExhausted = "seats_exhausted": Conflict, "Not enough purchased seats of a code are available.";
+    QuantityBelowUsage = "quantity_below_usage": Conflict, "The purchased quantity cannot go below what is in use.";
+    ExtensionTaken = "extension_taken": Conflict, "An extension key is already provisioned.";
+    ExtensionHasMember = "extension_has_member": Conflict, "The extension is assigned to a member.";
+    MemberHasExtension = "member_has_extension": Conflict, "The member already holds an extension.";
+    MemberDisabled = "member_disabled": Conflict, "The member is disabled.";
+    MemberActive = "member_active": Conflict, "Only a disabled member can be deleted.";
+    OwnerProtected = "owner_protected": Conflict, "The owner cannot be disabled, deleted or demoted; transfer ownership first.";
+    EmailTaken = "email_taken": Conflict, "Another member of the organization has this email.";
+    AddonLimit = "addon_limit": Conflict, "An extension may hold at most one copy of this add-on.";
+    NumberNeedsLicense = "number_needs_license": Conflict, "Each attached number needs a license_number copy on its extension.";
+    NumberUnavailable = "number_unavailable": Conflict, "The number is not in the inventory or is attached to another extension.";
+    NumberExists = "number_exists": Conflict, "The number is already in the inventory.";
+    NumberAttached = "number_attached": Conflict, "The number is attached to an extension; detach it first.";
+    PlanInvalid = "plan_invalid": Conflict, "The plan has errors and cannot be applied.";
+    PlanStale = "plan_stale": Conflict, "The organization changed since the plan was made; upload the file again.";
+    IdempotencyKeyReused = "idempotency_key_reused": Conflict, "The Idempotency-Key was used with a different request.";
+    TooLarge = "too_large": TooLarge, "The request body or file is too large.";
+}
+
+/// A domain error: code, a message saying how to fix the input, and recovery details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    pub details: Map<String, Value>,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+            details: Map::new(),
+        }
+    }
+    pub fn detail(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_owned(), value.into());
+        self
+    }
+    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
+        Error::new(
+            ErrorCode::NotFound,
+            format!("{what} {id} does not exist in this organization"),
+        )
+        .detail("object", what)
+    }
+    pub fn forbidden(what: &str) -> Self {
+        Error::new(ErrorCode::Forbidden, format!("your role may not {what}"))
+    }
+    pub fn seats(code: crate::Code, needed: u64, available: u64) -> Self {
+        Error::new(
+            ErrorCode::SeatsExhausted,
+            format!(
+                "{needed} {code} seat(s) needed but {available} available; free some or buy {} more",
+                needed - available.min(needed)
+            ),
+        )
+        .detail("code", code.as_str())
+        .detail("needed", needed)
+        .detail("available", available)
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.as_str()), "{} twice", c.as_str());
+            assert!(c
+                .as_str()
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch == '_'));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Seatline's domain: the catalog, validated values, the entities, the permission table, and
+//! every rule of product.md as a pure function from state to a [`Decision`] (changes plus
+//! audit records) or an [`Error`]. It does no IO: time and new ids are inputs.
+
+mod catalog;
+mod contact_center;
+mod error;
+mod model;
+pub mod permissions;
+pub mod rules;
+mod values;
+
+pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};
+pub use contact_center::{contact_center, entitled_codes, CcRole, ContactCenter, Missing};
+pub use error::{Error, ErrorCode, ErrorKind};
+pub use model::{
+    member_json, Addons, AuditRecord, Change, Decision, Extension, Member, NumberRow, Org, Seat,
+    Seats,
+};
+pub use values::{
+    parse_name, Email, ExtKey, MemberId, OrgId, Role, Status, E164, MAX_KEY, MAX_QUANTITY, MIN_KEY,
+};

@@ -1,0 +1,231 @@
+//! Who may do what (product.md §4), as data the use cases consult.
+
+use crate::error::Error;
+use crate::values::{MemberId, Role, Status};
+
+/// Who is acting: the service provider's operator, or a member of the organization.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Actor {
+    Operator,
+    Member {
+        id: MemberId,
+        role: Role,
+        status: Status,
+    },
+}
+
+impl Actor {
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Actor::Operator => None,
+            Actor::Member { role, .. } => Some(*role),
+        }
+    }
+    /// How the audit log names this actor.
+    pub fn label(&self) -> String {
+        match self {
+            Actor::Operator => "operator".to_owned(),
+            Actor::Member { id, .. } => format!("member:{id}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    CreateOrg,
+    SetQuantity,
+    ManageNumbers,
+    CreateMember,
+    ChangeRole,
+    TransferOwnership,
+    SetStatus,
+    DeleteMember,
+    Provision,
+    Deprovision,
+    Assign,
+    SetAddons,
+    SetNumbers,
+    Bulk,
+    /// Read anything in the organization.
+    ReadOrg,
+    /// Read one member's record and entitlements.
+    ReadMember,
+    IssueToken,
+    SetPassword,
+}
+
+/// A party in the permission table; `Itself` is a member acting on its own record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Operator,
+    Owner,
+    Admin,
+    Itself,
+}
+
+use Who::{Admin, Itself, Operator, Owner};
+
+/// The permission table of product.md §4. Finer rules (an admin creates only members, the
+/// owner role moves only by transfer) live in the rules themselves.
+pub const PERMISSIONS: &[(Action, &[Who])] = &[
+    (Action::CreateOrg, &[Operator]),
+    (Action::SetQuantity, &[Operator]),
+    (Action::ManageNumbers, &[Operator]),
+    (Action::CreateMember, &[Owner, Admin]),
+    (Action::ChangeRole, &[Owner]),
+    (Action::TransferOwnership, &[Owner]),
+    (Action::SetStatus, &[Owner, Admin]),
+    (Action::DeleteMember, &[Owner]),
+    (Action::Provision, &[Owner, Admin]),
+    (Action::Deprovision, &[Owner, Admin]),
+    (Action::Assign, &[Owner, Admin]),
+    (Action::SetAddons, &[Owner, Admin]),
+    (Action::SetNumbers, &[Owner, Admin]),
+    (Action::Bulk, &[Owner, Admin]),
+    (Action::ReadOrg, &[Operator, Owner, Admin]),
+    (Action::ReadMember, &[Operator, Owner, Admin, Itself]),
+    (Action::IssueToken, &[Operator, Owner, Itself]),
+    (Action::SetPassword, &[Operator, Owner, Itself]),
+];
+
+fn describe(action: Action) -> &'static str {
+    match action {
+        Action::CreateOrg => "create organizations",
+        Action::SetQuantity => "set purchased quantities",
+        Action::ManageNumbers => "manage the number inventory",
+        Action::CreateMember => "create members",
+        Action::ChangeRole => "change roles",
+        Action::TransferOwnership => "transfer ownership",
+        Action::SetStatus => "disable or enable members",
+        Action::DeleteMember => "delete members",
+        Action::Provision => "provision extensions",
+        Action::Deprovision => "deprovision extensions",
+        Action::Assign => "assign extensions",
+        Action::SetAddons => "set add-ons",
+        Action::SetNumbers => "attach numbers",
+        Action::Bulk => "run bulk assignment",
+        Action::ReadOrg => "read the organization",
+        Action::ReadMember => "read this member",
+        Action::IssueToken => "issue tokens for this member",
+        Action::SetPassword => "set this member's password",
+    }
+}
+
+/// Whether `actor` may do `action`; `target` is the member acted on, if any.
+pub fn authorize(actor: &Actor, action: Action, target: Option<&MemberId>) -> Result<(), Error> {
+    let allowed = PERMISSIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map(|(_, w)| *w)
+        .unwrap_or(&[]);
+    let ok = match actor {
+        Actor::Operator => allowed.contains(&Operator),
+        Actor::Member {
+            status: Status::Disabled,
+            ..
+        } => false,
+        Actor::Member { id, role, .. } => {
+            (allowed.contains(&Itself) && target == Some(id))
+                || match role {
+                    Role::Owner => allowed.contains(&Owner),
+                    Role::Admin => allowed.contains(&Admin),
+                    Role::Member => false,
+                }
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::forbidden(describe(action)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    fn m(id: &str, role: Role) -> Actor {
+        Actor::Member {
+            id: MemberId(id.into()),
+            role,
+            status: Status::Active,
+        }
+    }
+
+    #[test]
+    fn every_action_has_a_row() {
+        use Action::*;
+        for a in [
+            CreateOrg,
+            SetQuantity,
+            ManageNumbers,
+            CreateMember,
+            ChangeRole,
+            TransferOwnership,
+            SetStatus,
+            DeleteMember,
+            Provision,
+            Deprovision,
+            Assign,
+            SetAddons,
+            SetNumbers,
+            Bulk,
+            ReadOrg,
+            ReadMember,
+            IssueToken,
+            SetPassword,
+        ] {
+            assert!(PERMISSIONS.iter().any(|(x, _)| *x == a), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn matrix() {
+        let me = MemberId("m1".into());
+        let other = MemberId("m2".into());
+        let cases: &[(Actor, Action, Option<&MemberId>, bool)] = &[
+            (Actor::Operator, Action::CreateOrg, None, true),
+            (m("o", Role::Owner), Action::CreateOrg, None, false),
+            (Actor::Operator, Action::SetQuantity, None, true),
+            (m("a", Role::Admin), Action::SetQuantity, None, false),
+            (Actor::Operator, Action::Provision, None, false),
+            (m("o", Role::Owner), Action::Provision, None, true),
+            (m("a", Role::Admin), Action::Provision, None, true),
+            (m("m1", Role::Member), Action::Provision, None, false),
+            (m("a", Role::Admin), Action::ChangeRole, None, false),
+            (m("o", Role::Owner), Action::ChangeRole, None, true),
+            (m("a", Role::Admin), Action::DeleteMember, None, false),
+            (m("a", Role::Admin), Action::SetStatus, None, true),
+            (m("m1", Role::Member), Action::ReadMember, Some(&me), true),
+            (
+                m("m1", Role::Member),
+                Action::ReadMember,
+                Some(&other),
+                false,
+            ),
+            (m("m1", Role::Member), Action::ReadOrg, None, false),
+            (m("m1", Role::Member), Action::IssueToken, Some(&me), true),
+            (m("a", Role::Admin), Action::IssueToken, Some(&other), false),
+            (m("o", Role::Owner), Action::IssueToken, Some(&other), true),
+            (Actor::Operator, Action::IssueToken, Some(&other), true),
+            (
+                Actor::Member {
+                    id: me.clone(),
+                    role: Role::Owner,
+                    status: Status::Disabled,
+                },
+                Action::ReadMember,
+                Some(&me),
+                false,
+            ),
+        ];
+        for (actor, action, target, want) in cases {
+            let got = authorize(actor, *action, *target);
+            assert_eq!(got.is_ok(), *want, "{actor:?} {action:?} {target:?}");
+            if let Err(e) = got {
+                assert_eq!(e.code, ErrorCode::Forbidden);
+            }
+        }
+    }
+}

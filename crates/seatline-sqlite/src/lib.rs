@@ -1,0 +1,775 @@
+//! The SQLite backend, Seatline's embedded default: one file, WAL, foreign keys on.
+//!
+//! Write transactions start with `UPDATE orgs SET version = version + 1`, which takes
+//! SQLite's single write lock at once (other writers wait on the busy timeout), so the
+//! state a use case reads inside [`Store::lock`] cannot change before it commits.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use seatline_domain::{
+    Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
+};
+use seatline_store::{
+    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PlanRow, Result, Snapshot,
+    Store, StoreError, TokenRow, Tx,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+
+use seatline_store::decode::{self, KeyedParts};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Rows per multi-row INSERT: stays under SQLite's 32,766 bound parameters.
+const BATCH: usize = 5_000;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Open (creating if missing) the database at a `sqlite:` URL or a plain path.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .or_else(|_| SqliteConnectOptions::from_str(&format!("sqlite://{url}")))
+            .map_err(db)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await
+            .map_err(db)?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await.map_err(db)
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db)
+            .map(|_| ())
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Tx>> {
+        Ok(Box::new(SqliteTx {
+            tx: self.pool.begin().await.map_err(db)?,
+        }))
+    }
+
+    async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let bumped = sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = ?")
+            .bind(org.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        Ok((bumped.rows_affected() == 1).then(|| Box::new(SqliteTx { tx }) as Box<dyn Tx>))
+    }
+
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>> {
+        let row = sqlx::query(
+            "SELECT id, org_id, member_id, hash, created_at, revoked FROM tokens WHERE hash = ?",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| token_row(&r)).transpose()
+    }
+
+    async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>> {
+        let row = sqlx::query(
+            "SELECT scope, key, request_hash, status, body, created_at FROM idempotency WHERE scope = ? AND key = ?",
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(|r| IdempotencyRow {
+            scope: r.get(0),
+            key: r.get(1),
+            request_hash: r.get(2),
+            status: r.get::<i64, _>(3) as u16,
+            body: r.get(4),
+            created_at: r.get(5),
+        }))
+    }
+
+    async fn idempotency_put(&self, row: &IdempotencyRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (scope, key) DO NOTHING",
+        )
+        .bind(&row.scope)
+        .bind(&row.key)
+        .bind(&row.request_hash)
+        .bind(row.status as i64)
+        .bind(&row.body)
+        .bind(&row.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn credentials_by_email(&self, email: &Email) -> Result<Vec<Credentials>> {
+        let rows = sqlx::query(
+            "SELECT id, email, name, role, status, org_id, password_hash FROM members WHERE email = ? ORDER BY org_id",
+        )
+        .bind(email.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Credentials {
+                    member: member_row(r)?,
+                    org: OrgId(r.get(5)),
+                    password_hash: r.get(6),
+                })
+            })
+            .collect()
+    }
+
+    async fn idempotency_prune(&self, before: &str) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM idempotency WHERE created_at < ?")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected())
+    }
+}
+
+impl SqliteTx {
+    /// Add-ons and numbers of the extensions with keys in `lo..=hi`.
+    async fn parts(&mut self, org: &OrgId, lo: i64, hi: i64) -> Result<KeyedParts> {
+        let mut parts = KeyedParts::default();
+        let addons = sqlx::query(
+            "SELECT ext_key, code, copies FROM extension_addons WHERE org_id = ? AND ext_key BETWEEN ? AND ?",
+        )
+        .bind(org.as_str())
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        for r in addons {
+            parts.add_addon(r.get(0), r.get(1), r.get(2))?;
+        }
+        let numbers = sqlx::query(
+            "SELECT ext_key, number FROM numbers WHERE org_id = ? AND ext_key BETWEEN ? AND ? ORDER BY number",
+        )
+        .bind(org.as_str())
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        for r in numbers {
+            parts.add_number(r.get(0), r.get(1))?;
+        }
+        Ok(parts)
+    }
+
+    /// Extensions from rows of (key, member_id), completed with their add-ons and numbers.
+    async fn complete(
+        &mut self,
+        org: &OrgId,
+        rows: Vec<(i64, Option<String>)>,
+    ) -> Result<Vec<Extension>> {
+        let (Some(lo), Some(hi)) = (rows.first().map(|r| r.0), rows.last().map(|r| r.0)) else {
+            return Ok(Vec::new());
+        };
+        let mut parts = self.parts(org, lo, hi).await?;
+        rows.into_iter()
+            .map(|(k, m)| parts.extension(k, m))
+            .collect()
+    }
+
+    async fn set_numbers(&mut self, org: &OrgId, key: ExtKey, numbers: &[E164]) -> Result<()> {
+        sqlx::query("UPDATE numbers SET ext_key = NULL WHERE org_id = ? AND ext_key = ?")
+            .bind(org.as_str())
+            .bind(key.get())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        self.attach(org, &numbers.iter().map(|n| (key, n)).collect::<Vec<_>>())
+            .await
+    }
+
+    /// Attach free inventory numbers; a number missing or taken is a constraint violation.
+    async fn attach(&mut self, org: &OrgId, pairs: &[(ExtKey, &E164)]) -> Result<()> {
+        for chunk in pairs.chunks(BATCH) {
+            // One UPDATE per chunk through a VALUES join: no per-number round trip.
+            let mut qb = QueryBuilder::<Sqlite>::new("WITH v(number, ext_key) AS (");
+            qb.push_values(chunk, |mut b, (k, n)| {
+                b.push_bind(n.as_str()).push_bind(k.get());
+            });
+            qb.push(") UPDATE numbers SET ext_key = (SELECT v.ext_key FROM v WHERE v.number = numbers.number) WHERE org_id = ")
+                .push_bind(org.as_str())
+                .push(" AND ext_key IS NULL AND number IN (SELECT number FROM v)");
+            let done = qb.build().execute(&mut *self.tx).await.map_err(db)?;
+            if done.rows_affected() as usize != chunk.len() {
+                return Err(StoreError::Constraint(
+                    "a number to attach is not free in the inventory".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn insert_addons(&mut self, org: &OrgId, rows: &[(ExtKey, Code, u32)]) -> Result<()> {
+        for chunk in rows.chunks(BATCH) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO extension_addons (org_id, ext_key, code, copies) ",
+            );
+            qb.push_values(chunk, |mut b, (k, c, n)| {
+                b.push_bind(org.as_str())
+                    .push_bind(k.get())
+                    .push_bind(c.as_str())
+                    .push_bind(*n);
+            });
+            qb.build().execute(&mut *self.tx).await.map_err(db)?;
+        }
+        Ok(())
+    }
+
+    async fn insert_extensions(&mut self, org: &OrgId, exts: &[Extension]) -> Result<()> {
+        for chunk in exts.chunks(BATCH) {
+            let mut qb =
+                QueryBuilder::<Sqlite>::new("INSERT INTO extensions (org_id, key, member_id) ");
+            qb.push_values(chunk, |mut b, e| {
+                b.push_bind(org.as_str())
+                    .push_bind(e.key.get())
+                    .push_bind(e.member.as_ref().map(|m| m.as_str()));
+            });
+            qb.build().execute(&mut *self.tx).await.map_err(db)?;
+        }
+        let addons: Vec<_> = exts
+            .iter()
+            .flat_map(|e| e.addons.iter().map(|(c, n)| (e.key, c, n)))
+            .collect();
+        self.insert_addons(org, &addons).await?;
+        let numbers: Vec<_> = exts
+            .iter()
+            .flat_map(|e| e.numbers.iter().map(|n| (e.key, n)))
+            .collect();
+        self.attach(org, &numbers).await
+    }
+
+    async fn exec(&mut self, sql: &str, org: &OrgId, args: &[&str]) -> Result<u64> {
+        let mut q = sqlx::query(sql).bind(org.as_str());
+        for a in args {
+            q = q.bind(*a);
+        }
+        Ok(q.execute(&mut *self.tx).await.map_err(db)?.rows_affected())
+    }
+}
+
+#[async_trait]
+impl Tx for SqliteTx {
+    async fn org(&mut self, org: &OrgId) -> Result<Option<Org>> {
+        let row = sqlx::query("SELECT id, name, created_at FROM orgs WHERE id = ?")
+            .bind(org.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(row.map(|r| Org {
+            id: OrgId(r.get(0)),
+            name: r.get(1),
+            created_at: r.get(2),
+        }))
+    }
+
+    async fn member(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<Member>> {
+        let row = sqlx::query(
+            "SELECT id, email, name, role, status FROM members WHERE org_id = ? AND id = ?",
+        )
+        .bind(org.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        row.map(|r| member_row(&r)).transpose()
+    }
+
+    async fn member_by_email(&mut self, org: &OrgId, email: &Email) -> Result<Option<Member>> {
+        let row = sqlx::query(
+            "SELECT id, email, name, role, status FROM members WHERE org_id = ? AND email = ?",
+        )
+        .bind(org.as_str())
+        .bind(email.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        row.map(|r| member_row(&r)).transpose()
+    }
+
+    async fn members(
+        &mut self,
+        org: &OrgId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Member>> {
+        let rows = sqlx::query(
+            "SELECT id, email, name, role, status FROM members WHERE org_id = ? AND email > ? ORDER BY email LIMIT ?",
+        )
+        .bind(org.as_str())
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter().map(member_row).collect()
+    }
+
+    async fn extension(&mut self, org: &OrgId, key: ExtKey) -> Result<Option<Extension>> {
+        let row = sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = ? AND key = ?")
+            .bind(org.as_str())
+            .bind(key.get())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        let rows: Vec<(i64, Option<String>)> =
+            row.map(|r| (r.get(0), r.get(1))).into_iter().collect();
+        Ok(self.complete(org, rows).await?.pop())
+    }
+
+    async fn extension_of(&mut self, org: &OrgId, member: &MemberId) -> Result<Option<Extension>> {
+        let row =
+            sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = ? AND member_id = ?")
+                .bind(org.as_str())
+                .bind(member.as_str())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db)?;
+        let rows: Vec<(i64, Option<String>)> =
+            row.map(|r| (r.get(0), r.get(1))).into_iter().collect();
+        Ok(self.complete(org, rows).await?.pop())
+    }
+
+    async fn extensions(&mut self, org: &OrgId, q: &ExtensionQuery) -> Result<Vec<Extension>> {
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("SELECT key, member_id FROM extensions e WHERE org_id = ");
+        qb.push_bind(org.as_str());
+        if let Some(after) = q.after {
+            qb.push(" AND key > ").push_bind(after);
+        }
+        if !q.members.is_empty() {
+            qb.push(" AND member_id IN (");
+            let mut ids = qb.separated(", ");
+            for m in &q.members {
+                ids.push_bind(m.as_str());
+            }
+            qb.push(")");
+        }
+        if q.unassigned {
+            qb.push(" AND member_id IS NULL");
+        }
+        if let Some(code) = q.addon {
+            qb.push(" AND EXISTS (SELECT 1 FROM extension_addons a WHERE a.org_id = e.org_id AND a.ext_key = e.key AND a.code = ")
+                .push_bind(code.as_str())
+                .push(")");
+        }
+        if let Some(p) = &q.key_prefix {
+            qb.push(" AND CAST(key AS TEXT) LIKE ")
+                .push_bind(format!("{}%", p.replace(['%', '_'], "")));
+        }
+        qb.push(" ORDER BY key LIMIT ").push_bind(q.limit);
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
+        let rows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        self.complete(org, rows).await
+    }
+
+    async fn taken_keys(&mut self, org: &OrgId) -> Result<BTreeSet<u32>> {
+        let rows = sqlx::query("SELECT key FROM extensions WHERE org_id = ?")
+            .bind(org.as_str())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| r.get::<i64, _>(0) as u32).collect())
+    }
+
+    async fn seats(&mut self, org: &OrgId) -> Result<Seats> {
+        let rows = sqlx::query(
+            "SELECT code, quantity, 0 FROM subscriptions WHERE org_id = ?1
+             UNION ALL SELECT code, 0, SUM(copies) FROM extension_addons WHERE org_id = ?1 GROUP BY code
+             UNION ALL SELECT 'phone_system', 0, COUNT(*) FROM extensions WHERE org_id = ?1
+             UNION ALL SELECT 'assigned', 0, COUNT(member_id) FROM extensions WHERE org_id = ?1",
+        )
+        .bind(org.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        decode::seats(rows.iter().map(|r| {
+            (
+                r.get::<String, _>(0),
+                r.get::<i64, _>(1),
+                r.get::<i64, _>(2),
+            )
+        }))
+    }
+
+    async fn number(&mut self, org: &OrgId, number: &E164) -> Result<Option<NumberRow>> {
+        let row =
+            sqlx::query("SELECT number, ext_key FROM numbers WHERE org_id = ? AND number = ?")
+                .bind(org.as_str())
+                .bind(number.as_str())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db)?;
+        row.map(|r| decode::number(r.get(0), r.get(1))).transpose()
+    }
+
+    async fn numbers(
+        &mut self,
+        org: &OrgId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<NumberRow>> {
+        let rows =
+            sqlx::query("SELECT number, ext_key FROM numbers WHERE org_id = ? AND number > ? ORDER BY number LIMIT ?")
+                .bind(org.as_str())
+                .bind(after.unwrap_or(""))
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db)?;
+        rows.iter()
+            .map(|r| decode::number(r.get(0), r.get(1)))
+            .collect()
+    }
+
+    async fn snapshot(&mut self, org: &OrgId) -> Result<Snapshot> {
+        let members = self.members(org, None, u32::MAX).await?;
+        let ext_rows =
+            sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = ? ORDER BY key")
+                .bind(org.as_str())
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db)?;
+        let ext_rows = ext_rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let extensions = self.complete(org, ext_rows).await?;
+        let numbers = self.numbers(org, None, u32::MAX).await?;
+        let seats = self.seats(org).await?;
+        Ok(Snapshot {
+            members,
+            extensions,
+            numbers,
+            seats,
+        })
+    }
+
+    async fn apply(&mut self, org: &OrgId, changes: &[Change]) -> Result<()> {
+        for change in changes {
+            match change {
+                Change::InsertOrg(o) => {
+                    sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)")
+                        .bind(o.id.as_str())
+                        .bind(&o.name)
+                        .bind(&o.created_at)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(db)?;
+                }
+                Change::SetPurchased { code, quantity } => {
+                    sqlx::query(
+                        "INSERT INTO subscriptions (org_id, code, quantity) VALUES (?, ?, ?)
+                         ON CONFLICT (org_id, code) DO UPDATE SET quantity = excluded.quantity",
+                    )
+                    .bind(org.as_str())
+                    .bind(code.as_str())
+                    .bind(*quantity)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                }
+                Change::InsertNumber(n) => {
+                    self.exec(
+                        "INSERT INTO numbers (org_id, number) VALUES (?, ?)",
+                        org,
+                        &[n.as_str()],
+                    )
+                    .await?;
+                }
+                Change::DeleteNumber(n) => {
+                    self.exec(
+                        "DELETE FROM numbers WHERE org_id = ? AND number = ?",
+                        org,
+                        &[n.as_str()],
+                    )
+                    .await?;
+                }
+                Change::InsertMember(m) => {
+                    let args = [
+                        m.id.as_str(),
+                        m.email.as_str(),
+                        &m.name,
+                        m.role.as_str(),
+                        m.status.as_str(),
+                    ];
+                    self.exec(
+                        "INSERT INTO members (org_id, id, email, name, role, status) VALUES (?, ?, ?, ?, ?, ?)",
+                        org,
+                        &args,
+                    )
+                    .await?;
+                }
+                Change::UpdateMember(m) => {
+                    let args = [
+                        m.email.as_str(),
+                        &m.name,
+                        m.role.as_str(),
+                        m.status.as_str(),
+                        m.id.as_str(),
+                    ];
+                    // The owner role moves by transfer: demote first so one owner holds at all times.
+                    self.exec(
+                        "UPDATE members SET email = ?2, name = ?3, role = ?4, status = ?5 WHERE org_id = ?1 AND id = ?6",
+                        org,
+                        &args,
+                    )
+                    .await?;
+                }
+                Change::DeleteMember(id) => {
+                    self.exec(
+                        "DELETE FROM members WHERE org_id = ? AND id = ?",
+                        org,
+                        &[id.as_str()],
+                    )
+                    .await?;
+                }
+                Change::InsertExtensions(exts) => self.insert_extensions(org, exts).await?,
+                Change::DeleteExtension(key) => {
+                    let k = key.to_string();
+                    self.exec(
+                        "UPDATE numbers SET ext_key = NULL WHERE org_id = ? AND ext_key = ?",
+                        org,
+                        &[&k],
+                    )
+                    .await?;
+                    self.exec(
+                        "DELETE FROM extensions WHERE org_id = ? AND key = ?",
+                        org,
+                        &[&k],
+                    )
+                    .await?;
+                }
+                Change::SetExtensionMember { key, member } => {
+                    sqlx::query("UPDATE extensions SET member_id = ? WHERE org_id = ? AND key = ?")
+                        .bind(member.as_ref().map(|m| m.as_str()))
+                        .bind(org.as_str())
+                        .bind(key.get())
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(db)?;
+                }
+                Change::SetAddons { key, addons } => {
+                    let k = key.to_string();
+                    self.exec(
+                        "DELETE FROM extension_addons WHERE org_id = ? AND ext_key = ?",
+                        org,
+                        &[&k],
+                    )
+                    .await?;
+                    let rows: Vec<_> = addons.iter().map(|(c, n)| (*key, c, n)).collect();
+                    self.insert_addons(org, &rows).await?;
+                }
+                Change::SetNumbers { key, numbers } => self.set_numbers(org, *key, numbers).await?,
+            }
+        }
+        Ok(())
+    }
+
+    async fn append_audit(&mut self, org: &OrgId, entries: &[AuditEntry]) -> Result<()> {
+        for chunk in entries.chunks(BATCH) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO audit (org_id, at, actor, action, target, before, after, request_id) ",
+            );
+            qb.push_values(chunk, |mut b, e| {
+                b.push_bind(org.as_str())
+                    .push_bind(&e.at)
+                    .push_bind(&e.actor)
+                    .push_bind(&e.action)
+                    .push_bind(&e.target)
+                    .push_bind(e.before.to_string())
+                    .push_bind(e.after.to_string())
+                    .push_bind(&e.request_id);
+            });
+            qb.build().execute(&mut *self.tx).await.map_err(db)?;
+        }
+        Ok(())
+    }
+
+    async fn audit(&mut self, org: &OrgId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT id, at, actor, action, target, before, after, request_id FROM audit WHERE org_id = ",
+        );
+        qb.push_bind(org.as_str());
+        if let Some(a) = &q.action {
+            qb.push(" AND action = ").push_bind(a);
+        }
+        if let Some(t) = &q.target {
+            qb.push(" AND target = ").push_bind(t);
+        }
+        if let Some(b) = q.before_id {
+            qb.push(" AND id < ").push_bind(b);
+        }
+        qb.push(" ORDER BY id DESC LIMIT ").push_bind(q.limit);
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.get(0),
+                    at: r.get(1),
+                    actor: r.get(2),
+                    action: r.get(3),
+                    target: r.get(4),
+                    before: serde_json::from_str(r.get(5)).map_err(db)?,
+                    after: serde_json::from_str(r.get(6)).map_err(db)?,
+                    request_id: r.get(7),
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_token(&mut self, t: &TokenRow) -> Result<()> {
+        sqlx::query("INSERT INTO tokens (id, org_id, member_id, hash, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&t.id)
+            .bind(t.org.as_str())
+            .bind(t.member.as_str())
+            .bind(&t.hash)
+            .bind(&t.created_at)
+            .bind(t.revoked)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn tokens(&mut self, org: &OrgId, member: &MemberId) -> Result<Vec<TokenRow>> {
+        let rows = sqlx::query(
+            "SELECT id, org_id, member_id, hash, created_at, revoked FROM tokens WHERE org_id = ? AND member_id = ? ORDER BY created_at",
+        )
+        .bind(org.as_str())
+        .bind(member.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter().map(token_row).collect()
+    }
+
+    async fn revoke_token(&mut self, org: &OrgId, member: &MemberId, id: &str) -> Result<bool> {
+        let n = self
+            .exec(
+                "UPDATE tokens SET revoked = 1 WHERE org_id = ? AND member_id = ? AND id = ?",
+                org,
+                &[member.as_str(), id],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn insert_plan(&mut self, org: &OrgId, p: &PlanRow) -> Result<()> {
+        self.exec(
+            "INSERT INTO plans (org_id, id, created_at, status, body) VALUES (?, ?, ?, ?, ?)",
+            org,
+            &[&p.id, &p.created_at, &p.status, &p.body],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn plan(&mut self, org: &OrgId, id: &str) -> Result<Option<PlanRow>> {
+        let row = sqlx::query(
+            "SELECT id, created_at, status, body FROM plans WHERE org_id = ? AND id = ?",
+        )
+        .bind(org.as_str())
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(row.map(|r| PlanRow {
+            id: r.get(0),
+            created_at: r.get(1),
+            status: r.get(2),
+            body: r.get(3),
+        }))
+    }
+
+    async fn update_plan(&mut self, org: &OrgId, p: &PlanRow) -> Result<()> {
+        self.exec(
+            "UPDATE plans SET status = ?2, body = ?3 WHERE org_id = ?1 AND id = ?4",
+            org,
+            &[&p.status, &p.body, &p.id],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn set_password_hash(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        hash: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE members SET password_hash = ? WHERE org_id = ? AND id = ?")
+            .bind(hash)
+            .bind(org.as_str())
+            .bind(member.as_str())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await.map_err(db)
+    }
+}
+
+fn db(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    if let Some(sqlx::Error::Database(d)) =
+        (&e as &dyn std::error::Error).downcast_ref::<sqlx::Error>()
+    {
+        if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() {
+            return StoreError::Constraint(d.message().to_owned());
+        }
+    }
+    StoreError::Db(Box::new(e))
+}
+
+fn member_row(r: &sqlx::sqlite::SqliteRow) -> Result<Member> {
+    decode::member(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))
+}
+
+fn token_row(r: &sqlx::sqlite::SqliteRow) -> Result<TokenRow> {
+    Ok(TokenRow {
+        id: r.get(0),
+        org: OrgId(r.get(1)),
+        member: MemberId(r.get(2)),
+        hash: r.get(3),
+        created_at: r.get(4),
+        revoked: r.get(5),
+    })
+}

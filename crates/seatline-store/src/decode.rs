@@ -1,0 +1,95 @@
+//! Turning stored primitives back into domain values; shared by both backends so that a
+//! row means the same thing whichever database holds it.
+
+use std::collections::HashMap;
+
+use seatline_domain::{
+    Addons, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Seat, Seats, E164,
+};
+
+use crate::{Result, StoreError};
+
+/// A stored value that does not parse: the database holds something no rule could write.
+pub fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::Db(format!("stored {what} \"{value}\" does not parse").into())
+}
+
+pub fn key(k: i64) -> Result<ExtKey> {
+    u32::try_from(k)
+        .ok()
+        .and_then(ExtKey::new)
+        .ok_or_else(|| corrupt("extension key", k))
+}
+
+pub fn code(c: &str) -> Result<Code> {
+    c.parse().map_err(|_| corrupt("code", c))
+}
+
+pub fn member(id: String, email: &str, name: String, role: &str, status: &str) -> Result<Member> {
+    Ok(Member {
+        id: MemberId(id),
+        email: email
+            .parse::<Email>()
+            .map_err(|_| corrupt("email", email))?,
+        name,
+        role: role.parse().map_err(|_| corrupt("role", role))?,
+        status: status.parse().map_err(|_| corrupt("status", status))?,
+    })
+}
+
+pub fn number(number: &str, ext_key: Option<i64>) -> Result<NumberRow> {
+    Ok(NumberRow {
+        number: number
+            .parse::<E164>()
+            .map_err(|_| corrupt("number", number))?,
+        extension: ext_key.map(key).transpose()?,
+    })
+}
+
+/// Seats from rows of (code, purchased, in use); the pseudo-code `assigned` carries the
+/// count of extensions with a member.
+pub fn seats(rows: impl IntoIterator<Item = (String, i64, i64)>) -> Result<Seats> {
+    let mut s = Seats::default();
+    for (c, purchased, used) in rows {
+        if c == "assigned" {
+            s.assigned = used as u32;
+            continue;
+        }
+        let seat: &mut Seat = s.by_code.entry(code(&c)?).or_default();
+        seat.purchased += purchased as u32;
+        seat.in_use += used as u32;
+    }
+    Ok(s)
+}
+
+/// Add-ons and numbers of a range of extensions, collected before the extensions are built.
+#[derive(Default)]
+pub struct KeyedParts {
+    addons: HashMap<u32, Addons>,
+    numbers: HashMap<u32, Vec<E164>>,
+}
+
+impl KeyedParts {
+    pub fn add_addon(&mut self, key: i64, c: &str, copies: i64) -> Result<()> {
+        self.addons
+            .entry(key as u32)
+            .or_default()
+            .add(code(c)?, copies as u32);
+        Ok(())
+    }
+    /// Numbers must be added in sorted order.
+    pub fn add_number(&mut self, key: i64, n: &str) -> Result<()> {
+        let n = n.parse::<E164>().map_err(|_| corrupt("number", n))?;
+        self.numbers.entry(key as u32).or_default().push(n);
+        Ok(())
+    }
+    pub fn extension(&mut self, k: i64, member: Option<String>) -> Result<Extension> {
+        let key = key(k)?;
+        Ok(Extension {
+            key,
+            member: member.map(MemberId),
+            addons: self.addons.remove(&key.get()).unwrap_or_default(),
+            numbers: self.numbers.remove(&key.get()).unwrap_or_default(),
+        })
+    }
+}

@@ -1,0 +1,109 @@
+//! `seatline`: serve the API, migrate the database, and run every admin operation from a
+//! shell. The only crate that names a storage backend: the URL's scheme picks it.
+
+mod admin;
+mod output;
+
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use seatline_app::App;
+use seatline_store::Store;
+
+/// Seatline: license and extension provisioning for a cloud phone system.
+#[derive(Parser)]
+#[command(name = "seatline", version, about)]
+struct Cli {
+    /// Database URL: `sqlite:FILE` (the default, created if missing) or `postgres://…`.
+    #[arg(
+        long,
+        env = "SEATLINE_DATABASE_URL",
+        default_value = "sqlite:seatline.db",
+        global = true
+    )]
+    database_url: String,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve(ServeArgs),
+    /// Create or update the database schema, then exit.
+    Migrate,
+    #[command(flatten)]
+    Admin(admin::Command),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SEATLINE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The operator's bearer token (the service provider's credential).
+    #[arg(long, env = "SEATLINE_OPERATOR_TOKEN")]
+    operator_token: Option<String>,
+}
+
+/// Open the store the URL names and bring its schema up to date.
+async fn open_store(url: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
+    let store: Arc<dyn Store> = Arc::new(seatline_sqlite::SqliteStore::connect(url).await?);
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let config = seatline_http::Config {
+        operator_token: args.operator_token,
+    };
+    let router = seatline_http::router(app, config);
+    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+    tracing::info!(listen = %args.listen, "seatline serving");
+    eprintln!("Seatline listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let store = match open_store(&cli.database_url).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot open the database {}: {e}", cli.database_url);
+            return std::process::ExitCode::from(output::EXIT_IO);
+        }
+    };
+    let app = App::new(store);
+    match cli.command {
+        Command::Migrate => {
+            eprintln!("database is up to date");
+            std::process::ExitCode::SUCCESS
+        }
+        Command::Serve(args) => match serve(app, args).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::ExitCode::from(output::EXIT_IO)
+            }
+        },
+        Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
+    }
+}

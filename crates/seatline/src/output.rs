@@ -1,0 +1,47 @@
+//! How the CLI prints: a table for people, JSON with `--json`, and documented exit codes.
+
+use std::process::ExitCode;
+
+use comfy_table::{presets::UTF8_BORDERS_ONLY, Table};
+use seatline_app::AppError;
+use serde::Serialize;
+
+/// Exit codes: 0 success, 1 a rule refused the request, 2 bad command line (clap),
+/// 3 the database could not be reached or failed.
+pub const EXIT_REFUSED: u8 = 1;
+pub const EXIT_IO: u8 = 3;
+
+pub fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY).set_header(header.to_vec());
+    for r in rows {
+        t.add_row(r);
+    }
+    t.to_string()
+}
+
+pub fn print_json(v: &impl Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("views serialize")
+    );
+}
+
+/// Report a failed use case on stderr and pick its exit code.
+pub fn fail(e: AppError, json: bool) -> ExitCode {
+    match e {
+        AppError::Rule(e) => {
+            if json {
+                let body = serde_json::json!({"error": {"code": e.code.as_str(), "message": e.message, "details": e.details}});
+                eprintln!("{body}");
+            } else {
+                eprintln!("error [{}]: {}", e.code.as_str(), e.message);
+            }
+            ExitCode::from(EXIT_REFUSED)
+        }
+        AppError::Store(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_IO)
+        }
+    }
+}
