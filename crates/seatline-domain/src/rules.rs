@@ -296,7 +296,8 @@ pub fn provision(
         );
     }
     let first = start.get();
-    let last = first as i64 + count - 1;
+    // Saturating: a huge count must be refused as running past the last key, not overflow.
+    let last = (first as i64).saturating_add(count - 1);
     if last > MAX_KEY as i64 {
         return Err(Error::new(
             ErrorCode::InvalidExtKey,
