@@ -58,6 +58,10 @@ pub fn set_quantity(code: Code, quantity: i64, seats: &Seats) -> Result<Decision
         .detail("code", code.as_str())
         .detail("in_use", seat.in_use));
     }
+    // Like every other rule, setting what is already there changes nothing and logs nothing.
+    if quantity == seat.purchased {
+        return Ok(Decision::default());
+    }
     Ok(Decision::one(
         Change::SetPurchased { code, quantity },
         "subscription.set",

@@ -36,8 +36,14 @@ fn allowed_quantities() {
         let d = set_quantity(Code::PhoneSystem, q, &s).unwrap_or_else(|e| panic!("{case}: {e}"));
         assert_eq!(d.changes.len(), 1, "{case}");
     }
-    // A code never bought before may be set to 0.
-    assert!(set_quantity(Code::TeamChat, 0, &seats(&[])).is_ok());
+}
+
+#[test]
+fn setting_the_same_quantity_changes_nothing() {
+    let s = seats(&[(Code::PhoneSystem, 10, 4)]);
+    assert_noop(&set_quantity(Code::PhoneSystem, 10, &s).unwrap());
+    // A code never bought is already 0.
+    assert_noop(&set_quantity(Code::TeamChat, 0, &seats(&[])).unwrap());
 }
 
 #[test]

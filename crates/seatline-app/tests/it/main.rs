@@ -1,0 +1,8 @@
+//! Use-case tests on a temp-file SQLite database: tenant isolation, who may read what,
+//! bearer tokens, and the audit log (every write one entry, a refused write none).
+
+mod audit;
+mod reads;
+mod support;
+mod tenancy;
+mod tokens;
