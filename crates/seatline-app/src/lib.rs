@@ -2,7 +2,10 @@
 //! organization's write lock for writes), let the domain decide, and apply the changes with
 //! their audit entries in one transaction. The API, the CLI and the admin UI all call these.
 
+pub mod bulk;
 mod error;
+mod passwords;
+pub mod schema;
 mod tokens;
 pub mod views;
 
@@ -17,6 +20,7 @@ use seatline_domain::{
 use seatline_store::{AuditEntry, AuditQuery, ExtensionQuery, Store, Tx};
 
 pub use error::{AppError, AppResult};
+pub use passwords::{hash_password, verify_password, SignInMatch, MAX_PASSWORD, MIN_PASSWORD};
 pub use tokens::hash_secret;
 use views::*;
 

@@ -70,6 +70,32 @@ error_codes! {
     PlanStale = "plan_stale": Conflict, "The organization changed since the plan was made; upload the file again.";
     IdempotencyKeyReused = "idempotency_key_reused": Conflict, "The Idempotency-Key was used with a different request.";
     TooLarge = "too_large": TooLarge, "The request body or file is too large.";
+    FileUnreadable = "file_unreadable": Invalid, "The uploaded file is not a UTF-8 CSV or an XLSX workbook.";
+    TooManyRows = "too_many_rows": TooLarge, "A bulk file holds at most 100,000 data rows.";
+    BulkEmpty = "bulk_empty": Invalid, "The bulk file has no data rows below its header.";
+    BulkUnknownColumn = "bulk_unknown_column": Invalid, "A bulk file column (or a value outside every column) is not Ext key, Number, User or Addon license.";
+    BulkMissingColumn = "bulk_missing_column": Invalid, "The bulk file has no Ext key column.";
+    BulkDuplicateColumn = "bulk_duplicate_column": Invalid, "The bulk file has the Ext key or User column twice.";
+    BulkDuplicateExtKey = "bulk_duplicate_ext_key": Invalid, "The same ext key is on two rows of the bulk file.";
+    BulkDuplicateMember = "bulk_duplicate_member": Invalid, "The same member is on two rows of the bulk file.";
+    UnknownMember = "unknown_member": Invalid, "No member of the organization has this id or email.";
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown error code {s:?}")))
+    }
 }
 
 /// A domain error: code, a message saying how to fix the input, and recovery details.

@@ -1,0 +1,293 @@
+//! Bulk assignment use cases (product.md §5): the sample file, planning an uploaded file,
+//! applying a stored plan in one transaction, and the export that re-imports unchanged.
+//!
+//! A plan is stored with the sheet it was made from. Apply re-plans that sheet inside the
+//! organization's write lock: if the organization changed so that the plan no longer holds,
+//! nothing is written (`plan_stale`); otherwise the extensions, their audit entries and the
+//! plan's `applied` status commit together, so a plan applies at most once.
+
+mod read;
+mod write;
+
+use std::collections::{BTreeSet, HashMap};
+
+use seatline_domain::bulk::{self, OrgState, Plan, PlanStatus, RowError, RowPlan, SeatNeed, Sheet};
+use seatline_domain::permissions::Action;
+use seatline_domain::{rules, Code, Error, ErrorCode, MemberId, OrgId, Status};
+use seatline_store::{AuditEntry, PlanRow, Snapshot, StoreError};
+use serde::{Deserialize, Serialize};
+
+use crate::{need, new_id, now, App, AppResult, Ctx};
+
+pub use read::read_sheet;
+pub use write::safe as safe_cell;
+
+/// A plan on the wire (product.md §6 "plan"), with each row's outcome in `items`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanView {
+    pub id: String,
+    pub created_at: String,
+    pub status: PlanStatus,
+    pub rows: usize,
+    pub can_apply: bool,
+    pub errors: Vec<RowError>,
+    pub seats: Vec<SeatNeed>,
+    pub items: Vec<RowPlan>,
+}
+
+impl PlanView {
+    fn new(id: String, created_at: String, plan: Plan) -> Self {
+        PlanView {
+            id,
+            created_at,
+            status: plan.status,
+            rows: plan.rows,
+            can_apply: plan.can_apply,
+            errors: plan.errors,
+            seats: plan.seats,
+            items: plan.items,
+        }
+    }
+}
+
+/// How a plan is stored: its view and the sheet apply re-plans.
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    plan: &'a PlanView,
+    sheet: &'a Sheet,
+}
+
+#[derive(Deserialize)]
+struct StoredView {
+    plan: PlanView,
+}
+
+#[derive(Deserialize)]
+struct StoredSheet {
+    sheet: Sheet,
+}
+
+fn decode<'a, T: Deserialize<'a>>(row: &'a PlanRow) -> Result<T, StoreError> {
+    serde_json::from_str(&row.body).map_err(|e| StoreError::Db(Box::new(e)))
+}
+
+fn encode(plan: &PlanView, sheet: &Sheet) -> String {
+    serde_json::to_string(&StoredRef { plan, sheet }).expect("plans serialize")
+}
+
+fn state(snap: &Snapshot) -> OrgState {
+    OrgState::new(
+        &snap.members,
+        &snap.extensions,
+        &snap.numbers,
+        snap.seats.clone(),
+    )
+}
+
+/// The audit entries of a decision, stamped with who and when.
+fn audit_entries(ctx: &Ctx, records: Vec<seatline_domain::AuditRecord>) -> Vec<AuditEntry> {
+    let at = now();
+    records
+        .into_iter()
+        .map(|a| AuditEntry {
+            id: 0,
+            at: at.clone(),
+            actor: ctx.actor.label(),
+            action: a.action.to_owned(),
+            target: a.target,
+            before: a.before,
+            after: a.after,
+            request_id: ctx.request_id.clone(),
+        })
+        .collect()
+}
+
+impl App {
+    async fn bulk_snapshot(&self, org: &OrgId) -> AppResult<Snapshot> {
+        let mut tx = self.read(org).await?;
+        Ok(tx.snapshot(org).await?)
+    }
+
+    /// A sample file: the documented header and two rows that would pass for this
+    /// organization (its free keys, free members and numbers, codes with seats left).
+    pub async fn bulk_sample(&self, ctx: &Ctx, org: &OrgId) -> AppResult<String> {
+        self.guard(ctx, org, Action::Bulk, None)?;
+        let snap = self.bulk_snapshot(org).await?;
+        let mut taken: BTreeSet<u32> = snap.extensions.iter().map(|e| e.key.get()).collect();
+        let holders: BTreeSet<&MemberId> = snap
+            .extensions
+            .iter()
+            .filter_map(|e| e.member.as_ref())
+            .collect();
+        let mut free_members = snap
+            .members
+            .iter()
+            .filter(|m| m.status == Status::Active && !holders.contains(&m.id))
+            .map(|m| m.email.to_string());
+        let mut free_numbers = snap
+            .numbers
+            .iter()
+            .filter(|n| n.extension.is_none())
+            .map(|n| n.number.to_string());
+        let mut left: HashMap<Code, u32> = Code::addons()
+            .map(|c| (c, snap.seats.get(c).available()))
+            .collect();
+        let mut take = |code: Code| -> bool {
+            let n = left.entry(code).or_default();
+            let ok = *n > 0;
+            *n = n.saturating_sub(1);
+            ok
+        };
+        let mut lines = Vec::new();
+        for i in 0..2 {
+            let key = rules::next_free_start(&taken, 1, 1001).unwrap_or(1001 + i);
+            taken.insert(key);
+            let mut addons = Vec::new();
+            let mut numbers = Vec::new();
+            if i == 0 {
+                if let Some(n) = free_numbers.next().filter(|_| take(Code::LicenseNumber)) {
+                    addons.push(Code::LicenseNumber.as_str().to_owned());
+                    numbers.push(n);
+                }
+            }
+            for code in Code::addons().filter(|c| *c != Code::LicenseNumber) {
+                if addons.len() == 2 {
+                    break;
+                }
+                if take(code) {
+                    addons.push(code.as_str().to_owned());
+                }
+            }
+            lines.push(write::Line {
+                key: key.to_string(),
+                numbers,
+                user: free_members.next().unwrap_or_default(),
+                addons,
+            });
+        }
+        Ok(write::csv(&lines, 2))
+    }
+
+    /// Read an uploaded CSV or XLSX file and plan it; see [`App::bulk_plan_sheet`].
+    pub async fn bulk_plan(&self, ctx: &Ctx, org: &OrgId, bytes: &[u8]) -> AppResult<PlanView> {
+        self.guard(ctx, org, Action::Bulk, None)?;
+        let sheet = read_sheet(bytes)?;
+        self.bulk_plan_sheet(ctx, org, sheet).await
+    }
+
+    /// Plan a sheet against the organization as it is now and store the plan, valid or not.
+    pub async fn bulk_plan_sheet(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        sheet: Sheet,
+    ) -> AppResult<PlanView> {
+        self.guard(ctx, org, Action::Bulk, None)?;
+        let snap = self.bulk_snapshot(org).await?;
+        let plan = bulk::plan(&sheet, &state(&snap));
+        drop(snap);
+        let view = PlanView::new(new_id("plan"), now(), plan);
+        let row = PlanRow {
+            id: view.id.clone(),
+            created_at: view.created_at.clone(),
+            status: view.status.as_str().to_owned(),
+            body: encode(&view, &sheet),
+        };
+        drop(sheet);
+        let mut tx = self.store.begin().await?;
+        tx.insert_plan(org, &row).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    pub async fn bulk_get_plan(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<PlanView> {
+        self.guard(ctx, org, Action::Bulk, None)?;
+        let mut tx = self.read(org).await?;
+        let row = need(tx.plan(org, id).await?, "plan", id)?;
+        Ok(decode::<StoredView>(&row)?.plan)
+    }
+
+    /// Apply a ready plan: every row in one transaction with its audit entry, or nothing.
+    pub async fn bulk_apply(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<PlanView> {
+        self.guard(ctx, org, Action::Bulk, None)?;
+        let mut tx = self.lock(org).await?;
+        let row = need(tx.plan(org, id).await?, "plan", id)?;
+        if row.status == PlanStatus::Applied.as_str() {
+            // Applied before: answer with that state and write nothing (the lock rolls back).
+            return Ok(decode::<StoredView>(&row)?.plan);
+        }
+        if row.status != PlanStatus::Ready.as_str() {
+            return Err(Error::new(
+                ErrorCode::PlanInvalid,
+                "the plan has errors and cannot be applied; fix the file and upload it again",
+            )
+            .detail("plan", id)
+            .into());
+        }
+        let sheet = decode::<StoredSheet>(&row)?.sheet;
+        let snap = tx.snapshot(org).await?;
+        let plan = bulk::plan(&sheet, &state(&snap));
+        drop(snap);
+        if plan.status != PlanStatus::Ready {
+            let errors = serde_json::to_value(&plan.errors).expect("errors serialize");
+            return Err(Error::new(
+                ErrorCode::PlanStale,
+                format!(
+                    "the organization changed since the plan was made and {} row problem(s) now stand in the way; nothing was applied: fix the file and upload it again",
+                    plan.errors.len()
+                ),
+            )
+            .detail("errors", errors)
+            .into());
+        }
+        let d = bulk::decide(&plan)?;
+        tx.apply(org, &d.changes).await?;
+        drop(d.changes);
+        tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
+        let mut view = PlanView::new(row.id, row.created_at, plan);
+        view.status = PlanStatus::Applied;
+        view.can_apply = false;
+        let applied = PlanRow {
+            id: view.id.clone(),
+            created_at: view.created_at.clone(),
+            status: view.status.as_str().to_owned(),
+            body: encode(&view, &sheet),
+        };
+        drop(sheet);
+        tx.update_plan(org, &applied).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// The organization's extensions as a bulk file: members by email, numbers and add-ons
+    /// in as many columns as the widest extension needs, spreadsheet formulas neutralised.
+    pub async fn export_csv(&self, ctx: &Ctx, org: &OrgId) -> AppResult<String> {
+        self.guard(ctx, org, Action::Bulk, None)?;
+        let snap = self.bulk_snapshot(org).await?;
+        let emails: HashMap<&MemberId, &str> = snap
+            .members
+            .iter()
+            .map(|m| (&m.id, m.email.as_str()))
+            .collect();
+        let lines: Vec<write::Line> = snap
+            .extensions
+            .iter()
+            .map(|e| write::Line {
+                key: e.key.to_string(),
+                numbers: e.numbers.iter().map(|n| n.to_string()).collect(),
+                user: e
+                    .member
+                    .as_ref()
+                    .and_then(|m| emails.get(m))
+                    .map_or(String::new(), |s| (*s).to_owned()),
+                addons: e
+                    .addons
+                    .codes()
+                    .iter()
+                    .map(|c| c.as_str().to_owned())
+                    .collect(),
+            })
+            .collect();
+        Ok(write::csv(&lines, 1))
+    }
+}

@@ -1,0 +1,745 @@
+//! Bulk assignment planning (product.md §5): a spreadsheet in, a plan out. Every problem of
+//! every row is reported at once, each with its spreadsheet row, column, value, a stable code
+//! and a message that says how to fix it. Planning is linear in the rows (hash lookups only),
+//! so 100,000 rows plan in a fraction of a second; [`decide`] turns a ready plan into one
+//! `InsertExtensions` change with one audit record per row.
+//!
+//! Choices where product.md is silent:
+//! - Seat shortages are not about one row: their errors carry `row: null`.
+//! - `Number` may repeat like `Addon license` (an extension can hold several numbers, and the
+//!   export must re-import unchanged); each number needs a `license_number` on its row.
+//! - A cell exported as `'=…`, `'+…`, `'-…` or `'@…` (formula-injection guard) reads back
+//!   without its apostrophe, so an export re-imports unchanged.
+//! - A row whose cells are all empty is a blank line and is skipped.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::catalog::Code;
+use crate::error::{Error, ErrorCode};
+use crate::model::{Addons, AuditRecord, Change, Decision, Extension, Member, NumberRow, Seats};
+use crate::rules;
+use crate::values::{ExtKey, MemberId, Status, E164, MAX_KEY, MIN_KEY};
+
+/// Most data rows a bulk file may hold (a full key space is 99,900 extensions).
+pub const MAX_ROWS: usize = 100_000;
+
+/// Column names as the sample file writes them.
+pub const COL_KEY: &str = "Ext key";
+pub const COL_NUMBER: &str = "Number";
+pub const COL_USER: &str = "User";
+pub const COL_ADDON: &str = "Addon license";
+
+/// A spreadsheet as read from a file: the header row and the data rows, cells as the user
+/// sees them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sheet {
+    /// The spreadsheet row of the header (1 unless blank rows come first).
+    #[serde(default = "one")]
+    pub header_row: usize,
+    pub header: Vec<String>,
+    pub rows: Vec<SheetRow>,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// One data row with its spreadsheet row number (the header is row 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SheetRow {
+    pub number: usize,
+    pub cells: Vec<String>,
+}
+
+/// One problem in a bulk file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowError {
+    /// Spreadsheet row (header = 1); `null` for problems of the whole file, such as seats.
+    pub row: Option<usize>,
+    pub column: String,
+    pub value: String,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Seats of one code the plan needs, and how many are available now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatNeed {
+    pub code: Code,
+    pub needed: u64,
+    pub available: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    Invalid,
+    Ready,
+    Applied,
+}
+
+impl PlanStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanStatus::Invalid => "invalid",
+            PlanStatus::Ready => "ready",
+            PlanStatus::Applied => "applied",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The row creates its extension when the plan is applied.
+    Create,
+    /// The row has at least one error.
+    Error,
+}
+
+/// What one row will do: the extension it creates, as far as it could be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowPlan {
+    pub row: usize,
+    pub outcome: Outcome,
+    pub key: Option<ExtKey>,
+    pub member: Option<MemberId>,
+    #[serde(deserialize_with = "numbers_de")]
+    pub numbers: Vec<E164>,
+    pub addons: Vec<Code>,
+}
+
+fn numbers_de<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<E164>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| s.parse().map_err(serde::de::Error::custom))
+        .collect()
+}
+
+/// The outcome of planning a sheet against an organization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub status: PlanStatus,
+    /// Data rows in the file (blank lines not counted).
+    pub rows: usize,
+    pub can_apply: bool,
+    pub seats: Vec<SeatNeed>,
+    pub errors: Vec<RowError>,
+    pub items: Vec<RowPlan>,
+}
+
+struct MemberFacts {
+    id: MemberId,
+    email: String,
+    status: Status,
+    extension: Option<ExtKey>,
+}
+
+/// What planning needs to know about an organization, indexed for constant-time lookups.
+pub struct OrgState {
+    members: Vec<MemberFacts>,
+    by_id: HashMap<String, usize>,
+    by_email: HashMap<String, usize>,
+    taken: BTreeSet<u32>,
+    numbers: HashMap<E164, Option<ExtKey>>,
+    seats: Seats,
+}
+
+impl OrgState {
+    pub fn new(
+        members: &[Member],
+        extensions: &[Extension],
+        numbers: &[NumberRow],
+        seats: Seats,
+    ) -> Self {
+        let held: HashMap<&MemberId, ExtKey> = extensions
+            .iter()
+            .filter_map(|e| e.member.as_ref().map(|m| (m, e.key)))
+            .collect();
+        let members: Vec<MemberFacts> = members
+            .iter()
+            .map(|m| MemberFacts {
+                id: m.id.clone(),
+                email: m.email.as_str().to_owned(),
+                status: m.status,
+                extension: held.get(&m.id).copied(),
+            })
+            .collect();
+        OrgState {
+            by_id: members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.id.0.clone(), i))
+                .collect(),
+            by_email: members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.email.clone(), i))
+                .collect(),
+            members,
+            taken: extensions.iter().map(|e| e.key.get()).collect(),
+            numbers: numbers
+                .iter()
+                .map(|n| (n.number.clone(), n.extension))
+                .collect(),
+            seats,
+        }
+    }
+
+    /// A member by email (when the reference has `@`, case-insensitively) or by id.
+    fn member(&self, reference: &str) -> Option<usize> {
+        if reference.contains('@') {
+            self.by_email.get(&reference.to_lowercase()).copied()
+        } else {
+            self.by_id.get(reference).copied()
+        }
+    }
+}
+
+/// The role of one column, from its header.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Col {
+    Key,
+    Number,
+    User,
+    Addon,
+    /// An empty header cell: fine while the column holds no values.
+    Blank,
+    Unknown,
+}
+
+/// A cell as the user meant it: trimmed, and without the apostrophe an export puts before a
+/// value that a spreadsheet would read as a formula.
+pub fn cell(s: &str) -> &str {
+    let t = s.trim();
+    match t.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => t,
+    }
+}
+
+/// Spreadsheet column letters: 0 → A, 26 → AA.
+fn letters(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).expect("ascii")
+}
+
+struct Errors(Vec<RowError>);
+
+impl Errors {
+    fn push(&mut self, row: Option<usize>, column: &str, value: &str, e: Error) {
+        self.0.push(RowError {
+            row,
+            column: column.to_owned(),
+            value: value.to_owned(),
+            code: e.code,
+            message: e.message,
+        });
+    }
+    fn at(&mut self, row: usize, column: &str, value: &str, code: ErrorCode, message: String) {
+        self.push(Some(row), column, value, Error::new(code, message));
+    }
+}
+
+/// The lowest free key at or above each key (else the lowest free key at all), over the
+/// org's keys and the file's: `rules::next_free_start(taken, 1, key)` for every key at once,
+/// so a file of 100,000 taken keys costs one pass instead of a scan per row.
+struct NextFree(Vec<u32>);
+
+impl NextFree {
+    fn new(occupied: &BTreeSet<u32>) -> Self {
+        let len = (MAX_KEY + 2) as usize;
+        let mut next = vec![0u32; len];
+        for k in (MIN_KEY..=MAX_KEY).rev() {
+            next[k as usize] = if occupied.contains(&k) {
+                next[k as usize + 1]
+            } else {
+                k
+            };
+        }
+        NextFree(next)
+    }
+    fn from(&self, key: u32) -> Option<u32> {
+        let up = self.0[key.clamp(MIN_KEY, MAX_KEY) as usize];
+        let any = self.0[MIN_KEY as usize];
+        [up, any].into_iter().find(|k| *k != 0)
+    }
+    fn hint(&self, key: u32) -> String {
+        match self.from(key) {
+            Some(k) => format!("the next free key is {k}"),
+            None => "no free key is left".to_owned(),
+        }
+    }
+}
+
+/// Plan a sheet against the organization's current state. Never fails: every problem is an
+/// entry of `errors`, and the plan is `ready` only when there is none.
+pub fn plan(sheet: &Sheet, org: &OrgState) -> Plan {
+    let mut errs = Errors(Vec::new());
+    let cols = header(sheet, &mut errs);
+    let key_col = cols.iter().position(|c| *c == Col::Key);
+    let rows: Vec<&SheetRow> = sheet
+        .rows
+        .iter()
+        .filter(|r| r.cells.iter().any(|c| !cell(c).is_empty()))
+        .collect();
+    let Some(key_col) = key_col else {
+        return finish(errs, rows.len(), Vec::new(), Vec::new());
+    };
+    if rows.is_empty() {
+        errs.at(
+            sheet.header_row,
+            COL_KEY,
+            "",
+            ErrorCode::BulkEmpty,
+            "the file has no data rows; add one row per extension below the header".to_owned(),
+        );
+    }
+    if rows.len() > MAX_ROWS {
+        errs.at(
+            sheet.header_row,
+            COL_KEY,
+            "",
+            ErrorCode::TooManyRows,
+            format!(
+                "the file has {} data rows; split it into files of at most {MAX_ROWS}",
+                rows.len()
+            ),
+        );
+        return finish(errs, rows.len(), Vec::new(), Vec::new());
+    }
+
+    // Keys first: the "next free key" hints must avoid every key the file itself uses.
+    let keys: Vec<Result<Option<ExtKey>, Error>> = rows
+        .iter()
+        .map(|r| {
+            let v = cell(r.cells.get(key_col).map_or("", String::as_str));
+            if v.is_empty() {
+                Ok(None)
+            } else {
+                v.parse::<ExtKey>().map(Some)
+            }
+        })
+        .collect();
+    let mut occupied = org.taken.clone();
+    occupied.extend(
+        keys.iter()
+            .filter_map(|k| k.as_ref().ok().copied().flatten().map(ExtKey::get)),
+    );
+    let next_free = NextFree::new(&occupied);
+
+    let mut key_rows: HashMap<u32, usize> = HashMap::with_capacity(rows.len());
+    let mut member_rows: HashMap<usize, usize> = HashMap::new();
+    let mut number_rows: HashMap<E164, usize> = HashMap::new();
+    let mut needed = [0u64; Code::ALL.len()];
+    let mut items = Vec::with_capacity(rows.len());
+
+    for (r, key) in rows.iter().zip(keys) {
+        let row = r.number;
+        let before = errs.0.len();
+        let mut item = RowPlan {
+            row,
+            outcome: Outcome::Create,
+            key: None,
+            member: None,
+            numbers: Vec::new(),
+            addons: Vec::new(),
+        };
+        let raw_key = cell(r.cells.get(key_col).map_or("", String::as_str));
+        match key {
+            Err(e) => errs.push(Some(row), COL_KEY, raw_key, e),
+            Ok(None) => errs.at(
+                row,
+                COL_KEY,
+                "",
+                ErrorCode::InvalidExtKey,
+                format!(
+                    "Ext key is empty; every row creates one extension and needs a key: {}",
+                    next_free.hint(MIN_KEY)
+                ),
+            ),
+            Ok(Some(k)) => {
+                item.key = Some(k);
+                if let Some(first) = key_rows.get(&k.get()) {
+                    errs.at(
+                        row,
+                        COL_KEY,
+                        raw_key,
+                        ErrorCode::BulkDuplicateExtKey,
+                        format!(
+                            "ext key {k} is also on row {first}; each row creates its own extension: {}",
+                            next_free.hint(k.get())
+                        ),
+                    );
+                } else {
+                    key_rows.insert(k.get(), row);
+                    if org.taken.contains(&k.get()) {
+                        errs.at(
+                            row,
+                            COL_KEY,
+                            raw_key,
+                            ErrorCode::ExtensionTaken,
+                            format!("ext key {k} is taken; {}", next_free.hint(k.get())),
+                        );
+                    }
+                }
+            }
+        }
+        for (i, c) in cols.iter().enumerate() {
+            let v = cell(r.cells.get(i).map_or("", String::as_str));
+            if v.is_empty() {
+                continue;
+            }
+            match c {
+                Col::Key => {}
+                Col::Number => plan_number(v, row, org, &mut number_rows, &mut item, &mut errs),
+                Col::User => plan_user(v, row, org, &mut member_rows, &mut item, &mut errs),
+                Col::Addon => match v.parse::<Code>() {
+                    Ok(code) => item.addons.push(code),
+                    Err(e) => errs.push(Some(row), COL_ADDON, v, e),
+                },
+                Col::Blank | Col::Unknown => errs.at(
+                    row,
+                    &letters(i),
+                    v,
+                    ErrorCode::BulkUnknownColumn,
+                    format!(
+                        "column {} has no known header; move the value under Ext key, Number, User or Addon license, or delete it",
+                        letters(i)
+                    ),
+                ),
+            }
+        }
+        // Cells past the header are values outside every column.
+        for (i, v) in r.cells.iter().enumerate().skip(cols.len()) {
+            let v = cell(v);
+            if !v.is_empty() {
+                errs.at(
+                    row,
+                    &letters(i),
+                    v,
+                    ErrorCode::BulkUnknownColumn,
+                    format!(
+                        "column {} has no header; move the value under Ext key, Number, User or Addon license, or delete it",
+                        letters(i)
+                    ),
+                );
+            }
+        }
+        let addons: Addons = item.addons.iter().copied().collect();
+        for (code, copies) in addons.iter() {
+            let mut one = Addons::default();
+            one.add(code, copies);
+            if let Err(e) = rules::check_addon_limits(&one) {
+                errs.push(Some(row), COL_ADDON, code.as_str(), e);
+            }
+            needed[code as usize] += u64::from(copies);
+        }
+        let licensed = addons.count(Code::LicenseNumber) as usize;
+        if item.numbers.len() > licensed {
+            let shown: Vec<&str> = item.numbers.iter().map(E164::as_str).collect();
+            errs.at(
+                row,
+                COL_NUMBER,
+                &shown.join(" "),
+                ErrorCode::NumberNeedsLicense,
+                format!(
+                    "the row has {} number(s) but {licensed} license_number add-on(s); add license_number in an Addon license column, one per number",
+                    item.numbers.len()
+                ),
+            );
+        }
+        needed[Code::PhoneSystem as usize] += 1;
+        if errs.0.len() > before {
+            item.outcome = Outcome::Error;
+        }
+        items.push(item);
+    }
+
+    let mut seats = Vec::new();
+    for code in Code::ALL {
+        let need = needed[code as usize];
+        if need == 0 {
+            continue;
+        }
+        let available = u64::from(org.seats.get(code).available());
+        if need > available {
+            let column = if code == Code::PhoneSystem {
+                COL_KEY
+            } else {
+                COL_ADDON
+            };
+            errs.push(
+                None,
+                column,
+                code.as_str(),
+                Error::seats(code, need, available),
+            );
+        }
+        seats.push(SeatNeed {
+            code,
+            needed: need,
+            available,
+        });
+    }
+    finish(errs, rows.len(), seats, items)
+}
+
+fn finish(errs: Errors, rows: usize, seats: Vec<SeatNeed>, items: Vec<RowPlan>) -> Plan {
+    let ready = errs.0.is_empty();
+    Plan {
+        status: if ready {
+            PlanStatus::Ready
+        } else {
+            PlanStatus::Invalid
+        },
+        rows,
+        can_apply: ready,
+        seats,
+        errors: errs.0,
+        items,
+    }
+}
+
+/// Read the header: every column's role; unknown, repeated and missing columns are errors.
+fn header(sheet: &Sheet, errs: &mut Errors) -> Vec<Col> {
+    let row = sheet.header_row;
+    let mut cols = Vec::with_capacity(sheet.header.len());
+    for (i, h) in sheet.header.iter().enumerate() {
+        let name = h.trim();
+        let col = match name.to_lowercase().as_str() {
+            "ext key" => Col::Key,
+            "number" => Col::Number,
+            "user" => Col::User,
+            "addon license" => Col::Addon,
+            "" => Col::Blank,
+            _ => Col::Unknown,
+        };
+        match col {
+            Col::Unknown => errs.at(
+                row,
+                name,
+                name,
+                ErrorCode::BulkUnknownColumn,
+                format!(
+                    "column {} is headed {name:?}, which is not a bulk column; the columns are Ext key, Number, User and Addon license (repeatable): rename or delete it",
+                    letters(i)
+                ),
+            ),
+            Col::Key | Col::User if cols.contains(&col) => errs.at(
+                row,
+                name,
+                name,
+                ErrorCode::BulkDuplicateColumn,
+                format!(
+                    "column {} repeats {name:?}; keep one {name} column",
+                    letters(i)
+                ),
+            ),
+            _ => {}
+        }
+        cols.push(col);
+    }
+    if !cols.contains(&Col::Key) {
+        errs.at(
+            row,
+            COL_KEY,
+            "",
+            ErrorCode::BulkMissingColumn,
+            "the header has no Ext key column; start from the sample file: Ext key,Number,User,Addon license".to_owned(),
+        );
+    }
+    cols
+}
+
+fn plan_number(
+    v: &str,
+    row: usize,
+    org: &OrgState,
+    seen: &mut HashMap<E164, usize>,
+    item: &mut RowPlan,
+    errs: &mut Errors,
+) {
+    let n = match v.parse::<E164>() {
+        Ok(n) => n,
+        Err(e) => return errs.push(Some(row), COL_NUMBER, v, e),
+    };
+    if let Some(first) = seen.get(&n) {
+        return errs.at(
+            row,
+            COL_NUMBER,
+            v,
+            ErrorCode::DuplicateNumber,
+            format!("number {n} is also on row {first}; a number attaches to one extension, list it once"),
+        );
+    }
+    seen.insert(n.clone(), row);
+    match org.numbers.get(&n) {
+        None => errs.at(
+            row,
+            COL_NUMBER,
+            v,
+            ErrorCode::NumberUnavailable,
+            format!("number {n} is not in the organization's inventory; ask the operator to add it, or leave Number empty"),
+        ),
+        Some(Some(k)) => errs.at(
+            row,
+            COL_NUMBER,
+            v,
+            ErrorCode::NumberAttached,
+            format!("number {n} is attached to extension {k}; pick a free number or detach it there first"),
+        ),
+        Some(None) => {}
+    }
+    item.numbers.push(n);
+}
+
+fn plan_user(
+    v: &str,
+    row: usize,
+    org: &OrgState,
+    seen: &mut HashMap<usize, usize>,
+    item: &mut RowPlan,
+    errs: &mut Errors,
+) {
+    let Some(i) = org.member(v) else {
+        let how = if v.contains('@') { "email" } else { "id" };
+        return errs.at(
+            row,
+            COL_USER,
+            v,
+            ErrorCode::UnknownMember,
+            format!("no member has the {how} {v:?}; create the member first, fix the spelling, or leave User empty"),
+        );
+    };
+    let m = &org.members[i];
+    if item.member.is_some() {
+        return;
+    }
+    if let Some(first) = seen.get(&i) {
+        return errs.at(
+            row,
+            COL_USER,
+            v,
+            ErrorCode::BulkDuplicateMember,
+            format!(
+                "{} is also on row {first}; a member holds one extension, keep one of the rows",
+                m.email
+            ),
+        );
+    }
+    seen.insert(i, row);
+    if m.status == Status::Disabled {
+        errs.at(
+            row,
+            COL_USER,
+            v,
+            ErrorCode::MemberDisabled,
+            format!(
+                "{} is disabled; enable the member first or leave User empty",
+                m.email
+            ),
+        );
+    }
+    if let Some(k) = m.extension {
+        errs.at(
+            row,
+            COL_USER,
+            v,
+            ErrorCode::MemberHasExtension,
+            format!(
+                "{} already holds extension {k}; unassign it there first or leave User empty",
+                m.email
+            ),
+        );
+    }
+    item.member = Some(m.id.clone());
+}
+
+/// The changes a ready plan makes: one `InsertExtensions` with every row, and one audit
+/// record per extension. A plan that is not ready is refused.
+pub fn decide(plan: &Plan) -> Result<Decision, Error> {
+    if plan.status != PlanStatus::Ready || !plan.can_apply {
+        return Err(Error::new(
+            ErrorCode::PlanInvalid,
+            format!(
+                "the plan has {} error(s) and cannot be applied; fix the file and upload it again",
+                plan.errors.len()
+            ),
+        ));
+    }
+    let mut exts = Vec::with_capacity(plan.items.len());
+    for item in &plan.items {
+        let key = item.key.ok_or_else(|| {
+            Error::new(
+                ErrorCode::PlanInvalid,
+                format!("row {} has no ext key", item.row),
+            )
+        })?;
+        let mut numbers = item.numbers.clone();
+        numbers.sort();
+        exts.push(Extension {
+            key,
+            member: item.member.clone(),
+            addons: item.addons.iter().copied().collect(),
+            numbers,
+        });
+    }
+    let audit = exts
+        .iter()
+        .map(|e| AuditRecord {
+            action: "extension.bulk_create",
+            target: format!("extension:{}", e.key),
+            before: serde_json::Value::Null,
+            after: e.audit_json(),
+        })
+        .collect();
+    Ok(Decision {
+        changes: vec![Change::InsertExtensions(exts)],
+        audit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(letters(0), "A");
+        assert_eq!(letters(25), "Z");
+        assert_eq!(letters(26), "AA");
+        assert_eq!(letters(27), "AB");
+        assert_eq!(letters(701), "ZZ");
+        assert_eq!(letters(702), "AAA");
+    }
+
+    #[test]
+    fn next_free_matches_the_rule() {
+        let taken: BTreeSet<u32> = [100, 101, 103, 1000, 1001, 99_999].into_iter().collect();
+        let nf = NextFree::new(&taken);
+        for k in [100, 101, 102, 103, 999, 1000, 1001, 5000, 99_998, 99_999] {
+            assert_eq!(nf.from(k), rules::next_free_start(&taken, 1, k), "{k}");
+        }
+        let full: BTreeSet<u32> = (MIN_KEY..=MAX_KEY).collect();
+        assert_eq!(NextFree::new(&full).from(500), None);
+    }
+
+    #[test]
+    fn exported_apostrophes_read_back() {
+        assert_eq!(cell(" '=SUM(A1) "), "=SUM(A1)");
+        assert_eq!(cell("'+tag@example.com"), "+tag@example.com");
+        assert_eq!(cell("'plain"), "'plain");
+        assert_eq!(cell("  1001 "), "1001");
+    }
+}
