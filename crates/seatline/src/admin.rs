@@ -209,7 +209,7 @@ pub struct OrgKey {
 }
 
 /// The context a command acts in: the operator, or a member of the org (default: the owner).
-async fn ctx(app: &App, o: &OrgArg, operator: bool) -> AppResult<(Ctx, OrgId)> {
+pub(crate) async fn ctx(app: &App, o: &OrgArg, operator: bool) -> AppResult<(Ctx, OrgId)> {
     let org = OrgId(o.org.clone());
     if operator && o.as_member.is_none() {
         return Ok((Ctx::operator(), org));

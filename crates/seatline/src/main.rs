@@ -2,6 +2,7 @@
 //! shell. The only crate that names a storage backend: the URL's scheme picks it.
 
 mod admin;
+mod bulk;
 mod output;
 
 use std::sync::Arc;
@@ -37,6 +38,9 @@ enum Command {
     Migrate,
     #[command(flatten)]
     Admin(admin::Command),
+    /// Bulk assignment from a spreadsheet: sample, plan, apply, export.
+    #[command(subcommand)]
+    Bulk(bulk::BulkCmd),
 }
 
 #[derive(clap::Args)]
@@ -105,5 +109,6 @@ async fn main() -> std::process::ExitCode {
             }
         },
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
+        Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
     }
 }
