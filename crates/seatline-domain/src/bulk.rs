@@ -401,14 +401,15 @@ pub fn plan(sheet: &Sheet, org: &OrgState) -> Plan {
                 continue;
             }
             match c {
-                Col::Key => {}
+                // An unknown column is reported once, on the header, not again on every row.
+                Col::Key | Col::Unknown => {}
                 Col::Number => plan_number(v, row, org, &mut number_rows, &mut item, &mut errs),
                 Col::User => plan_user(v, row, org, &mut member_rows, &mut item, &mut errs),
                 Col::Addon => match v.parse::<Code>() {
                     Ok(code) => item.addons.push(code),
                     Err(e) => errs.push(Some(row), COL_ADDON, v, e),
                 },
-                Col::Blank | Col::Unknown => errs.at(
+                Col::Blank => errs.at(
                     row,
                     &letters(i),
                     v,
