@@ -77,6 +77,9 @@ fn sheet(text: &str) -> Sheet {
     }
 }
 
+/// Expected problems: row, column, code.
+type Want = &'static [(Option<usize>, &'static str, ErrorCode)];
+
 const H: &str = "Ext key,Number,User,Addon license,Addon license";
 
 fn problems(p: &Plan) -> Vec<(Option<usize>, String, ErrorCode)> {
@@ -89,7 +92,7 @@ fn problems(p: &Plan) -> Vec<(Option<usize>, String, ErrorCode)> {
 #[test]
 fn each_rule_reports_its_code_on_its_row_and_column() {
     use ErrorCode::*;
-    let cases: &[(&str, &str, &[(Option<usize>, &str, ErrorCode)])] = &[
+    let cases: &[(&str, &str, Want)] = &[
         (
             "valid rows",
             "1001,+6531000001,ann@example.com,license_number,device_ip_phone\n1002,,,,",
@@ -233,7 +236,7 @@ fn each_rule_reports_its_code_on_its_row_and_column() {
 #[test]
 fn header_rules() {
     use ErrorCode::*;
-    let cases: &[(&str, &[(Option<usize>, &str, ErrorCode)])] = &[
+    let cases: &[(&str, Want)] = &[
         (
             "  EXT KEY , number ,USER,addon LICENSE\n1001,,ann@example.com,device_ip_phone",
             &[],
