@@ -4,15 +4,21 @@ use seatline_domain::{
     contact_center, entitled_codes, Code, ContactCenter, Extension, Kind, Member, Seats,
 };
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize)]
+use crate::schema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemberView {
     pub id: String,
     pub email: String,
     pub name: String,
+    #[schema(schema_with = schema::role)]
     pub role: seatline_domain::Role,
+    #[schema(schema_with = schema::status)]
     pub status: seatline_domain::Status,
     pub extension: Option<String>,
+    #[schema(schema_with = schema::contact_center)]
     pub contact_center: ContactCenter,
 }
 
@@ -30,16 +36,17 @@ impl MemberView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemberRef {
     pub id: String,
     pub email: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExtensionView {
     pub key: String,
     pub member: Option<MemberRef>,
+    #[schema(schema_with = schema::codes)]
     pub addons: Vec<Code>,
     pub numbers: Vec<String>,
 }
@@ -59,10 +66,12 @@ impl ExtensionView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LicenseView {
+    #[schema(schema_with = schema::code)]
     pub code: Code,
     pub name: &'static str,
+    #[schema(schema_with = schema::kind)]
     pub kind: Kind,
     pub purchased: u32,
     pub in_use: u32,
@@ -92,12 +101,14 @@ impl LicenseView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Entitlements {
     pub member: MemberView,
     pub extension: Option<ExtensionView>,
+    #[schema(schema_with = schema::contact_center)]
     pub contact_center: ContactCenter,
     /// The codes the member may use now: empty when disabled or without an extension.
+    #[schema(schema_with = schema::codes)]
     pub entitled: Vec<Code>,
 }
 
@@ -113,14 +124,14 @@ impl Entitlements {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrgView {
     pub id: String,
     pub name: String,
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CreatedOrg {
     pub id: String,
     pub name: String,
@@ -129,21 +140,21 @@ pub struct CreatedOrg {
 }
 
 /// A token as issued: the secret is shown once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IssuedToken {
     pub id: String,
     pub member_id: String,
     pub token: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NumberView {
     pub number: String,
     pub extension: Option<String>,
 }
 
 /// One page of a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

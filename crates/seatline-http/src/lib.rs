@@ -1,42 +1,145 @@
-//! Seatline over HTTP (axum). Handlers parse the request, call one use case of
-//! `seatline-app`, and render its answer; all errors pass through one mapping to HTTP.
+//! Seatline over HTTP (axum): the JSON API of product.md §6, its OpenAPI document and
+//! reference page, bearer-token authentication, idempotent writes, health and metrics.
+//! Handlers parse the request, call one use case of `seatline-app`, and render its answer;
+//! every failure passes through [`error::ApiError`], the one mapping to HTTP.
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+mod audit;
+mod error;
+mod extensions;
+mod extract;
+mod idempotency;
+mod members;
+mod metrics;
+mod openapi;
+mod ops;
+mod orgs;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::HeaderName;
+use axum::{middleware, Router};
 use seatline_app::App;
-use serde_json::json;
+use seatline_domain::ErrorCode;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use error::{ApiError, HttpCode};
+
+pub use idempotency::prune_periodically;
+
+/// The header carrying the request id: taken from the client when sent, generated otherwise,
+/// echoed on the response and written into audit entries and logs.
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Largest JSON body the API reads.
+pub(crate) const JSON_LIMIT: usize = 1024 * 1024;
 
 /// Settings the HTTP layer needs from the binary's configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// The operator's bearer token; without one, no request acts as the operator.
     pub operator_token: Option<String>,
+    /// Serve `GET /bench/baseline`, a bare handler returning a fixed body, which the API
+    /// benchmark measures the real routes against. Off in normal service.
+    pub bench_baseline: bool,
 }
 
+/// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
     pub config: Config,
+    pub(crate) operator_digest: Option<[u8; 32]>,
+    pub(crate) metrics: Arc<metrics::Metrics>,
+    pub(crate) idempotency: Arc<idempotency::Locks>,
+}
+
+impl AppState {
+    fn new(app: App, config: Config) -> Self {
+        AppState {
+            operator_digest: config.operator_token.as_deref().map(extract::token_digest),
+            app,
+            config,
+            metrics: Arc::default(),
+            idempotency: Arc::default(),
+        }
+    }
+}
+
+/// The API's routes with their OpenAPI operations; a new group of routes merges in here.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(orgs::routes())
+        .merge(members::routes())
+        .merge(extensions::routes())
+        .merge(audit::routes())
+        .merge(ops::routes())
+}
+
+/// The OpenAPI document of every route [`router`] serves.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    openapi::finish(api().into_openapi())
 }
 
 pub fn router(app: App, config: Config) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
-        .route("/readyz", get(readyz))
-        .with_state(AppState { app, config })
+    let state = AppState::new(app, config);
+    let (routes, doc) = api().split_for_parts();
+    let mut router = routes
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::replay_or_record,
+        ))
+        .layer(DefaultBodyLimit::max(JSON_LIMIT))
+        .merge(openapi::docs(openapi::finish(doc)));
+    if state.config.bench_baseline {
+        router = router.route("/bench/baseline", axum::routing::get(ops::baseline));
+    }
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    let id = req
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!("request", method = %req.method(), route, path = %req.uri().path(), request_id = id)
+                })
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                ),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
 }
 
-async fn readyz(State(s): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
-    match s.app.store().ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
-        Err(e) => {
-            tracing::error!(error = %e, "database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "database unreachable"})),
-            )
-        }
-    }
+async fn not_found() -> ApiError {
+    ApiError::domain(
+        ErrorCode::NotFound,
+        "no such path; the API is described at /api/openapi.json",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::http(
+        HttpCode::MethodNotAllowed,
+        "this path does not accept this method; see /api/openapi.json",
+    )
 }

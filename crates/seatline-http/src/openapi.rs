@@ -1,0 +1,176 @@
+//! The OpenAPI 3 document, built from the handlers' annotations, plus what every API
+//! operation shares: the bearer scheme and the error responses, whose schema lists every
+//! error code from [`ErrorCode::ALL`] and [`HttpCode::ALL`]. Served at `/api/openapi.json`
+//! with a Swagger UI at `/api/docs` whose assets are compiled in (no CDN).
+
+use axum::Router;
+use seatline_domain::ErrorCode;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{status_of, HttpCode};
+use crate::AppState;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Seatline API",
+        description = "License and extension provisioning for a cloud phone system and contact \
+center. Authenticate with `Authorization: Bearer <token>`: the operator's token from the \
+server's configuration, or a member token from `POST /api/v1/orgs/{org}/members/{member}/tokens`. \
+Writes accept an `Idempotency-Key` header: a retry with the same key and request answers the \
+first response again (kept 24 hours); the same key with another request answers 409 \
+`idempotency_key_reused`. Lists answer `{\"items\": [...], \"next_cursor\": null | \"...\"}`; \
+pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\", \"message\", \
+\"details\"}}`; the codes are listed under the `Error` schema."
+    ),
+    tags(
+        (name = "organizations"), (name = "licenses"), (name = "numbers"), (name = "members"),
+        (name = "tokens"), (name = "extensions"), (name = "audit"), (name = "operations")
+    )
+)]
+pub(crate) struct ApiDoc;
+
+const BEARER: &str = "bearer";
+
+/// The `Error` schema: the envelope, with `code` enumerating every code and a table of codes,
+/// statuses and meanings in its description.
+fn error_schema() -> Schema {
+    let mut table = String::from("| code | status | meaning |\n|---|---|---|\n");
+    let mut codes = Vec::new();
+    for c in ErrorCode::ALL {
+        let status = status_of(c.kind()).as_u16();
+        table.push_str(&format!(
+            "| `{}` | {status} | {} |\n",
+            c.as_str(),
+            c.description()
+        ));
+        codes.push(c.as_str());
+    }
+    for c in HttpCode::ALL {
+        let status = c.status().as_u16();
+        table.push_str(&format!(
+            "| `{}` | {status} | {} |\n",
+            c.as_str(),
+            c.description()
+        ));
+        codes.push(c.as_str());
+    }
+    let body = ObjectBuilder::new()
+        .property(
+            "code",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(codes))
+                .description(Some("A stable snake_case code; see the table above.")),
+        )
+        .required("code")
+        .property(
+            "message",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("What went wrong and how to fix it, for people.")),
+        )
+        .required("message")
+        .property(
+            "details",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                    "What a client needs to recover, e.g. seats_exhausted: {code, needed, \
+                     available}; extension_taken: {taken, next_free_start}; \
+                     quantity_below_usage: {in_use}.",
+                )),
+        )
+        .required("details");
+    ObjectBuilder::new()
+        .property("error", body)
+        .required("error")
+        .description(Some(format!(
+            "Every error answers in this shape.\n\n{table}"
+        )))
+        .into()
+}
+
+fn add_error_responses(op: &mut Operation, write: bool) {
+    let mut statuses = vec![
+        (
+            401,
+            "No valid bearer token (missing, unknown, revoked, or its member is disabled)",
+        ),
+        (403, "Your role may not do this"),
+        (
+            404,
+            "No such object in this organization (also another organization's objects)",
+        ),
+        (422, "Malformed input"),
+        (500, "Internal error; the cause is logged"),
+    ];
+    if write {
+        statuses.extend([
+            (
+                409,
+                "A rule forbids this in the current state, or the Idempotency-Key was reused",
+            ),
+            (413, "The body is too large"),
+            (415, "The body is not application/json"),
+        ]);
+    }
+    for (status, description) in statuses {
+        op.responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Error")))
+                            .build(),
+                    )
+                    .build()
+                    .into()
+            });
+    }
+    op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+}
+
+/// Add what every operation shares to the document the routes produced.
+pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        BEARER,
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    components
+        .schemas
+        .insert("Error".to_owned(), error_schema().into());
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        for (op, write) in [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, true),
+        ] {
+            if let Some(op) = op {
+                add_error_responses(op, write);
+            }
+        }
+    }
+    doc
+}
+
+/// `/api/openapi.json` and the interactive reference at `/api/docs`.
+pub(crate) fn docs(doc: OpenApi) -> Router<AppState> {
+    SwaggerUi::new("/api/docs")
+        .url("/api/openapi.json", doc)
+        .into()
+}

@@ -1,0 +1,8 @@
+//! The HTTP API driven in-process (`router(...)` + `tower::ServiceExt::oneshot`) on a fresh
+//! SQLite file per world.
+
+mod concurrency;
+mod matrix;
+mod protocol;
+mod routes;
+mod support;
