@@ -145,6 +145,9 @@ pub enum MemberCmd {
     Transfer(OrgMember),
     /// Delete a disabled member; its extension stays, unassigned.
     Delete(OrgMember),
+    /// Set a member's admin UI password, read from the first line of standard input (so it
+    /// never shows in the process list). Runs as the operator unless `--as` names a member.
+    Password(OrgMember),
 }
 
 #[derive(Subcommand)]
@@ -474,6 +477,18 @@ async fn exec(app: &App, cmd: Command, json: bool) -> AppResult<()> {
             app.delete_member(&c, &org, &t.member).await?;
             show(json, &serde_json::json!({"deleted": t.member}), |_| {
                 format!("deleted {}", t.member)
+            });
+        }
+        Command::Member(MemberCmd::Password(t)) => {
+            let (c, org) = ctx(app, &t.org, true).await?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| {
+                Error::new(ErrorCode::Malformed, format!("cannot read the password: {e}"))
+            })?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            app.set_password(&c, &org, &t.member, password).await?;
+            show(json, &serde_json::json!({"password_set": t.member}), |_| {
+                format!("password set for {}", t.member)
             });
         }
         Command::Ext(ExtCmd::Provision { org, count, start }) => {

@@ -51,6 +51,14 @@ struct ServeArgs {
     /// The operator's bearer token (the service provider's credential).
     #[arg(long, env = "SEATLINE_OPERATOR_TOKEN")]
     operator_token: Option<String>,
+    /// Key that signs the admin UI's session cookies (a long random string). Without one, a
+    /// random key is made at startup: sessions end on restart, and several processes serving
+    /// one database must all be given the same key.
+    #[arg(long, env = "SEATLINE_SESSION_KEY", hide_env_values = true)]
+    session_key: Option<String>,
+    /// Mark the admin UI's cookies Secure: set this when Seatline is served over HTTPS.
+    #[arg(long, env = "SEATLINE_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 /// Open the store the URL names and bring its schema up to date.
@@ -64,10 +72,15 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
     let config = seatline_http::Config {
         operator_token: args.operator_token,
     };
-    let router = seatline_http::router(app, config);
+    let ui = seatline_ui::Config {
+        session_key: args.session_key,
+        secure_cookies: args.secure_cookies,
+    };
+    let router = seatline_http::router(app.clone(), config).merge(seatline_ui::router(app, ui));
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     tracing::info!(listen = %args.listen, "seatline serving");
     eprintln!("Seatline listening on http://{}", listener.local_addr()?);
+    eprintln!("Admin UI: http://{}/ui/", listener.local_addr()?);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown())
         .await?;

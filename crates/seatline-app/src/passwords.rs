@@ -1,0 +1,202 @@
+//! Passwords for signing in to the admin UI: argon2id hashes (PHC strings) set by the member
+//! itself, by the operator, or once by the owner as an initial password; sign-in by email,
+//! which may match members of several organizations.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use seatline_domain::permissions::{Action, Actor};
+use seatline_domain::{
+    AuditRecord, Decision, Email, Error, ErrorCode, Member, MemberId, OrgId, Role, Status,
+};
+use serde_json::json;
+
+use crate::{need, App, AppResult, Ctx};
+
+/// Shortest and longest accepted password, in characters.
+pub const MIN_PASSWORD: usize = 10;
+pub const MAX_PASSWORD: usize = 200;
+
+/// A member whose password matched at sign-in, with its organization's name so that a
+/// person who belongs to several organizations can pick one.
+#[derive(Debug, Clone)]
+pub struct SignInMatch {
+    pub org: OrgId,
+    pub org_name: String,
+    pub member: Member,
+}
+
+fn check_length(password: &str) -> Result<(), Error> {
+    let n = password.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
+        return Err(Error::new(
+            ErrorCode::InvalidPassword,
+            format!(
+                "a password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters; this one has {n}"
+            ),
+        )
+        .detail("field", "password"));
+    }
+    Ok(())
+}
+
+/// The argon2id PHC string of a password, with a fresh random salt.
+pub fn hash_password(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt length");
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2id with default parameters hashes any input")
+        .to_string()
+}
+
+/// Whether `password` matches a stored PHC string; an unreadable hash matches nothing.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash of a password nobody has, verified when an email is unknown so that a failed
+/// sign-in takes as long whether or not the email exists.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("seatline-decoy-password"))
+}
+
+impl App {
+    /// Set a member's password (by id or email). A member sets its own at any time, the
+    /// operator sets any; the owner sets another member's only while it has none yet, so
+    /// that an initial password never overwrites one the member chose.
+    pub async fn set_password(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        member: &str,
+        password: &str,
+    ) -> AppResult<()> {
+        let mut tx = self.lock(org).await?;
+        let m = Self::find_member(&mut tx, org, member).await?;
+        self.guard(ctx, org, Action::SetPassword, m.as_ref().map(|m| &m.id))?;
+        let m = need(m, "member", member)?;
+        check_length(password)?;
+        let is_self = matches!(&ctx.actor, Actor::Member { id, .. } if *id == m.id);
+        if ctx.actor.role() == Some(Role::Owner) && !is_self && self.has_password(org, &m).await? {
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "{} already has a password; only they can change it",
+                    m.email
+                ),
+            )
+            .into());
+        }
+        tx.set_password_hash(org, &m.id, Some(&hash_password(password)))
+            .await?;
+        let d = Decision {
+            changes: Vec::new(),
+            audit: vec![AuditRecord {
+                action: "member.password",
+                target: format!("member:{}", m.id),
+                before: serde_json::Value::Null,
+                after: json!({"set_by": if is_self { "self" } else { "other" }}),
+            }],
+        };
+        self.commit(tx, ctx, org, d).await
+    }
+
+    async fn has_password(&self, org: &OrgId, m: &Member) -> AppResult<bool> {
+        Ok(self
+            .store()
+            .credentials_by_email(&m.email)
+            .await?
+            .iter()
+            .any(|c| c.org == *org && c.member.id == m.id && c.password_hash.is_some()))
+    }
+
+    /// Every active member with this email whose password matches, in any organization.
+    /// Empty means the sign-in failed; the caller says so without telling why.
+    pub async fn sign_in(&self, email: &str, password: &str) -> AppResult<Vec<SignInMatch>> {
+        let Ok(email) = email.parse::<Email>() else {
+            verify_password(password, decoy_hash());
+            return Ok(Vec::new());
+        };
+        let creds = self.store().credentials_by_email(&email).await?;
+        let mut matches = Vec::new();
+        let mut verified = false;
+        for c in creds {
+            let Some(hash) = &c.password_hash else {
+                continue;
+            };
+            verified = true;
+            if c.member.status == Status::Active && verify_password(password, hash) {
+                let mut tx = self.store().begin().await?;
+                let org_name = need(tx.org(&c.org).await?, "organization", &c.org)?.name;
+                matches.push(SignInMatch {
+                    org: c.org,
+                    org_name,
+                    member: c.member,
+                });
+            }
+        }
+        if !verified {
+            verify_password(password, decoy_hash());
+        }
+        Ok(matches)
+    }
+
+    /// Who a signed-in session acts as, read afresh on every request: a member disabled or
+    /// deleted since signing in is signed out at once, and a role change applies at once.
+    pub async fn session(&self, org: &OrgId, member: &MemberId) -> AppResult<Ctx> {
+        let mut tx = self.store().begin().await?;
+        let m = tx
+            .member(org, member)
+            .await?
+            .filter(|m| m.status == Status::Active);
+        let m = m.ok_or_else(|| {
+            Error::new(
+                ErrorCode::Unauthenticated,
+                "your session has ended; sign in again",
+            )
+        })?;
+        Ok(Ctx {
+            actor: Actor::Member {
+                id: m.id,
+                role: m.role,
+                status: m.status,
+            },
+            org: Some(org.clone()),
+            request_id: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_and_verify_only_the_same_password() {
+        let h = hash_password("correct horse battery");
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse batterY", &h));
+        assert!(!verify_password("correct horse battery", "not a hash"));
+        assert_ne!(h, hash_password("correct horse battery"), "salted");
+    }
+
+    #[test]
+    fn length_is_checked_in_characters() {
+        assert!(check_length("short").is_err());
+        assert!(check_length("éééééééééé").is_ok());
+        assert_eq!(
+            check_length(&"x".repeat(201)).unwrap_err().code,
+            ErrorCode::InvalidPassword
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! The Audit page: who did what to which object and when, newest first, filtered by
+//! action, paged, and downloadable as CSV.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup};
+use seatline_app::MAX_PAGE;
+use seatline_store::{AuditEntry, AuditQuery};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::auth::{Admin, Viewer};
+use crate::csv;
+use crate::error::UiError;
+use crate::layout::{self, Nav};
+use crate::licenses::{all_members, urlenc};
+use crate::UiState;
+
+const PAGE: u32 = 50;
+
+/// Every action the audit log records, for the filter.
+const ACTIONS: &[&str] = &[
+    "extension.provision",
+    "extension.deprovision",
+    "extension.assign",
+    "extension.reassign",
+    "extension.unassign",
+    "extension.addons",
+    "extension.numbers",
+    "extension.bulk_create",
+    "member.create",
+    "member.role",
+    "member.disable",
+    "member.enable",
+    "member.delete",
+    "member.password",
+    "org.create",
+    "org.transfer_ownership",
+    "subscription.set",
+    "number.add",
+    "number.remove",
+    "token.issue",
+    "token.revoke",
+];
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditParams {
+    #[serde(default)]
+    action: String,
+    before: Option<i64>,
+}
+
+impl AuditParams {
+    fn query(&self, limit: u32) -> AuditQuery {
+        AuditQuery {
+            action: Some(self.action.trim().to_owned()).filter(|a| !a.is_empty()),
+            before_id: self.before,
+            limit,
+            ..Default::default()
+        }
+    }
+}
+
+/// Names members by email instead of their ids.
+struct Names(HashMap<String, String>);
+
+impl Names {
+    async fn load(s: &UiState, v: &Viewer) -> Result<Self, UiError> {
+        Ok(Names(
+            all_members(s, v)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m.email))
+                .collect(),
+        ))
+    }
+    /// "member:mem_…" as the member's email; anything else as it is.
+    fn label(&self, who: &str) -> String {
+        who.strip_prefix("member:")
+            .and_then(|id| self.0.get(id))
+            .cloned()
+            .unwrap_or_else(|| who.to_owned())
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "–".to_owned(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(80).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// The fields that changed, as "field: before → after".
+fn changes(before: &Value, after: &Value) -> Vec<String> {
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter()
+                .filter(|k| b.get(*k) != a.get(*k))
+                .map(|k| {
+                    format!(
+                        "{k}: {} → {}",
+                        short(b.get(k).unwrap_or(&Value::Null)),
+                        short(a.get(k).unwrap_or(&Value::Null))
+                    )
+                })
+                .collect()
+        }
+        (Value::Null, Value::Null) => Vec::new(),
+        (Value::Null, a) => vec![format!("created: {}", short(a))],
+        (b, Value::Null) => vec![format!("removed: {}", short(b))],
+        (b, a) => vec![format!("{} → {}", short(b), short(a))],
+    }
+}
+
+fn target(names: &Names, t: &str) -> Markup {
+    match t.split_once(':') {
+        Some(("extension", k)) => {
+            html! { "extension " a.key href={ "/ui/extensions/" (k) } { (k) } }
+        }
+        Some(("member", _)) => html! { "member " (names.label(t)) },
+        _ => html! { (t) },
+    }
+}
+
+fn rows(names: &Names, items: &[AuditEntry]) -> Markup {
+    html! {
+        @for e in items {
+            tr {
+                td.nowrap { time datetime=(e.at) { (e.at.replace('T', " ").trim_end_matches('Z')) } }
+                td { (names.label(&e.actor)) }
+                td { code { (e.action) } }
+                td { (target(names, &e.target)) }
+                td.changes {
+                    @for c in changes(&e.before, &e.after) { div { (c) } }
+                }
+            }
+        }
+    }
+}
+
+pub async fn page(
+    State(s): State<UiState>,
+    Admin(v): Admin,
+    Query(p): Query<AuditParams>,
+) -> Result<Response, UiError> {
+    let page = s.app.audit(&v.ctx, &v.org, p.query(PAGE)).await?;
+    let names = Names::load(&s, &v).await?;
+    let action = p.action.trim();
+    let body = html! {
+        (layout::title_bar("Audit", Some("Every change, who made it and when. Newest first."), html! {
+            a.btn href={ "/ui/audit.csv?action=" (urlenc(action)) } download { "Download CSV" }
+        }))
+        section.card {
+            form.search method="get" action="/ui/audit" {
+                label for="action" { "Action" }
+                select #action name="action" {
+                    option value="" { "All actions" }
+                    @for a in ACTIONS { option value=(a) selected[*a == action] { (a) } }
+                    @if !action.is_empty() && !ACTIONS.contains(&action) { option value=(action) selected { (action) } }
+                }
+                button.btn type="submit" { "Filter" }
+            }
+            @if page.items.is_empty() {
+                div.empty { p { "No audit entries" @if !action.is_empty() { " for " code { (action) } } "." } }
+            } @else {
+                div.table-wrap {
+                    table.data #audit-list {
+                        caption.sr-only { "Audit entries, newest first" }
+                        thead { tr {
+                            th scope="col" { "When (UTC)" }
+                            th scope="col" { "Who" }
+                            th scope="col" { "Action" }
+                            th scope="col" { "Object" }
+                            th scope="col" { "Change" }
+                        } }
+                        tbody { (rows(&names, &page.items)) }
+                    }
+                }
+            }
+            nav.pager aria-label="Audit pages" {
+                @if p.before.is_some() { a.btn href={ "/ui/audit?action=" (urlenc(action)) } { "← Newest" } }
+                @if let Some(n) = &page.next_cursor {
+                    a.btn href={ "/ui/audit?action=" (urlenc(action)) "&before=" (n) } rel="next" { "Older →" }
+                }
+            }
+        }
+    };
+    Ok(Html(layout::page(&v, Nav::Audit, "Audit", body).into_string()).into_response())
+}
+
+/// The whole (filtered) log as CSV, newest first.
+pub async fn csv(
+    State(s): State<UiState>,
+    Admin(v): Admin,
+    Query(mut p): Query<AuditParams>,
+) -> Result<Response, UiError> {
+    let names = Names::load(&s, &v).await?;
+    let mut out = csv::line(["id", "at", "actor", "action", "target", "before", "after"]);
+    loop {
+        let page = s.app.audit(&v.ctx, &v.org, p.query(MAX_PAGE)).await?;
+        for e in &page.items {
+            let (id, actor) = (e.id.to_string(), names.label(&e.actor));
+            let (before, after) = (e.before.to_string(), e.after.to_string());
+            out.push_str(&csv::line([
+                id.as_str(),
+                &e.at,
+                &actor,
+                &e.action,
+                &e.target,
+                &before,
+                &after,
+            ]));
+        }
+        match page.next_cursor.and_then(|c| c.parse().ok()) {
+            Some(c) => p.before = Some(c),
+            None => break,
+        }
+    }
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\""),
+        ],
+        out,
+    )
+        .into_response())
+}

@@ -1,0 +1,249 @@
+//! The page shell (head, top bar, navigation, flash message) and the small pieces every page
+//! uses: badges, add-on chips, form errors, the CSRF field. Markup is built with maud,
+//! which escapes every value it interpolates.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use seatline_app::views::MemberView;
+use seatline_domain::{Code, Error, Missing, Role, Status};
+
+use crate::auth::Viewer;
+use crate::session::FlashKind;
+
+/// Which navigation entry a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    Licenses,
+    Bulk,
+    Members,
+    Audit,
+    Me,
+}
+
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · Seatline" }
+            link rel="stylesheet" href="/ui/assets/app.css";
+            script src="/ui/assets/app.js" defer {}
+        }
+    }
+}
+
+fn brand() -> Markup {
+    html! {
+        a.brand href="/ui/" {
+            span.logo aria-hidden="true" { "S" }
+            "Seatline"
+        }
+    }
+}
+
+/// A page for a signed-in user.
+pub fn page(v: &Viewer, nav: Nav, title: &str, body: Markup) -> Markup {
+    let item = |n: Nav, href: &str, label: &str| {
+        html! {
+            a href=(href) aria-current=[(n == nav).then_some("page")] { (label) }
+        }
+    };
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.topbar {
+                    div.wrap.topbar-inner {
+                        (brand())
+                        span.org title="Organization" { (v.org_name) }
+                        nav.mainnav aria-label="Main" {
+                            @if v.is_admin() {
+                                (item(Nav::Licenses, "/ui/licenses", "Licenses"))
+                                (item(Nav::Bulk, "/ui/bulk", "Bulk Assignment"))
+                                (item(Nav::Members, "/ui/members", "Members"))
+                                (item(Nav::Audit, "/ui/audit", "Audit"))
+                            }
+                            (item(Nav::Me, "/ui/me", "My seat"))
+                        }
+                        div.who {
+                            span.who-email { (v.me.email) }
+                            (role_badge(v.role()))
+                            form method="post" action="/ui/sign-out" {
+                                (csrf(v))
+                                button.btn.btn-quiet type="submit" { "Sign out" }
+                            }
+                        }
+                    }
+                }
+                main #main .wrap {
+                    @if let Some(f) = &v.flash {
+                        @let class = match f.kind { FlashKind::Success => "flash ok", FlashKind::Error => "flash bad" };
+                        div class=(class) role="status" { (f.text) }
+                    }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// A page without navigation: sign-in and error pages.
+pub fn bare(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body.bare {
+                header.topbar { div.wrap.topbar-inner { (brand()) } }
+                main #main .wrap { (body) }
+            }
+        }
+    }
+}
+
+/// The hidden field that proves a form comes from this session.
+pub fn csrf(v: &Viewer) -> Markup {
+    html! { input type="hidden" name="csrf" value=(v.csrf); }
+}
+
+/// A page title with optional actions on the right.
+pub fn title_bar(title: &str, sub: Option<&str>, actions: Markup) -> Markup {
+    html! {
+        div.titlebar {
+            div {
+                h1 { (title) }
+                @if let Some(s) = sub { p.sub { (s) } }
+            }
+            div.actions { (actions) }
+        }
+    }
+}
+
+pub fn badge(class: &str, text: &str) -> Markup {
+    html! { span class={ "badge " (class) } { (text) } }
+}
+
+pub fn role_badge(r: Role) -> Markup {
+    match r {
+        Role::Owner => badge("b-violet", "Owner"),
+        Role::Admin => badge("b-blue", "Admin"),
+        Role::Member => badge("b-gray", "Member"),
+    }
+}
+
+pub fn status_badge(s: Status) -> Markup {
+    match s {
+        Status::Active => badge("b-green", "Active"),
+        Status::Disabled => badge("b-red", "Disabled"),
+    }
+}
+
+/// What a missing Contact Center requirement means, in words.
+pub fn missing_text(m: Missing) -> &'static str {
+    match m {
+        Missing::MemberDisabled => "member is disabled",
+        Missing::NoExtension => "no extension",
+        Missing::LicenseCenter => "Contact Center add-on (license_center)",
+        Missing::Device => "a device add-on (IP Phone, Mobile, Desktop or Web Phone)",
+    }
+}
+
+/// Contact Center role and readiness, with what is missing.
+pub fn contact_center(m: &MemberView) -> Markup {
+    let cc = &m.contact_center;
+    let role = match cc.role {
+        seatline_domain::CcRole::Supervisor => "Supervisor",
+        seatline_domain::CcRole::Agent => "Agent",
+    };
+    html! {
+        div.cc {
+            span.cc-role { (role) }
+            @if cc.ready {
+                (badge("b-green", "Ready"))
+            } @else {
+                (badge("b-amber", "Not ready"))
+                span.missing {
+                    "Missing: "
+                    @for (i, x) in cc.missing.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        (missing_text(*x))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Add-on codes as chips, copies counted: "Mobile ×2".
+pub fn addon_chips(codes: &[Code]) -> Markup {
+    let mut counted: Vec<(Code, usize)> = Vec::new();
+    for c in codes {
+        match counted.iter_mut().find(|(x, _)| x == c) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((*c, 1)),
+        }
+    }
+    html! {
+        @if counted.is_empty() {
+            span.muted { "None" }
+        } @else {
+            ul.chips {
+                @for (c, n) in counted {
+                    li.chip title=(c.as_str()) {
+                        (c.name())
+                        @if n > 1 { " ×" (n) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A form-level error box.
+pub fn error_box(e: &Error) -> Markup {
+    html! {
+        div.alert role="alert" {
+            strong { "Could not save. " }
+            (e.message)
+        }
+    }
+}
+
+/// "1,234": thousands separated, as people read counts.
+pub fn count(n: impl Into<u64>) -> Markup {
+    let s = n.into().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    PreEscaped(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(count(7u32).0, "7");
+        assert_eq!(count(1000u32).0, "1,000");
+        assert_eq!(count(99_900u32).0, "99,900");
+        assert_eq!(count(1_234_567u32).0, "1,234,567");
+    }
+
+    #[test]
+    fn chips_count_copies() {
+        let m = addon_chips(&[
+            Code::DeviceMobileApp,
+            Code::DeviceMobileApp,
+            Code::LicenseCenter,
+        ])
+        .into_string();
+        assert!(m.contains("Mobile ×2"), "{m}");
+        assert!(m.contains("Contact Center"), "{m}");
+    }
+}

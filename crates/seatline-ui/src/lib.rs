@@ -1,0 +1,181 @@
+//! Seatline's web admin UI, served by `seatline serve` under `/ui`: server-rendered HTML
+//! pages over the same use cases as the API (`seatline-app`). It owns sign-in and signed
+//! cookie sessions, CSRF protection of every form, and the pages an owner or admin clicks
+//! through: Licenses (summary, extensions, Provision, Assign, add-ons, numbers), Bulk
+//! Assignment, Members and Audit; a member signing in sees only its own seat.
+//!
+//! Every basic flow is a plain form with POST-redirect-GET and a flash message, so it works
+//! without JavaScript; `assets/app.js` only adds checks as you type. No asset comes from
+//! outside the binary.
+
+mod audit;
+mod auth;
+mod csv;
+mod error;
+mod extension;
+mod layout;
+mod licenses;
+mod me;
+mod members;
+mod session;
+mod signin;
+
+use axum::extract::Request;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use seatline_app::App;
+
+use crate::session::Keys;
+
+/// Largest bulk file the upload form accepts, in bytes.
+const MAX_UPLOAD: usize = 64 * 1024 * 1024;
+
+/// Settings the UI needs from the binary's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The key that signs session cookies. Without one a random key is made at startup, so
+    /// sessions end when the process restarts and are refused by other processes: a
+    /// deployment with several processes must give them all the same key.
+    pub session_key: Option<String>,
+    /// Mark cookies `Secure`: set when Seatline is served over HTTPS.
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub(crate) struct UiState {
+    pub app: App,
+    pub keys: Keys,
+}
+
+/// The admin UI's routes, to be merged with the API's router.
+pub fn router(app: App, config: Config) -> Router {
+    let key = match &config.session_key {
+        Some(k) => k.as_bytes().to_vec(),
+        None => {
+            tracing::warn!(
+                "no session key configured: using a random one; sessions end on restart \
+                 and several processes must share --session-key"
+            );
+            session::random_key()
+        }
+    };
+    let state = UiState {
+        app,
+        keys: Keys::new(&key, config.secure_cookies),
+    };
+    let pages = Router::new()
+        .route("/", get(|| async { Redirect::to("/ui/") }))
+        .route("/ui", get(|| async { Redirect::to("/ui/") }))
+        .route("/ui/", get(home))
+        .route("/ui/sign-in", get(signin::form).post(signin::submit))
+        .route("/ui/sign-in/choose", post(signin::choose))
+        .route("/ui/sign-out", post(signin::sign_out))
+        .route("/ui/licenses", get(licenses::page))
+        .route(
+            "/ui/provision",
+            get(licenses::provision_form).post(licenses::provision),
+        )
+        .route(
+            "/ui/assign",
+            get(licenses::assign_form).post(licenses::assign),
+        )
+        .route("/ui/extensions/{key}", get(extension::page))
+        .route("/ui/extensions/{key}/member", post(extension::set_member))
+        .route("/ui/extensions/{key}/unassign", post(extension::unassign))
+        .route("/ui/extensions/{key}/addons", post(extension::addons))
+        .route("/ui/extensions/{key}/numbers", post(extension::numbers))
+        .route(
+            "/ui/extensions/{key}/deprovision",
+            post(extension::deprovision),
+        )
+        .route("/ui/members", get(members::page).post(members::create))
+        .route("/ui/members/{id}/role", post(members::role))
+        .route("/ui/members/{id}/status", post(members::status))
+        .route(
+            "/ui/members/{id}/password",
+            get(members::password_form).post(members::password),
+        )
+        .route("/ui/audit", get(audit::page))
+        .route("/ui/audit.csv", get(audit::csv))
+        .route("/ui/me", get(me::page))
+        .route("/ui/me/password", post(me::password))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD))
+        .layer(middleware::from_fn_with_state(state.clone(), flash_once))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state);
+    Router::new()
+        .route("/ui/assets/app.css", get(css))
+        .route("/ui/assets/app.js", get(js))
+        .merge(pages)
+}
+
+async fn home(v: auth::Viewer) -> Redirect {
+    if v.is_admin() {
+        Redirect::to("/ui/licenses")
+    } else {
+        Redirect::to("/ui/me")
+    }
+}
+
+async fn css() -> impl IntoResponse {
+    asset("text/css; charset=utf-8", include_str!("../assets/app.css"))
+}
+
+async fn js() -> impl IntoResponse {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/app.js"),
+    )
+}
+
+fn asset(kind: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (CONTENT_TYPE, kind),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A flash message is shown once: a page that rendered it (any answer but a redirect)
+/// clears its cookie.
+async fn flash_once(
+    axum::extract::State(s): axum::extract::State<UiState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let had = session::cookie(req.headers(), session::FLASH).is_some();
+    let mut res = next.run(req).await;
+    if had && !res.status().is_redirection() {
+        s.keys.clear_flash(res.headers_mut());
+    }
+    res
+}
+
+/// Pages load nothing from elsewhere, run no inline script, and are never framed; they
+/// are per user, so no cache keeps them.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
+        h.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "same-origin");
+    if !h.contains_key(CACHE_CONTROL) {
+        set(h, "cache-control", "no-store");
+    }
+    res
+}

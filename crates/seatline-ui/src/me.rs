@@ -1,0 +1,101 @@
+//! "My seat": what every signed-in member may see of itself (its extension, numbers,
+//! add-ons and Contact Center status) and where it changes its own password.
+
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup};
+use seatline_app::MIN_PASSWORD;
+use seatline_domain::{Error, ErrorCode};
+
+use crate::auth::{done, Post, Viewer};
+use crate::error::{status_of, UiError};
+use crate::layout::{self, addon_chips, csrf, Nav};
+use crate::UiState;
+
+async fn render(s: &UiState, v: &Viewer, error: Option<&Error>) -> Result<Markup, UiError> {
+    let ent = s.app.entitlements(&v.ctx, &v.org, &v.me.id).await?;
+    let body = html! {
+        (layout::title_bar("My seat", Some(&format!("{} in {}", v.me.email, v.org_name)), html! {}))
+        div.grid2 {
+            section.card #my-extension aria-labelledby="ext-h" {
+                h2 #ext-h { "Extension" }
+                @match &ent.extension {
+                    Some(e) => {
+                        p.big-key { (e.key) }
+                        dl.facts {
+                            dt { "Numbers" }
+                            dd { @if e.numbers.is_empty() { span.muted { "None" } } @for n in &e.numbers { div.mono { (n) } } }
+                            dt { "Add-ons" }
+                            dd { (addon_chips(&e.addons)) }
+                        }
+                    }
+                    None => { p { "You have no extension yet. Ask an admin to assign you one." } }
+                }
+            }
+            section.card #my-cc aria-labelledby="cc-h" {
+                h2 #cc-h { "Contact Center" }
+                (layout::contact_center(&ent.member))
+                p.hint { "You are ready with an extension that has the Contact Center add-on and at least one device." }
+            }
+        }
+        section.card.narrow-left #my-password aria-labelledby="pw-h" {
+            h2 #pw-h { "Change your password" }
+            @if let Some(e) = error { (layout::error_box(e)) }
+            form.stack method="post" action="/ui/me/password" {
+                (csrf(v))
+                div.field {
+                    label for="current" { "Current password" }
+                    input #current type="password" name="current" required autocomplete="current-password";
+                }
+                div.field {
+                    label for="new" { "New password" }
+                    input #new type="password" name="password" required minlength=(MIN_PASSWORD) autocomplete="new-password";
+                    p.hint { "At least " (MIN_PASSWORD) " characters." }
+                }
+                div.form-actions { button.btn.btn-primary type="submit" { "Change password" } }
+            }
+        }
+    };
+    Ok(layout::page(v, Nav::Me, "My seat", body))
+}
+
+pub async fn page(State(s): State<UiState>, v: Viewer) -> Result<Response, UiError> {
+    Ok(Html(render(&s, &v, None).await?.into_string()).into_response())
+}
+
+pub async fn password(State(s): State<UiState>, p: Post<Viewer>) -> Result<Response, UiError> {
+    let v = &p.user;
+    let raw = |name: &str| {
+        p.fields
+            .0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    // Knowing the current password proves it is the member at the keyboard.
+    let current_ok = s
+        .app
+        .sign_in(&v.me.email, &raw("current"))
+        .await?
+        .iter()
+        .any(|m| m.org == v.org && m.member.id.as_str() == v.me.id);
+    let result = if current_ok {
+        s.app
+            .set_password(&v.ctx, &v.org, &v.me.id, &raw("password"))
+            .await
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidPassword,
+            "the current password is not right",
+        )
+        .into())
+    };
+    match result {
+        Ok(()) => Ok(done(&s, "/ui/me", "Your password is changed.")),
+        Err(seatline_app::AppError::Rule(e)) => {
+            let page = render(&s, v, Some(&e)).await?;
+            Ok((status_of(e.code), Html(page.into_string())).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,178 @@
+//! Sign-in with email and password, the organization picker when one person belongs to
+//! several, and sign-out. The sign-in form is protected by a double-submit token (a cookie
+//! and a field that must match) since there is no session yet to bind one to.
+
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use seatline_app::SignInMatch;
+
+use crate::auth::{Fields, Post, Viewer};
+use crate::error::UiError;
+use crate::layout;
+use crate::session::{self, Flash, FlashKind, Session, SIGNIN_CSRF};
+use crate::UiState;
+
+fn signin_page(token: &str, email: &str, error: Option<&str>, flash: Option<Flash>) -> Markup {
+    let body = html! {
+        section.card.narrow.signin {
+            h1 { "Sign in" }
+            p.sub { "Manage your organization's licenses, extensions and members." }
+            @if let Some(f) = flash {
+                @let class = match f.kind { FlashKind::Success => "flash ok", FlashKind::Error => "flash bad" };
+                div class=(class) role="status" { (f.text) }
+            }
+            @if let Some(e) = error {
+                div.alert role="alert" #signin-error { (e) }
+            }
+            form.stack method="post" action="/ui/sign-in" {
+                input type="hidden" name="csrf" value=(token);
+                div.field {
+                    label for="email" { "Email" }
+                    input #email type="email" name="email" value=(email) required autocomplete="username" autofocus;
+                }
+                div.field {
+                    label for="password" { "Password" }
+                    input #password type="password" name="password" required autocomplete="current-password";
+                }
+                button.btn.btn-primary.btn-block type="submit" { "Sign in" }
+            }
+            p.hint { "No password yet? Ask your organization's owner to set one, or set it with "
+                code { "seatline member password" } "." }
+        }
+    };
+    layout::bare("Sign in", body)
+}
+
+pub async fn form(State(s): State<UiState>, headers: HeaderMap) -> Response {
+    if s.keys.session(&headers).is_some() {
+        return Redirect::to("/ui/").into_response();
+    }
+    let (token, set) = s.keys.signin_token(&headers);
+    let mut res =
+        Html(signin_page(&token, "", None, s.keys.flash(&headers)).into_string()).into_response();
+    if let Some(c) = set {
+        res.headers_mut().append(SET_COOKIE, c);
+    }
+    res
+}
+
+fn signin_csrf_ok(headers: &HeaderMap, fields: &Fields) -> bool {
+    session::cookie(headers, SIGNIN_CSRF).is_some_and(|c| session::same(c, fields.get("csrf")))
+}
+
+fn start(s: &UiState, m: &SignInMatch) -> Response {
+    let mut res = Redirect::to("/ui/").into_response();
+    let h = res.headers_mut();
+    s.keys
+        .set_session(h, &Session::new(m.org.clone(), m.member.id.clone()));
+    s.keys.clear_pending(h);
+    res
+}
+
+pub async fn submit(
+    State(s): State<UiState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let fields = Fields(fields);
+    if !signin_csrf_ok(&headers, &fields) {
+        return Err(UiError::Csrf);
+    }
+    let email = fields.get("email");
+    let matches = s
+        .app
+        .sign_in(
+            email,
+            fields
+                .0
+                .iter()
+                .find(|(k, _)| k == "password")
+                .map_or("", |(_, v)| v),
+        )
+        .await?;
+    match matches.as_slice() {
+        [] => {
+            let (token, _) = s.keys.signin_token(&headers);
+            let page = signin_page(
+                &token,
+                email,
+                Some("That email and password do not match an active member. Check both and try again."),
+                None,
+            );
+            Ok((StatusCode::UNAUTHORIZED, Html(page.into_string())).into_response())
+        }
+        [one] => Ok(start(&s, one)),
+        many => {
+            let (token, _) = s.keys.signin_token(&headers);
+            let body = html! {
+                section.card.narrow {
+                    h1 { "Choose an organization" }
+                    p.sub { (email) " belongs to several organizations. Which one do you want to manage?" }
+                    ul.choices {
+                        @for m in many {
+                            li {
+                                form method="post" action="/ui/sign-in/choose" {
+                                    input type="hidden" name="csrf" value=(token);
+                                    input type="hidden" name="org" value=(m.org);
+                                    button.choice type="submit" {
+                                        strong { (m.org_name) }
+                                        span.muted { " as " (m.member.role.as_str()) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            let mut res =
+                Html(layout::bare("Choose an organization", body).into_string()).into_response();
+            let pairs: Vec<_> = many
+                .iter()
+                .map(|m| (m.org.clone(), m.member.id.clone()))
+                .collect();
+            s.keys.set_pending(res.headers_mut(), &pairs);
+            Ok(res)
+        }
+    }
+}
+
+pub async fn choose(
+    State(s): State<UiState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let fields = Fields(fields);
+    if !signin_csrf_ok(&headers, &fields) {
+        return Err(UiError::Csrf);
+    }
+    let chosen = s
+        .keys
+        .pending(&headers)
+        .into_iter()
+        .find(|(o, _)| o.as_str() == fields.get("org"));
+    let Some((org, member)) = chosen else {
+        return Ok(Redirect::to("/ui/sign-in").into_response());
+    };
+    // The member may have been disabled in the minutes since the password matched.
+    if s.app.session(&org, &member).await.is_err() {
+        return Ok(Redirect::to("/ui/sign-in").into_response());
+    }
+    let mut res = Redirect::to("/ui/").into_response();
+    let h = res.headers_mut();
+    s.keys.set_session(h, &Session::new(org, member));
+    s.keys.clear_pending(h);
+    Ok(res)
+}
+
+pub async fn sign_out(State(s): State<UiState>, p: Post<Viewer>) -> Response {
+    let _ = p.user;
+    let mut res = Redirect::to("/ui/sign-in").into_response();
+    s.keys.end_session(res.headers_mut());
+    s.keys
+        .set_flash(res.headers_mut(), &Flash::success("You are signed out."));
+    res
+}

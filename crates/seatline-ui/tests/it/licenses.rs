@@ -1,0 +1,298 @@
+//! Licenses, Provision, Assign, the extension page (add-ons, numbers, deprovision) and Audit:
+//! each page's success and its errors rendered in place.
+
+use axum::http::StatusCode;
+use seatline_app::Ctx;
+
+use crate::{Browser, World};
+
+async fn provision(b: &mut Browser, count: &str, start: &str) -> crate::Reply {
+    b.post(
+        "/ui/provision",
+        "/ui/provision",
+        &[("count", count), ("start", start)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn provision_succeeds_then_shows_taken_keys_seat_limits_and_bad_keys_inline() {
+    let w = World::new().await;
+    let mut b = w.signed_in("adam@acme.test").await;
+    let form = b.get("/ui/provision").await;
+    form.assert_has("8</strong> Phone System license(s) available");
+    form.assert_has("pattern=\"[1-9][0-9]{2,4}\"");
+
+    let r = provision(&mut b, "5", "1001").await;
+    assert_eq!(r.location(), "/ui/licenses");
+    let page = b.follow(&r).await;
+    page.assert_has("Provisioned 5 extension(s): 1001–1005.");
+    page.assert_has("5 of 8 Phone System licenses provisioned");
+    // The flash shows once.
+    assert!(!b.get("/ui/licenses").await.body.contains("Provisioned 5"));
+
+    let taken = provision(&mut b, "2", "1004").await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    taken.assert_has("1004, 1005 are taken");
+    taken.assert_has("href=\"/ui/provision?count=2&amp;start=1006\"");
+    taken.assert_has("value=\"1004\"");
+
+    let seats = provision(&mut b, "5", "2001").await;
+    assert_eq!(seats.status, StatusCode::CONFLICT);
+    seats.assert_has("5 phone_system seat(s) needed but 3 available");
+    seats.assert_has("id=\"count\" type=\"number\"");
+
+    for (count, start, text) in [
+        ("1", "0123", "must be 3 to 5 digits"),
+        ("1", "12", "must be 3 to 5 digits"),
+        ("0", "3001", "at least 1"),
+        ("two", "3001", "whole number"),
+        ("2", "99999", "past the highest key"),
+    ] {
+        let r = provision(&mut b, count, start).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{count} {start}"
+        );
+        r.assert_has(text);
+        r.assert_has("aria-invalid=\"true\"");
+    }
+    let exts = w.app.licenses(&Ctx::operator(), &w.org).await.unwrap();
+    assert_eq!(
+        exts[0].in_use, 5,
+        "nothing but the first request provisioned"
+    );
+}
+
+#[tokio::test]
+async fn the_extension_list_searches_and_pages() {
+    let w = World::new().await;
+    let op = Ctx::operator();
+    w.app
+        .set_quantity(&op, &w.org, "phone_system", 200)
+        .await
+        .unwrap();
+    let mut b = w.signed_in("owner@acme.test").await;
+    assert_eq!(
+        provision(&mut b, "120", "1000").await.status,
+        StatusCode::SEE_OTHER
+    );
+    w.app
+        .assign(&w.owner, &w.org, "1110", "bob@acme.test", false)
+        .await
+        .unwrap();
+    w.app
+        .set_addons(&w.owner, &w.org, "1042", &["license_center".into()])
+        .await
+        .unwrap();
+
+    let first = b.get("/ui/licenses").await;
+    first.assert_has("Showing 50 extension(s), 1000–1049");
+    first.assert_has("after=1049");
+    let second = b.get("/ui/licenses?q=&after=1049").await;
+    second.assert_has("1050–1099");
+    let last = b.get("/ui/licenses?after=1099").await;
+    last.assert_has("Showing 20 extension(s), 1100–1119");
+    assert!(!last.body.contains("rel=\"next\""));
+
+    let by_key = b.get("/ui/licenses?q=111").await;
+    by_key.assert_has("1110–1119");
+    let by_member = b.get("/ui/licenses?q=Bob").await;
+    by_member.assert_has("Showing 1 extension(s), 1110–1110");
+    by_member.assert_has("bob@acme.test");
+    let by_addon = b.get("/ui/licenses?q=Contact%20Center").await;
+    by_addon.assert_has("1042–1042");
+    let none = b.get("/ui/licenses?q=nobody").await;
+    none.assert_has("No extension matches");
+}
+
+#[tokio::test]
+async fn assign_add_ons_make_a_member_contact_center_ready() {
+    let w = World::new().await;
+    let mut b = w.signed_in("owner@acme.test").await;
+    provision(&mut b, "3", "1001").await;
+
+    let form = b.get("/ui/assign?key=1002").await;
+    form.assert_has("<option value=\"1002\" selected>1002</option>");
+    assert!(!form.body.contains("owner@acme.test)</option>") || form.body.contains("Olive Owner"));
+    let members = w
+        .app
+        .members(&Ctx::operator(), &w.org, None, None)
+        .await
+        .unwrap();
+    let alice = members
+        .items
+        .iter()
+        .find(|m| m.email == "alice@acme.test")
+        .unwrap();
+    let r = b
+        .post(
+            "/ui/assign",
+            "/ui/assign",
+            &[("member", &alice.id), ("key", "1002")],
+        )
+        .await;
+    assert_eq!(r.location(), "/ui/extensions/1002");
+    let page = b.follow(&r).await;
+    page.assert_has("Assigned extension 1002 to alice@acme.test.");
+    page.assert_has("Not ready");
+
+    // Alice holds an extension now, so she is no longer offered, and a second assign fails.
+    let form = b.get("/ui/assign").await;
+    assert!(!form.body.contains(&format!("value=\"{}\"", alice.id)));
+    let again = b
+        .post(
+            "/ui/assign",
+            "/ui/assign",
+            &[("member", &alice.id), ("key", "1003")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    again.assert_has("already holds extension 1002");
+
+    let r = b
+        .post(
+            "/ui/extensions/1002",
+            "/ui/extensions/1002/addons",
+            &[("addon_license_center", "1"), ("addon_device_web_rtc", "1")],
+        )
+        .await;
+    assert_eq!(r.location(), "/ui/extensions/1002");
+    let page = b.follow(&r).await;
+    page.assert_has("Saved the add-ons of extension 1002.");
+    page.assert_has("Ready");
+    let members = b.get("/ui/members").await;
+    let row = &members.body[members.body.find("data-email=\"alice@acme.test\"").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("Ready") && !row.contains("Not ready"), "{row}");
+
+    // Asking for more copies than are left is refused with the count, in the add-ons card.
+    let more = b
+        .post(
+            "/ui/extensions/1002",
+            "/ui/extensions/1002/addons",
+            &[
+                ("addon_license_center", "1"),
+                ("addon_device_mobile_app", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(more.status, StatusCode::CONFLICT);
+    more.assert_has("9 device_mobile_app seat(s) needed but 3 available");
+    let card = &more.body[more.body.find("id=\"addons-card\"").unwrap()..];
+    assert!(card[..card.find("</section>").unwrap()].contains("role=\"alert\""));
+}
+
+#[tokio::test]
+async fn numbers_need_a_number_add_on_and_unassign_keeps_add_ons() {
+    let w = World::new().await;
+    let mut b = w.signed_in("owner@acme.test").await;
+    provision(&mut b, "1", "1001").await;
+    let page = b.get("/ui/extensions/1001").await;
+    page.assert_has("+6531230001");
+    let r = b
+        .post(
+            "/ui/extensions/1001",
+            "/ui/extensions/1001/numbers",
+            &[("number", "+6531230001")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    r.assert_has("license_number");
+    let r = b
+        .post(
+            "/ui/extensions/1001",
+            "/ui/extensions/1001/addons",
+            &[("addon_license_number", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = b
+        .post(
+            "/ui/extensions/1001",
+            "/ui/extensions/1001/numbers",
+            &[("number", "+6531230001")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    b.follow(&r).await.assert_has("checked id=\"num-0\"");
+
+    b.post(
+        "/ui/assign",
+        "/ui/assign",
+        &[("member", "bob@acme.test"), ("key", "1001")],
+    )
+    .await;
+    let deprov = b
+        .post(
+            "/ui/extensions/1001",
+            "/ui/extensions/1001/deprovision",
+            &[],
+        )
+        .await;
+    assert_eq!(deprov.status, StatusCode::CONFLICT);
+    deprov.assert_has("unassign it first");
+    let r = b
+        .post("/ui/extensions/1001", "/ui/extensions/1001/unassign", &[])
+        .await;
+    let page = b.follow(&r).await;
+    page.assert_has("its add-ons and numbers stay");
+    page.assert_has("+6531230001");
+    let r = b
+        .post(
+            "/ui/extensions/1001",
+            "/ui/extensions/1001/deprovision",
+            &[],
+        )
+        .await;
+    assert_eq!(r.location(), "/ui/licenses");
+    b.follow(&r)
+        .await
+        .assert_has("Deprovisioned extension 1001");
+    assert_eq!(
+        b.get("/ui/extensions/1001").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn audit_is_newest_first_filters_by_action_and_downloads_as_csv() {
+    let w = World::new().await;
+    let mut b = w.signed_in("owner@acme.test").await;
+    provision(&mut b, "2", "1001").await;
+    b.post(
+        "/ui/assign",
+        "/ui/assign",
+        &[("member", "bob@acme.test"), ("key", "1002")],
+    )
+    .await;
+    let page = b.get("/ui/audit").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let assign = page.body.find("extension.assign</code>").unwrap();
+    let prov = page.body.find("extension.provision</code>").unwrap();
+    assert!(assign < prov, "newest first");
+    page.assert_has("owner@acme.test");
+
+    let only = b.get("/ui/audit?action=extension.provision").await;
+    assert!(!only.body.contains("extension.assign</code>"));
+    only.assert_has("<option value=\"extension.provision\" selected>");
+    let none = b.get("/ui/audit?action=extension.deprovision").await;
+    none.assert_has("No audit entries");
+
+    let csv = b.get("/ui/audit.csv?action=extension.provision").await;
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines[0], "id,at,actor,action,target,before,after");
+    assert_eq!(lines.len(), 3, "{}", csv.body);
+    assert!(lines[1].contains("extension:1002") && lines[2].contains("extension:1001"));
+}
+
+#[tokio::test]
+async fn an_unknown_extension_is_not_found() {
+    let w = World::new().await;
+    let mut b = w.signed_in("owner@acme.test").await;
+    let r = b.get("/ui/extensions/4242").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.assert_has("does not exist");
+}
