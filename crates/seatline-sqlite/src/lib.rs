@@ -25,6 +25,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Rows per multi-row INSERT: stays under SQLite's 32,766 bound parameters.
 const BATCH: usize = 5_000;
+/// Audit rows bind 8 parameters each, so fewer fit in one INSERT.
+const AUDIT_BATCH: usize = 4_000;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -602,7 +604,7 @@ impl Tx for SqliteTx {
     }
 
     async fn append_audit(&mut self, org: &OrgId, entries: &[AuditEntry]) -> Result<()> {
-        for chunk in entries.chunks(BATCH) {
+        for chunk in entries.chunks(AUDIT_BATCH) {
             let mut qb = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO audit (org_id, at, actor, action, target, before, after, request_id) ",
             );

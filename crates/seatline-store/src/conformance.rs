@@ -1,1 +1,1501 @@
-//! The conformance suite every backend must pass.
+//! The conformance suite every backend must pass: each [`Store`] and [`Tx`] method round-trips,
+//! organizations are isolated, a failed transaction leaves no trace, the schema's unique keys
+//! back the rules, bulk changes are batched, and seat limits hold under 32 concurrent writers
+//! (from one connection pool and from two).
+//!
+//! The cases drive the store exactly as the use cases do: lock the organization, read, let
+//! [`rules`] decide, apply the changes with their audit entries, commit. A backend's test
+//! binary implements [`Backend`] and expands [`conformance_tests!`](crate::conformance_tests)
+//! to get one `#[tokio::test]` per case.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::json;
+use tokio::sync::Barrier;
+
+use seatline_domain::{
+    rules, Addons, Change, Code, Decision, Email, Error, ErrorCode, ExtKey, Extension, Member,
+    MemberId, NumberRow, OrgId, Role, Seat, Seats, Status, E164,
+};
+
+use crate::{
+    AuditEntry, AuditQuery, ExtensionQuery, IdempotencyRow, PlanRow, Snapshot, Store, StoreError,
+    TokenRow, Tx,
+};
+
+/// A backend under test: a fresh, migrated database that the cases may fill at will.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// A new store on that database, with its own connection pool.
+    async fn store(&self) -> Arc<dyn Store>;
+}
+
+/// One `#[tokio::test]` per conformance case. `$backend` is an expression evaluated in each
+/// test, a future of `Option<impl Backend>`; `None` skips the case (the backend says why).
+#[macro_export]
+macro_rules! conformance_tests {
+    (@cases $backend:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                if let Some(backend) = $backend.await {
+                    $crate::conformance::$case(&backend).await;
+                }
+            }
+        )*
+    };
+    ($backend:expr) => {
+        $crate::conformance_tests!(@cases $backend;
+            migrate_ping_and_missing_org,
+            members_round_trip,
+            extensions_round_trip,
+            numbers_round_trip,
+            audit_round_trip,
+            tokens_round_trip,
+            plans_round_trip,
+            idempotency_round_trip,
+            tenant_isolation,
+            rollback_leaves_no_trace,
+            constraints_back_the_rules,
+            bulk_insert,
+            race_provision,
+            race_provision_two_pools,
+            race_addons,
+            race_addons_two_pools,
+        );
+    };
+}
+
+// ---- helpers: the use-case shape, with fixed ids and times ----
+
+const AT: &str = "2026-01-01T00:00:00.000Z";
+
+/// Why a use case did not commit.
+#[derive(Debug)]
+enum Failure {
+    Rule(Error),
+    Store(StoreError),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Rule(e)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+type Outcome = std::result::Result<(), Failure>;
+
+fn org_id(tag: &str) -> OrgId {
+    OrgId(format!("org_{tag}"))
+}
+
+fn email(s: &str) -> Email {
+    s.parse().expect("valid email")
+}
+
+fn key(k: u32) -> ExtKey {
+    ExtKey::new(k).expect("valid key")
+}
+
+fn e164(s: &str) -> E164 {
+    s.parse().expect("valid number")
+}
+
+fn addons(codes: &[Code]) -> Addons {
+    codes.iter().copied().collect()
+}
+
+fn is_constraint<T: std::fmt::Debug>(r: crate::Result<T>) -> bool {
+    matches!(r, Err(StoreError::Constraint(_)))
+}
+
+/// One decision out of several, in order.
+fn merge(ds: impl IntoIterator<Item = Decision>) -> Decision {
+    ds.into_iter().fold(Decision::default(), |mut all, d| {
+        all.changes.extend(d.changes);
+        all.audit.extend(d.audit);
+        all
+    })
+}
+
+fn audit_entries(d: &Decision) -> Vec<AuditEntry> {
+    d.audit
+        .iter()
+        .map(|a| AuditEntry {
+            id: 0,
+            at: AT.to_owned(),
+            actor: "operator".to_owned(),
+            action: a.action.to_owned(),
+            target: a.target.clone(),
+            before: a.before.clone(),
+            after: a.after.clone(),
+            request_id: Some("req_conformance".to_owned()),
+        })
+        .collect()
+}
+
+/// Apply a decision and its audit entries, then commit: what the app does.
+async fn commit(mut tx: Box<dyn Tx>, org: &OrgId, d: Decision) -> crate::Result<()> {
+    tx.apply(org, &d.changes).await?;
+    tx.append_audit(org, &audit_entries(&d)).await?;
+    tx.commit().await
+}
+
+async fn read(store: &dyn Store) -> Box<dyn Tx> {
+    store.begin().await.expect("begin")
+}
+
+async fn locked(store: &dyn Store, org: &OrgId) -> Box<dyn Tx> {
+    store
+        .lock(org)
+        .await
+        .expect("lock")
+        .expect("organization exists")
+}
+
+async fn seats(store: &dyn Store, org: &OrgId) -> Seats {
+    read(store).await.seats(org).await.expect("seats")
+}
+
+async fn snapshot(store: &dyn Store, org: &OrgId) -> Snapshot {
+    read(store).await.snapshot(org).await.expect("snapshot")
+}
+
+async fn extension(store: &dyn Store, org: &OrgId, k: u32) -> Option<Extension> {
+    read(store)
+        .await
+        .extension(org, key(k))
+        .await
+        .expect("extension")
+}
+
+async fn audit_of(store: &dyn Store, org: &OrgId, action: &str) -> Vec<AuditEntry> {
+    let q = AuditQuery {
+        action: Some(action.to_owned()),
+        limit: u32::MAX,
+        ..AuditQuery::default()
+    };
+    read(store).await.audit(org, &q).await.expect("audit")
+}
+
+/// Create an organization `org_<tag>` with its owner `own_<tag>`.
+async fn create_org(store: &dyn Store, tag: &str, owner_email: &str) -> (OrgId, Member) {
+    let org = rules::new_org(org_id(tag), &format!("Org {tag}"), AT.to_owned()).expect("org");
+    let owner = rules::new_member(
+        MemberId(format!("own_{tag}")),
+        email(owner_email),
+        "Owner",
+        Role::Owner,
+    )
+    .expect("owner");
+    let id = org.id.clone();
+    let d = rules::create_org(org, owner.clone());
+    commit(read(store).await, &id, d).await.expect("create org");
+    (id, owner)
+}
+
+async fn set_quantity(store: &dyn Store, org: &OrgId, code: Code, quantity: i64) {
+    let mut tx = locked(store, org).await;
+    let seats = tx.seats(org).await.expect("seats");
+    let d = rules::set_quantity(code, quantity, &seats).expect("quantity allowed");
+    commit(tx, org, d).await.expect("commit quantity");
+}
+
+async fn add_numbers(store: &dyn Store, org: &OrgId, numbers: &[&str]) {
+    let d = merge(
+        numbers
+            .iter()
+            .map(|n| rules::add_number(e164(n), None).expect("new number")),
+    );
+    commit(locked(store, org).await, org, d)
+        .await
+        .expect("add numbers");
+}
+
+async fn add_member(store: &dyn Store, org: &OrgId, id: &str, mail: &str, role: Role) -> Member {
+    let mut tx = locked(store, org).await;
+    let taken = tx
+        .member_by_email(org, &email(mail))
+        .await
+        .expect("by email")
+        .is_some();
+    let m = rules::new_member(MemberId(id.to_owned()), email(mail), id, role).expect("member");
+    let d = rules::create_member(Some(Role::Owner), m.clone(), taken).expect("create member");
+    commit(tx, org, d).await.expect("commit member");
+    m
+}
+
+/// Provision `count` extensions from `start`.
+async fn provision(store: &dyn Store, org: &OrgId, count: i64, start: u32) -> Outcome {
+    let mut tx = locked(store, org).await;
+    let taken = tx.taken_keys(org).await?;
+    let seats = tx.seats(org).await?;
+    let d = rules::provision(count, key(start), &taken, &seats)?;
+    Ok(commit(tx, org, d).await?)
+}
+
+/// Load an extension under the lock, let `decide` rule on it, commit.
+async fn on_extension(
+    store: &dyn Store,
+    org: &OrgId,
+    k: u32,
+    decide: impl FnOnce(&Extension, &Seats) -> Result<Decision, Error> + Send,
+) -> Outcome {
+    let mut tx = locked(store, org).await;
+    let ext = tx
+        .extension(org, key(k))
+        .await?
+        .ok_or_else(|| Error::not_found("extension", k))?;
+    let seats = tx.seats(org).await?;
+    let d = decide(&ext, &seats)?;
+    Ok(commit(tx, org, d).await?)
+}
+
+async fn set_addons(store: &dyn Store, org: &OrgId, k: u32, codes: &[Code]) -> Outcome {
+    on_extension(store, org, k, |ext, seats| {
+        rules::set_addons(ext, addons(codes), seats)
+    })
+    .await
+}
+
+async fn set_numbers(store: &dyn Store, org: &OrgId, k: u32, numbers: &[&str]) -> Outcome {
+    let mut tx = locked(store, org).await;
+    let ext = tx
+        .extension(org, key(k))
+        .await?
+        .ok_or_else(|| Error::not_found("extension", k))?;
+    let numbers: Vec<E164> = numbers.iter().map(|n| e164(n)).collect();
+    let mut rows = Vec::new();
+    for n in &numbers {
+        rows.push(tx.number(org, n).await?);
+    }
+    let d = rules::set_numbers(&ext, numbers, &rows)?;
+    Ok(commit(tx, org, d).await?)
+}
+
+async fn assign(store: &dyn Store, org: &OrgId, k: u32, member: &Member) -> Outcome {
+    let mut tx = locked(store, org).await;
+    let ext = tx
+        .extension(org, key(k))
+        .await?
+        .ok_or_else(|| Error::not_found("extension", k))?;
+    let held = tx.extension_of(org, &member.id).await?.map(|e| e.key);
+    let d = rules::assign(&ext, member, held, false)?;
+    Ok(commit(tx, org, d).await?)
+}
+
+/// Apply raw changes in their own transaction, bypassing the rules, and commit if they apply.
+async fn force(store: &dyn Store, org: &OrgId, changes: Vec<Change>) -> crate::Result<()> {
+    let mut tx = locked(store, org).await;
+    tx.apply(org, &changes).await?;
+    tx.commit().await
+}
+
+/// An extension query's filter and the keys it must find.
+type QueryCase = (fn(&mut ExtensionQuery), &'static [u32]);
+
+fn seat(purchased: u32, in_use: u32) -> Seat {
+    Seat { purchased, in_use }
+}
+
+fn keys(exts: &[Extension]) -> Vec<u32> {
+    exts.iter().map(|e| e.key.get()).collect()
+}
+
+// ---- the cases ----
+
+pub async fn migrate_ping_and_missing_org(b: &impl Backend) {
+    let store = b.store().await;
+    store.migrate().await.expect("migrating twice is a no-op");
+    store.ping().await.expect("ping");
+    let nobody = org_id("missing");
+    assert!(store.lock(&nobody).await.expect("lock").is_none());
+    assert_eq!(read(&*store).await.org(&nobody).await.expect("org"), None);
+}
+
+pub async fn members_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, owner) = create_org(s, "m", "owner@m.example").await;
+
+    let mut tx = read(s).await;
+    let o = tx.org(&org).await.expect("org").expect("exists");
+    assert_eq!(
+        (o.id, o.name, o.created_at),
+        (org.clone(), "Org m".into(), AT.into())
+    );
+    assert_eq!(
+        tx.member(&org, &owner.id).await.expect("member"),
+        Some(owner.clone())
+    );
+    assert_eq!(owner.role, Role::Owner);
+    let by_email = tx
+        .member_by_email(&org, &email("OWNER@m.example"))
+        .await
+        .expect("by email");
+    assert_eq!(by_email, Some(owner.clone()));
+    drop(tx);
+
+    let b_ = add_member(s, &org, "mem_b", "b@m.example", Role::Admin).await;
+    let c = add_member(s, &org, "mem_c", "c@m.example", Role::Member).await;
+    let a = add_member(s, &org, "mem_a", "a@m.example", Role::Member).await;
+
+    let mut tx = read(s).await;
+    let all = tx.members(&org, None, 10).await.expect("members");
+    let emails: Vec<&str> = all.iter().map(|m| m.email.as_str()).collect();
+    assert_eq!(
+        emails,
+        [
+            "a@m.example",
+            "b@m.example",
+            "c@m.example",
+            "owner@m.example"
+        ]
+    );
+    assert_eq!(all[1], b_);
+    let page = tx
+        .members(&org, Some("b@m.example"), 1)
+        .await
+        .expect("page");
+    assert_eq!(page, vec![c.clone()]);
+    assert_eq!(
+        tx.members(&org, Some("owner@m.example"), 10)
+            .await
+            .expect("end"),
+        vec![]
+    );
+    drop(tx);
+
+    // Role change, disable, ownership transfer (demote first, then promote), delete.
+    let mut tx = locked(s, &org).await;
+    let d = merge([
+        rules::change_role(&b_, Role::Member).expect("role"),
+        rules::set_status(&c, Status::Disabled).expect("disable"),
+        rules::transfer_ownership(&owner, &a).expect("transfer"),
+    ]);
+    commit(tx, &org, d).await.expect("commit");
+    tx = read(s).await;
+    let role = |m: Option<Member>| m.map(|m| (m.role, m.status));
+    assert_eq!(
+        role(tx.member(&org, &b_.id).await.unwrap()),
+        Some((Role::Member, Status::Active))
+    );
+    assert_eq!(
+        role(tx.member(&org, &c.id).await.unwrap()),
+        Some((Role::Member, Status::Disabled))
+    );
+    assert_eq!(
+        role(tx.member(&org, &a.id).await.unwrap()),
+        Some((Role::Owner, Status::Active))
+    );
+    assert_eq!(
+        role(tx.member(&org, &owner.id).await.unwrap()),
+        Some((Role::Admin, Status::Active))
+    );
+    let c = tx.member(&org, &c.id).await.unwrap().expect("c");
+    drop(tx);
+    let d = rules::delete_member(&c, None).expect("delete");
+    commit(locked(s, &org).await, &org, d)
+        .await
+        .expect("commit delete");
+    let mut tx = read(s).await;
+    assert_eq!(tx.member(&org, &c.id).await.expect("member"), None);
+    assert_eq!(tx.members(&org, None, 10).await.expect("members").len(), 3);
+    drop(tx);
+
+    // Password hashes, and sign-in's lookup by email across organizations.
+    let mut tx = locked(s, &org).await;
+    tx.set_password_hash(&org, &a.id, Some("argon2id$h1"))
+        .await
+        .expect("set hash");
+    tx.commit().await.expect("commit");
+    let (other, other_owner) = create_org(s, "n", "a@m.example").await;
+    let found = s
+        .credentials_by_email(&email("A@m.example"))
+        .await
+        .expect("credentials");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!((&found[0].org, &found[0].member.id), (&org, &a.id));
+    assert_eq!(found[0].member.role, Role::Owner);
+    assert_eq!(found[0].password_hash.as_deref(), Some("argon2id$h1"));
+    assert_eq!((&found[1].org, &found[1].member), (&other, &other_owner));
+    assert_eq!(found[1].password_hash, None);
+    let mut tx = locked(s, &org).await;
+    tx.set_password_hash(&org, &a.id, None)
+        .await
+        .expect("clear hash");
+    tx.commit().await.expect("commit");
+    let found = s.credentials_by_email(&a.email).await.expect("credentials");
+    assert_eq!(found[0].password_hash, None);
+    assert!(s
+        .credentials_by_email(&email("nobody@m.example"))
+        .await
+        .expect("credentials")
+        .is_empty());
+}
+
+pub async fn extensions_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, owner) = create_org(s, "x", "owner@x.example").await;
+    for (code, q) in [
+        (Code::PhoneSystem, 5),
+        (Code::DeviceIpPhone, 5),
+        (Code::LicenseCenter, 2),
+        (Code::LicenseNumber, 4),
+        (Code::DeviceMobileApp, 2),
+    ] {
+        set_quantity(s, &org, code, q).await;
+    }
+    add_numbers(
+        s,
+        &org,
+        &["+6531000001", "+6531000002", "+6531000003", "+6531000004"],
+    )
+    .await;
+    let m = add_member(s, &org, "mem_x", "m@x.example", Role::Member).await;
+
+    provision(s, &org, 3, 1001).await.expect("provision");
+    let mut tx = read(s).await;
+    assert_eq!(
+        tx.taken_keys(&org).await.expect("taken"),
+        BTreeSet::from([1001, 1002, 1003])
+    );
+    let seats0 = tx.seats(&org).await.expect("seats");
+    assert_eq!(seats0.get(Code::PhoneSystem), seat(5, 3));
+    assert_eq!(seats0.get(Code::LicenseCenter), seat(2, 0));
+    assert_eq!(seats0.get(Code::TeamChat), seat(0, 0));
+    assert_eq!(seats0.assigned, 0);
+    assert_eq!(
+        tx.extension(&org, key(1002)).await.unwrap(),
+        Some(Extension::new(key(1002)))
+    );
+    assert_eq!(tx.extension(&org, key(1004)).await.unwrap(), None);
+    drop(tx);
+
+    assign(s, &org, 1002, &m).await.expect("assign");
+    use Code::*;
+    let codes = [DeviceIpPhone, LicenseCenter, LicenseNumber, LicenseNumber];
+    set_addons(s, &org, 1002, &codes).await.expect("addons");
+    set_numbers(s, &org, 1002, &["+6531000002", "+6531000001"])
+        .await
+        .expect("numbers");
+
+    let want = Extension {
+        key: key(1002),
+        member: Some(m.id.clone()),
+        addons: addons(&codes),
+        numbers: vec![e164("+6531000001"), e164("+6531000002")],
+    };
+    let mut tx = read(s).await;
+    assert_eq!(
+        tx.extension(&org, key(1002)).await.unwrap(),
+        Some(want.clone())
+    );
+    assert_eq!(
+        tx.extension_of(&org, &m.id).await.unwrap(),
+        Some(want.clone())
+    );
+    assert_eq!(tx.extension_of(&org, &owner.id).await.unwrap(), None);
+    let seats1 = tx.seats(&org).await.expect("seats");
+    assert_eq!(seats1.get(PhoneSystem), seat(5, 3));
+    assert_eq!(seats1.get(DeviceIpPhone), seat(5, 1));
+    assert_eq!(seats1.get(LicenseCenter), seat(2, 1));
+    assert_eq!(seats1.get(LicenseNumber), seat(4, 2));
+    assert_eq!(seats1.assigned, 1);
+
+    let q = |f: fn(&mut ExtensionQuery)| {
+        let mut q = ExtensionQuery {
+            limit: 10,
+            ..ExtensionQuery::default()
+        };
+        f(&mut q);
+        q
+    };
+    let all = tx.extensions(&org, &q(|_| {})).await.expect("all");
+    assert_eq!(keys(&all), [1001, 1002, 1003]);
+    assert_eq!(all[1], want);
+    let cases: [QueryCase; 8] = [
+        (|q| q.after = Some(1001), &[1002, 1003]),
+        (|q| q.limit = 1, &[1001]),
+        (|q| q.members = vec![MemberId("mem_x".into())], &[1002]),
+        (|q| q.members = vec![MemberId("own_x".into())], &[]),
+        (|q| q.unassigned = true, &[1001, 1003]),
+        (|q| q.addon = Some(Code::LicenseCenter), &[1002]),
+        (|q| q.key_prefix = Some("1003".into()), &[1003]),
+        (|q| q.key_prefix = Some("2".into()), &[]),
+    ];
+    for (i, (f, want_keys)) in cases.into_iter().enumerate() {
+        let got = tx.extensions(&org, &q(f)).await.expect("query");
+        assert_eq!(keys(&got), want_keys, "extension query #{i}");
+    }
+    let only = tx
+        .extensions(&org, &q(|q| q.addon = Some(Code::LicenseNumber)))
+        .await
+        .expect("by addon");
+    assert_eq!(
+        only,
+        vec![want.clone()],
+        "a filtered extension comes complete"
+    );
+    drop(tx);
+
+    // Extensions inserted with member, add-ons and numbers at once (the bulk shape).
+    let bulk = Extension {
+        key: key(2001),
+        member: None,
+        addons: addons(&[DeviceMobileApp, DeviceMobileApp, LicenseNumber]),
+        numbers: vec![e164("+6531000003")],
+    };
+    force(s, &org, vec![Change::InsertExtensions(vec![bulk.clone()])])
+        .await
+        .expect("insert with parts");
+    assert_eq!(extension(s, &org, 2001).await, Some(bulk.clone()));
+    assert_eq!(seats(s, &org).await.get(DeviceMobileApp), seat(2, 2));
+
+    // Replacing numbers frees the ones dropped.
+    set_numbers(s, &org, 1002, &["+6531000004"])
+        .await
+        .expect("replace numbers");
+    let mut tx = read(s).await;
+    let number = |n: &str, k: Option<u32>| NumberRow {
+        number: e164(n),
+        extension: k.map(key),
+    };
+    assert_eq!(
+        tx.number(&org, &e164("+6531000001")).await.unwrap(),
+        Some(number("+6531000001", None))
+    );
+    assert_eq!(
+        tx.number(&org, &e164("+6531000004")).await.unwrap(),
+        Some(number("+6531000004", Some(1002)))
+    );
+    drop(tx);
+
+    // Unassign keeps add-ons and numbers; deprovision returns seats and numbers.
+    on_extension(s, &org, 1002, |ext, _| Ok(rules::unassign(ext)))
+        .await
+        .expect("unassign");
+    let unassigned = extension(s, &org, 1002).await.expect("still there");
+    assert_eq!(
+        (unassigned.member, unassigned.addons.clone()),
+        (None, want.addons.clone())
+    );
+    on_extension(s, &org, 1002, |ext, _| rules::deprovision(ext))
+        .await
+        .expect("deprovision");
+    assert_eq!(extension(s, &org, 1002).await, None);
+    let seats2 = seats(s, &org).await;
+    assert_eq!(seats2.get(PhoneSystem), seat(5, 3));
+    assert_eq!(seats2.get(LicenseCenter), seat(2, 0));
+    assert_eq!(seats2.get(LicenseNumber), seat(4, 1));
+    assert_eq!(seats2.assigned, 0);
+
+    let snap = snapshot(s, &org).await;
+    assert_eq!(keys(&snap.extensions), [1001, 1003, 2001]);
+    assert_eq!(snap.extensions[2], bulk);
+    assert_eq!(snap.members.len(), 2);
+    assert_eq!(
+        snap.numbers,
+        vec![
+            number("+6531000001", None),
+            number("+6531000002", None),
+            number("+6531000003", Some(2001)),
+            number("+6531000004", None),
+        ]
+    );
+    assert_eq!(snap.seats, seats2);
+}
+
+pub async fn numbers_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "n", "owner@n.example").await;
+    add_numbers(s, &org, &["+6531000003", "+14155550100", "+6531000001"]).await;
+    let mut tx = read(s).await;
+    let all = tx.numbers(&org, None, 10).await.expect("numbers");
+    let listed: Vec<&str> = all.iter().map(|n| n.number.as_str()).collect();
+    assert_eq!(listed, ["+14155550100", "+6531000001", "+6531000003"]);
+    assert!(all.iter().all(|n| n.extension.is_none()));
+    let page = tx
+        .numbers(&org, Some("+14155550100"), 1)
+        .await
+        .expect("page");
+    assert_eq!(page[0].number.as_str(), "+6531000001");
+    assert_eq!(page.len(), 1);
+    assert_eq!(tx.number(&org, &e164("+6531000009")).await.unwrap(), None);
+    let row = tx.number(&org, &e164("+6531000001")).await.unwrap();
+    drop(tx);
+
+    let n = e164("+6531000001");
+    let d = rules::remove_number(&n, row.as_ref()).expect("free number");
+    commit(locked(s, &org).await, &org, d)
+        .await
+        .expect("remove");
+    let mut tx = read(s).await;
+    assert_eq!(tx.number(&org, &n).await.unwrap(), None);
+    assert_eq!(tx.numbers(&org, None, 10).await.unwrap().len(), 2);
+}
+
+pub async fn audit_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "a", "owner@a.example").await;
+    let entry = |i: i64, action: &str, before, after, request_id: Option<&str>| AuditEntry {
+        id: 0,
+        at: format!("2026-01-0{}T00:00:00.000Z", i + 1),
+        actor: format!("member:mem_{i}"),
+        action: action.to_owned(),
+        target: format!("extension:{}", 1000 + i),
+        before,
+        after,
+        request_id: request_id.map(str::to_owned),
+    };
+    let written = vec![
+        entry(
+            1,
+            "x.one",
+            json!(null),
+            json!({"key": "1001", "addons": ["a", "b"]}),
+            Some("r1"),
+        ),
+        entry(
+            2,
+            "x.two",
+            json!({"nested": {"deep": [1, 2.5, true, null]}}),
+            json!(null),
+            None,
+        ),
+        entry(
+            3,
+            "x.one",
+            json!("quote \" and ünïcode ✓"),
+            json!(42),
+            Some("r3"),
+        ),
+        entry(4, "x.two", json!([]), json!({}), None),
+        entry(
+            5,
+            "x.one",
+            json!({"n": -7}),
+            json!({"big": 9_007_199_254_740_993_u64}),
+            Some("r5"),
+        ),
+    ];
+    let mut tx = locked(s, &org).await;
+    tx.append_audit(&org, &written).await.expect("append");
+    tx.commit().await.expect("commit");
+
+    let mut tx = read(s).await;
+    let q = |f: fn(&mut AuditQuery)| {
+        let mut q = AuditQuery {
+            limit: 100,
+            ..AuditQuery::default()
+        };
+        f(&mut q);
+        q
+    };
+    let all = tx.audit(&org, &q(|_| {})).await.expect("audit");
+    assert_eq!(all.len(), 6, "five entries and org.create");
+    assert_eq!(all[5].action, "org.create");
+    assert_eq!(all[5].request_id.as_deref(), Some("req_conformance"));
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    // Entries appended together keep their order in their ids.
+    for (got, want) in all[..5].iter().rev().zip(&written) {
+        assert_eq!(
+            AuditEntry {
+                id: 0,
+                ..got.clone()
+            },
+            *want
+        );
+    }
+
+    let first = tx.audit(&org, &q(|q| q.limit = 2)).await.expect("page 1");
+    assert_eq!(first, all[..2]);
+    let next = AuditQuery {
+        before_id: Some(first[1].id),
+        limit: 2,
+        ..AuditQuery::default()
+    };
+    assert_eq!(tx.audit(&org, &next).await.expect("page 2"), all[2..4]);
+    let ones = tx
+        .audit(&org, &q(|q| q.action = Some("x.one".into())))
+        .await
+        .expect("by action");
+    assert_eq!(
+        ones.iter().map(|e| &e.target).collect::<Vec<_>>(),
+        ["extension:1005", "extension:1003", "extension:1001"]
+    );
+    let target = tx
+        .audit(&org, &q(|q| q.target = Some("extension:1002".into())))
+        .await
+        .expect("by target");
+    assert_eq!(target, all[3..4]);
+    let both = tx
+        .audit(
+            &org,
+            &q(|q| {
+                q.action = Some("x.two".into());
+                q.target = Some("extension:1001".into());
+            }),
+        )
+        .await
+        .expect("by both");
+    assert!(both.is_empty());
+}
+
+pub async fn tokens_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, owner) = create_org(s, "t", "owner@t.example").await;
+    let m = add_member(s, &org, "mem_t", "m@t.example", Role::Member).await;
+    let token = |id: &str, member: &Member, at: &str| TokenRow {
+        id: id.to_owned(),
+        org: org.clone(),
+        member: member.id.clone(),
+        hash: format!("hash_{id}"),
+        created_at: at.to_owned(),
+        revoked: false,
+    };
+    let t2 = token("tok_2", &m, "2026-01-02T00:00:00.000Z");
+    let t1 = token("tok_1", &m, "2026-01-01T00:00:00.000Z");
+    let t3 = token("tok_3", &owner, "2026-01-01T00:00:00.000Z");
+    let mut tx = locked(s, &org).await;
+    for t in [&t2, &t1, &t3] {
+        tx.insert_token(t).await.expect("insert token");
+    }
+    tx.commit().await.expect("commit");
+
+    assert_eq!(
+        s.token_by_hash("hash_tok_1").await.unwrap(),
+        Some(t1.clone())
+    );
+    assert_eq!(s.token_by_hash("nope").await.unwrap(), None);
+    let mut tx = locked(s, &org).await;
+    assert_eq!(
+        tx.tokens(&org, &m.id).await.unwrap(),
+        vec![t1.clone(), t2.clone()]
+    );
+    assert!(tx.revoke_token(&org, &m.id, "tok_1").await.unwrap());
+    assert!(
+        !tx.revoke_token(&org, &m.id, "tok_3").await.unwrap(),
+        "another member's token"
+    );
+    assert!(!tx.revoke_token(&org, &m.id, "tok_9").await.unwrap());
+    tx.commit().await.expect("commit");
+    let revoked = s
+        .token_by_hash("hash_tok_1")
+        .await
+        .unwrap()
+        .expect("still stored");
+    assert!(revoked.revoked);
+    assert!(
+        !s.token_by_hash("hash_tok_3")
+            .await
+            .unwrap()
+            .expect("kept")
+            .revoked
+    );
+
+    // A deleted member's tokens go with it.
+    let d = rules::set_status(&m, Status::Disabled).expect("disable");
+    commit(locked(s, &org).await, &org, d)
+        .await
+        .expect("commit");
+    let disabled = Member {
+        status: Status::Disabled,
+        ..m.clone()
+    };
+    let d = rules::delete_member(&disabled, None).expect("delete");
+    commit(locked(s, &org).await, &org, d)
+        .await
+        .expect("commit");
+    assert_eq!(s.token_by_hash("hash_tok_2").await.unwrap(), None);
+    assert!(read(s).await.tokens(&org, &m.id).await.unwrap().is_empty());
+}
+
+pub async fn plans_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "p", "owner@p.example").await;
+    let plan = PlanRow {
+        id: "plan_1".into(),
+        created_at: AT.into(),
+        status: "planned".into(),
+        body: r#"{"rows":[{"key":"1001"}]}"#.into(),
+    };
+    let mut tx = locked(s, &org).await;
+    tx.insert_plan(&org, &plan).await.expect("insert plan");
+    assert_eq!(tx.plan(&org, "plan_1").await.unwrap(), Some(plan.clone()));
+    tx.commit().await.expect("commit");
+
+    let applied = PlanRow {
+        status: "applied".into(),
+        body: r#"{"rows":[]}"#.into(),
+        ..plan.clone()
+    };
+    let mut tx = locked(s, &org).await;
+    tx.update_plan(&org, &applied).await.expect("update");
+    tx.commit().await.expect("commit");
+    let mut tx = read(s).await;
+    assert_eq!(tx.plan(&org, "plan_1").await.unwrap(), Some(applied));
+    assert_eq!(tx.plan(&org, "plan_2").await.unwrap(), None);
+    drop(tx);
+    let mut tx = locked(s, &org).await;
+    assert!(
+        is_constraint(tx.insert_plan(&org, &plan).await),
+        "plan ids are unique"
+    );
+}
+
+pub async fn idempotency_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let row = |scope: &str, key: &str, body: &str, at: &str| IdempotencyRow {
+        scope: scope.into(),
+        key: key.into(),
+        request_hash: format!("sha_{body}"),
+        status: 201,
+        body: body.into(),
+        created_at: at.into(),
+    };
+    assert_eq!(s.idempotency_get("org_a", "k1").await.unwrap(), None);
+    let first = row("org_a", "k1", "first", "2026-01-01T00:00:00.000Z");
+    s.idempotency_put(&first).await.expect("put");
+    s.idempotency_put(&row("org_a", "k1", "second", "2026-01-03T00:00:00.000Z"))
+        .await
+        .expect("a second put is not an error");
+    assert_eq!(
+        s.idempotency_get("org_a", "k1").await.unwrap(),
+        Some(first.clone()),
+        "the first writer wins"
+    );
+    let other = row("org_b", "k1", "other", "2026-01-03T00:00:00.000Z");
+    s.idempotency_put(&other).await.expect("put");
+    assert_eq!(
+        s.idempotency_get("org_b", "k1").await.unwrap(),
+        Some(other.clone())
+    );
+
+    assert_eq!(
+        s.idempotency_prune("2026-01-02T00:00:00.000Z")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(s.idempotency_get("org_a", "k1").await.unwrap(), None);
+    assert_eq!(s.idempotency_get("org_b", "k1").await.unwrap(), Some(other));
+    assert_eq!(
+        s.idempotency_prune("2026-01-02T00:00:00.000Z")
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+/// Nothing of org A is visible through org B, and writes scoped by B cannot touch A, even
+/// where both use the same extension key or the same email.
+pub async fn tenant_isolation(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (a, _) = create_org(s, "a", "owner@a.example").await;
+    let (b_org, b_owner) = create_org(s, "b", "owner@b.example").await;
+    for org in [&a, &b_org] {
+        set_quantity(s, org, Code::PhoneSystem, 3).await;
+        set_quantity(s, org, Code::LicenseNumber, 1).await;
+    }
+    set_quantity(s, &a, Code::LicenseCenter, 1).await;
+    add_numbers(s, &a, &["+6531000001"]).await;
+    let am = add_member(s, &a, "mem_a", "shared@x.example", Role::Member).await;
+    let bm = add_member(s, &b_org, "mem_b", "shared@x.example", Role::Member).await;
+    provision(s, &a, 2, 1001).await.expect("provision a");
+    provision(s, &b_org, 1, 1001).await.expect("provision b");
+    assign(s, &a, 1002, &am).await.expect("assign");
+    set_addons(s, &a, 1002, &[Code::LicenseCenter, Code::LicenseNumber])
+        .await
+        .expect("addons");
+    set_numbers(s, &a, 1002, &["+6531000001"])
+        .await
+        .expect("numbers");
+    let mut tx = locked(s, &a).await;
+    let a_token = TokenRow {
+        id: "tok_a".into(),
+        org: a.clone(),
+        member: am.id.clone(),
+        hash: "hash_a".into(),
+        created_at: AT.into(),
+        revoked: false,
+    };
+    tx.insert_token(&a_token).await.expect("token");
+    let a_plan = PlanRow {
+        id: "plan_a".into(),
+        created_at: AT.into(),
+        status: "planned".into(),
+        body: "{}".into(),
+    };
+    tx.insert_plan(&a, &a_plan).await.expect("plan");
+    tx.commit().await.expect("commit");
+    let a_before = snapshot(s, &a).await;
+    let a_audit = read(s)
+        .await
+        .audit(
+            &a,
+            &AuditQuery {
+                limit: 1000,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // Reads through B.
+    let mut tx = read(s).await;
+    let b = &b_org;
+    assert_eq!(tx.member(b, &am.id).await.unwrap(), None);
+    assert_eq!(
+        tx.member_by_email(b, &email("owner@a.example"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        tx.member_by_email(b, &am.email).await.unwrap(),
+        Some(bm.clone())
+    );
+    assert_eq!(
+        tx.members(b, None, 100).await.unwrap(),
+        vec![b_owner.clone(), bm.clone()]
+    );
+    assert_eq!(tx.extension(b, key(1002)).await.unwrap(), None);
+    assert_eq!(
+        tx.extension(b, key(1001)).await.unwrap(),
+        Some(Extension::new(key(1001)))
+    );
+    assert_eq!(tx.extension_of(b, &am.id).await.unwrap(), None);
+    let everything = ExtensionQuery {
+        limit: 100,
+        ..ExtensionQuery::default()
+    };
+    assert_eq!(keys(&tx.extensions(b, &everything).await.unwrap()), [1001]);
+    let of_a = ExtensionQuery {
+        members: vec![am.id.clone()],
+        ..everything.clone()
+    };
+    assert!(tx.extensions(b, &of_a).await.unwrap().is_empty());
+    let center = ExtensionQuery {
+        addon: Some(Code::LicenseCenter),
+        ..everything.clone()
+    };
+    assert!(tx.extensions(b, &center).await.unwrap().is_empty());
+    assert_eq!(tx.taken_keys(b).await.unwrap(), BTreeSet::from([1001]));
+    let bs = tx.seats(b).await.unwrap();
+    assert_eq!(bs.get(Code::PhoneSystem), seat(3, 1));
+    assert_eq!(bs.get(Code::LicenseCenter), seat(0, 0));
+    assert_eq!(bs.get(Code::LicenseNumber), seat(1, 0));
+    assert_eq!(bs.assigned, 0);
+    assert_eq!(tx.number(b, &e164("+6531000001")).await.unwrap(), None);
+    assert!(tx.numbers(b, None, 100).await.unwrap().is_empty());
+    let b_audit = tx
+        .audit(
+            b,
+            &AuditQuery {
+                limit: 1000,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(b_audit
+        .iter()
+        .all(|e| !a_audit.iter().any(|x| x.id == e.id)));
+    assert_eq!(
+        b_audit.len(),
+        5,
+        "org.create, two quantities, member, provision: {b_audit:?}"
+    );
+    assert!(tx.tokens(b, &am.id).await.unwrap().is_empty());
+    assert_eq!(tx.plan(b, "plan_a").await.unwrap(), None);
+    let bsnap = tx.snapshot(b).await.unwrap();
+    assert_eq!(
+        (
+            bsnap.members.len(),
+            keys(&bsnap.extensions),
+            bsnap.numbers.len()
+        ),
+        (2, vec![1001], 0)
+    );
+    drop(tx);
+
+    // Writes scoped by B naming A's rows: no effect, or refused.
+    let renamed = Member {
+        name: "Hijacked".into(),
+        role: Role::Admin,
+        ..am.clone()
+    };
+    let harmless = [
+        Change::UpdateMember(renamed),
+        Change::DeleteMember(am.id.clone()),
+        Change::SetExtensionMember {
+            key: key(1002),
+            member: None,
+        },
+        Change::DeleteExtension(key(1002)),
+        Change::DeleteNumber(e164("+6531000001")),
+    ];
+    for change in harmless {
+        force(s, b, vec![change.clone()])
+            .await
+            .unwrap_or_else(|e| panic!("{change:?}: {e}"));
+    }
+    let refused = [
+        Change::SetAddons {
+            key: key(1002),
+            addons: addons(&[Code::TeamChat]),
+        },
+        Change::SetNumbers {
+            key: key(1001),
+            numbers: vec![e164("+6531000001")],
+        },
+        Change::SetExtensionMember {
+            key: key(1001),
+            member: Some(am.id.clone()),
+        },
+    ];
+    for change in refused {
+        assert!(
+            is_constraint(force(s, b, vec![change.clone()]).await),
+            "{change:?}"
+        );
+    }
+    let mut tx = locked(s, b).await;
+    assert!(!tx.revoke_token(b, &am.id, "tok_a").await.unwrap());
+    tx.update_plan(
+        b,
+        &PlanRow {
+            status: "applied".into(),
+            ..a_plan.clone()
+        },
+    )
+    .await
+    .unwrap();
+    tx.set_password_hash(b, &am.id, Some("stolen"))
+        .await
+        .unwrap();
+    tx.append_audit(
+        b,
+        &[AuditEntry {
+            id: 0,
+            at: AT.into(),
+            actor: "x".into(),
+            action: "x".into(),
+            target: "x".into(),
+            before: json!(null),
+            after: json!(null),
+            request_id: None,
+        }],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // A is exactly as it was.
+    let a_after = snapshot(s, &a).await;
+    assert_eq!(a_after.members, a_before.members);
+    assert_eq!(a_after.extensions, a_before.extensions);
+    assert_eq!(a_after.numbers, a_before.numbers);
+    assert_eq!(a_after.seats, a_before.seats);
+    let mut tx = read(s).await;
+    assert_eq!(tx.plan(&a, "plan_a").await.unwrap(), Some(a_plan));
+    assert_eq!(tx.tokens(&a, &am.id).await.unwrap(), vec![a_token]);
+    assert_eq!(
+        tx.audit(
+            &a,
+            &AuditQuery {
+                limit: 1000,
+                ..AuditQuery::default()
+            }
+        )
+        .await
+        .unwrap(),
+        a_audit
+    );
+    let creds = s.credentials_by_email(&am.email).await.unwrap();
+    let of_a: Vec<_> = creds.iter().filter(|c| c.org == a).collect();
+    assert_eq!(of_a.len(), 1);
+    assert_eq!((&of_a[0].member, &of_a[0].password_hash), (&am, &None));
+}
+
+/// A transaction that applied changes and audit entries and then failed, or was dropped
+/// without commit, leaves no rows and no audit entry, and releases the organization's lock.
+pub async fn rollback_leaves_no_trace(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, owner) = create_org(s, "r", "owner@r.example").await;
+    set_quantity(s, &org, Code::PhoneSystem, 10).await;
+    let before = snapshot(s, &org).await;
+    let audit_before = read(s)
+        .await
+        .audit(
+            &org,
+            &AuditQuery {
+                limit: 100,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let o = &org;
+    let provision_then = |failing: Option<Change>| async move {
+        let (org, mut tx) = (o, locked(s, o).await);
+        let taken = tx.taken_keys(org).await.unwrap();
+        let seats = tx.seats(org).await.unwrap();
+        let d = rules::provision(3, key(1001), &taken, &seats).expect("allowed");
+        tx.apply(org, &d.changes).await.expect("apply");
+        tx.append_audit(org, &audit_entries(&d))
+            .await
+            .expect("audit");
+        // Inside the transaction the changes are visible.
+        assert_eq!(tx.taken_keys(org).await.unwrap().len(), 3);
+        if let Some(change) = failing {
+            assert!(is_constraint(tx.apply(org, &[change]).await));
+        }
+        // Dropped without commit.
+    };
+    let dup = rules::new_member(
+        MemberId("mem_dup".into()),
+        owner.email.clone(),
+        "Dup",
+        Role::Member,
+    )
+    .unwrap();
+    provision_then(Some(Change::InsertMember(dup))).await;
+    provision_then(Some(Change::InsertExtensions(vec![Extension::new(key(
+        1001,
+    ))])))
+    .await;
+    provision_then(None).await;
+    // A failure inside a bulk insert (a number not in the inventory) rolls back the rest.
+    let mut tx = locked(s, &org).await;
+    let ext = Extension {
+        numbers: vec![e164("+6531000009")],
+        ..Extension::new(key(1005))
+    };
+    assert!(is_constraint(
+        tx.apply(
+            &org,
+            &[Change::InsertExtensions(vec![
+                Extension::new(key(1004)),
+                ext
+            ])]
+        )
+        .await
+    ));
+    drop(tx);
+
+    let after = snapshot(s, &org).await;
+    assert!(after.extensions.is_empty(), "{:?}", after.extensions);
+    assert_eq!(after.members, before.members);
+    assert_eq!(after.seats, before.seats);
+    let audit_after = read(s)
+        .await
+        .audit(
+            &org,
+            &AuditQuery {
+                limit: 100,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit_after, audit_before);
+    // The lock was released: the same provision now commits.
+    provision(s, &org, 3, 1001)
+        .await
+        .expect("provision after rollbacks");
+    assert_eq!(audit_of(s, &org, "extension.provision").await.len(), 3);
+}
+
+/// The schema's keys refuse what the rules would refuse, should a change get past them.
+pub async fn constraints_back_the_rules(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, owner) = create_org(s, "c", "owner@c.example").await;
+    set_quantity(s, &org, Code::PhoneSystem, 10).await;
+    set_quantity(s, &org, Code::LicenseNumber, 10).await;
+    add_numbers(s, &org, &["+6531000001"]).await;
+    let m = add_member(s, &org, "mem_c", "m@c.example", Role::Member).await;
+    provision(s, &org, 2, 1001).await.expect("provision");
+    assign(s, &org, 1001, &m).await.expect("assign");
+    set_addons(s, &org, 1001, &[Code::LicenseNumber])
+        .await
+        .expect("addons");
+    set_addons(s, &org, 1002, &[Code::LicenseNumber])
+        .await
+        .expect("addons");
+    set_numbers(s, &org, 1001, &["+6531000001"])
+        .await
+        .expect("numbers");
+    let before = snapshot(s, &org).await;
+
+    let member = |id: &str, mail: &str, role| Member {
+        id: MemberId(id.into()),
+        email: email(mail),
+        name: id.into(),
+        role,
+        status: Status::Active,
+    };
+    let refused: Vec<(&str, Change)> = vec![
+        (
+            "extension key per org",
+            Change::InsertExtensions(vec![Extension::new(key(1002))]),
+        ),
+        (
+            "one extension per member",
+            Change::SetExtensionMember {
+                key: key(1002),
+                member: Some(m.id.clone()),
+            },
+        ),
+        (
+            "extension of an unknown member",
+            Change::SetExtensionMember {
+                key: key(1002),
+                member: Some(MemberId("mem_none".into())),
+            },
+        ),
+        (
+            "one owner per org",
+            Change::InsertMember(member("mem_o2", "o2@c.example", Role::Owner)),
+        ),
+        (
+            "a second owner by update",
+            Change::UpdateMember(Member {
+                role: Role::Owner,
+                ..m.clone()
+            }),
+        ),
+        (
+            "email per org",
+            Change::InsertMember(member("mem_x", "owner@c.example", Role::Member)),
+        ),
+        (
+            "member id per org",
+            Change::InsertMember(member(owner.id.as_str(), "new@c.example", Role::Member)),
+        ),
+        ("number per org", Change::InsertNumber(e164("+6531000001"))),
+        (
+            "one extension per number",
+            Change::SetNumbers {
+                key: key(1002),
+                numbers: vec![e164("+6531000001")],
+            },
+        ),
+        (
+            "number not in the inventory",
+            Change::SetNumbers {
+                key: key(1002),
+                numbers: vec![e164("+6531000002")],
+            },
+        ),
+        (
+            "a member holding an extension",
+            Change::DeleteMember(m.id.clone()),
+        ),
+        (
+            "add-ons of a missing extension",
+            Change::SetAddons {
+                key: key(1003),
+                addons: addons(&[Code::TeamChat]),
+            },
+        ),
+    ];
+    for (why, change) in refused {
+        let r = force(s, &org, vec![change]).await;
+        assert!(is_constraint(r), "{why}: expected a constraint violation");
+    }
+    let mut tx = locked(s, &org).await;
+    let dup = TokenRow {
+        id: "tok_1".into(),
+        org: org.clone(),
+        member: m.id.clone(),
+        hash: "h".into(),
+        created_at: AT.into(),
+        revoked: false,
+    };
+    tx.insert_token(&dup).await.expect("token");
+    tx.commit().await.expect("commit");
+    let mut tx = locked(s, &org).await;
+    let same_hash = TokenRow {
+        id: "tok_2".into(),
+        ..dup
+    };
+    assert!(
+        is_constraint(tx.insert_token(&same_hash).await),
+        "token hashes are unique"
+    );
+    drop(tx);
+
+    let after = snapshot(s, &org).await;
+    assert_eq!(
+        (after.members, after.extensions, after.numbers),
+        (before.members, before.extensions, before.numbers)
+    );
+}
+
+/// A bulk change (thousands of extensions with add-ons and numbers, numbers added to the
+/// inventory, one audit entry per extension) commits in one transaction; backends must batch
+/// it under their parameter limits.
+pub async fn bulk_insert(b: &impl Backend) {
+    const N: u32 = 12_000;
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "bulk", "owner@bulk.example").await;
+    let numbers: Vec<String> = (0..N).map(|i| format!("+65310{i:05}")).collect();
+    let exts: Vec<Extension> = (0..N)
+        .map(|i| Extension {
+            key: key(10_000 + i),
+            member: None,
+            addons: addons(&[Code::DeviceMobileApp, Code::LicenseNumber, Code::TeamChat]),
+            numbers: vec![e164(&numbers[i as usize])],
+        })
+        .collect();
+    let mut d = merge(
+        numbers
+            .iter()
+            .map(|n| rules::add_number(e164(n), None).expect("number")),
+    );
+    for e in &exts {
+        d.audit.push(seatline_domain::AuditRecord {
+            action: "extension.provision",
+            target: format!("extension:{}", e.key),
+            before: json!(null),
+            after: e.audit_json(),
+        });
+    }
+    d.changes.push(Change::InsertExtensions(exts.clone()));
+    commit(locked(s, &org).await, &org, d)
+        .await
+        .expect("bulk commit");
+
+    let seats = seats(s, &org).await;
+    for code in [
+        Code::PhoneSystem,
+        Code::DeviceMobileApp,
+        Code::LicenseNumber,
+        Code::TeamChat,
+    ] {
+        assert_eq!(seats.get(code).in_use, N, "{code}");
+    }
+    let snap = snapshot(s, &org).await;
+    assert_eq!(snap.extensions, exts);
+    assert!(snap.numbers.iter().all(|n| n.extension.is_some()));
+    assert_eq!(
+        audit_of(s, &org, "extension.provision").await.len(),
+        N as usize
+    );
+}
+
+/// What each racer tries: a new extension, or `license_center` on its own extension.
+#[derive(Clone, Copy)]
+enum Contest {
+    Provision,
+    Addon,
+}
+
+const RACERS: u32 = 32;
+const SEATS: i64 = 10;
+
+/// 32 writers at once, spread over `pools` stores, against 10 seats: exactly 10 are granted,
+/// the rest are refused with `seats_exhausted`, and the stored seats agree.
+async fn race(b: &impl Backend, contest: Contest, pools: usize) {
+    let stores: Vec<Arc<dyn Store>> = {
+        let mut v = Vec::new();
+        for _ in 0..pools {
+            v.push(b.store().await);
+        }
+        v
+    };
+    let s = &*stores[0];
+    let (org, _) = create_org(s, "race", "owner@race.example").await;
+    let (code, action) = match contest {
+        Contest::Provision => {
+            set_quantity(s, &org, Code::PhoneSystem, SEATS).await;
+            (Code::PhoneSystem, "extension.provision")
+        }
+        Contest::Addon => {
+            set_quantity(s, &org, Code::PhoneSystem, RACERS.into()).await;
+            set_quantity(s, &org, Code::LicenseCenter, SEATS).await;
+            provision(s, &org, RACERS.into(), 3000)
+                .await
+                .expect("extensions to race on");
+            (Code::LicenseCenter, "extension.addons")
+        }
+    };
+    let start = Arc::new(Barrier::new(RACERS as usize));
+    let racers: Vec<_> = (0..RACERS)
+        .map(|i| {
+            let store = stores[i as usize % pools].clone();
+            let (org, start) = (org.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                let s = &*store;
+                match contest {
+                    Contest::Provision => provision(s, &org, 1, 2000 + i).await,
+                    Contest::Addon => {
+                        on_extension(s, &org, 3000 + i, |ext, seats| {
+                            let mut more = ext.addons.clone();
+                            more.add(Code::LicenseCenter, 1);
+                            rules::set_addons(ext, more, seats)
+                        })
+                        .await
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for r in racers {
+        match r.await.expect("racer panicked") {
+            Ok(()) => granted += 1,
+            Err(Failure::Rule(e)) if e.code == ErrorCode::SeatsExhausted => {}
+            Err(Failure::Rule(e)) => panic!(
+                "a racer was refused with {}: {}",
+                e.code.as_str(),
+                e.message
+            ),
+            Err(Failure::Store(e)) => panic!("a racer failed in the store: {e}"),
+        }
+    }
+    assert_eq!(granted, SEATS, "granted writers");
+    assert_eq!(
+        seats(s, &org).await.get(code),
+        seat(SEATS as u32, SEATS as u32)
+    );
+    assert_eq!(audit_of(s, &org, action).await.len(), SEATS as usize);
+}
+
+pub async fn race_provision(b: &impl Backend) {
+    race(b, Contest::Provision, 1).await;
+}
+
+pub async fn race_provision_two_pools(b: &impl Backend) {
+    race(b, Contest::Provision, 2).await;
+}
+
+pub async fn race_addons(b: &impl Backend) {
+    race(b, Contest::Addon, 1).await;
+}
+
+pub async fn race_addons_two_pools(b: &impl Backend) {
+    race(b, Contest::Addon, 2).await;
+}

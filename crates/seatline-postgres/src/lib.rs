@@ -1,0 +1,186 @@
+//! The PostgreSQL backend: the same schema and behaviour as the SQLite store, for several
+//! Seatline processes sharing one database.
+//!
+//! Write transactions start with `UPDATE orgs SET version = version + 1 WHERE id = $1`, whose
+//! row lock is held to commit. Every writer of an organization takes it first, so under READ
+//! COMMITTED each later statement sees everything committed before the lock was granted and
+//! nothing can change it until commit: the seat checks the domain makes stay true.
+//!
+//! Bulk writes travel as arrays (`UNNEST`), one round trip per statement whatever the row count.
+
+mod tx;
+mod writes;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use seatline_domain::{Email, Member, MemberId, OrgId};
+use seatline_store::{
+    decode, Credentials, IdempotencyRow, Result, Store, StoreError, TokenRow, Tx,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{PgPool, Row};
+
+use tx::PgTx;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connections per process; writers of one organization queue on its row lock, not on these.
+const MAX_CONNECTIONS: u32 = 16;
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connect to the database at a `postgres://` or `postgresql://` URL.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let opts = PgConnectOptions::from_str(url).map_err(db)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .map_err(db)?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await.map_err(db)
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db)
+            .map(|_| ())
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Tx>> {
+        Ok(Box::new(PgTx::new(self.pool.begin().await.map_err(db)?)))
+    }
+
+    async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let bumped = sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
+            .bind(org.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        Ok((bumped.rows_affected() == 1).then(|| Box::new(PgTx::new(tx)) as Box<dyn Tx>))
+    }
+
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>> {
+        let row = sqlx::query(
+            "SELECT id, org_id, member_id, hash, created_at, revoked FROM tokens WHERE hash = $1",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(|r| token_row(&r)))
+    }
+
+    async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>> {
+        let row = sqlx::query(
+            "SELECT scope, key, request_hash, status, body, created_at FROM idempotency
+             WHERE scope = $1 AND key = $2",
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| {
+            Ok(IdempotencyRow {
+                scope: r.get(0),
+                key: r.get(1),
+                request_hash: r.get(2),
+                status: u16::try_from(r.get::<i32, _>(3))
+                    .map_err(|_| decode::corrupt("status", r.get::<i32, _>(3)))?,
+                body: r.get(4),
+                created_at: r.get(5),
+            })
+        })
+        .transpose()
+    }
+
+    async fn idempotency_put(&self, row: &IdempotencyRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key) DO NOTHING",
+        )
+        .bind(&row.scope)
+        .bind(&row.key)
+        .bind(&row.request_hash)
+        .bind(i32::from(row.status))
+        .bind(&row.body)
+        .bind(&row.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn credentials_by_email(&self, email: &Email) -> Result<Vec<Credentials>> {
+        let rows = sqlx::query(
+            "SELECT id, email, name, role, status, org_id, password_hash FROM members
+             WHERE email = $1 ORDER BY org_id COLLATE \"C\"",
+        )
+        .bind(email.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Credentials {
+                    member: member_row(r)?,
+                    org: OrgId(r.get(5)),
+                    password_hash: r.get(6),
+                })
+            })
+            .collect()
+    }
+
+    async fn idempotency_prune(&self, before: &str) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected())
+    }
+}
+
+/// Schema constraints refusing a change become [`StoreError::Constraint`]; anything else is
+/// a database failure.
+fn db(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    if let Some(sqlx::Error::Database(d)) =
+        (&e as &dyn std::error::Error).downcast_ref::<sqlx::Error>()
+    {
+        if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() {
+            return StoreError::Constraint(d.message().to_owned());
+        }
+    }
+    StoreError::Db(Box::new(e))
+}
+
+fn member_row(r: &PgRow) -> Result<Member> {
+    decode::member(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))
+}
+
+fn token_row(r: &PgRow) -> TokenRow {
+    TokenRow {
+        id: r.get(0),
+        org: OrgId(r.get(1)),
+        member: MemberId(r.get(2)),
+        hash: r.get(3),
+        created_at: r.get(4),
+        revoked: r.get(5),
+    }
+}

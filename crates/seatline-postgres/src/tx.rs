@@ -1,0 +1,431 @@
+//! One transaction: the reads of [`Tx`], each scoped by organization.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use seatline_domain::{
+    Change, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
+};
+use seatline_store::decode::{self, KeyedParts};
+use seatline_store::{
+    AuditEntry, AuditQuery, ExtensionQuery, PlanRow, Result, Snapshot, TokenRow, Tx,
+};
+use sqlx::{Postgres, QueryBuilder, Row, Transaction};
+
+use crate::{db, member_row, token_row};
+
+pub(crate) struct PgTx {
+    pub(crate) tx: Transaction<'static, Postgres>,
+}
+
+/// A page size as SQL wants it; `u32::MAX` means everything and still fits.
+fn limit(n: u32) -> i64 {
+    i64::from(n)
+}
+
+/// An extension key as stored: INTEGER.
+pub(crate) fn pg_key(k: ExtKey) -> i32 {
+    // Keys are at most 99,999.
+    k.get() as i32
+}
+
+impl PgTx {
+    pub(crate) fn new(tx: Transaction<'static, Postgres>) -> Self {
+        PgTx { tx }
+    }
+
+    /// Extensions from rows of (key, member_id) ordered by key, completed with their add-ons
+    /// and numbers. `all` says the rows are every extension of the org, so no key filter.
+    async fn complete(
+        &mut self,
+        org: &OrgId,
+        rows: Vec<(i32, Option<String>)>,
+        all: bool,
+    ) -> Result<Vec<Extension>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Option<Vec<i32>> = (!all).then(|| rows.iter().map(|r| r.0).collect());
+        let mut parts = KeyedParts::default();
+        let addons = sqlx::query(
+            "SELECT ext_key, code, copies FROM extension_addons
+             WHERE org_id = $1 AND ($2::int4[] IS NULL OR ext_key = ANY($2))",
+        )
+        .bind(org.as_str())
+        .bind(&keys)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        for r in addons {
+            parts.add_addon(
+                r.get::<i32, _>(0).into(),
+                r.get(1),
+                r.get::<i32, _>(2).into(),
+            )?;
+        }
+        let numbers = sqlx::query(
+            "SELECT ext_key, number FROM numbers
+             WHERE org_id = $1 AND ext_key IS NOT NULL AND ($2::int4[] IS NULL OR ext_key = ANY($2))
+             ORDER BY number",
+        )
+        .bind(org.as_str())
+        .bind(&keys)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        for r in numbers {
+            parts.add_number(r.get::<i32, _>(0).into(), r.get(1))?;
+        }
+        rows.into_iter()
+            .map(|(k, m)| parts.extension(k.into(), m))
+            .collect()
+    }
+
+    /// The one extension a (key, member_id) row names, if any.
+    async fn one(
+        &mut self,
+        org: &OrgId,
+        row: Option<sqlx::postgres::PgRow>,
+    ) -> Result<Option<Extension>> {
+        let rows = row.map(|r| (r.get(0), r.get(1))).into_iter().collect();
+        Ok(self.complete(org, rows, false).await?.pop())
+    }
+}
+
+#[async_trait]
+impl Tx for PgTx {
+    async fn org(&mut self, org: &OrgId) -> Result<Option<Org>> {
+        let row = sqlx::query("SELECT id, name, created_at FROM orgs WHERE id = $1")
+            .bind(org.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(row.map(|r| Org {
+            id: OrgId(r.get(0)),
+            name: r.get(1),
+            created_at: r.get(2),
+        }))
+    }
+
+    async fn member(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<Member>> {
+        let row = sqlx::query(
+            "SELECT id, email, name, role, status FROM members WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        row.map(|r| member_row(&r)).transpose()
+    }
+
+    async fn member_by_email(&mut self, org: &OrgId, email: &Email) -> Result<Option<Member>> {
+        let row = sqlx::query(
+            "SELECT id, email, name, role, status FROM members WHERE org_id = $1 AND email = $2",
+        )
+        .bind(org.as_str())
+        .bind(email.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        row.map(|r| member_row(&r)).transpose()
+    }
+
+    async fn members(&mut self, org: &OrgId, after: Option<&str>, n: u32) -> Result<Vec<Member>> {
+        let rows = sqlx::query(
+            "SELECT id, email, name, role, status FROM members
+             WHERE org_id = $1 AND email > $2 ORDER BY email LIMIT $3",
+        )
+        .bind(org.as_str())
+        .bind(after.unwrap_or(""))
+        .bind(limit(n))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter().map(member_row).collect()
+    }
+
+    async fn extension(&mut self, org: &OrgId, key: ExtKey) -> Result<Option<Extension>> {
+        let row =
+            sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = $1 AND key = $2")
+                .bind(org.as_str())
+                .bind(pg_key(key))
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db)?;
+        self.one(org, row).await
+    }
+
+    async fn extension_of(&mut self, org: &OrgId, member: &MemberId) -> Result<Option<Extension>> {
+        let row = sqlx::query(
+            "SELECT key, member_id FROM extensions WHERE org_id = $1 AND member_id = $2",
+        )
+        .bind(org.as_str())
+        .bind(member.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        self.one(org, row).await
+    }
+
+    async fn extensions(&mut self, org: &OrgId, q: &ExtensionQuery) -> Result<Vec<Extension>> {
+        let mut qb = QueryBuilder::<Postgres>::new(
+            "SELECT key, member_id FROM extensions e WHERE org_id = ",
+        );
+        qb.push_bind(org.as_str());
+        if let Some(after) = q.after {
+            qb.push(" AND key > ").push_bind(i64::from(after));
+        }
+        if !q.members.is_empty() {
+            let ids: Vec<&str> = q.members.iter().map(|m| m.as_str()).collect();
+            qb.push(" AND member_id = ANY(").push_bind(ids).push(")");
+        }
+        if q.unassigned {
+            qb.push(" AND member_id IS NULL");
+        }
+        if let Some(code) = q.addon {
+            qb.push(" AND EXISTS (SELECT 1 FROM extension_addons a WHERE a.org_id = e.org_id AND a.ext_key = e.key AND a.code = ")
+                .push_bind(code.as_str())
+                .push(")");
+        }
+        if let Some(p) = &q.key_prefix {
+            qb.push(" AND CAST(key AS TEXT) LIKE ")
+                .push_bind(format!("{}%", p.replace(['%', '_', '\\'], "")));
+        }
+        qb.push(" ORDER BY key LIMIT ").push_bind(limit(q.limit));
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
+        let rows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        self.complete(org, rows, false).await
+    }
+
+    async fn taken_keys(&mut self, org: &OrgId) -> Result<BTreeSet<u32>> {
+        let rows = sqlx::query("SELECT key FROM extensions WHERE org_id = $1")
+            .bind(org.as_str())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| r.get::<i32, _>(0) as u32).collect())
+    }
+
+    async fn seats(&mut self, org: &OrgId) -> Result<Seats> {
+        let rows = sqlx::query(
+            "SELECT code, quantity::int8, 0::int8 FROM subscriptions WHERE org_id = $1
+             UNION ALL SELECT code, 0, SUM(copies)::int8 FROM extension_addons WHERE org_id = $1 GROUP BY code
+             UNION ALL SELECT 'phone_system', 0, COUNT(*) FROM extensions WHERE org_id = $1
+             UNION ALL SELECT 'assigned', 0, COUNT(member_id) FROM extensions WHERE org_id = $1",
+        )
+        .bind(org.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        decode::seats(rows.iter().map(|r| {
+            (
+                r.get::<String, _>(0),
+                r.get::<i64, _>(1),
+                r.get::<i64, _>(2),
+            )
+        }))
+    }
+
+    async fn number(&mut self, org: &OrgId, number: &E164) -> Result<Option<NumberRow>> {
+        let row =
+            sqlx::query("SELECT number, ext_key FROM numbers WHERE org_id = $1 AND number = $2")
+                .bind(org.as_str())
+                .bind(number.as_str())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db)?;
+        row.map(|r| number_row(&r)).transpose()
+    }
+
+    async fn numbers(
+        &mut self,
+        org: &OrgId,
+        after: Option<&str>,
+        n: u32,
+    ) -> Result<Vec<NumberRow>> {
+        let rows = sqlx::query(
+            "SELECT number, ext_key FROM numbers
+             WHERE org_id = $1 AND number > $2 ORDER BY number LIMIT $3",
+        )
+        .bind(org.as_str())
+        .bind(after.unwrap_or(""))
+        .bind(limit(n))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter().map(number_row).collect()
+    }
+
+    async fn snapshot(&mut self, org: &OrgId) -> Result<Snapshot> {
+        let members = self.members(org, None, u32::MAX).await?;
+        let ext_rows =
+            sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = $1 ORDER BY key")
+                .bind(org.as_str())
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db)?;
+        let ext_rows = ext_rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let extensions = self.complete(org, ext_rows, true).await?;
+        let numbers = self.numbers(org, None, u32::MAX).await?;
+        let seats = self.seats(org).await?;
+        Ok(Snapshot {
+            members,
+            extensions,
+            numbers,
+            seats,
+        })
+    }
+
+    async fn apply(&mut self, org: &OrgId, changes: &[Change]) -> Result<()> {
+        self.apply_changes(org, changes).await
+    }
+
+    async fn append_audit(&mut self, org: &OrgId, entries: &[AuditEntry]) -> Result<()> {
+        self.insert_audit(org, entries).await
+    }
+
+    async fn audit(&mut self, org: &OrgId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let mut qb = QueryBuilder::<Postgres>::new(
+            "SELECT id, at, actor, action, target, before::text, after::text, request_id FROM audit WHERE org_id = ",
+        );
+        qb.push_bind(org.as_str());
+        if let Some(a) = &q.action {
+            qb.push(" AND action = ").push_bind(a);
+        }
+        if let Some(t) = &q.target {
+            qb.push(" AND target = ").push_bind(t);
+        }
+        if let Some(b) = q.before_id {
+            qb.push(" AND id < ").push_bind(b);
+        }
+        qb.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(limit(q.limit));
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.get(0),
+                    at: r.get(1),
+                    actor: r.get(2),
+                    action: r.get(3),
+                    target: r.get(4),
+                    before: serde_json::from_str(r.get(5)).map_err(db)?,
+                    after: serde_json::from_str(r.get(6)).map_err(db)?,
+                    request_id: r.get(7),
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_token(&mut self, t: &TokenRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tokens (id, org_id, member_id, hash, created_at, revoked)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&t.id)
+        .bind(t.org.as_str())
+        .bind(t.member.as_str())
+        .bind(&t.hash)
+        .bind(&t.created_at)
+        .bind(t.revoked)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn tokens(&mut self, org: &OrgId, member: &MemberId) -> Result<Vec<TokenRow>> {
+        let rows = sqlx::query(
+            "SELECT id, org_id, member_id, hash, created_at, revoked FROM tokens
+             WHERE org_id = $1 AND member_id = $2 ORDER BY created_at, id COLLATE \"C\"",
+        )
+        .bind(org.as_str())
+        .bind(member.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(rows.iter().map(token_row).collect())
+    }
+
+    async fn revoke_token(&mut self, org: &OrgId, member: &MemberId, id: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE tokens SET revoked = TRUE WHERE org_id = $1 AND member_id = $2 AND id = $3",
+        )
+        .bind(org.as_str())
+        .bind(member.as_str())
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_plan(&mut self, org: &OrgId, p: &PlanRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO plans (org_id, id, created_at, status, body) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(org.as_str())
+        .bind(&p.id)
+        .bind(&p.created_at)
+        .bind(&p.status)
+        .bind(&p.body)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn plan(&mut self, org: &OrgId, id: &str) -> Result<Option<PlanRow>> {
+        let row = sqlx::query(
+            "SELECT id, created_at, status, body FROM plans WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org.as_str())
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(row.map(|r| PlanRow {
+            id: r.get(0),
+            created_at: r.get(1),
+            status: r.get(2),
+            body: r.get(3),
+        }))
+    }
+
+    async fn update_plan(&mut self, org: &OrgId, p: &PlanRow) -> Result<()> {
+        sqlx::query("UPDATE plans SET status = $2, body = $3 WHERE org_id = $1 AND id = $4")
+            .bind(org.as_str())
+            .bind(&p.status)
+            .bind(&p.body)
+            .bind(&p.id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn set_password_hash(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        hash: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE members SET password_hash = $3 WHERE org_id = $1 AND id = $2")
+            .bind(org.as_str())
+            .bind(member.as_str())
+            .bind(hash)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await.map_err(db)
+    }
+}
+
+fn number_row(r: &sqlx::postgres::PgRow) -> Result<NumberRow> {
+    decode::number(r.get(0), r.get::<Option<i32>, _>(1).map(i64::from))
+}
