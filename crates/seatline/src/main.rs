@@ -3,6 +3,7 @@
 
 mod admin;
 mod bulk;
+mod demo;
 mod output;
 
 use std::sync::Arc;
@@ -81,6 +82,18 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
     tracing::info!(listen = %args.listen, "seatline serving");
     eprintln!("Seatline listening on http://{}", listener.local_addr()?);
     eprintln!("Admin UI: http://{}/ui/", listener.local_addr()?);
+    if let (Some(d), Some(op)) = (demo, &operator_token) {
+        let url = format!("http://{}", listener.local_addr()?);
+        eprintln!("\nDemo organization {} is ready.", d.org);
+        eprintln!("  API reference:  {url}/api/docs/");
+        eprintln!("  Operator token: {op}");
+        eprintln!("  Owner sign-in:  {} / {}", d.owner_email, d.owner_password);
+        eprintln!("  Owner token:    {}", d.owner_token);
+        eprintln!(
+            "  Try: curl -H 'Authorization: Bearer {}' {url}/api/v1/orgs/{}/licenses\n",
+            d.owner_token, d.org
+        );
+    }
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown())
         .await?;
@@ -93,13 +106,19 @@ async fn shutdown() {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    // SEATLINE_LOG_FORMAT=json: one JSON object per line, with the request span's fields
+    // (method, route, request_id) on every event.
+    if std::env::var("SEATLINE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json().with_current_span(true).init();
+    } else {
+        logs.init();
+    }
     let cli = Cli::parse();
     let store = match open_store(&cli.database_url).await {
         Ok(s) => s,
