@@ -60,6 +60,13 @@ struct ServeArgs {
     /// Mark the admin UI's cookies Secure: set this when Seatline is served over HTTPS.
     #[arg(long, env = "SEATLINE_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Seed a demo organization (owner, admins, members, seats, numbers, extensions) and print
+    /// how to sign in. Without an operator token, one is generated and printed.
+    #[arg(long)]
+    demo: bool,
+    /// Serve GET /bench/baseline, a bare handler the API benchmark compares against.
+    #[arg(long, env = "SEATLINE_BENCH_BASELINE", hide = true)]
+    bench_baseline: bool,
 }
 
 /// Open the store the URL names and bring its schema up to date.
@@ -70,8 +77,17 @@ async fn open_store(url: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Err
 }
 
 async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let mut operator_token = args.operator_token;
+    let demo = if args.demo {
+        operator_token.get_or_insert_with(|| seatline_app::new_id("op"));
+        Some(demo::seed(&app).await?)
+    } else {
+        None
+    };
+    tokio::spawn(seatline_http::prune_periodically(app.store().clone()));
     let config = seatline_http::Config {
-        operator_token: args.operator_token,
+        operator_token: operator_token.clone(),
+        bench_baseline: args.bench_baseline,
     };
     let ui = seatline_ui::Config {
         session_key: args.session_key,
