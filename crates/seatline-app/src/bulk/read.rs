@@ -111,19 +111,36 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Error> {
     // Lines taken by newlines inside quoted fields: the spreadsheet shows such a record as
     // one row, so they do not advance the row number.
     let mut inner_newlines = 0usize;
+    // The line a record starts on, counted from the bytes before it: the reader's position
+    // is where the previous record ended (before a CRLF's LF and any blank lines), so skip
+    // line breaks from there.
+    let bytes = text.as_bytes();
+    let (mut line, mut counted) = (1usize, 0usize);
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => return Err(unreadable(e)),
         }
-        let line = record.position().map_or(1, |p| p.line() as usize);
+        let mut start = record
+            .position()
+            .map_or(counted, |p| p.byte() as usize)
+            .max(counted);
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        line += bytecount(&bytes[counted..start]);
+        counted = start;
         let number = line - inner_newlines;
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
         inner_newlines += cells.iter().map(|c| c.matches('\n').count()).sum::<usize>();
         out.push(number, cells)?;
     }
     Ok(out.sheet)
+}
+
+fn bytecount(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == b'\n').count()
 }
 
 /// A cell as Excel displays it: 1001.0 is "1001", a phone number stored as a float has no

@@ -1,0 +1,514 @@
+//! Plan, apply and export through the use cases, on every store.
+
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, TestRunner};
+use seatline_app::bulk::read_sheet;
+use seatline_app::{AppError, Ctx};
+use seatline_domain::bulk::PlanStatus;
+use seatline_domain::permissions::Actor;
+use seatline_domain::{ErrorCode, MemberId, Role, Status};
+
+use crate::support::{number, observe, org, World, MEMBERS};
+
+const FILE: &str = "Ext key,Number,User,Addon license,Addon license,Addon license\n\
+1001,+6531230001,m1@example.com,license_number,device_ip_phone,license_center\n\
+1002,,M2@Example.com,device_mobile_app,device_mobile_app,\n\
+1003,,,,,\n";
+
+fn rule(e: AppError) -> ErrorCode {
+    e.code().unwrap_or_else(|| panic!("not a rule error: {e}"))
+}
+
+#[tokio::test]
+async fn sample_file_plans_ready_and_applies() {
+    for w in World::all().await {
+        let o = org(&w.app, "sample").await;
+        let sample = w.app.bulk_sample(&o.owner, &o.id).await.unwrap();
+        assert!(
+            sample.starts_with("Ext key,Number,User,Addon license,Addon license\r\n"),
+            "{sample}"
+        );
+        let plan = w
+            .app
+            .bulk_plan(&o.owner, &o.id, sample.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(
+            plan.status,
+            PlanStatus::Ready,
+            "{}: {sample}\n{plan:#?}",
+            w.name
+        );
+        assert_eq!(plan.rows, 2);
+        let applied = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        assert_eq!(applied.status, PlanStatus::Applied);
+        let exported = w.app.export_csv(&o.owner, &o.id).await.unwrap();
+        assert_eq!(exported.lines().count(), 3, "{exported}");
+    }
+}
+
+#[tokio::test]
+async fn apply_creates_every_row_with_its_audit_entry() {
+    for w in World::all().await {
+        let o = org(&w.app, "apply").await;
+        let (_, _, audit_before) = observe(&w.app, &o).await;
+        let plan = w
+            .app
+            .bulk_plan(&o.owner, &o.id, FILE.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(
+            (plan.status, plan.rows),
+            (PlanStatus::Ready, 3),
+            "{plan:#?}"
+        );
+        assert_eq!(
+            w.app
+                .bulk_get_plan(&o.owner, &o.id, &plan.id)
+                .await
+                .unwrap(),
+            plan
+        );
+        let applied = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        assert_eq!(applied.status, PlanStatus::Applied);
+        assert!(!applied.can_apply);
+
+        let e = w.app.extension(&o.owner, &o.id, "1001").await.unwrap();
+        assert_eq!(e.member.unwrap().email, "m1@example.com");
+        let addons: Vec<&str> = e.addons.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            addons,
+            ["device_ip_phone", "license_center", "license_number"]
+        );
+        assert_eq!(e.numbers, ["+6531230001"]);
+        let e2 = w.app.extension(&o.owner, &o.id, "1002").await.unwrap();
+        assert_eq!(e2.member.unwrap().email, "m2@example.com");
+        assert_eq!(e2.addons.len(), 2);
+        let e3 = w.app.extension(&o.owner, &o.id, "1003").await.unwrap();
+        assert!(e3.member.is_none() && e3.addons.is_empty());
+
+        let licenses = w.app.licenses(&o.owner, &o.id).await.unwrap();
+        let ps = licenses
+            .iter()
+            .find(|l| l.code.as_str() == "phone_system")
+            .unwrap();
+        assert_eq!((ps.in_use, ps.assigned), (3, Some(2)));
+        let mobile = licenses
+            .iter()
+            .find(|l| l.code.as_str() == "device_mobile_app")
+            .unwrap();
+        assert_eq!(mobile.in_use, 2);
+        let (_, _, audit_after) = observe(&w.app, &o).await;
+        assert_eq!(audit_after, audit_before + 3);
+        let m1 = w
+            .app
+            .entitlements(&o.owner, &o.id, "m1@example.com")
+            .await
+            .unwrap();
+        assert!(
+            m1.contact_center.ready,
+            "{}: m1 has a device and license_center",
+            w.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn applying_twice_applies_once() {
+    for w in World::all().await {
+        let o = org(&w.app, "twice").await;
+        let plan = w
+            .app
+            .bulk_plan(&o.owner, &o.id, FILE.as_bytes())
+            .await
+            .unwrap();
+        let first = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        let seen = observe(&w.app, &o).await;
+        let second = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        assert_eq!(first, second);
+        assert_eq!(observe(&w.app, &o).await, seen, "{}", w.name);
+        let stored = w
+            .app
+            .bulk_get_plan(&o.owner, &o.id, &plan.id)
+            .await
+            .unwrap();
+        assert_eq!(stored.status, PlanStatus::Applied);
+    }
+}
+
+#[tokio::test]
+async fn invalid_plans_are_stored_and_refused() {
+    for w in World::all().await {
+        let o = org(&w.app, "invalid").await;
+        let file = format!("{FILE}1003,+6599999999,nobody@example.com,fax,,\n");
+        let plan = w
+            .app
+            .bulk_plan(&o.owner, &o.id, file.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(plan.status, PlanStatus::Invalid);
+        let codes: Vec<(Option<usize>, ErrorCode)> =
+            plan.errors.iter().map(|e| (e.row, e.code)).collect();
+        assert_eq!(
+            codes,
+            [
+                (Some(5), ErrorCode::BulkDuplicateExtKey),
+                (Some(5), ErrorCode::NumberUnavailable),
+                (Some(5), ErrorCode::UnknownMember),
+                (Some(5), ErrorCode::UnknownCode),
+                (Some(5), ErrorCode::NumberNeedsLicense),
+            ]
+        );
+        let before = observe(&w.app, &o).await;
+        let e = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id)
+            .await
+            .unwrap_err();
+        assert_eq!(rule(e), ErrorCode::PlanInvalid);
+        assert_eq!(observe(&w.app, &o).await, before);
+        let e = w
+            .app
+            .bulk_apply(&o.owner, &o.id, "plan_missing")
+            .await
+            .unwrap_err();
+        assert_eq!(rule(e), ErrorCode::NotFound);
+    }
+}
+
+#[tokio::test]
+async fn a_plan_the_org_no_longer_allows_is_stale_and_changes_nothing() {
+    for w in World::all().await {
+        let o = org(&w.app, "stale").await;
+        let plan = w
+            .app
+            .bulk_plan(&o.owner, &o.id, FILE.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(plan.status, PlanStatus::Ready);
+        // Meanwhile another admin provisions 1003 and gives m1 an extension.
+        w.app.provision(&o.owner, &o.id, 2, "1003").await.unwrap();
+        w.app
+            .assign(&o.owner, &o.id, "1004", "m1@example.com", false)
+            .await
+            .unwrap();
+        let before = observe(&w.app, &o).await;
+        let e = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id)
+            .await
+            .unwrap_err();
+        let AppError::Rule(e) = e else { panic!("{e}") };
+        assert_eq!(e.code, ErrorCode::PlanStale);
+        let listed: Vec<(u64, String)> = e.details["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["row"].as_u64().unwrap(),
+                    x["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (2, "member_has_extension".to_owned()),
+                (4, "extension_taken".to_owned())
+            ]
+        );
+        assert_eq!(observe(&w.app, &o).await, before, "{}", w.name);
+        let stored = w
+            .app
+            .bulk_get_plan(&o.owner, &o.id, &plan.id)
+            .await
+            .unwrap();
+        assert_eq!(stored.status, PlanStatus::Ready);
+    }
+}
+
+#[tokio::test]
+async fn a_failure_in_the_middle_of_apply_leaves_the_org_as_before() {
+    for w in World::all().await {
+        let o = org(&w.app, "atomic").await;
+        let plan = w
+            .app
+            .bulk_plan(&o.owner, &o.id, FILE.as_bytes())
+            .await
+            .unwrap();
+        let before = observe(&w.app, &o).await;
+        w.fail_audit_of("extension:1003").await;
+        let e = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AppError::Store(_)), "{}: {e}", w.name);
+        assert_eq!(observe(&w.app, &o).await, before, "{}", w.name);
+        let stored = w
+            .app
+            .bulk_get_plan(&o.owner, &o.id, &plan.id)
+            .await
+            .unwrap();
+        assert_eq!(stored.status, PlanStatus::Ready);
+        w.heal().await;
+        let applied = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        assert_eq!(applied.status, PlanStatus::Applied);
+        assert_ne!(observe(&w.app, &o).await, before);
+    }
+}
+
+#[tokio::test]
+async fn export_reimports_unchanged_into_a_fresh_org() {
+    for w in World::all().await {
+        let a = org(&w.app, "exporter").await;
+        let file = format!(
+            "{FILE}1004,+6531230002,+plus@example.com,license_number,,\n1005,,-dash@example.com,team_chat,,\n"
+        );
+        let plan = w
+            .app
+            .bulk_plan(&a.owner, &a.id, file.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(plan.status, PlanStatus::Ready, "{plan:#?}");
+        w.app.bulk_apply(&a.owner, &a.id, &plan.id).await.unwrap();
+        // An extension with two numbers, made one operation at a time.
+        w.app.provision(&a.owner, &a.id, 1, "2000").await.unwrap();
+        let two = [
+            "license_number".to_owned(),
+            "license_number".to_owned(),
+            "call_recording".to_owned(),
+        ];
+        w.app
+            .set_addons(&a.owner, &a.id, "2000", &two)
+            .await
+            .unwrap();
+        w.app
+            .set_numbers(&a.owner, &a.id, "2000", &[number(7), number(5)])
+            .await
+            .unwrap();
+        w.app
+            .assign(&a.owner, &a.id, "2000", "m5@example.com", false)
+            .await
+            .unwrap();
+
+        let export = w.app.export_csv(&a.owner, &a.id).await.unwrap();
+        assert!(
+            export.starts_with(
+                "Ext key,Number,User,Addon license,Addon license,Addon license,Number\r\n"
+            ),
+            "{export}"
+        );
+        assert!(
+            export.contains("\r\n1004,+6531230002,'+plus@example.com,license_number,,,\r\n"),
+            "{export}"
+        );
+        assert!(export.contains("'-dash@example.com"), "{export}");
+        assert!(export.contains("\r\n2000,+6531230005,m5@example.com,license_number,license_number,call_recording,+6531230007\r\n"), "{export}");
+
+        let b = org(&w.app, "importer").await;
+        let plan = w
+            .app
+            .bulk_plan(&b.owner, &b.id, export.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(plan.status, PlanStatus::Ready, "{plan:#?}");
+        w.app.bulk_apply(&b.owner, &b.id, &plan.id).await.unwrap();
+        assert_eq!(
+            w.app.export_csv(&b.owner, &b.id).await.unwrap(),
+            export,
+            "{}",
+            w.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_owners_and_admins_of_the_org_run_bulk() {
+    for w in World::all().await {
+        let o = org(&w.app, "perm").await;
+        let other = org(&w.app, "other").await;
+        let m = w
+            .app
+            .member(&o.owner, &o.id, "m1@example.com")
+            .await
+            .unwrap();
+        let member = Ctx {
+            actor: Actor::Member {
+                id: MemberId(m.id),
+                role: Role::Member,
+                status: Status::Active,
+            },
+            org: Some(o.id.clone()),
+            request_id: None,
+        };
+        let e = w
+            .app
+            .bulk_plan(&member, &o.id, FILE.as_bytes())
+            .await
+            .unwrap_err();
+        assert_eq!(rule(e), ErrorCode::Forbidden);
+        assert_eq!(
+            rule(w.app.export_csv(&member, &o.id).await.unwrap_err()),
+            ErrorCode::Forbidden
+        );
+        assert_eq!(
+            rule(w.app.bulk_sample(&member, &o.id).await.unwrap_err()),
+            ErrorCode::Forbidden
+        );
+        let plan = w
+            .app
+            .bulk_plan(&o.owner, &o.id, FILE.as_bytes())
+            .await
+            .unwrap();
+        let e = w
+            .app
+            .bulk_apply(&other.owner, &o.id, &plan.id)
+            .await
+            .unwrap_err();
+        assert_eq!(rule(e), ErrorCode::NotFound);
+        let e = w
+            .app
+            .bulk_get_plan(&other.owner, &other.id, &plan.id)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            rule(e),
+            ErrorCode::NotFound,
+            "another org's plan is not found"
+        );
+    }
+}
+
+/// One generated row: key, numbers (indexes), member (index), add-on codes.
+type GenRow = (u32, Vec<usize>, Option<usize>, Vec<&'static str>);
+
+fn rows_strategy() -> impl Strategy<Value = Vec<GenRow>> {
+    use proptest::prelude::*;
+    let addons = prop::sample::subsequence(
+        vec![
+            "device_ip_phone",
+            "device_mobile_app",
+            "device_mobile_app",
+            "license_center",
+            "call_recording",
+            "team_chat",
+        ],
+        0..4,
+    );
+    (
+        prop::sample::subsequence((100u32..99_999).step_by(997).collect::<Vec<_>>(), 1..10),
+        prop::collection::vec(
+            (
+                0usize..3,
+                proptest::option::of(0usize..MEMBERS.len()),
+                addons,
+            ),
+            10,
+        ),
+        Just(()).prop_perturb(|_, mut rng| {
+            let mut order: Vec<usize> = (1..=20).collect();
+            for i in (1..order.len()).rev() {
+                order.swap(i, rng.random_range(0..=i));
+            }
+            order
+        }),
+    )
+        .prop_map(|(keys, shapes, numbers)| {
+            let mut next_number = numbers.into_iter();
+            let mut used_members = std::collections::HashSet::new();
+            keys.into_iter()
+                .zip(shapes)
+                .map(|(k, (n, m, a))| {
+                    let nums: Vec<usize> = next_number.by_ref().take(n).collect();
+                    let member = m.filter(|m| used_members.insert(*m));
+                    (k, nums, member, a)
+                })
+                .collect()
+        })
+}
+
+/// A row as (key, sorted numbers, user, sorted add-ons) whatever the column order.
+fn normalised(text: &str) -> Vec<(String, Vec<String>, String, Vec<String>)> {
+    let s = read_sheet(text.as_bytes()).unwrap();
+    let col = |name: &str| -> Vec<usize> {
+        s.header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.trim().eq_ignore_ascii_case(name))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let (key, numbers, user, addons) = (
+        col("Ext key")[0],
+        col("Number"),
+        col("User")[0],
+        col("Addon license"),
+    );
+    let mut out: Vec<_> = s
+        .rows
+        .iter()
+        .map(|r| {
+            let get = |i: usize| {
+                seatline_domain::bulk::cell(r.cells.get(i).map_or("", String::as_str)).to_owned()
+            };
+            let pick = |cols: &[usize]| {
+                let mut v: Vec<String> = cols
+                    .iter()
+                    .map(|i| get(*i))
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                v.sort();
+                v
+            };
+            (get(key), pick(&numbers), get(user), pick(&addons))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_generated_file_applied_then_exported_gives_back_its_rows() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let worlds = rt.block_on(World::all());
+    let mut runner = TestRunner::new(Config::with_cases(8));
+    let strategy = rows_strategy();
+    for case in 0..8 {
+        let rows = strategy.new_tree(&mut runner).unwrap().current();
+        let mut text = String::from("Ext key,User,Addon license,Addon license,Addon license,Addon license,Addon license,Addon license,Addon license,Number,Number,Number\n");
+        for (k, nums, m, addons) in &rows {
+            let mut all: Vec<&str> = addons.clone();
+            all.extend(std::iter::repeat_n("license_number", nums.len()));
+            all.resize(7, "");
+            let mut numbers: Vec<String> = nums.iter().map(|i| number(*i)).collect();
+            numbers.resize(3, String::new());
+            let user = m.map_or("", |i| MEMBERS[i]);
+            text.push_str(&format!(
+                "{k},{user},{},{}\n",
+                all.join(","),
+                numbers.join(",")
+            ));
+        }
+        for w in &worlds {
+            rt.block_on(async {
+                let o = org(&w.app, &format!("gen{case}")).await;
+                let plan = w
+                    .app
+                    .bulk_plan(&o.owner, &o.id, text.as_bytes())
+                    .await
+                    .unwrap();
+                assert_eq!(plan.status, PlanStatus::Ready, "{text}\n{plan:#?}");
+                w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+                let export = w.app.export_csv(&o.owner, &o.id).await.unwrap();
+                assert_eq!(
+                    normalised(&export),
+                    normalised(&text),
+                    "{}: {text}\n{export}",
+                    w.name
+                );
+            });
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Bulk assignment end to end: reading files (every spreadsheet quirk), plan, apply, export
+//! and re-import, atomicity under an injected failure, stale and repeated plans.
+
+mod flow;
+mod reading;
+mod support;
