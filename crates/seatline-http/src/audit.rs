@@ -40,6 +40,7 @@ pub(crate) struct AuditFilter {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 1000 (default 100). CSV ignores it and holds every entry.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// `json` (default) or `csv`.
     #[param(inline)]

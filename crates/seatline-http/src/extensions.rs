@@ -36,10 +36,12 @@ pub(crate) struct ExtensionFilter {
     /// Only extensions holding this add-on code.
     pub addon: Option<String>,
     /// Only keys starting with these digits.
+    #[param(pattern = "^[0-9]{0,5}$")]
     pub key_prefix: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -93,8 +95,10 @@ async fn extensions(
 #[serde(deny_unknown_fields)]
 pub(crate) struct Provision {
     /// How many extensions, at least 1.
+    #[schema(minimum = 1, maximum = 99_900, example = 2)]
     pub count: i64,
     /// The first key; keys start … start+count−1 must all be free.
+    #[schema(pattern = "^[1-9][0-9]{2,4}$", example = "1001")]
     pub start: String,
 }
 
@@ -152,6 +156,7 @@ async fn deprovision(
 #[serde(deny_unknown_fields)]
 pub(crate) struct Assign {
     /// Member id or email.
+    #[schema(example = "ann@example.com")]
     pub member: String,
     /// Replace the extension's current member instead of refusing.
     #[serde(default)]
@@ -195,6 +200,7 @@ async fn unassign(
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetAddons {
     /// The whole multiset of add-on codes, one entry per copy.
+    #[schema(example = json!(["license_center", "device_web_rtc"]))]
     pub addons: Vec<String>,
 }
 
@@ -221,6 +227,7 @@ async fn set_addons(
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetNumbers {
     /// Every number the extension should hold, E.164, from the inventory.
+    #[schema(example = json!(["+6531234567"]))]
     pub numbers: Vec<String>,
 }
 

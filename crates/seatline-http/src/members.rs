@@ -46,12 +46,14 @@ async fn members(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateMember {
+    #[schema(example = "ann@example.com")]
     pub email: String,
     /// Display name; the email when empty.
     #[serde(default)]
     pub name: String,
     /// `admin` or `member` (an admin may create only members). Default `member`.
     #[serde(default = "default_role")]
+    #[schema(pattern = "^(admin|member)$", example = "member")]
     pub role: String,
 }
 
@@ -94,8 +96,10 @@ async fn member(
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateMember {
     /// `admin` or `member` (owner only; the owner role moves by transfer-ownership).
+    #[schema(pattern = "^(admin|member)$", example = "admin")]
     pub role: Option<String>,
     /// `active` or `disabled` (owner or admin; the owner cannot be disabled).
+    #[schema(pattern = "^(active|disabled)$", example = "disabled")]
     pub status: Option<String>,
 }
 

@@ -31,12 +31,14 @@ pub(crate) struct PageQuery {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewOwner {
+    #[schema(example = "owner@example.com")]
     pub email: String,
     #[serde(default)]
     pub name: String,
@@ -80,6 +82,7 @@ async fn get_org(
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetQuantity {
     /// Purchased seats of the code, 0 to 1,000,000; not below what is in use.
+    #[schema(minimum = 0, maximum = 1_000_000, example = 25)]
     pub quantity: i64,
 }
 
@@ -149,6 +152,7 @@ async fn numbers(
 #[serde(deny_unknown_fields)]
 pub(crate) struct AddNumber {
     /// E.164; spaces, dashes, dots and brackets are stripped.
+    #[schema(example = "+6531234567")]
     pub number: String,
 }
 
