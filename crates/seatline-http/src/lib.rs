@@ -4,6 +4,7 @@
 //! every failure passes through [`error::ApiError`], the one mapping to HTTP.
 
 mod audit;
+mod bulk;
 mod error;
 mod extensions;
 mod extract;
@@ -76,6 +77,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(members::routes())
         .merge(extensions::routes())
         .merge(audit::routes())
+        .merge(bulk::routes())
         .merge(ops::routes())
 }
 

@@ -29,7 +29,7 @@ pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\
     ),
     tags(
         (name = "organizations"), (name = "licenses"), (name = "numbers"), (name = "members"),
-        (name = "tokens"), (name = "extensions"), (name = "audit"), (name = "operations")
+        (name = "tokens"), (name = "extensions"), (name = "bulk"), (name = "audit"), (name = "operations")
     )
 )]
 pub(crate) struct ApiDoc;

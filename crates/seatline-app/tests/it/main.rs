@@ -3,6 +3,7 @@
 
 mod audit;
 mod reads;
+mod seats;
 mod support;
 mod tenancy;
 mod tokens;
