@@ -43,8 +43,9 @@ pub(crate) const JSON_LIMIT: usize = 1024 * 1024;
 pub struct Config {
     /// The operator's bearer token; without one, no request acts as the operator.
     pub operator_token: Option<String>,
-    /// Serve `GET /bench/baseline`, a bare handler returning a fixed body, which the API
-    /// benchmark measures the real routes against. Off in normal service.
+    /// Serve the benchmark's baselines: `GET /bench/baseline`, a bare handler returning a
+    /// fixed body, and `POST /bench/write/{org}`, a one-row write transaction (the org's
+    /// version bump). Off in normal service.
     pub bench_baseline: bool,
 }
 
@@ -97,7 +98,12 @@ pub fn router(app: App, config: Config) -> Router {
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .merge(openapi::docs(openapi::finish(doc)));
     if state.config.bench_baseline {
-        router = router.route("/bench/baseline", axum::routing::get(ops::baseline));
+        router = router
+            .route("/bench/baseline", axum::routing::get(ops::baseline))
+            .route(
+                "/bench/write/{org}",
+                axum::routing::post(ops::one_row_write),
+            );
     }
     router
         .fallback(not_found)

@@ -4,11 +4,14 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use seatline_domain::OrgId;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::error::ApiResult;
+use crate::extract::ApiPath;
 use crate::AppState;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -60,7 +63,18 @@ async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// A bare handler with a fixed body: what the benchmark compares the API against.
+/// A bare handler with a fixed body: what the benchmark compares reads against.
 pub(crate) async fn baseline() -> &'static str {
     "{\"status\":\"ok\"}"
+}
+
+/// A one-row write transaction on the same database (the organization's version bump, the
+/// first statement of every write): what the benchmark compares writes against.
+pub(crate) async fn one_row_write(
+    State(s): State<AppState>,
+    ApiPath(org): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    let tx = s.app.lock(&OrgId(org)).await?;
+    tx.commit().await.map_err(seatline_app::AppError::from)?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -354,3 +354,38 @@ async fn health_and_metrics() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn benchmark_baselines_exist_only_when_asked_for() {
+    let api = Api::with_bench(true).await;
+    let org = api
+        .ok(
+            "POST",
+            "/api/v1/orgs",
+            Some(OPERATOR),
+            Some(json!({"name": "B", "owner": {"email": "o@b.test"}})),
+            201,
+        )
+        .await;
+    let org = org["id"].as_str().unwrap();
+    assert_eq!(
+        api.ok("GET", "/bench/baseline", None, None, 200).await,
+        json!({"status": "ok"})
+    );
+    api.call("POST", &format!("/bench/write/{org}"), None, None)
+        .await
+        .expect(204, "");
+    api.call("POST", "/bench/write/org_missing", None, None)
+        .await
+        .expect(404, "not_found");
+
+    let plain = Api::new().await;
+    plain
+        .call("GET", "/bench/baseline", None, None)
+        .await
+        .expect(404, "not_found");
+    plain
+        .call("POST", &format!("/bench/write/{org}"), None, None)
+        .await
+        .expect(404, "not_found");
+}

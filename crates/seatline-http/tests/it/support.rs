@@ -48,13 +48,18 @@ impl Answer {
 
 impl Api {
     pub async fn new() -> Api {
+        Self::with_bench(false).await
+    }
+
+    /// A server that also serves the benchmark's baselines when `bench` is set.
+    pub async fn with_bench(bench: bool) -> Api {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite:{}", dir.path().join("t.db").display());
         let store: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.unwrap());
         store.migrate().await.unwrap();
         let config = seatline_http::Config {
             operator_token: Some(OPERATOR.to_owned()),
-            bench_baseline: false,
+            bench_baseline: bench,
         };
         Api {
             router: seatline_http::router(App::new(store), config),
