@@ -10,5 +10,6 @@ mod members;
 mod numbers;
 mod permissions;
 mod provision;
+mod purity;
 mod quantities;
 mod support;
