@@ -6,6 +6,7 @@
 //! nothing is written (`plan_stale`); otherwise the extensions, their audit entries and the
 //! plan's `applied` status commit together, so a plan applies at most once.
 
+mod doc;
 mod read;
 mod write;
 
@@ -22,16 +23,23 @@ use crate::{need, new_id, now, App, AppResult, Ctx};
 pub use read::read_sheet;
 pub use write::safe as safe_cell;
 
-/// A plan on the wire (product.md §6 "plan"), with each row's outcome in `items`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A bulk plan (product.md §6 "plan"), with each row's outcome in `items`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Plan)]
 pub struct PlanView {
     pub id: String,
+    /// RFC 3339, UTC.
     pub created_at: String,
+    #[schema(schema_with = doc::status)]
     pub status: PlanStatus,
+    /// Data rows in the file (blank lines not counted).
     pub rows: usize,
     pub can_apply: bool,
+    #[schema(schema_with = doc::errors)]
     pub errors: Vec<RowError>,
+    #[schema(schema_with = doc::seats)]
     pub seats: Vec<SeatNeed>,
+    #[schema(schema_with = doc::items)]
     pub items: Vec<RowPlan>,
 }
 
