@@ -41,7 +41,8 @@ pub async fn seed(app: &App) -> AppResult<Demo> {
             .await?;
     }
     for i in 1..=20 {
-        app.add_number(&op, &org, &format!("+6560001{i:03}")).await?;
+        app.add_number(&op, &org, &format!("+6560001{i:03}"))
+            .await?;
     }
     let owner_token = app.issue_token(&op, &org, &created.owner.id).await?;
     let owner = app.authenticate(&owner_token.token).await?;
