@@ -86,41 +86,63 @@ impl Names {
     }
 }
 
-fn short(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "–".to_owned(),
-        other => other.to_string(),
-    };
-    if s.chars().count() > 80 {
-        format!("{}…", s.chars().take(80).collect::<String>())
-    } else {
-        s
-    }
-}
-
-/// The fields that changed, as "field: before → after".
-fn changes(before: &Value, after: &Value) -> Vec<String> {
-    match (before, after) {
-        (Value::Object(b), Value::Object(a)) => {
-            let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter()
-                .filter(|k| b.get(*k) != a.get(*k))
-                .map(|k| {
-                    format!(
-                        "{k}: {} → {}",
-                        short(b.get(k).unwrap_or(&Value::Null)),
-                        short(a.get(k).unwrap_or(&Value::Null))
-                    )
-                })
-                .collect()
+impl Names {
+    /// A value as a person reads it: member ids as emails, lists joined, objects as fields.
+    fn show(&self, v: &Value) -> String {
+        let s = match v {
+            Value::String(s) => self.0.get(s).cloned().unwrap_or_else(|| s.clone()),
+            Value::Null => "–".to_owned(),
+            Value::Array(items) if items.is_empty() => "none".to_owned(),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| self.show(i))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Value::Object(o) => self.fields(o).join(", "),
+            other => other.to_string(),
+        };
+        if s.chars().count() > 120 {
+            format!("{}…", s.chars().take(120).collect::<String>())
+        } else {
+            s
         }
-        (Value::Null, Value::Null) => Vec::new(),
-        (Value::Null, a) => vec![format!("created: {}", short(a))],
-        (b, Value::Null) => vec![format!("removed: {}", short(b))],
-        (b, a) => vec![format!("{} → {}", short(b), short(a))],
+    }
+
+    /// "field: value" for every field that says something.
+    fn fields(&self, o: &serde_json::Map<String, Value>) -> Vec<String> {
+        o.iter()
+            .filter(|(_, v)| !matches!(v, Value::Null) && v != &&Value::Array(Vec::new()))
+            .map(|(k, v)| format!("{k}: {}", self.show(v)))
+            .collect()
+    }
+
+    /// The fields that changed, as "field: before → after".
+    fn changes(&self, before: &Value, after: &Value) -> Vec<String> {
+        match (before, after) {
+            (Value::Object(b), Value::Object(a)) => {
+                let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                keys.into_iter()
+                    .filter(|k| b.get(*k) != a.get(*k))
+                    .map(|k| {
+                        format!(
+                            "{k}: {} → {}",
+                            self.show(b.get(k).unwrap_or(&Value::Null)),
+                            self.show(a.get(k).unwrap_or(&Value::Null))
+                        )
+                    })
+                    .collect()
+            }
+            (Value::Null, Value::Null) => Vec::new(),
+            (Value::Null, Value::Object(a)) => self.fields(a),
+            (Value::Object(b), Value::Null) => self
+                .fields(b)
+                .into_iter()
+                .map(|f| format!("was {f}"))
+                .collect(),
+            (b, a) => vec![format!("{} → {}", self.show(b), self.show(a))],
+        }
     }
 }
 
@@ -130,7 +152,9 @@ fn target(names: &Names, t: &str) -> Markup {
             html! { "extension " a.key href={ "/ui/extensions/" (k) } { (k) } }
         }
         Some(("member", _)) => html! { "member " (names.label(t)) },
-        _ => html! { (t) },
+        Some(("org", _)) => html! { "organization" },
+        Some((kind, rest)) => html! { (kind) " " (rest) },
+        None => html! { (t) },
     }
 }
 
@@ -138,12 +162,12 @@ fn rows(names: &Names, items: &[AuditEntry]) -> Markup {
     html! {
         @for e in items {
             tr {
-                td.nowrap { time datetime=(e.at) { (e.at.replace('T', " ").trim_end_matches('Z')) } }
+                td.nowrap { time datetime=(e.at) { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) } }
                 td { (names.label(&e.actor)) }
                 td { code { (e.action) } }
                 td { (target(names, &e.target)) }
                 td.changes {
-                    @for c in changes(&e.before, &e.after) { div { (c) } }
+                    @for c in names.changes(&e.before, &e.after) { div { (c) } }
                 }
             }
         }
@@ -236,4 +260,33 @@ pub async fn csv(
         out,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn changes_read_as_words_with_members_by_email() {
+        let names = Names(HashMap::from([("mem_1".into(), "ann@x.test".into())]));
+        assert_eq!(
+            names.changes(
+                &json!({"member": null, "key": "1001"}),
+                &json!({"member": "mem_1", "key": "1001"})
+            ),
+            ["member: – → ann@x.test"]
+        );
+        assert_eq!(
+            names.changes(
+                &Value::Null,
+                &json!({"key": "1001", "addons": [], "numbers": ["+6512345678"]})
+            ),
+            ["key: 1001", "numbers: +6512345678"]
+        );
+        assert_eq!(names.changes(&json!({"a": 1}), &Value::Null), ["was a: 1"]);
+        assert_eq!(names.label("member:mem_1"), "ann@x.test");
+        assert_eq!(names.label("operator"), "operator");
+    }
 }

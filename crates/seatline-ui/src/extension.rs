@@ -13,7 +13,7 @@ use seatline_domain::{Code, Error, PerExtension};
 
 use crate::auth::{done, Admin, Fields, Post, Viewer};
 use crate::error::{status_of, UiError};
-use crate::layout::{self, addon_chips, count, csrf, Nav};
+use crate::layout::{self, count, csrf, Nav};
 use crate::licenses::{all_members, free_members, member_label, rule_error};
 use crate::UiState;
 
@@ -88,8 +88,12 @@ fn render(v: &Viewer, d: &Data, error: Option<(Section, &Error)>) -> Markup {
     let err = |s: Section| error.filter(|(x, _)| *x == s).map(|(_, e)| e);
     let have = |c: Code| e.addons.iter().filter(|x| **x == c).count() as u32;
     let numbers_allowed = have(Code::LicenseNumber);
+    let subtitle = match &d.holder {
+        Some(m) => format!("Assigned to {}", member_label(m)),
+        None => "Not assigned to anyone".to_owned(),
+    };
     let body = html! {
-        (layout::title_bar(&format!("Extension {}", e.key), None, html! {
+        (layout::title_bar(&format!("Extension {}", e.key), Some(&subtitle), html! {
             a.btn href="/ui/licenses" { "Back to Licenses" }
         }))
         div.grid2 {
@@ -222,7 +226,6 @@ fn render(v: &Viewer, d: &Data, error: Option<(Section, &Error)>) -> Markup {
                 (csrf(v))
                 button.btn.btn-danger type="submit" disabled[e.member.is_some()] { "Deprovision " (e.key) }
             }
-            div.current { "Current add-ons: " (addon_chips(&e.addons)) }
         }
     };
     layout::page(v, Nav::Licenses, &format!("Extension {}", e.key), body)

@@ -10,6 +10,7 @@
 
 mod audit;
 mod auth;
+mod bulk;
 mod csv;
 mod error;
 mod extension;
@@ -103,6 +104,12 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/audit.csv", get(audit::csv))
         .route("/ui/me", get(me::page))
         .route("/ui/me/password", post(me::password))
+        .route("/ui/bulk", get(bulk::page))
+        .route("/ui/bulk/sample.csv", get(bulk::sample))
+        .route("/ui/bulk/export.csv", get(bulk::export))
+        .route("/ui/bulk/plans", post(bulk::upload))
+        .route("/ui/bulk/plans/{id}", get(bulk::plan))
+        .route("/ui/bulk/plans/{id}/apply", post(bulk::apply))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(middleware::from_fn_with_state(state.clone(), flash_once))
         .layer(middleware::from_fn(security_headers))

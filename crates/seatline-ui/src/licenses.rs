@@ -32,22 +32,22 @@ pub fn summary_table(licenses: &[LicenseView]) -> Markup {
                 caption.sr-only { "Licenses per code" }
                 thead { tr {
                     th scope="col" { "License" }
-                    th scope="col" { "Code" }
+                    th.hide-sm scope="col" { "Code" }
                     th.num scope="col" { "Purchased" }
                     th.num scope="col" { "In use" }
                     th.num scope="col" { "Assigned" }
                     th.num scope="col" { "Available" }
-                    th scope="col" { span.sr-only { "Usage" } }
+                    th.hide-sm scope="col" { span.sr-only { "Usage" } }
                 } }
                 tbody {
                     @for l in licenses {
                         @let pct = if l.purchased == 0 { 0 } else { (l.in_use as u64 * 100 / l.purchased as u64).min(100) };
-                        tr data-code=(l.code) {
+                        tr.unbought[l.purchased == 0] data-code=(l.code) {
                             th scope="row" {
                                 (l.name)
                                 @if l.kind == Kind::Base { " " (layout::badge("b-blue", "Base")) }
                             }
-                            td { code { (l.code) } }
+                            td.hide-sm { code { (l.code) } }
                             td.num { (count(l.purchased)) }
                             td.num { (count(l.in_use)) }
                             td.num { @match l.assigned { Some(a) => (count(a)), None => span.muted { "–" } } }
@@ -55,7 +55,7 @@ pub fn summary_table(licenses: &[LicenseView]) -> Markup {
                                 @if l.available == 0 && l.purchased > 0 { (layout::badge("b-amber", "0")) }
                                 @else { (count(l.available)) }
                             }
-                            td.meter-cell {
+                            td.meter-cell.hide-sm {
                                 div class={ "meter" @if pct >= 100 { " full" } } role="presentation" {
                                     span class={ "fill w" (pct / 5 * 5) } {}
                                 }

@@ -49,12 +49,12 @@ fn member_row(v: &Viewer, m: &MemberView) -> Markup {
                 }
             }
             td { (layout::contact_center(m)) }
-            td.row-actions {
+            td.row-actions { div.acts {
                 @if v.is_owner() && m.role != Role::Owner {
                     form.inline method="post" action={ "/ui/members/" (m.id) "/role" } {
                         (csrf(v))
                         label.sr-only for={ "role-" (m.id) } { "Role of " (m.email) }
-                        select id={ "role-" (m.id) } name="role" {
+                        select.small id={ "role-" (m.id) } name="role" {
                             option value="member" selected[m.role == Role::Member] { "Member" }
                             option value="admin" selected[m.role == Role::Admin] { "Admin" }
                         }
@@ -77,9 +77,9 @@ fn member_row(v: &Viewer, m: &MemberView) -> Markup {
                     }
                 }
                 @if v.is_owner() && !is_me {
-                    a.btn.btn-small.btn-quiet href={ "/ui/members/" (m.id) "/password" } aria-label={ "Set password of " (m.email) } { "Password" }
+                    a.btn.btn-small.btn-quiet href={ "/ui/members/" (m.id) "/password" } aria-label={ "Set password of " (m.email) } { "Set password" }
                 }
-            }
+            } }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `oneshot`, and a tiny cookie jar playing the browser.
 
 mod access;
+mod bulk;
 mod licenses;
 mod members;
 mod signin;
@@ -187,6 +188,31 @@ impl Browser {
         let mut all = vec![("csrf", token.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(path, &all).await
+    }
+
+    /// Upload a file with the multipart form of the page at `from`.
+    pub async fn upload(&mut self, from: &str, path: &str, name: &str, file: &[u8]) -> Reply {
+        let token = if from.is_empty() {
+            String::new()
+        } else {
+            csrf_of(&self.get(from).await.body)
+        };
+        let b = "XyZzyBoundary7";
+        let mut body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+        self.send(
+            Request::post(path)
+                .header(CONTENT_TYPE, format!("multipart/form-data; boundary={b}"))
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
     }
 
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Reply {

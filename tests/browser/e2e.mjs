@@ -1,0 +1,311 @@
+// End-to-end test of the admin UI: a real `seatline serve` on a fresh SQLite file, seeded
+// with the CLI, driven in Debian's headless Chromium. It walks the seed document: sign in,
+// provision 5, hit the seat limit, assign a member, give it Contact Center and a device
+// until it is ready, bulk-upload a file with one bad row, fix it and apply, see the new
+// extensions, sign out; and checks that a member sees only its own seat.
+//
+// Environment: SEATLINE_BIN (the built binary, default ../../target/debug/seatline),
+// SCREENSHOTS (where each page's screenshot goes, default ../../target/screenshots),
+// CHROMIUM (default /usr/bin/chromium).
+
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..", "..");
+const bin = process.env.SEATLINE_BIN ?? join(root, "target", "debug", "seatline");
+const shots = process.env.SCREENSHOTS ?? join(root, "target", "screenshots");
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const PASSWORD = "demo-password-2026";
+
+const work = mkdtempSync(join(tmpdir(), "seatline-e2e-"));
+const env = { ...process.env, SEATLINE_DATABASE_URL: `sqlite:${join(work, "e2e.db")}` };
+delete env.SEATLINE_LISTEN;
+
+function cli(args, input) {
+  return execFileSync(bin, args, { env, input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+}
+
+function seed() {
+  const org = JSON.parse(
+    cli(["--json", "org", "create", "--name", "Acme Support", "--owner-email", "owner@acme.test", "--owner-name", "Olive Owner"]),
+  ).id;
+  const quantities = { phone_system: 8, license_center: 3, device_web_rtc: 3, device_mobile_app: 5, license_number: 2 };
+  for (const [code, q] of Object.entries(quantities)) cli(["license", "set", "--org", org, code, String(q)]);
+  cli(["number", "add", "--org", org, "+6531230001", "+6531230002"]);
+  for (const [email, name] of [["alice@acme.test", "Alice Tan"], ["bob@acme.test", "Bob Lim"], ["carol@acme.test", "Carol Ng"]]) {
+    cli(["member", "add", "--org", org, email, "--name", name]);
+  }
+  for (const who of ["owner@acme.test", "alice@acme.test"]) {
+    cli(["member", "password", "--org", org, who], `${PASSWORD}\n`);
+  }
+  return org;
+}
+
+/** Start `seatline serve` on a free port; resolves with its base URL once it listens. */
+function serve() {
+  const child = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--session-key", "e2e-session-key-0123456789abcdef"], {
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  return new Promise((ok, fail) => {
+    let err = "";
+    const timer = setTimeout(() => fail(new Error(`seatline serve did not start:\n${err}`)), 30000);
+    child.stderr.on("data", (d) => {
+      err += d;
+      const m = err.match(/Admin UI: (http:\/\/[^\s]+)\/ui\//);
+      if (m) {
+        clearTimeout(timer);
+        ok({ child, base: m[1] });
+      }
+    });
+    child.on("exit", (code) => fail(new Error(`seatline serve exited with ${code}:\n${err}`)));
+  });
+}
+
+const steps = [];
+async function step(name, fn) {
+  process.stdout.write(`  ${name} ... `);
+  await fn();
+  steps.push(name);
+  console.log("ok");
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/** Wide tables scroll inside their card; the page itself never scrolls sideways. */
+async function noSidewaysScroll(page) {
+  const wide = await page.evaluate(() => {
+    const w = window.innerWidth;
+    return [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > w + 1 && !e.closest(".table-wrap"))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)}px)`);
+  });
+  assert.deepEqual(wide, [], `elements wider than the ${page.viewportSize().width}px screen on ${page.url()}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
+}
+
+/** The table row of the plan or member list that contains `text`. */
+function row(page, table, text) {
+  return page.locator(`${table} tbody tr`, { hasText: text });
+}
+
+const BAD_FILE = [
+  "Ext key,Number,User,Addon license,Addon license",
+  "3001,+6531230001,bob@acme.test,license_number,device_mobile_app",
+  "3002,,carol@acme.test,device_fax,license_center",
+  "",
+].join("\r\n");
+const GOOD_FILE = BAD_FILE.replace("device_fax", "device_web_rtc");
+
+async function main() {
+  mkdirSync(shots, { recursive: true });
+  const org = seed();
+  const { child, base } = await serve();
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+    const page = await context.newPage();
+    page.on("pageerror", (e) => {
+      throw new Error(`script error on ${page.url()}: ${e.message}`);
+    });
+    page.on("dialog", (d) => d.accept());
+
+    await step("sign in", async () => {
+      await page.goto(`${base}/ui/`);
+      assert.match(page.url(), /\/ui\/sign-in$/);
+      await page.getByLabel("Email").fill("owner@acme.test");
+      await page.getByLabel("Password").fill("wrong password!");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.locator("#signin-error").waitFor();
+      await shot(page, "01-sign-in-error");
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(/\/ui\/licenses$/);
+      await page.getByRole("heading", { name: "Licenses" }).waitFor();
+      await shot(page, "02-licenses-empty");
+    });
+
+    await step("provision 5 extensions, the start checked as you type", async () => {
+      await page.getByRole("link", { name: "Provision", exact: true }).click();
+      const submit = page.locator("#provision-submit");
+      await page.getByLabel("Number of users").fill("5");
+      await page.getByLabel("Start from extension").fill("01");
+      assert.equal(await submit.isDisabled(), true, "disabled while the start is invalid");
+      await page.locator("#start-error", { hasText: "3 to 5 digits" }).waitFor();
+      await shot(page, "03-provision-invalid-start");
+      await page.getByLabel("Start from extension").fill("1001");
+      assert.equal(await submit.isDisabled(), false);
+      await page.locator("#provision-preview", { hasText: "1001–1005" }).waitFor();
+      await shot(page, "04-provision-form");
+      await submit.click();
+      await page.locator(".flash", { hasText: "Provisioned 5 extension(s): 1001–1005." }).waitFor();
+      await shot(page, "05-licenses-provisioned");
+    });
+
+    await step("a taken start shows the next free one", async () => {
+      await page.goto(`${base}/ui/provision`);
+      await page.getByLabel("Number of users").fill("2");
+      await page.getByLabel("Start from extension").fill("1004");
+      await page.locator("#provision-submit").click();
+      await page.locator("#start-error", { hasText: "are taken" }).waitFor();
+      await page.locator("#use-next-free").click();
+      assert.equal(await page.getByLabel("Start from extension").inputValue(), "1006");
+      await shot(page, "06-provision-taken");
+    });
+
+    await step("hit the seat limit and see the error", async () => {
+      await page.goto(`${base}/ui/provision`);
+      await page.getByLabel("Number of users").fill("5");
+      await page.getByLabel("Start from extension").fill("2001");
+      // The page knows 3 are left, so the button is disabled as you type; without the
+      // script the server says the same. Submit the form as a browser without JS would.
+      assert.equal(await page.locator("#provision-submit").isDisabled(), true);
+      await page.locator("#count-error", { hasText: "Only 3" }).waitFor();
+      await page.locator("#provision-form").evaluate((f) => f.submit());
+      await page.locator("#count-error", { hasText: "5 phone_system seat(s) needed but 3 available" }).waitFor();
+      await shot(page, "07-provision-seat-limit");
+    });
+
+    await step("assign a member", async () => {
+      await page.goto(`${base}/ui/licenses`);
+      await page.getByRole("link", { name: "Assign", exact: true }).first().click();
+      await page.getByLabel("User").selectOption({ label: "Alice Tan (alice@acme.test)" });
+      await page.getByLabel("Extension").selectOption("1001");
+      await shot(page, "08-assign-form");
+      await page.getByRole("button", { name: "Assign" }).click();
+      await page.waitForURL(/\/ui\/extensions\/1001$/);
+      await page.locator(".flash", { hasText: "Assigned extension 1001 to alice@acme.test." }).waitFor();
+      await page.locator("#member-card .badge", { hasText: "Not ready" }).waitFor();
+    });
+
+    await step("license_center + device_web_rtc make it Contact Center ready", async () => {
+      await page.getByLabel("Contact Center").check();
+      await page.getByLabel("Web Phone").check();
+      await page.getByRole("button", { name: "Save add-ons" }).click();
+      await page.locator(".flash", { hasText: "Saved the add-ons of extension 1001." }).waitFor();
+      await page.locator("#member-card .badge", { hasText: /^Ready$/ }).waitFor();
+      await shot(page, "09-extension-ready");
+      await page.getByRole("link", { name: "Members", exact: true }).click();
+      const alice = row(page, "#member-list", "alice@acme.test");
+      await alice.locator(".badge", { hasText: /^Ready$/ }).waitFor();
+      assert.match(await alice.innerText(), /Agent/);
+      await shot(page, "10-members");
+    });
+
+    await step("bulk upload with one bad row shows that row's error", async () => {
+      await page.getByRole("link", { name: "Bulk Assignment", exact: true }).click();
+      const download = page.waitForEvent("download");
+      await page.locator("#sample-link").click();
+      assert.match((await download).suggestedFilename(), /sample\.csv$/);
+      await shot(page, "11-bulk");
+      await page.getByLabel("Bulk file").setInputFiles({ name: "new-agents.csv", mimeType: "text/csv", buffer: Buffer.from(BAD_FILE) });
+      await page.getByRole("button", { name: "Upload and check" }).click();
+      await page.waitForURL(/\/ui\/bulk\/plans\/plan_/);
+      const bad = row(page, "#plan-table", "3002");
+      await bad.locator(".errors", { hasText: "device_fax" }).waitFor();
+      assert.match(await bad.getAttribute("class"), /row-bad/);
+      assert.match(await bad.innerText(), /Addon license/);
+      assert.doesNotMatch((await row(page, "#plan-table", "3001").getAttribute("class")) ?? "", /row-bad/);
+      assert.equal(await page.locator("#apply-submit").isDisabled(), true, "Apply disabled for a plan with errors");
+      await shot(page, "12-bulk-plan-errors");
+    });
+
+    await step("fix the file, apply, see the new extensions", async () => {
+      await page.getByLabel("Upload the corrected file").setInputFiles({ name: "new-agents.csv", mimeType: "text/csv", buffer: Buffer.from(GOOD_FILE) });
+      await page.getByRole("button", { name: "Upload and check" }).click();
+      await page.locator("#plan-summary .badge", { hasText: "Ready to apply" }).waitFor();
+      assert.equal(await page.locator("tr.row-bad").count(), 0);
+      await shot(page, "13-bulk-plan-ready");
+      await page.getByRole("button", { name: "Apply plan" }).click();
+      await page.locator(".flash", { hasText: "Applied the plan: 2 extension(s) created." }).waitFor();
+      await shot(page, "14-bulk-applied");
+      await page.getByRole("link", { name: "See them on Licenses" }).click();
+      for (const key of ["3001", "3002"]) {
+        await page.locator("#extension-list a.key", { hasText: key }).waitFor();
+      }
+      assert.match(await row(page, "#extension-list", "3001").innerText(), /bob@acme\.test[\s\S]*\+6531230001/);
+      await shot(page, "15-licenses-after-bulk");
+      await page.getByLabel("Search extensions").fill("carol");
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.locator("#extension-list a.key", { hasText: "3002" }).waitFor();
+      assert.equal(await page.locator("#extension-list tbody tr").count(), 1);
+    });
+
+    await step("audit, newest first, filtered by action", async () => {
+      await page.getByRole("link", { name: "Audit", exact: true }).click();
+      await page.getByLabel("Action").selectOption("extension.addons");
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.locator("#audit-list tbody tr", { hasText: "extension 1001" }).first().waitFor();
+      await page.getByLabel("Action").selectOption("");
+      await page.getByRole("button", { name: "Filter" }).click();
+      await shot(page, "16-audit");
+    });
+
+    await step("phone width", async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${base}/ui/licenses`);
+      await shot(page, "17-licenses-phone");
+      await noSidewaysScroll(page);
+      await page.goto(`${base}/ui/members`);
+      await shot(page, "18-members-phone");
+      await noSidewaysScroll(page);
+      await page.setViewportSize({ width: 1280, height: 860 });
+    });
+
+    await step("sign out", async () => {
+      await page.goto(`${base}/ui/licenses`);
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.locator(".flash", { hasText: "You are signed out." }).waitFor();
+      await page.goto(`${base}/ui/licenses`);
+      assert.match(page.url(), /\/ui\/sign-in$/);
+      await shot(page, "19-signed-out");
+    });
+
+    await step("a member sees only its own seat", async () => {
+      await page.getByLabel("Email").fill("alice@acme.test");
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(/\/ui\/me$/);
+      await page.locator("#my-cc .badge", { hasText: /^Ready$/ }).waitFor();
+      const mine = await page.locator("#my-extension").innerText();
+      for (const text of ["1001", "Contact Center", "Web Phone"]) assert.ok(mine.includes(text), `${text} in ${mine}`);
+      assert.equal(await page.getByRole("link", { name: "Licenses", exact: true }).count(), 0);
+      await shot(page, "20-member-seat");
+      const res = await page.goto(`${base}/ui/members`);
+      assert.equal(res.status(), 403);
+    });
+  } finally {
+    await browser.close();
+    child.kill("SIGINT");
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`browser test passed: ${steps.length} steps, organization ${org}; screenshots in ${shots}`);
+}
+
+main().catch((e) => {
+  console.log("FAILED");
+  console.error(e);
+  process.exit(1);
+});
