@@ -483,7 +483,10 @@ async fn exec(app: &App, cmd: Command, json: bool) -> AppResult<()> {
             let (c, org) = ctx(app, &t.org, true).await?;
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).map_err(|e| {
-                Error::new(ErrorCode::Malformed, format!("cannot read the password: {e}"))
+                Error::new(
+                    ErrorCode::Malformed,
+                    format!("cannot read the password: {e}"),
+                )
             })?;
             let password = line.trim_end_matches(['\r', '\n']);
             app.set_password(&c, &org, &t.member, password).await?;

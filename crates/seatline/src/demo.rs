@@ -11,9 +11,13 @@ pub struct Demo {
     pub owner_email: String,
     pub owner_password: String,
     pub owner_token: String,
+    /// An agent (role member) with the owner's password, to see the member's own view.
+    pub agent_email: String,
 }
 
 const OWNER: &str = "owner@demo.seatline.test";
+/// Agent 01 holds extension 1004 with Contact Center and a device: a ready agent.
+const AGENT: &str = "agent01@demo.seatline.test";
 
 /// Purchased quantity per code: every code of the catalog.
 fn quantity(code: Code) -> i64 {
@@ -96,10 +100,12 @@ pub async fn seed(app: &App) -> AppResult<Demo> {
 
     let owner_password = new_id("demo");
     app.set_password(&op, &org, OWNER, &owner_password).await?;
+    app.set_password(&op, &org, AGENT, &owner_password).await?;
     Ok(Demo {
         org,
         owner_email: OWNER.to_owned(),
         owner_password,
         owner_token: owner_token.token,
+        agent_email: AGENT.to_owned(),
     })
 }

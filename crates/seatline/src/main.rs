@@ -104,6 +104,7 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
         eprintln!("  API reference:  {url}/api/docs/");
         eprintln!("  Operator token: {op}");
         eprintln!("  Owner sign-in:  {} / {}", d.owner_email, d.owner_password);
+        eprintln!("  Agent sign-in:  {} / {}", d.agent_email, d.owner_password);
         eprintln!("  Owner token:    {}", d.owner_token);
         eprintln!(
             "  Try: curl -H 'Authorization: Bearer {}' {url}/api/v1/orgs/{}/licenses\n",
