@@ -111,7 +111,10 @@ impl Names {
     /// "field: value" for every field that says something.
     fn fields(&self, o: &serde_json::Map<String, Value>) -> Vec<String> {
         o.iter()
-            .filter(|(_, v)| !matches!(v, Value::Null) && v != &&Value::Array(Vec::new()))
+            // Ids say nothing to a reader; the object column already names the object.
+            .filter(|(k, v)| {
+                k.as_str() != "id" && !matches!(v, Value::Null) && v != &&Value::Array(Vec::new())
+            })
             .map(|(k, v)| format!("{k}: {}", self.show(v)))
             .collect()
     }

@@ -32,11 +32,11 @@ fn signin_page(token: &str, email: &str, error: Option<&str>, flash: Option<Flas
                 input type="hidden" name="csrf" value=(token);
                 div.field {
                     label for="email" { "Email" }
-                    input #email type="email" name="email" value=(email) required autocomplete="username" autofocus;
+                    input #email type="email" name="email" value=(email) required autocomplete="username" autofocus[email.is_empty()];
                 }
                 div.field {
                     label for="password" { "Password" }
-                    input #password type="password" name="password" required autocomplete="current-password";
+                    input #password type="password" name="password" required autocomplete="current-password" autofocus[!email.is_empty()];
                 }
                 button.btn.btn-primary.btn-block type="submit" { "Sign in" }
             }
