@@ -251,7 +251,7 @@ fn member_rows(items: &[MemberView]) -> String {
             let ready = if cc.ready {
                 "ready".to_owned()
             } else {
-                let missing: Vec<String> = cc.missing.iter().map(|x| json_word(x)).collect();
+                let missing: Vec<String> = cc.missing.iter().map(json_word).collect();
                 format!("missing {}", missing.join(", "))
             };
             vec![
