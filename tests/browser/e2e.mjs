@@ -69,9 +69,12 @@ function serve() {
 }
 
 const steps = [];
+/** Script errors the pages raised; every step must end with none. */
+const pageErrors = [];
 async function step(name, fn) {
   process.stdout.write(`  ${name} ... `);
   await fn();
+  assert.deepEqual(pageErrors, [], "script errors on the pages");
   steps.push(name);
   console.log("ok");
 }
@@ -127,9 +130,7 @@ async function main() {
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     const page = await context.newPage();
-    page.on("pageerror", (e) => {
-      throw new Error(`script error on ${page.url()}: ${e.message}`);
-    });
+    page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${e.message}`));
     page.on("dialog", (d) => d.accept());
 
     await step("sign in", async () => {

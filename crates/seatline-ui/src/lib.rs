@@ -7,6 +7,11 @@
 //! Every basic flow is a plain form with POST-redirect-GET and a flash message, so it works
 //! without JavaScript; `assets/app.js` only adds checks as you type. No asset comes from
 //! outside the binary.
+//!
+//! Sessions are stateless signed cookies (HMAC-SHA256 under `--session-key`); the member is
+//! re-read on every request, so disabling a member ends its sessions at once. Without a
+//! configured key each process makes a random one: a deployment of several processes must
+//! give them all the same `--session-key` / `SEATLINE_SESSION_KEY`.
 
 mod audit;
 mod auth;
