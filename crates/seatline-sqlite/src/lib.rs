@@ -222,14 +222,16 @@ impl SqliteTx {
     /// Attach free inventory numbers; a number missing or taken is a constraint violation.
     async fn attach(&mut self, org: &OrgId, pairs: &[(ExtKey, &E164)]) -> Result<()> {
         for chunk in pairs.chunks(BATCH) {
-            // One UPDATE per chunk through a VALUES join: no per-number round trip.
+            // One UPDATE ... FROM per chunk, driven by the VALUES and joining on the primary
+            // key: no per-number round trip. The unary `+` keeps the planner off the
+            // (org_id, ext_key) index, from which it would scan the VALUES once per free number.
             let mut qb = QueryBuilder::<Sqlite>::new("WITH v(number, ext_key) AS (");
             qb.push_values(chunk, |mut b, (k, n)| {
                 b.push_bind(n.as_str()).push_bind(k.get());
             });
-            qb.push(") UPDATE numbers SET ext_key = (SELECT v.ext_key FROM v WHERE v.number = numbers.number) WHERE org_id = ")
+            qb.push(") UPDATE numbers SET ext_key = v.ext_key FROM v WHERE numbers.org_id = ")
                 .push_bind(org.as_str())
-                .push(" AND ext_key IS NULL AND number IN (SELECT number FROM v)");
+                .push(" AND +numbers.ext_key IS NULL AND numbers.number = v.number");
             let done = qb.build().execute(&mut *self.tx).await.map_err(db)?;
             if done.rows_affected() as usize != chunk.len() {
                 return Err(StoreError::Constraint(

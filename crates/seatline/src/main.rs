@@ -71,7 +71,12 @@ struct ServeArgs {
 
 /// Open the store the URL names and bring its schema up to date.
 async fn open_store(url: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
-    let store: Arc<dyn Store> = Arc::new(seatline_sqlite::SqliteStore::connect(url).await?);
+    let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    let store: Arc<dyn Store> = if postgres {
+        Arc::new(seatline_postgres::PostgresStore::connect(url).await?)
+    } else {
+        Arc::new(seatline_sqlite::SqliteStore::connect(url).await?)
+    };
     store.migrate().await?;
     Ok(store)
 }
