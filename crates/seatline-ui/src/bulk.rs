@@ -252,7 +252,9 @@ fn render_plan(
                 div.stat { strong { (count(p.rows as u64)) } span.muted { "rows in the file" } }
                 div.stat { strong { (count(creates as u64)) } span.muted {
                     @if p.status == PlanStatus::Applied { "extensions created" } @else { "extensions to create" } } }
-                div.stat { strong { (count(p.errors.len() as u64)) } span.muted { "problems in " (bad_rows) " row(s)" } }
+                @if p.status != PlanStatus::Applied {
+                    div.stat { strong { (count(p.errors.len() as u64)) } span.muted { "problems in " (bad_rows) " row(s)" } }
+                }
             }
             @match p.status {
                 PlanStatus::Ready => {
@@ -338,7 +340,11 @@ fn render_plan(
                             @let errs = by_row.get(&r.row);
                             tr class=[errs.map(|_| "row-bad")] data-row=(r.row) {
                                 td.num { (r.row) }
-                                td.mono { @match r.key { Some(k) => (k), None => span.muted { "–" } } }
+                                td.mono { @match r.key {
+                                    Some(k) if p.status == PlanStatus::Applied => a.key href={ "/ui/extensions/" (k) } { (k) },
+                                    Some(k) => (k),
+                                    None => span.muted { "–" },
+                                } }
                                 td { @for n in &r.numbers { div.mono { (n) } } }
                                 td { @match &r.member {
                                     Some(m) => (emails.get(m.as_str()).map_or(m.as_str(), String::as_str)),
