@@ -17,6 +17,9 @@ use crate::layout::{self, count, csrf, Nav};
 use crate::licenses::{all_members, free_members, member_label, rule_error};
 use crate::UiState;
 
+/// Free numbers offered in the picker; more can be typed.
+const FREE_NUMBERS: usize = 200;
+
 /// Which form on the page an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -33,6 +36,8 @@ struct Data {
     /// Seats left per add-on code.
     available: HashMap<Code, u32>,
     free_numbers: Vec<String>,
+    /// The inventory has free numbers beyond those offered.
+    more_numbers: bool,
 }
 
 async fn load(s: &UiState, v: &Viewer, key: &str) -> AppResult<Data> {
@@ -50,6 +55,7 @@ async fn load(s: &UiState, v: &Viewer, key: &str) -> AppResult<Data> {
         .map(|l| (l.code, l.available))
         .collect();
     let mut free_numbers = Vec::new();
+    let mut more_numbers = false;
     let mut after: Option<String> = None;
     loop {
         let page = s
@@ -63,16 +69,23 @@ async fn load(s: &UiState, v: &Viewer, key: &str) -> AppResult<Data> {
                 .map(|n| n.number),
         );
         match page.next_cursor {
-            Some(c) => after = Some(c),
+            Some(c) if free_numbers.len() < FREE_NUMBERS => after = Some(c),
+            Some(_) => {
+                more_numbers = true;
+                break;
+            }
             None => break,
         }
     }
+    more_numbers |= free_numbers.len() > FREE_NUMBERS;
+    free_numbers.truncate(FREE_NUMBERS);
     Ok(Data {
         ext,
         holder,
         free: free_members(members),
         available,
         free_numbers,
+        more_numbers,
     })
 }
 
@@ -156,6 +169,12 @@ fn render(v: &Viewer, d: &Data, error: Option<(Section, &Error)>) -> Markup {
                         select #add-number name="number" disabled[d.free_numbers.is_empty()] {
                             option value="" { @if d.free_numbers.is_empty() { "No free numbers in the inventory" } @else { "None" } }
                             @for n in &d.free_numbers { option value=(n) { (n) } }
+                        }
+                    }
+                    @if d.more_numbers {
+                        div.field {
+                            label for="type-number" { "Or type another free number" }
+                            input #type-number type="text" name="number" inputmode="tel" autocomplete="off" placeholder="+6531234567";
                         }
                     }
                     div.form-actions { button.btn type="submit" { "Save numbers" } }

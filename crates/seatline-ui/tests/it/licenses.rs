@@ -296,3 +296,39 @@ async fn an_unknown_extension_is_not_found() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     r.assert_has("does not exist");
 }
+
+#[tokio::test]
+async fn a_large_inventory_offers_the_first_free_numbers_and_a_field_for_any_other() {
+    let w = World::new().await;
+    let op = Ctx::operator();
+    for i in 0..205 {
+        w.app
+            .add_number(&op, &w.org, &format!("+65400{i:05}"))
+            .await
+            .unwrap();
+    }
+    w.app
+        .set_quantity(&op, &w.org, "license_number", 5)
+        .await
+        .unwrap();
+    let mut b = w.signed_in("owner@acme.test").await;
+    provision(&mut b, "1", "1001").await;
+    let page = b.get("/ui/extensions/1001").await;
+    assert_eq!(page.body.matches("<option value=\"+65").count(), 200);
+    page.assert_has("Or type another free number");
+    b.post(
+        "/ui/extensions/1001",
+        "/ui/extensions/1001/addons",
+        &[("addon_license_number", "1")],
+    )
+    .await;
+    let r = b
+        .post(
+            "/ui/extensions/1001",
+            "/ui/extensions/1001/numbers",
+            &[("number", ""), ("number", "+65 400 00204")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    b.follow(&r).await.assert_has("+6540000204");
+}
