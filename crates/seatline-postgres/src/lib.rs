@@ -4,7 +4,8 @@
 //! Write transactions start with `UPDATE orgs SET version = version + 1 WHERE id = $1`, whose
 //! row lock is held to commit. Every writer of an organization takes it first, so under READ
 //! COMMITTED each later statement sees everything committed before the lock was granted and
-//! nothing can change it until commit: the seat checks the domain makes stay true.
+//! nothing can change it until commit: the seat checks the domain makes stay true. Read
+//! transactions ([`Store::begin`]) are REPEATABLE READ, so all their reads see one snapshot.
 //!
 //! Bulk writes travel as arrays (`UNNEST`), one round trip per statement whatever the row count.
 
@@ -62,7 +63,15 @@ impl Store for PostgresStore {
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(PgTx::new(self.pool.begin().await.map_err(db)?)))
+        // One snapshot for every read of the transaction, as a SQLite read transaction has: a
+        // page or a bulk plan never mixes states. Such a transaction only inserts new rows, so
+        // it cannot meet a serialization failure.
+        let tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            .await
+            .map_err(db)?;
+        Ok(Box::new(PgTx::new(tx)))
     }
 
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {

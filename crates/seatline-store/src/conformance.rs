@@ -57,6 +57,7 @@ macro_rules! conformance_tests {
             plans_round_trip,
             idempotency_round_trip,
             tenant_isolation,
+            read_sees_one_snapshot,
             rollback_leaves_no_trace,
             constraints_back_the_rules,
             bulk_insert,
@@ -1132,6 +1133,34 @@ pub async fn tenant_isolation(b: &impl Backend) {
     let of_a: Vec<_> = creds.iter().filter(|c| c.org == a).collect();
     assert_eq!(of_a.len(), 1);
     assert_eq!((&of_a[0].member, &of_a[0].password_hash), (&am, &None));
+}
+
+/// Every read of a read transaction sees the state of its first read, whatever commits since.
+pub async fn read_sees_one_snapshot(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "s", "owner@s.example").await;
+    set_quantity(s, &org, Code::PhoneSystem, 5).await;
+    let mut reader = read(s).await;
+    let before = reader.seats(&org).await.expect("seats");
+    provision(s, &org, 2, 1001)
+        .await
+        .expect("a writer commits meanwhile");
+    assert!(reader.taken_keys(&org).await.unwrap().is_empty());
+    assert_eq!(reader.seats(&org).await.unwrap(), before);
+    let exts = reader
+        .extensions(
+            &org,
+            &ExtensionQuery {
+                limit: 10,
+                ..ExtensionQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(exts.is_empty());
+    drop(reader);
+    assert_eq!(seats(s, &org).await.get(Code::PhoneSystem), seat(5, 2));
 }
 
 /// A transaction that applied changes and audit entries and then failed, or was dropped

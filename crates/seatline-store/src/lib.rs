@@ -117,7 +117,8 @@ pub trait Store: Send + Sync + 'static {
     async fn migrate(&self) -> Result<()>;
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
-    /// A transaction for reading, or for creating an organization.
+    /// A transaction for reading (all its reads see one snapshot), or for inserting new rows
+    /// such as an organization or a plan.
     async fn begin(&self) -> Result<Box<dyn Tx>>;
     /// A write transaction holding the organization's lock; `None` when it does not exist.
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>>;
