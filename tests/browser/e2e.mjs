@@ -284,10 +284,12 @@ async function main() {
       await shot(page, "19-signed-out");
     });
 
-    await step("a member sees only its own seat", async () => {
-      await page.getByLabel("Email").fill("alice@acme.test");
-      await page.getByLabel("Password").fill(PASSWORD);
-      await page.getByRole("button", { name: "Sign in" }).click();
+    await step("a member signs in with the keyboard alone and sees only its own seat", async () => {
+      await page.goto(`${base}/ui/sign-in`);
+      await page.keyboard.type("alice@acme.test"); // the email field has focus
+      await page.keyboard.press("Tab");
+      await page.keyboard.type(PASSWORD);
+      await page.keyboard.press("Enter");
       await page.waitForURL(/\/ui\/me$/);
       await page.locator("#my-cc .badge", { hasText: /^Ready$/ }).waitFor();
       const mine = await page.locator("#my-extension").innerText();
@@ -296,6 +298,27 @@ async function main() {
       await shot(page, "20-member-seat");
       const res = await page.goto(`${base}/ui/members`);
       assert.equal(res.status(), 403);
+    });
+
+    await step("without JavaScript: sign in, provision, manage add-ons", async () => {
+      const plain = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 860 } });
+      const p = await plain.newPage();
+      await p.goto(`${base}/ui/sign-in`);
+      await p.getByLabel("Email").fill("owner@acme.test");
+      await p.getByLabel("Password").fill(PASSWORD);
+      await p.getByRole("button", { name: "Sign in" }).click();
+      await p.waitForURL(/\/ui\/licenses$/);
+      await p.goto(`${base}/ui/provision`);
+      await p.getByLabel("Number of users").fill("1");
+      await p.getByLabel("Start from extension").fill("4001");
+      await p.getByRole("button", { name: "Provision" }).click();
+      await p.locator(".flash", { hasText: "Provisioned 1 extension(s): 4001." }).waitFor();
+      await p.goto(`${base}/ui/extensions/4001`);
+      await p.getByLabel("Mobile").fill("2");
+      await p.getByRole("button", { name: "Save add-ons" }).click();
+      await p.locator(".flash", { hasText: "Saved the add-ons of extension 4001." }).waitFor();
+      await shot(p, "21-no-javascript-extension");
+      await plain.close();
     });
   } finally {
     await browser.close();
