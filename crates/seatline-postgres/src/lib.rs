@@ -8,12 +8,13 @@
 //! transactions ([`Store::begin`]) are REPEATABLE READ, so all their reads see one snapshot.
 //!
 //! Bulk writes travel as arrays (`UNNEST`), one round trip per statement whatever the row count.
+//! Timestamps are TEXT in RFC 3339, as on SQLite: they sort as text and read back identically
+//! from both stores.
 
 mod tx;
 mod writes;
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use seatline_domain::{Email, Member, MemberId, OrgId};
@@ -27,8 +28,9 @@ use tx::PgTx;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Connections per process; writers of one organization queue on its row lock, not on these.
-const MAX_CONNECTIONS: u32 = 16;
+/// Connections per process: transactions are short, and writers of one organization queue
+/// on its row lock while holding one, so a few suffice and many processes fit the server's limit.
+const MAX_CONNECTIONS: u32 = 10;
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -40,7 +42,6 @@ impl PostgresStore {
         let opts = PgConnectOptions::from_str(url).map_err(db)?;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts)
             .await
             .map_err(db)?;
