@@ -152,7 +152,6 @@ where
 /// Redirect after a successful form, leaving a message for the next page.
 pub fn done(s: &UiState, to: &str, message: impl Into<String>) -> Response {
     let mut res = Redirect::to(to).into_response();
-    s.keys
-        .set_flash(res.headers_mut(), &Flash::success(message));
+    s.keys.set_flash(res.headers_mut(), &Flash::new(message));
     res
 }

@@ -7,7 +7,6 @@ use seatline_app::views::MemberView;
 use seatline_domain::{Code, Error, Missing, Role, Status};
 
 use crate::auth::Viewer;
-use crate::session::FlashKind;
 
 /// Which navigation entry a page belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,8 +77,7 @@ pub fn page(v: &Viewer, nav: Nav, title: &str, body: Markup) -> Markup {
                 }
                 main #main .wrap {
                     @if let Some(f) = &v.flash {
-                        @let class = match f.kind { FlashKind::Success => "flash ok", FlashKind::Error => "flash bad" };
-                        div class=(class) role="status" { (f.text) }
+                        div.flash.ok role="status" { (f.text) }
                     }
                     (body)
                 }

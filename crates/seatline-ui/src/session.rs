@@ -98,25 +98,14 @@ impl Keys {
     }
 
     pub fn set_flash(&self, headers: &mut HeaderMap, flash: &Flash) {
-        let kind = match flash.kind {
-            FlashKind::Success => "s",
-            FlashKind::Error => "e",
-        };
-        let payload = format!("{kind}|{}", hex(flash.text.as_bytes()));
+        let payload = hex(flash.text.as_bytes());
         headers.append(SET_COOKIE, self.cookie(FLASH, &self.sign(&payload), 60));
     }
 
     pub fn flash(&self, headers: &HeaderMap) -> Option<Flash> {
         let payload = self.verify(cookie(headers, FLASH)?)?;
-        let (kind, text) = payload.split_once('|')?;
-        let kind = match kind {
-            "s" => FlashKind::Success,
-            "e" => FlashKind::Error,
-            _ => return None,
-        };
         Some(Flash {
-            kind,
-            text: String::from_utf8(unhex(text)?).ok()?,
+            text: String::from_utf8(unhex(payload)?).ok()?,
         })
     }
 
@@ -187,25 +176,15 @@ impl Session {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FlashKind {
-    Success,
-    Error,
-}
-
-/// A one-time message shown on the page a form redirects to.
+/// A one-time message shown on the page a form redirects to: what the form did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flash {
-    pub kind: FlashKind,
     pub text: String,
 }
 
 impl Flash {
-    pub fn success(text: impl Into<String>) -> Self {
-        Flash {
-            kind: FlashKind::Success,
-            text: text.into(),
-        }
+    pub fn new(text: impl Into<String>) -> Self {
+        Flash { text: text.into() }
     }
 }
 
@@ -302,7 +281,7 @@ mod tests {
     #[test]
     fn flash_text_survives_any_characters() {
         let keys = Keys::new(b"k", true);
-        let f = Flash::success("Saved; 1001|1002 <ok> ünïcode");
+        let f = Flash::new("Saved; 1001|1002 <ok> ünïcode");
         let mut set = HeaderMap::new();
         keys.set_flash(&mut set, &f);
         assert!(set[SET_COOKIE].to_str().unwrap().ends_with("; Secure"));

@@ -8,12 +8,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use seatline_app::SignInMatch;
+use seatline_domain::{MemberId, OrgId};
 
 use crate::auth::{Fields, Post, Viewer};
 use crate::error::UiError;
 use crate::layout;
-use crate::session::{self, Flash, FlashKind, Session, SIGNIN_CSRF};
+use crate::session::{self, Flash, Session, SIGNIN_CSRF};
 use crate::UiState;
 
 fn signin_page(token: &str, email: &str, error: Option<&str>, flash: Option<Flash>) -> Markup {
@@ -22,8 +22,7 @@ fn signin_page(token: &str, email: &str, error: Option<&str>, flash: Option<Flas
             h1 { "Sign in" }
             p.sub { "Manage your organization's licenses, extensions and members." }
             @if let Some(f) = flash {
-                @let class = match f.kind { FlashKind::Success => "flash ok", FlashKind::Error => "flash bad" };
-                div class=(class) role="status" { (f.text) }
+                div.flash.ok role="status" { (f.text) }
             }
             @if let Some(e) = error {
                 div.alert role="alert" #signin-error { (e) }
@@ -64,11 +63,11 @@ fn signin_csrf_ok(headers: &HeaderMap, fields: &Fields) -> bool {
     session::cookie(headers, SIGNIN_CSRF).is_some_and(|c| session::same(c, fields.get("csrf")))
 }
 
-fn start(s: &UiState, m: &SignInMatch) -> Response {
+/// Start a session for the member that signed in, and go to its home page.
+fn start(s: &UiState, org: OrgId, member: MemberId) -> Response {
     let mut res = Redirect::to("/ui/").into_response();
     let h = res.headers_mut();
-    s.keys
-        .set_session(h, &Session::new(m.org.clone(), m.member.id.clone()));
+    s.keys.set_session(h, &Session::new(org, member));
     s.keys.clear_pending(h);
     res
 }
@@ -105,7 +104,7 @@ pub async fn submit(
             );
             Ok((StatusCode::UNAUTHORIZED, Html(page.into_string())).into_response())
         }
-        [one] => Ok(start(&s, one)),
+        [one] => Ok(start(&s, one.org.clone(), one.member.id.clone())),
         many => {
             let (token, _) = s.keys.signin_token(&headers);
             let body = html! {
@@ -161,11 +160,7 @@ pub async fn choose(
     if s.app.session(&org, &member).await.is_err() {
         return Ok(Redirect::to("/ui/sign-in").into_response());
     }
-    let mut res = Redirect::to("/ui/").into_response();
-    let h = res.headers_mut();
-    s.keys.set_session(h, &Session::new(org, member));
-    s.keys.clear_pending(h);
-    Ok(res)
+    Ok(start(&s, org, member))
 }
 
 pub async fn sign_out(State(s): State<UiState>, p: Post<Viewer>) -> Response {
@@ -173,6 +168,6 @@ pub async fn sign_out(State(s): State<UiState>, p: Post<Viewer>) -> Response {
     let mut res = Redirect::to("/ui/sign-in").into_response();
     s.keys.end_session(res.headers_mut());
     s.keys
-        .set_flash(res.headers_mut(), &Flash::success("You are signed out."));
+        .set_flash(res.headers_mut(), &Flash::new("You are signed out."));
     res
 }
