@@ -447,6 +447,8 @@ pub async fn extensions_round_trip(b: &impl Backend) {
     let store = b.store().await;
     let s = &*store;
     let (org, owner) = create_org(s, "x", "owner@x.example").await;
+    // Set, then changed below: the purchase is replaced, not added to.
+    set_quantity(s, &org, Code::PhoneSystem, 9).await;
     for (code, q) in [
         (Code::PhoneSystem, 5),
         (Code::DeviceIpPhone, 5),
