@@ -40,7 +40,7 @@ error_codes! {
     InvalidExtKey = "invalid_ext_key": Invalid, "An extension key must be 3 to 5 digits without a leading zero (100-99999).";
     InvalidNumber = "invalid_number": Invalid, "A number must be E.164: '+' and 8 to 15 digits.";
     InvalidEmail = "invalid_email": Invalid, "The email address is not valid.";
-    InvalidName = "invalid_name": Invalid, "A name must not be empty or longer than 200 characters.";
+    InvalidName = "invalid_name": Invalid, "A name must be 1 to 200 characters without control characters.";
     InvalidRole = "invalid_role": Invalid, "A role is owner, admin or member.";
     InvalidStatus = "invalid_status": Invalid, "A status is active or disabled.";
     InvalidQuantity = "invalid_quantity": Invalid, "A quantity must be a whole number from 0 to 1,000,000.";
