@@ -272,6 +272,9 @@ async function main() {
       await page.goto(`${base}/ui/members`);
       await shot(page, "18-members-phone");
       await noSidewaysScroll(page);
+      await page.goto(`${base}/ui/extensions/1001`);
+      await shot(page, "18b-extension-phone");
+      await noSidewaysScroll(page);
       await page.setViewportSize({ width: 1280, height: 860 });
     });
 

@@ -194,7 +194,6 @@ fn render(v: &Viewer, d: &Data, error: Option<(Section, &Error)>) -> Markup {
                             th scope="col" { "Add-on" }
                             th scope="col" { "On this extension" }
                             th.num scope="col" { "Still available" }
-                            th scope="col" { "Limit" }
                         } }
                         tbody {
                             @for c in Code::addons() {
@@ -205,6 +204,11 @@ fn render(v: &Viewer, d: &Data, error: Option<(Section, &Error)>) -> Markup {
                                     th scope="row" {
                                         label for=(id) { (c.name()) }
                                         div { code.small { (c) } }
+                                        div.limit {
+                                            (limit_text(c))
+                                            @if n == 0 && left == 0 { ". None left: buy more to add it." }
+                                            @if c == Code::LicenseNumber && !e.numbers.is_empty() { ". At least " (e.numbers.len()) " for the attached numbers." }
+                                        }
                                     }
                                     td {
                                         @match c.entry().per_extension {
@@ -220,11 +224,6 @@ fn render(v: &Viewer, d: &Data, error: Option<(Section, &Error)>) -> Markup {
                                     }
                                     td.num {
                                         @if left == 0 { (layout::badge("b-amber", "None left")) } @else { (count(left)) }
-                                    }
-                                    td.muted {
-                                        (limit_text(c))
-                                        @if n == 0 && left == 0 { ". Buy more to add it." }
-                                        @if c == Code::LicenseNumber && !e.numbers.is_empty() { ". At least " (e.numbers.len()) " for the attached numbers." }
                                     }
                                 }
                             }
