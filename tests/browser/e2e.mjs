@@ -79,8 +79,15 @@ async function step(name, fn) {
   console.log("ok");
 }
 
+/** Screenshot a page, and check that every control on it has a label. */
 async function shot(page, name) {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+      .filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label"))
+      .map((e) => e.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unlabelled, [], `controls without a label on ${page.url()}`);
 }
 
 /** Wide tables scroll inside their card; the page itself never scrolls sideways. */
