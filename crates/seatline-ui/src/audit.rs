@@ -1,13 +1,14 @@
 //! The Audit page: who did what to which object and when, newest first, filtered by
 //! action, paged, and downloadable as CSV.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup};
-use seatline_app::MAX_PAGE;
+use seatline_app::{AppError, MAX_PAGE};
+use seatline_domain::ErrorCode;
 use seatline_store::{AuditEntry, AuditQuery};
 use serde::Deserialize;
 use serde_json::Value;
@@ -68,6 +69,7 @@ impl AuditParams {
 struct Names(HashMap<String, String>);
 
 impl Names {
+    /// Every member of the organization: for the CSV of the whole log.
     async fn load(s: &UiState, v: &Viewer) -> Result<Self, UiError> {
         Ok(Names(
             all_members(s, v)
@@ -77,6 +79,43 @@ impl Names {
                 .collect(),
         ))
     }
+
+    /// Only the members one page of entries mentions, however large the organization.
+    async fn of(s: &UiState, v: &Viewer, entries: &[AuditEntry]) -> Result<Self, UiError> {
+        fn ids<'a>(value: &'a Value, out: &mut BTreeSet<&'a str>) {
+            match value {
+                Value::String(s) if s.starts_with("mem_") => {
+                    out.insert(s);
+                }
+                Value::Array(items) => items.iter().for_each(|i| ids(i, out)),
+                Value::Object(o) => o.values().for_each(|i| ids(i, out)),
+                _ => {}
+            }
+        }
+        let mut wanted = BTreeSet::new();
+        for e in entries {
+            for who in [&e.actor, &e.target] {
+                if let Some(id) = who.strip_prefix("member:") {
+                    wanted.insert(id);
+                }
+            }
+            ids(&e.before, &mut wanted);
+            ids(&e.after, &mut wanted);
+        }
+        let mut names = HashMap::new();
+        for id in wanted {
+            match s.app.member(&v.ctx, &v.org, id).await {
+                Ok(m) => {
+                    names.insert(m.id, m.email);
+                }
+                // A deleted member keeps its id in the log.
+                Err(AppError::Rule(e)) if e.code == ErrorCode::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(Names(names))
+    }
+
     /// "member:mem_…" as the member's email; anything else as it is.
     fn label(&self, who: &str) -> String {
         who.strip_prefix("member:")
@@ -183,7 +222,7 @@ pub async fn page(
     Query(p): Query<AuditParams>,
 ) -> Result<Response, UiError> {
     let page = s.app.audit(&v.ctx, &v.org, p.query(PAGE)).await?;
-    let names = Names::load(&s, &v).await?;
+    let names = Names::of(&s, &v, &page.items).await?;
     let action = p.action.trim();
     let body = html! {
         (layout::title_bar("Audit", Some("Every change, who made it and when. Newest first."), html! {

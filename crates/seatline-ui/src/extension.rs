@@ -14,7 +14,7 @@ use seatline_domain::{Code, Error, PerExtension};
 use crate::auth::{done, Admin, Fields, Post, Viewer};
 use crate::error::{status_of, UiError};
 use crate::layout::{self, count, csrf, Nav};
-use crate::licenses::{all_members, free_members, member_label, rule_error};
+use crate::licenses::{chosen_member, free_members, member_label, member_picker, rule_error};
 use crate::UiState;
 
 /// Free numbers offered in the picker; more can be typed.
@@ -33,6 +33,8 @@ struct Data {
     ext: ExtensionView,
     holder: Option<MemberView>,
     free: Vec<MemberView>,
+    /// There are free members beyond those the picker lists.
+    more_members: bool,
     /// Seats left per add-on code.
     available: HashMap<Code, u32>,
     free_numbers: Vec<String>,
@@ -42,11 +44,11 @@ struct Data {
 
 async fn load(s: &UiState, v: &Viewer, key: &str) -> AppResult<Data> {
     let ext = s.app.extension(&v.ctx, &v.org, key).await?;
-    let members = all_members(s, v).await?;
-    let holder = ext
-        .member
-        .as_ref()
-        .and_then(|r| members.iter().find(|m| m.id == r.id).cloned());
+    let holder = match &ext.member {
+        Some(r) => Some(s.app.member(&v.ctx, &v.org, &r.id).await?),
+        None => None,
+    };
+    let (free, more_members) = free_members(s, v).await?;
     let available = s
         .app
         .licenses(&v.ctx, &v.org)
@@ -82,7 +84,8 @@ async fn load(s: &UiState, v: &Viewer, key: &str) -> AppResult<Data> {
     Ok(Data {
         ext,
         holder,
-        free: free_members(members),
+        free,
+        more_members,
         available,
         free_numbers,
         more_numbers,
@@ -136,11 +139,7 @@ fn render(v: &Viewer, d: &Data, error: Option<(Section, &Error)>) -> Markup {
                     form.inline method="post" action={ "/ui/extensions/" (e.key) "/member" } {
                         (csrf(v))
                         input type="hidden" name="reassign" value=(if d.holder.is_some() { "1" } else { "" });
-                        label for="member" { @if d.holder.is_some() { "Reassign to" } @else { "Assign to" } }
-                        select #member name="member" required {
-                            option value="" { "Choose a member…" }
-                            @for m in &d.free { option value=(m.id) { (member_label(m)) } }
-                        }
+                        (member_picker(if d.holder.is_some() { "Reassign to" } else { "Assign to" }, &d.free, d.more_members, ""))
                         button.btn.btn-primary type="submit" { @if d.holder.is_some() { "Reassign" } @else { "Assign" } }
                     }
                 }
@@ -289,7 +288,7 @@ pub async fn set_member(
     let reassign = !p.fields.get("reassign").is_empty();
     let r = s
         .app
-        .assign(&v.ctx, &v.org, &key, p.fields.get("member"), reassign)
+        .assign(&v.ctx, &v.org, &key, &chosen_member(&p.fields), reassign)
         .await
         .map(|e| {
             let who = e.member.map(|m| m.email).unwrap_or_default();

@@ -394,11 +394,57 @@ pub struct AssignQuery {
     key: Option<String>,
 }
 
-/// Active members without an extension: the only ones that can be assigned.
-pub fn free_members(all: Vec<MemberView>) -> Vec<MemberView> {
-    all.into_iter()
-        .filter(|m| m.status == Status::Active && m.extension.is_none())
-        .collect()
+/// Members a picker offers at most; any other free member can be typed by email.
+const PICKER: usize = 500;
+
+/// Active members without an extension (the only ones that can be assigned), the first
+/// [`PICKER`] by email, and whether there are more.
+pub async fn free_members(s: &UiState, v: &Viewer) -> AppResult<(Vec<MemberView>, bool)> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = s
+            .app
+            .members(&v.ctx, &v.org, after.as_deref(), Some(MAX_PAGE))
+            .await?;
+        out.extend(
+            page.items
+                .into_iter()
+                .filter(|m| m.status == Status::Active && m.extension.is_none()),
+        );
+        if out.len() > PICKER {
+            out.truncate(PICKER);
+            return Ok((out, true));
+        }
+        match page.next_cursor {
+            Some(c) => after = Some(c),
+            None => return Ok((out, false)),
+        }
+    }
+}
+
+/// The member a picker chose: a typed email wins over the list, which comes first.
+pub fn chosen_member(fields: &crate::auth::Fields) -> String {
+    fields.all("member").pop().unwrap_or_default()
+}
+
+/// A picker of free members; with more than it lists, a field to type any other's email.
+pub fn member_picker(label: &str, members: &[MemberView], more: bool, selected: &str) -> Markup {
+    html! {
+        div.field {
+            label for="member" { (label) }
+            select #member name="member" required[!more] {
+                option value="" { "Choose a member…" }
+                @for m in members {
+                    option value=(m.id) selected[m.id == selected || m.email == selected] { (member_label(m)) }
+                }
+            }
+            @if more {
+                label for="member-email" { "Or type the email of another member without an extension" }
+                input #member-email type="email" name="member" autocomplete="off";
+            }
+        }
+    }
 }
 
 async fn free_extensions(s: &UiState, v: &Viewer) -> AppResult<Page<ExtensionView>> {
@@ -425,7 +471,7 @@ async fn assign_page(
     member: &str,
     error: Option<&Error>,
 ) -> Result<Markup, UiError> {
-    let members = free_members(all_members(s, v).await?);
+    let (members, more) = free_members(s, v).await?;
     let exts = free_extensions(s, v).await?;
     let body = html! {
         (layout::title_bar("Assign an extension", Some("Give a member an unassigned extension. Its add-ons and numbers stay with the extension."), html! {
@@ -445,16 +491,8 @@ async fn assign_page(
             } @else {
                 form.stack method="post" action="/ui/assign" {
                     (csrf(v))
-                    div.field {
-                        label for="member" { "User" }
-                        select #member name="member" required {
-                            option value="" { "Choose a member…" }
-                            @for m in &members {
-                                option value=(m.id) selected[m.id == member || m.email == member] { (member_label(m)) }
-                            }
-                        }
-                        p.hint { (members.len()) " active member(s) without an extension." }
-                    }
+                    (member_picker("User", &members, more, member))
+                    p.hint { (members.len()) @if more { "+" } " active member(s) without an extension." }
                     div.field {
                         label for="key" { "Extension" }
                         select #key name="key" required {
@@ -487,7 +525,8 @@ pub async fn assign_form(
 
 pub async fn assign(State(s): State<UiState>, p: Post<Admin>) -> Result<Response, UiError> {
     let v = &p.user.0;
-    let (key, member) = (p.fields.get("key"), p.fields.get("member"));
+    let member = chosen_member(&p.fields);
+    let (key, member) = (p.fields.get("key"), member.as_str());
     let result = if key.is_empty() || member.is_empty() {
         Err(Error::new(
             ErrorCode::Malformed,

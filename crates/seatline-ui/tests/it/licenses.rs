@@ -332,3 +332,49 @@ async fn a_large_inventory_offers_the_first_free_numbers_and_a_field_for_any_oth
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     b.follow(&r).await.assert_has("+6540000204");
 }
+
+#[tokio::test]
+async fn a_large_organization_lists_500_free_members_and_takes_any_other_by_email() {
+    let w = World::new().await;
+    for i in 0..500 {
+        w.app
+            .create_member(
+                &w.owner,
+                &w.org,
+                &format!("m{i:03}@acme.test"),
+                "",
+                "member",
+            )
+            .await
+            .unwrap();
+    }
+    w.app
+        .create_member(&w.owner, &w.org, "zz-last@acme.test", "Zed", "member")
+        .await
+        .unwrap();
+    let mut b = w.signed_in("owner@acme.test").await;
+    provision(&mut b, "2", "1001").await;
+    let form = b.get("/ui/assign").await;
+    assert_eq!(form.body.matches("<option value=\"mem_").count(), 500);
+    assert!(!form.body.contains("zz-last@acme.test"));
+    form.assert_has("Or type the email of another member");
+    let r = b
+        .post(
+            "/ui/assign",
+            "/ui/assign",
+            &[
+                ("member", ""),
+                ("member", "zz-last@acme.test"),
+                ("key", "1001"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/ui/extensions/1001", "{}", r.body);
+    let page = b.follow(&r).await;
+    page.assert_has("Assigned extension 1001 to zz-last@acme.test.");
+    page.assert_has("Or type the email of another member");
+    // The log names members by email without reading every member.
+    b.get("/ui/audit?action=extension.assign")
+        .await
+        .assert_has("member: – → zz-last@acme.test");
+}
