@@ -25,6 +25,7 @@ mod me;
 mod members;
 mod session;
 mod signin;
+mod throttle;
 
 use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -55,6 +56,7 @@ pub struct Config {
 pub(crate) struct UiState {
     pub app: App,
     pub keys: Keys,
+    pub throttle: throttle::Throttle,
 }
 
 /// The admin UI's routes, to be merged with the API's router.
@@ -72,6 +74,7 @@ pub fn router(app: App, config: Config) -> Router {
     let state = UiState {
         app,
         keys: Keys::new(&key, config.secure_cookies),
+        throttle: throttle::Throttle::default(),
     };
     let pages = Router::new()
         .route("/", get(|| async { Redirect::to("/ui/") }))

@@ -82,6 +82,14 @@ pub async fn submit(
         return Err(UiError::Csrf);
     }
     let email = fields.get("email");
+    if let Some(wait) = s.throttle.wait(email) {
+        let (token, _) = s.keys.signin_token(&headers);
+        let minutes = wait.as_secs().div_ceil(60);
+        let message =
+            format!("Too many failed sign-ins for this email. Try again in {minutes} minute(s).");
+        let page = signin_page(&token, email, Some(&message), None);
+        return Ok((StatusCode::TOO_MANY_REQUESTS, Html(page.into_string())).into_response());
+    }
     let matches = s
         .app
         .sign_in(
@@ -95,6 +103,7 @@ pub async fn submit(
         .await?;
     match matches.as_slice() {
         [] => {
+            s.throttle.failed(email);
             let (token, _) = s.keys.signin_token(&headers);
             let page = signin_page(
                 &token,
@@ -104,8 +113,12 @@ pub async fn submit(
             );
             Ok((StatusCode::UNAUTHORIZED, Html(page.into_string())).into_response())
         }
-        [one] => Ok(start(&s, one.org.clone(), one.member.id.clone())),
+        [one] => {
+            s.throttle.succeeded(email);
+            Ok(start(&s, one.org.clone(), one.member.id.clone()))
+        }
         many => {
+            s.throttle.succeeded(email);
             let (token, _) = s.keys.signin_token(&headers);
             let body = html! {
                 section.card.narrow {

@@ -207,3 +207,22 @@ async fn a_member_changes_its_own_password_knowing_the_current_one() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn ten_failures_hold_off_that_email_even_with_the_right_password() {
+    let w = World::new().await;
+    let mut b = w.browser();
+    for _ in 0..10 {
+        let r = b.sign_in("adam@acme.test", "guess guess guess").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = b.sign_in("ADAM@acme.test", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    r.assert_has("Too many failed sign-ins");
+    assert!(!b.has_cookie("seatline_session"));
+    // Other people are not held off.
+    assert_eq!(
+        b.sign_in("owner@acme.test", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
