@@ -72,13 +72,17 @@ pub async fn password(State(s): State<UiState>, p: Post<Viewer>) -> Result<Respo
             .find(|(k, _)| k == name)
             .map_or(String::new(), |(_, v)| v.clone())
     };
-    // Knowing the current password proves it is the member at the keyboard.
-    let current_ok = s
-        .app
-        .sign_in(&v.me.email, &raw("current"))
-        .await?
-        .iter()
-        .any(|m| m.org == v.org && m.member.id.as_str() == v.me.id);
+    // Knowing the current password proves it is the member at the keyboard; guesses count
+    // against the same limit as sign-in.
+    let current_ok = s.throttle.wait(&v.me.email).is_none()
+        && s.app
+            .sign_in(&v.me.email, &raw("current"))
+            .await?
+            .iter()
+            .any(|m| m.org == v.org && m.member.id.as_str() == v.me.id);
+    if !current_ok {
+        s.throttle.failed(&v.me.email);
+    }
     let result = if current_ok {
         s.app
             .set_password(&v.ctx, &v.org, &v.me.id, &raw("password"))
