@@ -62,40 +62,50 @@ impl Database {
 }
 
 /// A `seatline serve` child on a free port; killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: String,
+    pub addr: String,
+    /// What it printed up to the listening line, and with `--demo` up to the owner's token.
+    pub banner: Vec<String>,
 }
 
 impl Server {
     fn start(database_url: &str) -> Server {
+        Self::start_with(database_url, &["--operator-token", OPERATOR])
+    }
+
+    pub(crate) fn start_with(database_url: &str, args: &[&str]) -> Server {
+        let demo = args.contains(&"--demo");
         let mut child = Command::new(env!("CARGO_BIN_EXE_seatline"))
-            .args([
-                "--database-url",
-                database_url,
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .args(["--operator-token", OPERATOR])
+            .args(["--database-url", database_url])
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("SEATLINE_OPERATOR_TOKEN")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn seatline serve");
         let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-        let addr = loop {
+        let mut banner: Vec<String> = Vec::new();
+        let mut addr = None;
+        while addr.is_none() || (demo && !banner.iter().any(|l| l.contains("Owner token:"))) {
             let line = lines
                 .next()
-                .expect("seatline serve exited before listening")
+                .expect("seatline serve exited before it was ready")
                 .expect("read stderr");
             if let Some(rest) = line.strip_prefix("Seatline listening on http://") {
-                break rest.trim().to_owned();
+                addr = Some(rest.trim().to_owned());
             }
-        };
+            banner.push(line);
+        }
         // Keep draining stderr so the child never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Server { child, addr }
+        Server {
+            child,
+            addr: addr.expect("listening"),
+            banner,
+        }
     }
 }
 
@@ -107,7 +117,7 @@ impl Drop for Server {
 }
 
 /// One HTTP/1.1 request on its own connection: (status, JSON body or null).
-async fn call(
+pub(crate) async fn call(
     addr: &str,
     method: &str,
     path: &str,
