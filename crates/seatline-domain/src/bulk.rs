@@ -130,59 +130,50 @@ pub struct Plan {
     pub items: Vec<RowPlan>,
 }
 
-struct MemberFacts {
-    id: MemberId,
-    email: String,
-    status: Status,
-    extension: Option<ExtKey>,
-}
-
 /// What planning needs to know about an organization, indexed for constant-time lookups.
-pub struct OrgState {
-    members: Vec<MemberFacts>,
-    by_id: HashMap<String, usize>,
-    by_email: HashMap<String, usize>,
+/// It borrows the loaded state instead of copying it: a full-scale org has 100,000 members.
+pub struct OrgState<'a> {
+    members: &'a [Member],
+    /// The extension each member (by index) holds.
+    held: Vec<Option<ExtKey>>,
+    by_id: HashMap<&'a str, usize>,
+    by_email: HashMap<&'a str, usize>,
     taken: BTreeSet<u32>,
-    numbers: HashMap<E164, Option<ExtKey>>,
+    numbers: HashMap<&'a str, Option<ExtKey>>,
     seats: Seats,
 }
 
-impl OrgState {
+impl<'a> OrgState<'a> {
     pub fn new(
-        members: &[Member],
+        members: &'a [Member],
         extensions: &[Extension],
-        numbers: &[NumberRow],
+        numbers: &'a [NumberRow],
         seats: Seats,
     ) -> Self {
-        let held: HashMap<&MemberId, ExtKey> = extensions
+        let by_id: HashMap<&'a str, usize> = members
             .iter()
-            .filter_map(|e| e.member.as_ref().map(|m| (m, e.key)))
+            .enumerate()
+            .map(|(i, m)| (m.id.as_str(), i))
             .collect();
-        let members: Vec<MemberFacts> = members
-            .iter()
-            .map(|m| MemberFacts {
-                id: m.id.clone(),
-                email: m.email.as_str().to_owned(),
-                status: m.status,
-                extension: held.get(&m.id).copied(),
-            })
-            .collect();
+        let mut held = vec![None; members.len()];
+        for e in extensions {
+            if let Some(i) = e.member.as_ref().and_then(|m| by_id.get(m.as_str())) {
+                held[*i] = Some(e.key);
+            }
+        }
         OrgState {
-            by_id: members
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (m.id.0.clone(), i))
-                .collect(),
             by_email: members
                 .iter()
                 .enumerate()
-                .map(|(i, m)| (m.email.clone(), i))
+                .map(|(i, m)| (m.email.as_str(), i))
                 .collect(),
+            by_id,
+            held,
             members,
             taken: extensions.iter().map(|e| e.key.get()).collect(),
             numbers: numbers
                 .iter()
-                .map(|n| (n.number.clone(), n.extension))
+                .map(|n| (n.number.as_str(), n.extension))
                 .collect(),
             seats,
         }
@@ -190,10 +181,15 @@ impl OrgState {
 
     /// A member by email (when the reference has `@`, case-insensitively) or by id.
     fn member(&self, reference: &str) -> Option<usize> {
-        if reference.contains('@') {
-            self.by_email.get(&reference.to_lowercase()).copied()
+        if !reference.contains('@') {
+            return self.by_id.get(reference).copied();
+        }
+        if reference.bytes().any(|b| b.is_ascii_uppercase()) || !reference.is_ascii() {
+            self.by_email
+                .get(reference.to_lowercase().as_str())
+                .copied()
         } else {
-            self.by_id.get(reference).copied()
+            self.by_email.get(reference).copied()
         }
     }
 }
@@ -284,7 +280,7 @@ impl NextFree {
 
 /// Plan a sheet against the organization's current state. Never fails: every problem is an
 /// entry of `errors`, and the plan is `ready` only when there is none.
-pub fn plan(sheet: &Sheet, org: &OrgState) -> Plan {
+pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
     let mut errs = Errors(Vec::new());
     let cols = header(sheet, &mut errs);
     let key_col = cols.iter().position(|c| *c == Col::Key);
@@ -437,16 +433,26 @@ pub fn plan(sheet: &Sheet, org: &OrgState) -> Plan {
                 );
             }
         }
-        let addons: Addons = item.addons.iter().copied().collect();
-        for (code, copies) in addons.iter() {
-            let mut one = Addons::default();
-            one.add(code, copies);
-            if let Err(e) = rules::check_addon_limits(&one) {
-                errs.push(Some(row), COL_ADDON, code.as_str(), e);
-            }
-            needed[code as usize] += u64::from(copies);
+        let mut copies = [0u32; Code::ALL.len()];
+        for code in &item.addons {
+            copies[*code as usize] += 1;
         }
-        let licensed = addons.count(Code::LicenseNumber) as usize;
+        for code in Code::ALL {
+            let n = copies[code as usize];
+            if n == 0 {
+                continue;
+            }
+            needed[code as usize] += u64::from(n);
+            // Only a code that can break a limit goes through the rule (which allocates).
+            if n > 1 || !code.is_addon() {
+                let mut one = Addons::default();
+                one.add(code, n);
+                if let Err(e) = rules::check_addon_limits(&one) {
+                    errs.push(Some(row), COL_ADDON, code.as_str(), e);
+                }
+            }
+        }
+        let licensed = copies[Code::LicenseNumber as usize] as usize;
         if item.numbers.len() > licensed {
             let shown: Vec<&str> = item.numbers.iter().map(E164::as_str).collect();
             errs.at(
@@ -566,7 +572,7 @@ fn header(sheet: &Sheet, errs: &mut Errors) -> Vec<Col> {
 fn plan_number(
     v: &str,
     row: usize,
-    org: &OrgState,
+    org: &OrgState<'_>,
     seen: &mut HashMap<E164, usize>,
     item: &mut RowPlan,
     errs: &mut Errors,
@@ -585,7 +591,7 @@ fn plan_number(
         );
     }
     seen.insert(n.clone(), row);
-    match org.numbers.get(&n) {
+    match org.numbers.get(n.as_str()) {
         None => errs.at(
             row,
             COL_NUMBER,
@@ -608,7 +614,7 @@ fn plan_number(
 fn plan_user(
     v: &str,
     row: usize,
-    org: &OrgState,
+    org: &OrgState<'_>,
     seen: &mut HashMap<usize, usize>,
     item: &mut RowPlan,
     errs: &mut Errors,
@@ -624,6 +630,7 @@ fn plan_user(
         );
     };
     let m = &org.members[i];
+    let holds = org.held[i];
     if item.member.is_some() {
         return;
     }
@@ -652,7 +659,7 @@ fn plan_user(
             ),
         );
     }
-    if let Some(k) = m.extension {
+    if let Some(k) = holds {
         errs.at(
             row,
             COL_USER,

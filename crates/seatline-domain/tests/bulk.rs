@@ -26,26 +26,29 @@ fn ext(key: u32, member: Option<&str>) -> Extension {
 }
 
 /// ann, dan and eve are free; bob holds 500; carl is disabled. Keys 500 and 1042–1049 are
-/// taken. +6531000002 is attached to 500. No call_recording seats.
-fn org() -> OrgState {
-    let members = [
+/// taken. +6531000002 is attached to 500. No call_recording seats. (Leaked: the state
+/// borrows its members and numbers, and each test is a short process.)
+fn org() -> OrgState<'static> {
+    let members: &'static [Member] = Box::leak(Box::new([
         member("mem_ann", "ann@example.com", Status::Active),
         member("mem_bob", "bob@example.com", Status::Active),
         member("mem_carl", "carl@example.com", Status::Disabled),
         member("mem_dan", "dan@example.com", Status::Active),
         member("mem_eve", "eve@example.com", Status::Active),
-    ];
+    ]));
     let mut exts = vec![ext(500, Some("mem_bob"))];
     exts.extend((1042..=1049).map(|k| ext(k, None)));
-    let numbers = [
-        ("+6531000001", None),
-        ("+6531000002", Some(500)),
-        ("+6531000003", None),
-    ]
-    .map(|(n, k)| NumberRow {
-        number: n.parse().unwrap(),
-        extension: k.map(|k| ExtKey::new(k).unwrap()),
-    });
+    let numbers: &'static [NumberRow] = Box::leak(Box::new(
+        [
+            ("+6531000001", None),
+            ("+6531000002", Some(500)),
+            ("+6531000003", None),
+        ]
+        .map(|(n, k)| NumberRow {
+            number: n.parse().unwrap(),
+            extension: k.map(|k| ExtKey::new(k).unwrap()),
+        }),
+    ));
     let mut seats = Seats::default();
     for (code, purchased, in_use) in [
         (Code::PhoneSystem, 20, 9),
@@ -56,7 +59,7 @@ fn org() -> OrgState {
     ] {
         seats.by_code.insert(code, Seat { purchased, in_use });
     }
-    OrgState::new(&members, &exts, &numbers, seats)
+    OrgState::new(members, &exts, numbers, seats)
 }
 
 /// A sheet from simple comma-separated lines; the first line is the header (row 1).

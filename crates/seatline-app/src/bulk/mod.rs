@@ -83,7 +83,7 @@ fn encode(plan: &PlanView, sheet: &Sheet) -> String {
     serde_json::to_string(&StoredRef { plan, sheet }).expect("plans serialize")
 }
 
-fn state(snap: &Snapshot) -> OrgState {
+fn state(snap: &Snapshot) -> OrgState<'_> {
     OrgState::new(
         &snap.members,
         &snap.extensions,

@@ -17,7 +17,7 @@ fn rows(s: &Sheet) -> Rows<'_> {
         .collect()
 }
 
-fn empty_org() -> OrgState {
+fn empty_org() -> OrgState<'static> {
     OrgState::new(&[], &[], &[], Seats::default())
 }
 
