@@ -686,14 +686,24 @@ pub fn decide(plan: &Plan) -> Result<Decision, Error> {
             ),
         ));
     }
-    let mut exts = Vec::with_capacity(plan.items.len());
-    for item in &plan.items {
-        let key = item.key.ok_or_else(|| {
-            Error::new(
-                ErrorCode::PlanInvalid,
-                format!("row {} has no ext key", item.row),
-            )
-        })?;
+    decide_rows(&plan.items)
+}
+
+/// The changes of some rows of a ready plan. Applying the rows of a plan in slices, one
+/// decision per slice within one transaction, is the same as applying [`decide`] at once,
+/// with a fraction of the memory.
+pub fn decide_rows(items: &[RowPlan]) -> Result<Decision, Error> {
+    let mut exts = Vec::with_capacity(items.len());
+    for item in items {
+        let key = item
+            .key
+            .filter(|_| item.outcome == Outcome::Create)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::PlanInvalid,
+                    format!("row {} has errors and cannot be applied", item.row),
+                )
+            })?;
         let mut numbers = item.numbers.clone();
         numbers.sort();
         exts.push(Extension {
@@ -716,6 +726,42 @@ pub fn decide(plan: &Plan) -> Result<Decision, Error> {
         changes: vec![Change::InsertExtensions(exts)],
         audit,
     })
+}
+
+/// The sheet a ready plan's rows say, for planning them again: same rows, same keys, members
+/// by id, numbers and add-ons as read. A ready plan's rows hold everything its file said, so
+/// a stored plan needs no copy of the file to be checked again when it is applied.
+pub fn sheet_of(items: &[RowPlan]) -> Sheet {
+    let numbers = items.iter().map(|i| i.numbers.len()).max().unwrap_or(0);
+    let addons = items.iter().map(|i| i.addons.len()).max().unwrap_or(0);
+    let mut header = vec![COL_KEY.to_owned(), COL_USER.to_owned()];
+    header.extend(std::iter::repeat_n(COL_NUMBER.to_owned(), numbers));
+    header.extend(std::iter::repeat_n(COL_ADDON.to_owned(), addons));
+    let rows = items
+        .iter()
+        .map(|i| {
+            let mut cells = Vec::with_capacity(header.len());
+            cells.push(i.key.map_or(String::new(), |k| k.to_string()));
+            cells.push(i.member.as_ref().map_or(String::new(), |m| m.0.clone()));
+            cells.extend(
+                (0..numbers).map(|n| i.numbers.get(n).map_or(String::new(), E164::to_string)),
+            );
+            cells.extend((0..addons).map(|n| {
+                i.addons
+                    .get(n)
+                    .map_or(String::new(), |c| c.as_str().to_owned())
+            }));
+            SheetRow {
+                number: i.row,
+                cells,
+            }
+        })
+        .collect();
+    Sheet {
+        header_row: 1,
+        header,
+        rows,
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! the file and against the organization, and property tests that planning never panics.
 
 use proptest::prelude::*;
-use seatline_domain::bulk::{decide, plan, OrgState, Outcome, Plan, PlanStatus, Sheet, SheetRow};
+use seatline_domain::bulk::{
+    decide, decide_rows, plan, sheet_of, OrgState, Outcome, Plan, PlanStatus, Sheet, SheetRow,
+};
 use seatline_domain::{
     Addons, Change, Code, Email, ErrorCode, ExtKey, Extension, Member, MemberId, NumberRow, Role,
     Seat, Seats, Status, E164,
@@ -378,6 +380,17 @@ fn decide_inserts_every_row_with_one_audit_record_each() {
 
     let bad = plan(&sheet(&format!("{H}\n1042,,,,")), &org());
     assert_eq!(decide(&bad).unwrap_err().code, ErrorCode::PlanInvalid);
+}
+
+#[test]
+fn a_ready_plans_rows_plan_again_to_the_same_rows() {
+    let text = format!("{H}\n1001,+6531000001,ANN@example.com,license_number,device_ip_phone\n1002,,mem_dan,,\n1003,,,device_mobile_app,device_mobile_app");
+    let p = plan(&sheet(&text), &org());
+    assert_eq!(p.status, PlanStatus::Ready);
+    let again = plan(&sheet_of(&p.items), &org());
+    assert_eq!(again, p);
+    let d = decide_rows(&p.items[1..]).unwrap();
+    assert_eq!(d.audit.len(), 2);
 }
 
 #[test]

@@ -1,10 +1,11 @@
 //! Bulk assignment use cases (product.md §5): the sample file, planning an uploaded file,
 //! applying a stored plan in one transaction, and the export that re-imports unchanged.
 //!
-//! A plan is stored with the sheet it was made from. Apply re-plans that sheet inside the
-//! organization's write lock: if the organization changed so that the plan no longer holds,
-//! nothing is written (`plan_stale`); otherwise the extensions, their audit entries and the
-//! plan's `applied` status commit together, so a plan applies at most once.
+//! A plan is stored as its view; a ready plan's rows hold everything its file said. Apply
+//! plans those rows again inside the organization's write lock: if the organization changed
+//! so that the plan no longer holds, nothing is written (`plan_stale`); otherwise the
+//! extensions, their audit entries and the plan's `applied` status commit together (written
+//! in slices to bound memory), so a plan applies at most once.
 
 mod doc;
 mod read;
@@ -58,29 +59,22 @@ impl PlanView {
     }
 }
 
-/// How a plan is stored: its view and the sheet apply re-plans.
-#[derive(Serialize)]
-struct StoredRef<'a> {
-    plan: &'a PlanView,
-    sheet: &'a Sheet,
-}
+/// Rows per decision when a plan is applied: the slices go into one transaction, and only
+/// one slice's extensions and audit entries are in memory at a time.
+const APPLY_SLICE: usize = 5_000;
 
-#[derive(Deserialize)]
-struct StoredView {
-    plan: PlanView,
-}
-
-#[derive(Deserialize)]
-struct StoredSheet {
-    sheet: Sheet,
-}
-
-fn decode<'a, T: Deserialize<'a>>(row: &'a PlanRow) -> Result<T, StoreError> {
-    serde_json::from_str(&row.body).map_err(|e| StoreError::Db(Box::new(e)))
-}
-
-fn encode(plan: &PlanView, sheet: &Sheet) -> String {
-    serde_json::to_string(&StoredRef { plan, sheet }).expect("plans serialize")
+/// A stored plan as its view; the row's status column is the truth for `status` (apply
+/// flips the column and keeps the body it was given).
+fn decode(row: &PlanRow) -> Result<PlanView, StoreError> {
+    let mut view: PlanView =
+        serde_json::from_str(&row.body).map_err(|e| StoreError::Db(Box::new(e)))?;
+    view.status = match row.status.as_str() {
+        "applied" => PlanStatus::Applied,
+        "ready" => PlanStatus::Ready,
+        _ => PlanStatus::Invalid,
+    };
+    view.can_apply = view.status == PlanStatus::Ready;
+    Ok(view)
 }
 
 fn state(snap: &Snapshot) -> OrgState<'_> {
@@ -193,15 +187,16 @@ impl App {
         self.guard(ctx, org, Action::Bulk, None)?;
         let snap = self.bulk_snapshot(org).await?;
         let plan = bulk::plan(&sheet, &state(&snap));
+        // The file and the org's state are no longer needed: free them before encoding.
+        drop(sheet);
         drop(snap);
         let view = PlanView::new(new_id("plan"), now(), plan);
         let row = PlanRow {
             id: view.id.clone(),
             created_at: view.created_at.clone(),
             status: view.status.as_str().to_owned(),
-            body: encode(&view, &sheet),
+            body: serde_json::to_string(&view).expect("plans serialize"),
         };
-        drop(sheet);
         let mut tx = self.store.begin().await?;
         tx.insert_plan(org, &row).await?;
         tx.commit().await?;
@@ -212,7 +207,7 @@ impl App {
         self.guard(ctx, org, Action::Bulk, None)?;
         let mut tx = self.read(org).await?;
         let row = need(tx.plan(org, id).await?, "plan", id)?;
-        Ok(decode::<StoredView>(&row)?.plan)
+        Ok(decode(&row)?)
     }
 
     /// Apply a ready plan: every row in one transaction with its audit entry, or nothing.
@@ -222,7 +217,7 @@ impl App {
         let row = need(tx.plan(org, id).await?, "plan", id)?;
         if row.status == PlanStatus::Applied.as_str() {
             // Applied before: answer with that state and write nothing (the lock rolls back).
-            return Ok(decode::<StoredView>(&row)?.plan);
+            return Ok(decode(&row)?);
         }
         if row.status != PlanStatus::Ready.as_str() {
             return Err(Error::new(
@@ -232,9 +227,12 @@ impl App {
             .detail("plan", id)
             .into());
         }
-        let sheet = decode::<StoredSheet>(&row)?.sheet;
+        // A ready plan's rows say everything its file said: plan them again against the
+        // organization as it is now, inside the lock.
+        let sheet = bulk::sheet_of(&decode(&row)?.items);
         let snap = tx.snapshot(org).await?;
         let plan = bulk::plan(&sheet, &state(&snap));
+        drop(sheet);
         drop(snap);
         if plan.status != PlanStatus::Ready {
             let errors = serde_json::to_value(&plan.errors).expect("errors serialize");
@@ -248,22 +246,29 @@ impl App {
             .detail("errors", errors)
             .into());
         }
-        let d = bulk::decide(&plan)?;
-        tx.apply(org, &d.changes).await?;
-        drop(d.changes);
-        tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
-        let mut view = PlanView::new(row.id, row.created_at, plan);
-        view.status = PlanStatus::Applied;
-        view.can_apply = false;
+        for slice in plan.items.chunks(APPLY_SLICE) {
+            let d = bulk::decide_rows(slice)?;
+            tx.apply(org, &d.changes).await?;
+            drop(d.changes);
+            tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
+        }
+        let PlanRow {
+            id,
+            created_at,
+            body,
+            ..
+        } = row;
         let applied = PlanRow {
-            id: view.id.clone(),
-            created_at: view.created_at.clone(),
-            status: view.status.as_str().to_owned(),
-            body: encode(&view, &sheet),
+            id,
+            created_at,
+            status: PlanStatus::Applied.as_str().to_owned(),
+            body,
         };
-        drop(sheet);
         tx.update_plan(org, &applied).await?;
         tx.commit().await?;
+        let mut view = PlanView::new(applied.id, applied.created_at, plan);
+        view.status = PlanStatus::Applied;
+        view.can_apply = false;
         Ok(view)
     }
 
