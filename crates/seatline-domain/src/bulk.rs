@@ -316,31 +316,31 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
     }
 
     // Keys first: the "next free key" hints must avoid every key the file itself uses.
-    let keys: Vec<Result<Option<ExtKey>, Error>> = rows
-        .iter()
-        .map(|r| {
-            let v = cell(r.cells.get(key_col).map_or("", String::as_str));
-            if v.is_empty() {
-                Ok(None)
-            } else {
-                v.parse::<ExtKey>().map(Some)
-            }
-        })
-        .collect();
+    let key_of = |r: &SheetRow| -> Result<Option<ExtKey>, Error> {
+        let v = cell(r.cells.get(key_col).map_or("", String::as_str));
+        if v.is_empty() {
+            Ok(None)
+        } else {
+            v.parse::<ExtKey>().map(Some)
+        }
+    };
     let mut occupied = org.taken.clone();
     occupied.extend(
-        keys.iter()
-            .filter_map(|k| k.as_ref().ok().copied().flatten().map(ExtKey::get)),
+        rows.iter()
+            .filter_map(|r| key_of(r).ok().flatten().map(ExtKey::get)),
     );
     let next_free = NextFree::new(&occupied);
+    drop(occupied);
 
-    let mut key_rows: HashMap<u32, usize> = HashMap::with_capacity(rows.len());
-    let mut member_rows: HashMap<usize, usize> = HashMap::new();
-    let mut number_rows: HashMap<E164, usize> = HashMap::new();
+    // First rows by key, by member (index) and by number (its digits): 0 = not seen yet.
+    let mut key_rows = vec![0usize; MAX_KEY as usize + 1];
+    let mut member_rows = vec![0usize; org.members.len()];
+    let mut number_rows: HashMap<u64, usize> = HashMap::new();
     let mut needed = [0u64; Code::ALL.len()];
     let mut items = Vec::with_capacity(rows.len());
 
-    for (r, key) in rows.iter().zip(keys) {
+    for r in &rows {
+        let key = key_of(r);
         let row = r.number;
         let before = errs.0.len();
         let mut item = RowPlan {
@@ -366,7 +366,8 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
             ),
             Ok(Some(k)) => {
                 item.key = Some(k);
-                if let Some(first) = key_rows.get(&k.get()) {
+                let first = key_rows[k.get() as usize];
+                if first != 0 {
                     errs.at(
                         row,
                         COL_KEY,
@@ -378,7 +379,7 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
                         ),
                     );
                 } else {
-                    key_rows.insert(k.get(), row);
+                    key_rows[k.get() as usize] = row;
                     if org.taken.contains(&k.get()) {
                         errs.at(
                             row,
@@ -573,7 +574,7 @@ fn plan_number(
     v: &str,
     row: usize,
     org: &OrgState<'_>,
-    seen: &mut HashMap<E164, usize>,
+    seen: &mut HashMap<u64, usize>,
     item: &mut RowPlan,
     errs: &mut Errors,
 ) {
@@ -581,7 +582,11 @@ fn plan_number(
         Ok(n) => n,
         Err(e) => return errs.push(Some(row), COL_NUMBER, v, e),
     };
-    if let Some(first) = seen.get(&n) {
+    // E.164 has 8 to 15 digits: with their count (leading zeros) they fit a u64, a cheaper
+    // key than the string.
+    let d = &n.as_str()[1..];
+    let digits: u64 = (d.parse::<u64>().expect("E.164 digits") << 4) | d.len() as u64;
+    if let Some(first) = seen.get(&digits) {
         return errs.at(
             row,
             COL_NUMBER,
@@ -590,7 +595,7 @@ fn plan_number(
             format!("number {n} is also on row {first}; a number attaches to one extension, list it once"),
         );
     }
-    seen.insert(n.clone(), row);
+    seen.insert(digits, row);
     match org.numbers.get(n.as_str()) {
         None => errs.at(
             row,
@@ -615,7 +620,7 @@ fn plan_user(
     v: &str,
     row: usize,
     org: &OrgState<'_>,
-    seen: &mut HashMap<usize, usize>,
+    seen: &mut [usize],
     item: &mut RowPlan,
     errs: &mut Errors,
 ) {
@@ -634,7 +639,8 @@ fn plan_user(
     if item.member.is_some() {
         return;
     }
-    if let Some(first) = seen.get(&i) {
+    let first = seen[i];
+    if first != 0 {
         return errs.at(
             row,
             COL_USER,
@@ -646,7 +652,7 @@ fn plan_user(
             ),
         );
     }
-    seen.insert(i, row);
+    seen[i] = row;
     if m.status == Status::Disabled {
         errs.at(
             row,

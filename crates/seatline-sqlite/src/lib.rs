@@ -25,6 +25,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Rows per multi-row INSERT: stays under SQLite's 32,766 bound parameters.
 const BATCH: usize = 5_000;
+
+/// Rows per page when a snapshot reads members and numbers.
+const SNAPSHOT_PAGE: u32 = 10_000;
 /// Audit rows bind 8 parameters each, so fewer fit in one INSERT.
 const AUDIT_BATCH: usize = 4_000;
 
@@ -465,7 +468,18 @@ impl Tx for SqliteTx {
     }
 
     async fn snapshot(&mut self, org: &OrgId) -> Result<Snapshot> {
-        let members = self.members(org, None, u32::MAX).await?;
+        // Members and numbers are read a page at a time: a whole result set of raw rows
+        // would hold every value twice (about 80 MB for 100,000 members).
+        let mut members: Vec<Member> = Vec::new();
+        loop {
+            let after = members.last().map(|m| m.email.as_str().to_owned());
+            let page = self.members(org, after.as_deref(), SNAPSHOT_PAGE).await?;
+            let done = page.len() < SNAPSHOT_PAGE as usize;
+            members.extend(page);
+            if done {
+                break;
+            }
+        }
         let ext_rows =
             sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = ? ORDER BY key")
                 .bind(org.as_str())
@@ -474,7 +488,16 @@ impl Tx for SqliteTx {
                 .map_err(db)?;
         let ext_rows = ext_rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         let extensions = self.complete(org, ext_rows).await?;
-        let numbers = self.numbers(org, None, u32::MAX).await?;
+        let mut numbers: Vec<NumberRow> = Vec::new();
+        loop {
+            let after = numbers.last().map(|n| n.number.as_str().to_owned());
+            let page = self.numbers(org, after.as_deref(), SNAPSHOT_PAGE).await?;
+            let done = page.len() < SNAPSHOT_PAGE as usize;
+            numbers.extend(page);
+            if done {
+                break;
+            }
+        }
         let seats = self.seats(org).await?;
         Ok(Snapshot {
             members,

@@ -61,7 +61,15 @@ impl PlanView {
 
 /// Rows per decision when a plan is applied: the slices go into one transaction, and only
 /// one slice's extensions and audit entries are in memory at a time.
-const APPLY_SLICE: usize = 5_000;
+const APPLY_SLICE: usize = 20_000;
+
+/// A plan's body: its view as JSON, written into a buffer sized for it up front (doubling
+/// growth would briefly hold twice a large plan).
+fn encode(view: &PlanView) -> String {
+    let mut buf = Vec::with_capacity(256 + view.items.len() * 160 + view.errors.len() * 200);
+    serde_json::to_writer(&mut buf, view).expect("plans serialize");
+    String::from_utf8(buf).expect("JSON is UTF-8")
+}
 
 /// A stored plan as its view; the row's status column is the truth for `status` (apply
 /// flips the column and keeps the body it was given).
@@ -195,7 +203,7 @@ impl App {
             id: view.id.clone(),
             created_at: view.created_at.clone(),
             status: view.status.as_str().to_owned(),
-            body: serde_json::to_string(&view).expect("plans serialize"),
+            body: encode(&view),
         };
         let mut tx = self.store.begin().await?;
         tx.insert_plan(org, &row).await?;
@@ -230,6 +238,14 @@ impl App {
         // A ready plan's rows say everything its file said: plan them again against the
         // organization as it is now, inside the lock.
         let sheet = bulk::sheet_of(&decode(&row)?.items);
+        // Free the stored body now; the applied plan is encoded again at the end.
+        let PlanRow {
+            id,
+            created_at,
+            body,
+            ..
+        } = row;
+        drop(body);
         let snap = tx.snapshot(org).await?;
         let plan = bulk::plan(&sheet, &state(&snap));
         drop(sheet);
@@ -252,23 +268,17 @@ impl App {
             drop(d.changes);
             tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
         }
-        let PlanRow {
-            id,
-            created_at,
-            body,
-            ..
-        } = row;
+        let mut view = PlanView::new(id, created_at, plan);
+        view.status = PlanStatus::Applied;
+        view.can_apply = false;
         let applied = PlanRow {
-            id,
-            created_at,
-            status: PlanStatus::Applied.as_str().to_owned(),
-            body,
+            id: view.id.clone(),
+            created_at: view.created_at.clone(),
+            status: view.status.as_str().to_owned(),
+            body: encode(&view),
         };
         tx.update_plan(org, &applied).await?;
         tx.commit().await?;
-        let mut view = PlanView::new(applied.id, applied.created_at, plan);
-        view.status = PlanStatus::Applied;
-        view.can_apply = false;
         Ok(view)
     }
 
