@@ -61,7 +61,7 @@ impl PlanView {
 
 /// Rows per decision when a plan is applied: the slices go into one transaction, and only
 /// one slice's extensions and audit entries are in memory at a time.
-const APPLY_SLICE: usize = 20_000;
+const APPLY_SLICE: usize = 10_000;
 
 /// A plan's body: its view as JSON, written into a buffer sized for it up front (doubling
 /// growth would briefly hold twice a large plan).
