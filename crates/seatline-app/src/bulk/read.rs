@@ -48,8 +48,13 @@ struct Builder {
 
 impl Builder {
     fn new() -> Self {
+        // An empty file's problems are reported on row 1, where its header should be.
+        let sheet = Sheet {
+            header_row: 1,
+            ..Sheet::default()
+        };
         Builder {
-            sheet: Sheet::default(),
+            sheet,
             have_header: false,
         }
     }
