@@ -36,19 +36,14 @@ impl App {
     /// Resolve a member's bearer token to who is acting. A disabled member's tokens stop
     /// working at once because status is read on every request.
     pub async fn authenticate(&self, secret: &str) -> AppResult<Ctx> {
-        let row = self
+        let (row, m) = self
             .store()
-            .token_by_hash(&hash_secret(secret))
+            .token_holder(&hash_secret(secret))
             .await?
             .ok_or_else(unauthenticated)?;
         if row.revoked {
             return Err(unauthenticated().into());
         }
-        let mut tx = self.store().begin().await?;
-        let m = tx
-            .member(&row.org, &row.member)
-            .await?
-            .ok_or_else(unauthenticated)?;
         if m.status == Status::Disabled {
             return Err(Error::new(
                 ErrorCode::Unauthenticated,

@@ -85,15 +85,22 @@ impl Store for PostgresStore {
         Ok((bumped.rows_affected() == 1).then(|| Box::new(PgTx::new(tx)) as Box<dyn Tx>))
     }
 
-    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>> {
+    async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>> {
         let row = sqlx::query(
-            "SELECT id, org_id, member_id, hash, created_at, revoked FROM tokens WHERE hash = $1",
+            "SELECT t.id, t.org_id, t.member_id, t.hash, t.created_at, t.revoked,
+                    m.id, m.email, m.name, m.role, m.status
+             FROM tokens t JOIN members m ON m.org_id = t.org_id AND m.id = t.member_id
+             WHERE t.hash = $1",
         )
         .bind(hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        Ok(row.map(|r| token_row(&r)))
+        row.map(|r| {
+            let m = decode::member(r.get(6), r.get(7), r.get(8), r.get(9), r.get(10))?;
+            Ok((token_row(&r), m))
+        })
+        .transpose()
     }
 
     async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>> {

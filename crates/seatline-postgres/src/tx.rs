@@ -46,25 +46,12 @@ impl PgTx {
             return Ok(Vec::new());
         }
         let keys: Option<Vec<i32>> = (!all).then(|| rows.iter().map(|r| r.0).collect());
-        let mut parts = KeyedParts::default();
-        let addons = sqlx::query(
-            "SELECT ext_key, code, copies FROM extension_addons
-             WHERE org_id = $1 AND ($2::int4[] IS NULL OR ext_key = ANY($2))",
-        )
-        .bind(org.as_str())
-        .bind(&keys)
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        for r in addons {
-            parts.add_addon(
-                r.get::<i32, _>(0).into(),
-                r.get(1),
-                r.get::<i32, _>(2).into(),
-            )?;
-        }
-        let numbers = sqlx::query(
-            "SELECT ext_key, number FROM numbers
+        // Add-ons and numbers in one round trip: a row with a number is a number, else an add-on.
+        let found = sqlx::query(
+            "SELECT ext_key, code, copies, NULL::text COLLATE \"C\" AS number FROM extension_addons
+             WHERE org_id = $1 AND ($2::int4[] IS NULL OR ext_key = ANY($2))
+             UNION ALL
+             SELECT ext_key, NULL, NULL, number FROM numbers
              WHERE org_id = $1 AND ext_key IS NOT NULL AND ($2::int4[] IS NULL OR ext_key = ANY($2))
              ORDER BY number",
         )
@@ -73,8 +60,13 @@ impl PgTx {
         .fetch_all(&mut *self.tx)
         .await
         .map_err(db)?;
-        for r in numbers {
-            parts.add_number(r.get::<i32, _>(0).into(), r.get(1))?;
+        let mut parts = KeyedParts::default();
+        for r in found {
+            let key: i64 = r.get::<i32, _>(0).into();
+            match r.get::<Option<&str>, _>(3) {
+                Some(number) => parts.add_number(key, number)?,
+                None => parts.add_addon(key, r.get(1), r.get::<i32, _>(2).into())?,
+            }
         }
         rows.into_iter()
             .map(|(k, m)| parts.extension(k.into(), m))

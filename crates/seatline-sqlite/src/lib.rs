@@ -89,15 +89,22 @@ impl Store for SqliteStore {
         Ok((bumped.rows_affected() == 1).then(|| Box::new(SqliteTx { tx }) as Box<dyn Tx>))
     }
 
-    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>> {
+    async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>> {
         let row = sqlx::query(
-            "SELECT id, org_id, member_id, hash, created_at, revoked FROM tokens WHERE hash = ?",
+            "SELECT t.id, t.org_id, t.member_id, t.hash, t.created_at, t.revoked,
+                    m.id, m.email, m.name, m.role, m.status
+             FROM tokens t JOIN members m ON m.org_id = t.org_id AND m.id = t.member_id
+             WHERE t.hash = ?",
         )
         .bind(hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.map(|r| token_row(&r)).transpose()
+        row.map(|r| {
+            let m = decode::member(r.get(6), r.get(7), r.get(8), r.get(9), r.get(10))?;
+            Ok((token_row(&r)?, m))
+        })
+        .transpose()
     }
 
     async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>> {
@@ -168,30 +175,27 @@ impl Store for SqliteStore {
 impl SqliteTx {
     /// Add-ons and numbers of the extensions with keys in `lo..=hi`.
     async fn parts(&mut self, org: &OrgId, lo: i64, hi: i64) -> Result<KeyedParts> {
+        // Add-ons and numbers in one round trip: a row with a number is a number, else an add-on.
+        let rows = sqlx::query(
+            "SELECT ext_key, code, copies, NULL AS number FROM extension_addons
+             WHERE org_id = ?1 AND ext_key BETWEEN ?2 AND ?3
+             UNION ALL
+             SELECT ext_key, NULL, NULL, number FROM numbers
+             WHERE org_id = ?1 AND ext_key BETWEEN ?2 AND ?3
+             ORDER BY number",
+        )
+        .bind(org.as_str())
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
         let mut parts = KeyedParts::default();
-        let addons = sqlx::query(
-            "SELECT ext_key, code, copies FROM extension_addons WHERE org_id = ? AND ext_key BETWEEN ? AND ?",
-        )
-        .bind(org.as_str())
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        for r in addons {
-            parts.add_addon(r.get(0), r.get(1), r.get(2))?;
-        }
-        let numbers = sqlx::query(
-            "SELECT ext_key, number FROM numbers WHERE org_id = ? AND ext_key BETWEEN ? AND ? ORDER BY number",
-        )
-        .bind(org.as_str())
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        for r in numbers {
-            parts.add_number(r.get(0), r.get(1))?;
+        for r in rows {
+            match r.get::<Option<&str>, _>(3) {
+                Some(number) => parts.add_number(r.get(0), number)?,
+                None => parts.add_addon(r.get(0), r.get(1), r.get(2))?,
+            }
         }
         Ok(parts)
     }

@@ -779,10 +779,12 @@ pub async fn tokens_round_trip(b: &impl Backend) {
     tx.commit().await.expect("commit");
 
     assert_eq!(
-        s.token_by_hash("hash_tok_1").await.unwrap(),
+        s.token_holder("hash_tok_1").await.unwrap().map(|(t, _)| t),
         Some(t1.clone())
     );
-    assert_eq!(s.token_by_hash("nope").await.unwrap(), None);
+    assert_eq!(s.token_holder("nope").await.unwrap().map(|(t, _)| t), None);
+    let (_, holder) = s.token_holder("hash_tok_1").await.unwrap().expect("held");
+    assert_eq!(holder, m, "the token's holder comes with it");
     let mut tx = locked(s, &org).await;
     assert_eq!(
         tx.tokens(&org, &m.id).await.unwrap(),
@@ -796,15 +798,17 @@ pub async fn tokens_round_trip(b: &impl Backend) {
     assert!(!tx.revoke_token(&org, &m.id, "tok_9").await.unwrap());
     tx.commit().await.expect("commit");
     let revoked = s
-        .token_by_hash("hash_tok_1")
+        .token_holder("hash_tok_1")
         .await
         .unwrap()
+        .map(|(t, _)| t)
         .expect("still stored");
     assert!(revoked.revoked);
     assert!(
-        !s.token_by_hash("hash_tok_3")
+        !s.token_holder("hash_tok_3")
             .await
             .unwrap()
+            .map(|(t, _)| t)
             .expect("kept")
             .revoked
     );
@@ -822,7 +826,10 @@ pub async fn tokens_round_trip(b: &impl Backend) {
     commit(locked(s, &org).await, &org, d)
         .await
         .expect("commit");
-    assert_eq!(s.token_by_hash("hash_tok_2").await.unwrap(), None);
+    assert_eq!(
+        s.token_holder("hash_tok_2").await.unwrap().map(|(t, _)| t),
+        None
+    );
     assert!(read(s).await.tokens(&org, &m.id).await.unwrap().is_empty());
 }
 

@@ -122,8 +122,9 @@ pub trait Store: Send + Sync + 'static {
     async fn begin(&self) -> Result<Box<dyn Tx>>;
     /// A write transaction holding the organization's lock; `None` when it does not exist.
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>>;
-    /// The member's token with this hash, whatever its organization.
-    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>>;
+    /// The token with this hash, whatever its organization, and the member holding it: one
+    /// query, because every authenticated request asks.
+    async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>>;
     async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>>;
     /// Remember a response; the first writer of a key wins.
     async fn idempotency_put(&self, row: &IdempotencyRow) -> Result<()>;
