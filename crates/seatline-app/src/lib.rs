@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use seatline_domain::permissions::{authorize, Action, Actor};
 use seatline_domain::{
-    rules, Addons, Code, Decision, Email, Error, ErrorCode, ExtKey, Member, MemberId, OrgId, Role,
-    Status, E164,
+    rules, Addons, AuditRecord, Code, Decision, Email, Error, ErrorCode, ExtKey, Member, MemberId,
+    OrgId, Role, Status, E164,
 };
 use seatline_store::{AuditEntry, AuditQuery, ExtensionQuery, Store, Tx};
 
@@ -55,6 +55,24 @@ pub struct App {
 /// The current time as stored and shown: RFC 3339, UTC, milliseconds (sorts as text).
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The audit entries of a decision's records, stamped with who acted, when, and the request.
+pub(crate) fn audit_entries(ctx: &Ctx, records: Vec<AuditRecord>) -> Vec<AuditEntry> {
+    let at = now();
+    records
+        .into_iter()
+        .map(|a| AuditEntry {
+            id: 0,
+            at: at.clone(),
+            actor: ctx.actor.label(),
+            action: a.action.to_owned(),
+            target: a.target,
+            before: a.before,
+            after: a.after,
+            request_id: ctx.request_id.clone(),
+        })
+        .collect()
 }
 
 /// A new opaque id with a readable prefix.
@@ -123,22 +141,7 @@ impl App {
             tx.apply(org, &d.changes).await?;
         }
         if !d.audit.is_empty() {
-            let at = now();
-            let entries: Vec<AuditEntry> = d
-                .audit
-                .into_iter()
-                .map(|a| AuditEntry {
-                    id: 0,
-                    at: at.clone(),
-                    actor: ctx.actor.label(),
-                    action: a.action.to_owned(),
-                    target: a.target,
-                    before: a.before,
-                    after: a.after,
-                    request_id: ctx.request_id.clone(),
-                })
-                .collect();
-            tx.append_audit(org, &entries).await?;
+            tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -16,10 +16,10 @@ use std::collections::{BTreeSet, HashMap};
 use seatline_domain::bulk::{self, OrgState, Plan, PlanStatus, RowError, RowPlan, SeatNeed, Sheet};
 use seatline_domain::permissions::Action;
 use seatline_domain::{rules, Code, Error, ErrorCode, MemberId, OrgId, Status};
-use seatline_store::{AuditEntry, PlanRow, Snapshot, StoreError};
+use seatline_store::{PlanRow, Snapshot, StoreError};
 use serde::{Deserialize, Serialize};
 
-use crate::{need, new_id, now, App, AppResult, Ctx};
+use crate::{audit_entries, need, new_id, now, App, AppResult, Ctx};
 
 pub use read::read_sheet;
 pub use write::safe as safe_cell;
@@ -92,24 +92,6 @@ fn state(snap: &Snapshot) -> OrgState<'_> {
         &snap.numbers,
         snap.seats.clone(),
     )
-}
-
-/// The audit entries of a decision, stamped with who and when.
-fn audit_entries(ctx: &Ctx, records: Vec<seatline_domain::AuditRecord>) -> Vec<AuditEntry> {
-    let at = now();
-    records
-        .into_iter()
-        .map(|a| AuditEntry {
-            id: 0,
-            at: at.clone(),
-            actor: ctx.actor.label(),
-            action: a.action.to_owned(),
-            target: a.target,
-            before: a.before,
-            after: a.after,
-            request_id: ctx.request_id.clone(),
-        })
-        .collect()
 }
 
 impl App {
