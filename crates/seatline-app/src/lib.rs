@@ -50,6 +50,49 @@ impl Ctx {
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
+    queues: Arc<WriteQueues>,
+}
+
+/// One in-process queue per organization in front of the database's write lock.
+#[derive(Default)]
+struct WriteQueues(std::sync::Mutex<HashMap<OrgId, Arc<tokio::sync::Mutex<()>>>>);
+
+impl WriteQueues {
+    async fn turn(&self, org: &OrgId) -> tokio::sync::OwnedMutexGuard<()> {
+        let queue = {
+            let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            // Forget the queues nobody waits in, so the map stays as small as the busy orgs.
+            map.retain(|_, q| Arc::strong_count(q) > 1);
+            map.entry(org.clone()).or_default().clone()
+        };
+        queue.lock_owned().await
+    }
+}
+
+/// An organization's write transaction, holding its turn in the in-process queue until it
+/// commits or is dropped (dropping rolls back).
+pub struct Locked {
+    tx: Box<dyn Tx>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Locked {
+    pub async fn commit(self) -> Result<(), seatline_store::StoreError> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for Locked {
+    type Target = Box<dyn Tx>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Locked {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 /// The current time as stored and shown: RFC 3339, UTC, milliseconds (sorts as text).
@@ -95,7 +138,10 @@ fn path_key(key: &str) -> Result<ExtKey, Error> {
 
 impl App {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        App { store }
+        App {
+            store,
+            queues: Arc::default(),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -125,24 +171,35 @@ impl App {
         Ok(tx)
     }
 
-    pub async fn lock(&self, org: &OrgId) -> AppResult<Box<dyn Tx>> {
-        Ok(need(self.store.lock(org).await?, "organization", org)?)
+    /// Open the organization's write transaction. Writers of one organization first queue
+    /// in this process, so at most one of its connections per process waits on the
+    /// database's lock and a burst of writes to one organization cannot take the whole pool.
+    pub async fn lock(&self, org: &OrgId) -> AppResult<Locked> {
+        let turn = self.queues.turn(org).await;
+        let tx = need(self.store.lock(org).await?, "organization", org)?;
+        Ok(Locked { tx, _turn: turn })
     }
 
-    /// Apply a decision and its audit entries, then commit.
-    pub async fn commit(
-        &self,
-        mut tx: Box<dyn Tx>,
-        ctx: &Ctx,
-        org: &OrgId,
-        d: Decision,
-    ) -> AppResult<()> {
+    /// Apply a decision's changes and its audit entries in `tx`.
+    async fn record(tx: &mut Box<dyn Tx>, ctx: &Ctx, org: &OrgId, d: Decision) -> AppResult<()> {
         if !d.changes.is_empty() {
             tx.apply(org, &d.changes).await?;
         }
         if !d.audit.is_empty() {
             tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
         }
+        Ok(())
+    }
+
+    /// Apply a decision and its audit entries, then commit.
+    pub async fn commit(
+        &self,
+        mut tx: Locked,
+        ctx: &Ctx,
+        org: &OrgId,
+        d: Decision,
+    ) -> AppResult<()> {
+        Self::record(&mut tx, ctx, org, d).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -167,7 +224,9 @@ impl App {
         let owner = rules::new_member(MemberId(new_id("mem")), email, &owner_name, Role::Owner)?;
         let id = org.id.clone();
         let d = rules::create_org(org.clone(), owner.clone());
-        self.commit(self.store.begin().await?, ctx, &id, d).await?;
+        let mut tx = self.store.begin().await?;
+        Self::record(&mut tx, ctx, &id, d).await?;
+        tx.commit().await?;
         Ok(CreatedOrg {
             id: org.id.to_string(),
             name: org.name,
