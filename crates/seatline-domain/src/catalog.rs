@@ -185,7 +185,8 @@ impl fmt::Display for Code {
 
 impl FromStr for Code {
     type Err = Error;
-    /// Codes are matched exactly after trimming; the error lists the known codes.
+    /// Codes are matched exactly after trimming; the error lists the add-on codes, since an
+    /// unknown code nearly always comes from an add-on column or list.
     fn from_str(s: &str) -> Result<Self, Error> {
         let t = s.trim();
         CATALOG
@@ -193,12 +194,12 @@ impl FromStr for Code {
             .find(|e| e.wire == t)
             .map(|e| e.code)
             .ok_or_else(|| {
-                let known: Vec<&str> = CATALOG.iter().map(|e| e.wire).collect();
+                let addons: Vec<&str> = Code::addons().map(Code::as_str).collect();
                 Error::new(
                     ErrorCode::UnknownCode,
                     format!(
-                        "unknown license code {t:?}; use one of: {}",
-                        known.join(", ")
+                        "unknown license code {t:?}; the add-on codes are {} (phone_system is the extension itself)",
+                        addons.join(", ")
                     ),
                 )
                 .detail("value", t)
