@@ -397,19 +397,53 @@ impl Tx for PgTx {
         Ok(())
     }
 
+    async fn session_member(
+        &mut self,
+        org: &OrgId,
+        id: &MemberId,
+    ) -> Result<Option<(Member, i64)>> {
+        let row = sqlx::query(
+            "SELECT id, email, name, role, status, session_epoch FROM members
+             WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        row.map(|r| Ok((member_row(&r)?, r.get::<i32, _>(5).into())))
+            .transpose()
+    }
+
+    async fn end_sessions(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<i64>> {
+        let epoch: Option<i32> = sqlx::query_scalar(
+            "UPDATE members SET session_epoch = session_epoch + 1 WHERE org_id = $1 AND id = $2
+             RETURNING session_epoch",
+        )
+        .bind(org.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(epoch.map(i64::from))
+    }
+
     async fn set_password_hash(
         &mut self,
         org: &OrgId,
         member: &MemberId,
         hash: Option<&str>,
     ) -> Result<()> {
-        sqlx::query("UPDATE members SET password_hash = $3 WHERE org_id = $1 AND id = $2")
-            .bind(org.as_str())
-            .bind(member.as_str())
-            .bind(hash)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
+        sqlx::query(
+            "UPDATE members SET password_hash = $3, session_epoch = session_epoch + 1
+             WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org.as_str())
+        .bind(member.as_str())
+        .bind(hash)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 

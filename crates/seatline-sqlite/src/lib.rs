@@ -758,19 +758,50 @@ impl Tx for SqliteTx {
         .map(|_| ())
     }
 
+    async fn session_member(
+        &mut self,
+        org: &OrgId,
+        id: &MemberId,
+    ) -> Result<Option<(Member, i64)>> {
+        let row = sqlx::query(
+            "SELECT id, email, name, role, status, session_epoch FROM members WHERE org_id = ? AND id = ?",
+        )
+        .bind(org.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        row.map(|r| Ok((member_row(&r)?, r.get(5)))).transpose()
+    }
+
+    async fn end_sessions(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<i64>> {
+        sqlx::query_scalar(
+            "UPDATE members SET session_epoch = session_epoch + 1 WHERE org_id = ? AND id = ?
+             RETURNING session_epoch",
+        )
+        .bind(org.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)
+    }
+
     async fn set_password_hash(
         &mut self,
         org: &OrgId,
         member: &MemberId,
         hash: Option<&str>,
     ) -> Result<()> {
-        sqlx::query("UPDATE members SET password_hash = ? WHERE org_id = ? AND id = ?")
-            .bind(hash)
-            .bind(org.as_str())
-            .bind(member.as_str())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
+        sqlx::query(
+            "UPDATE members SET password_hash = ?, session_epoch = session_epoch + 1
+             WHERE org_id = ? AND id = ?",
+        )
+        .bind(hash)
+        .bind(org.as_str())
+        .bind(member.as_str())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 

@@ -65,6 +65,7 @@ macro_rules! conformance_tests {
             race_provision_two_pools,
             race_addons,
             race_addons_two_pools,
+            session_epochs,
         );
     };
 }
@@ -1536,4 +1537,78 @@ pub async fn race_addons(b: &impl Backend) {
 
 pub async fn race_addons_two_pools(b: &impl Backend) {
     race(b, Contest::Addon, 2).await;
+}
+
+/// A member's session epoch starts at 0, is read with the member, and is bumped by ending
+/// its sessions and by any password change, only for that member of that organization, and
+/// only when the transaction commits.
+pub async fn session_epochs(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, owner) = create_org(s, "se", "owner@se.example").await;
+    let (other, other_owner) = create_org(s, "se2", "owner@se2.example").await;
+    let agent = add_member(s, &org, "mem_se_agent", "agent@se.example", Role::Member).await;
+    let epoch = |org: OrgId, id: MemberId| async move {
+        read(s)
+            .await
+            .session_member(&org, &id)
+            .await
+            .expect("session member")
+            .map(|(m, e)| {
+                assert_eq!(m.id, id);
+                e
+            })
+    };
+    assert_eq!(epoch(org.clone(), owner.id.clone()).await, Some(0));
+    let (m, _) = read(s)
+        .await
+        .session_member(&org, &agent.id)
+        .await
+        .expect("session member")
+        .expect("agent exists");
+    assert_eq!(m, agent);
+    assert_eq!(
+        epoch(other.clone(), agent.id.clone()).await,
+        None,
+        "another org's member"
+    );
+
+    let mut tx = locked(s, &org).await;
+    assert_eq!(
+        tx.end_sessions(&org, &owner.id).await.expect("end"),
+        Some(1)
+    );
+    assert_eq!(
+        tx.end_sessions(&org, &owner.id).await.expect("end"),
+        Some(2)
+    );
+    assert_eq!(
+        tx.end_sessions(&org, &other_owner.id).await.expect("end"),
+        None,
+        "a member of another organization is not touched"
+    );
+    tx.commit().await.expect("commit");
+    assert_eq!(epoch(org.clone(), owner.id.clone()).await, Some(2));
+    assert_eq!(epoch(org.clone(), agent.id.clone()).await, Some(0));
+    assert_eq!(epoch(other.clone(), other_owner.id.clone()).await, Some(0));
+
+    let mut tx = locked(s, &org).await;
+    tx.end_sessions(&org, &agent.id).await.expect("end");
+    drop(tx);
+    assert_eq!(
+        epoch(org.clone(), agent.id.clone()).await,
+        Some(0),
+        "rolled back"
+    );
+
+    let mut tx = locked(s, &org).await;
+    tx.set_password_hash(&org, &agent.id, Some("$argon2id$x"))
+        .await
+        .expect("set hash");
+    tx.set_password_hash(&org, &owner.id, None)
+        .await
+        .expect("clear hash");
+    tx.commit().await.expect("commit");
+    assert_eq!(epoch(org.clone(), agent.id.clone()).await, Some(1));
+    assert_eq!(epoch(org.clone(), owner.id.clone()).await, Some(3));
 }

@@ -174,7 +174,15 @@ pub trait Tx: Send {
     async fn insert_plan(&mut self, org: &OrgId, plan: &PlanRow) -> Result<()>;
     async fn plan(&mut self, org: &OrgId, id: &str) -> Result<Option<PlanRow>>;
     async fn update_plan(&mut self, org: &OrgId, plan: &PlanRow) -> Result<()>;
-    /// Set or clear a member's password hash (argon2id, made by the caller).
+    /// A member with its session epoch, in one query: the UI reads both on every request,
+    /// and a session is valid only while the epoch it carries equals the stored one.
+    async fn session_member(&mut self, org: &OrgId, id: &MemberId)
+        -> Result<Option<(Member, i64)>>;
+    /// End every session of a member by bumping its session epoch; the new epoch, or `None`
+    /// when there is no such member.
+    async fn end_sessions(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<i64>>;
+    /// Set or clear a member's password hash (argon2id, made by the caller). This also bumps
+    /// the member's session epoch: a changed password ends the sessions made with the old one.
     async fn set_password_hash(
         &mut self,
         org: &OrgId,
