@@ -12,6 +12,7 @@
 //!   without its apostrophe, so an export re-imports unchanged.
 //! - A row whose cells are all empty is a blank line and is skipped.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -278,23 +279,126 @@ impl NextFree {
     }
 }
 
+/// A data row as planning reads it: its spreadsheet row and its cells as the user meant
+/// them (see [`cell`]). A file's rows and a stored plan's rows are read the same way.
+trait Cells {
+    fn row(&self) -> usize;
+    /// How many cells the row has (cells past the header are values outside every column).
+    fn width(&self) -> usize;
+    /// Cell `i`, empty past the row's end.
+    fn at(&self, i: usize) -> Cow<'_, str>;
+}
+
+impl Cells for SheetRow {
+    fn row(&self) -> usize {
+        self.number
+    }
+    fn width(&self) -> usize {
+        self.cells.len()
+    }
+    fn at(&self, i: usize) -> Cow<'_, str> {
+        Cow::Borrowed(cell(self.cells.get(i).map_or("", String::as_str)))
+    }
+}
+
+/// A stored plan's row read as the row [`sheet_of`] writes for it (Ext key, User, the
+/// Number columns, the Addon license columns), without building that sheet's strings.
+struct ItemCells<'a> {
+    index: usize,
+    item: &'a RowPlan,
+    numbers: usize,
+}
+
+impl Cells for ItemCells<'_> {
+    fn row(&self) -> usize {
+        self.item.row
+    }
+    fn width(&self) -> usize {
+        // Only the header's width matters: an item has no cells past it.
+        0
+    }
+    fn at(&self, idx: usize) -> Cow<'_, str> {
+        let i = &self.item;
+        let text = match idx {
+            0 => return i.key.map_or(Cow::Borrowed(""), |k| Cow::Owned(k.to_string())),
+            1 => i.member.as_ref().map_or("", MemberId::as_str),
+            n if n < 2 + self.numbers => i.numbers.get(n - 2).map_or("", E164::as_str),
+            n => i
+                .addons
+                .get(n - 2 - self.numbers)
+                .map_or("", |c| c.as_str()),
+        };
+        Cow::Borrowed(cell(text))
+    }
+}
+
 /// Plan a sheet against the organization's current state. Never fails: every problem is an
 /// entry of `errors`, and the plan is `ready` only when there is none.
 pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
-    let mut errs = Errors(Vec::new());
-    let cols = header(sheet, &mut errs);
-    let key_col = cols.iter().position(|c| *c == Col::Key);
-    let rows: Vec<&SheetRow> = sheet
-        .rows
+    let mut items = Vec::with_capacity(sheet.rows.len());
+    let mut plan = plan_rows(sheet.header_row, &sheet.header, &sheet.rows, org, |_, item| {
+        items.push(item)
+    });
+    plan.items = items;
+    plan
+}
+
+/// Plan a stored plan's rows again against the organization as it is now: the same plan as
+/// `plan(&sheet_of(&items), org)`, without building that sheet. The rows are taken, not
+/// copied: a row that plans to what it was is kept as it is (for a plan that still holds,
+/// every row), so a full-scale plan is not held twice.
+pub fn recheck(mut items: Vec<RowPlan>, org: &OrgState<'_>) -> Plan {
+    let (numbers, addons) = widths(&items);
+    let header = sheet_header(numbers, addons);
+    let rows: Vec<ItemCells<'_>> = items
         .iter()
-        .filter(|r| r.cells.iter().any(|c| !cell(c).is_empty()))
+        .enumerate()
+        .map(|(index, item)| ItemCells {
+            index,
+            item,
+            numbers,
+        })
+        .collect();
+    let mut kept = vec![false; items.len()];
+    let mut changed = Vec::new();
+    let mut plan = plan_rows(1, &header, &rows, org, |r: &ItemCells<'_>, item| {
+        kept[r.index] = true;
+        if *r.item != item {
+            changed.push((r.index, item));
+        }
+    });
+    drop(rows);
+    for (i, item) in changed {
+        items[i] = item;
+    }
+    let mut kept = kept.into_iter();
+    items.retain(|_| kept.next() == Some(true));
+    plan.items = items;
+    plan
+}
+
+/// Plan rows under a header; each row's plan goes to `keep`, in file order, and the plan
+/// returned has no items.
+fn plan_rows<R: Cells>(
+    header_row: usize,
+    header_cells: &[String],
+    all: &[R],
+    org: &OrgState<'_>,
+    mut keep: impl FnMut(&R, RowPlan),
+) -> Plan {
+    let mut errs = Errors(Vec::new());
+    let cols = header(header_row, header_cells, &mut errs);
+    let key_col = cols.iter().position(|c| *c == Col::Key);
+    let rows: Vec<&R> = all
+        .iter()
+        .filter(|r| (0..r.width().max(cols.len())).any(|i| !r.at(i).is_empty()))
         .collect();
     let Some(key_col) = key_col else {
-        return finish(errs, rows.len(), Vec::new(), Vec::new());
+        return finish(errs, rows.len(), Vec::new());
     };
     if rows.is_empty() {
         errs.at(
-            sheet.header_row,
+            header_row,
             COL_KEY,
             "",
             ErrorCode::BulkEmpty,
@@ -303,7 +407,7 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
     }
     if rows.len() > MAX_ROWS {
         errs.at(
-            sheet.header_row,
+            header_row,
             COL_KEY,
             "",
             ErrorCode::TooManyRows,
@@ -312,12 +416,12 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
                 rows.len()
             ),
         );
-        return finish(errs, rows.len(), Vec::new(), Vec::new());
+        return finish(errs, rows.len(), Vec::new());
     }
 
     // Keys first: the "next free key" hints must avoid every key the file itself uses.
-    let key_of = |r: &SheetRow| -> Result<Option<ExtKey>, Error> {
-        let v = cell(r.cells.get(key_col).map_or("", String::as_str));
+    let key_of = |r: &R| -> Result<Option<ExtKey>, Error> {
+        let v = r.at(key_col);
         if v.is_empty() {
             Ok(None)
         } else {
@@ -337,11 +441,10 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
     let mut member_rows = vec![0usize; org.members.len()];
     let mut number_rows: HashMap<u64, usize> = HashMap::new();
     let mut needed = [0u64; Code::ALL.len()];
-    let mut items = Vec::with_capacity(rows.len());
 
-    for r in &rows {
+    for &r in &rows {
         let key = key_of(r);
-        let row = r.number;
+        let row = r.row();
         let before = errs.0.len();
         let mut item = RowPlan {
             row,
@@ -351,7 +454,8 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
             numbers: Vec::new(),
             addons: Vec::new(),
         };
-        let raw_key = cell(r.cells.get(key_col).map_or("", String::as_str));
+        let raw_key = r.at(key_col);
+        let raw_key = raw_key.as_ref();
         match key {
             Err(e) => errs.push(Some(row), COL_KEY, raw_key, e),
             Ok(None) => errs.at(
@@ -393,7 +497,8 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
             }
         }
         for (i, c) in cols.iter().enumerate() {
-            let v = cell(r.cells.get(i).map_or("", String::as_str));
+            let v = r.at(i);
+            let v = v.as_ref();
             if v.is_empty() {
                 continue;
             }
@@ -419,8 +524,9 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
             }
         }
         // Cells past the header are values outside every column.
-        for (i, v) in r.cells.iter().enumerate().skip(cols.len()) {
-            let v = cell(v);
+        for i in cols.len()..r.width() {
+            let v = r.at(i);
+            let v = v.as_ref();
             if !v.is_empty() {
                 errs.at(
                     row,
@@ -471,7 +577,7 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
         if errs.0.len() > before {
             item.outcome = Outcome::Error;
         }
-        items.push(item);
+        keep(r, item);
     }
 
     let mut seats = Vec::new();
@@ -500,10 +606,10 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
             available,
         });
     }
-    finish(errs, rows.len(), seats, items)
+    finish(errs, rows.len(), seats)
 }
 
-fn finish(errs: Errors, rows: usize, seats: Vec<SeatNeed>, items: Vec<RowPlan>) -> Plan {
+fn finish(errs: Errors, rows: usize, seats: Vec<SeatNeed>) -> Plan {
     let ready = errs.0.is_empty();
     Plan {
         status: if ready {
@@ -515,15 +621,14 @@ fn finish(errs: Errors, rows: usize, seats: Vec<SeatNeed>, items: Vec<RowPlan>) 
         can_apply: ready,
         seats,
         errors: errs.0,
-        items,
+        items: Vec::new(),
     }
 }
 
 /// Read the header: every column's role; unknown, repeated and missing columns are errors.
-fn header(sheet: &Sheet, errs: &mut Errors) -> Vec<Col> {
-    let row = sheet.header_row;
-    let mut cols = Vec::with_capacity(sheet.header.len());
-    for (i, h) in sheet.header.iter().enumerate() {
+fn header(row: usize, header: &[String], errs: &mut Errors) -> Vec<Col> {
+    let mut cols = Vec::with_capacity(header.len());
+    for (i, h) in header.iter().enumerate() {
         let name = h.trim();
         let col = match name.to_lowercase().as_str() {
             "ext key" => Col::Key,
@@ -738,28 +843,20 @@ pub fn decide_rows(items: &[RowPlan]) -> Result<Decision, Error> {
 /// by id, numbers and add-ons as read. A ready plan's rows hold everything its file said, so
 /// a stored plan needs no copy of the file to be checked again when it is applied.
 pub fn sheet_of(items: &[RowPlan]) -> Sheet {
-    let numbers = items.iter().map(|i| i.numbers.len()).max().unwrap_or(0);
-    let addons = items.iter().map(|i| i.addons.len()).max().unwrap_or(0);
-    let mut header = vec![COL_KEY.to_owned(), COL_USER.to_owned()];
-    header.extend(std::iter::repeat_n(COL_NUMBER.to_owned(), numbers));
-    header.extend(std::iter::repeat_n(COL_ADDON.to_owned(), addons));
+    let (numbers, addons) = widths(items);
+    let header = sheet_header(numbers, addons);
     let rows = items
         .iter()
-        .map(|i| {
-            let mut cells = Vec::with_capacity(header.len());
-            cells.push(i.key.map_or(String::new(), |k| k.to_string()));
-            cells.push(i.member.as_ref().map_or(String::new(), |m| m.0.clone()));
-            cells.extend(
-                (0..numbers).map(|n| i.numbers.get(n).map_or(String::new(), E164::to_string)),
-            );
-            cells.extend((0..addons).map(|n| {
-                i.addons
-                    .get(n)
-                    .map_or(String::new(), |c| c.as_str().to_owned())
-            }));
+        .enumerate()
+        .map(|(index, item)| {
+            let cells = ItemCells {
+                index,
+                item,
+                numbers,
+            };
             SheetRow {
-                number: i.row,
-                cells,
+                number: item.row,
+                cells: (0..header.len()).map(|i| cells.at(i).into_owned()).collect(),
             }
         })
         .collect();
@@ -768,6 +865,23 @@ pub fn sheet_of(items: &[RowPlan]) -> Sheet {
         header,
         rows,
     }
+}
+
+/// The most numbers and the most add-ons of any row: the Number and Addon license columns
+/// the rows need.
+fn widths(items: &[RowPlan]) -> (usize, usize) {
+    let numbers = items.iter().map(|i| i.numbers.len()).max().unwrap_or(0);
+    let addons = items.iter().map(|i| i.addons.len()).max().unwrap_or(0);
+    (numbers, addons)
+}
+
+/// The header of a plan's rows as a sheet: Ext key, User, then the Number and Addon license
+/// columns.
+fn sheet_header(numbers: usize, addons: usize) -> Vec<String> {
+    let mut header = vec![COL_KEY.to_owned(), COL_USER.to_owned()];
+    header.extend(std::iter::repeat_n(COL_NUMBER.to_owned(), numbers));
+    header.extend(std::iter::repeat_n(COL_ADDON.to_owned(), addons));
+    header
 }
 
 #[cfg(test)]
@@ -793,6 +907,117 @@ mod tests {
         }
         let full: BTreeSet<u32> = (MIN_KEY..=MAX_KEY).collect();
         assert_eq!(NextFree::new(&full).from(500), None);
+    }
+
+    fn member(id: &str, status: Status) -> Member {
+        Member {
+            id: MemberId(id.into()),
+            email: format!("{id}@example.com").parse().unwrap(),
+            name: id.into(),
+            role: crate::Role::Member,
+            status,
+        }
+    }
+
+    fn seats(phone_system: u32, license_number: u32) -> Seats {
+        let mut seats = Seats::default();
+        for (code, purchased) in [
+            (Code::PhoneSystem, phone_system),
+            (Code::LicenseNumber, license_number),
+            (Code::DeviceMobileApp, 10),
+        ] {
+            seats
+                .by_code
+                .insert(code, crate::Seat { purchased, in_use: 0 });
+        }
+        seats
+    }
+
+    fn sheet(lines: &[&str]) -> Sheet {
+        let split = |l: &str| l.split(',').map(str::to_owned).collect::<Vec<_>>();
+        Sheet {
+            header_row: 1,
+            header: split("Ext key,Number,User,Addon license,Addon license"),
+            rows: lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| SheetRow {
+                    number: i + 2,
+                    cells: split(l),
+                })
+                .collect(),
+        }
+    }
+
+    /// Rechecking a plan's rows is planning the sheet they say, whatever changed since.
+    #[test]
+    fn recheck_is_planning_the_rows_sheet() {
+        let members = [
+            member("mem_a", Status::Active),
+            member("mem_b", Status::Active),
+            member("mem_c", Status::Active),
+        ];
+        let numbers: Vec<NumberRow> = ["+6531000001", "+6531000002"]
+            .into_iter()
+            .map(|n| NumberRow {
+                number: n.parse().unwrap(),
+                extension: None,
+            })
+            .collect();
+        let file = sheet(&[
+            "1001,+6531000001,mem_a,license_number,device_mobile_app",
+            "1002,+6531000002,mem_b@example.com,license_number,",
+            "1003,,mem_c,,",
+            "1004,,,,",
+        ]);
+        let before = OrgState::new(&members, &[], &numbers, seats(10, 10));
+        let ready = plan(&file, &before);
+        assert_eq!(ready.status, PlanStatus::Ready, "{:?}", ready.errors);
+        assert_eq!(recheck(ready.items.clone(), &before), ready);
+
+        // Since then: 1004 was taken, mem_b got an extension, mem_c was disabled, mem_a
+        // left, a number was attached elsewhere, and seats were cut.
+        let gone = [
+            member("mem_b", Status::Active),
+            member("mem_c", Status::Disabled),
+        ];
+        let mut taken = Extension::new(ExtKey::new(1004).unwrap());
+        taken.member = Some(MemberId("mem_b".into()));
+        let attached = vec![
+            numbers[0].clone(),
+            NumberRow {
+                number: numbers[1].number.clone(),
+                extension: Some(ExtKey::new(1004).unwrap()),
+            },
+        ];
+        let after = OrgState::new(&gone, &[taken], &attached, seats(3, 1));
+        let stale = recheck(ready.items.clone(), &after);
+        assert_eq!(stale, plan(&sheet_of(&ready.items), &after));
+        assert_eq!(stale.status, PlanStatus::Invalid);
+        let codes: BTreeSet<&str> = stale.errors.iter().map(|e| e.code.as_str()).collect();
+        for code in [
+            "extension_taken",
+            "member_has_extension",
+            "member_disabled",
+            "unknown_member",
+            "number_attached",
+            "seats_exhausted",
+        ] {
+            assert!(codes.contains(code), "{code} in {codes:?}");
+        }
+
+        // Rows a plan would not hold (an error row, a blank row) recheck as their sheet.
+        let mut odd = ready.items.clone();
+        odd[0].key = None;
+        odd[1] = RowPlan {
+            row: 3,
+            outcome: Outcome::Create,
+            key: None,
+            member: None,
+            numbers: Vec::new(),
+            addons: Vec::new(),
+        };
+        assert_eq!(recheck(odd.clone(), &before), plan(&sheet_of(&odd), &before));
     }
 
     #[test]
