@@ -1,6 +1,7 @@
 //! Passwords for signing in to the admin UI: argon2id hashes (PHC strings) set by the member
 //! itself, by the operator, or once by the owner as an initial password; sign-in by email,
-//! which may match members of several organizations.
+//! which may match members of several organizations; and the session epoch that lets a
+//! sign-out or a password change end a member's UI sessions everywhere.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -150,20 +151,21 @@ impl App {
         Ok(matches)
     }
 
-    /// Who a signed-in session acts as, read afresh on every request: a member disabled or
-    /// deleted since signing in is signed out at once, and a role change applies at once.
-    pub async fn session(&self, org: &OrgId, member: &MemberId) -> AppResult<Ctx> {
-        let mut tx = self.store().begin().await?;
-        let m = tx
-            .member(org, member)
-            .await?
-            .filter(|m| m.status == Status::Active);
-        let m = m.ok_or_else(|| {
-            Error::new(
-                ErrorCode::Unauthenticated,
-                "your session has ended; sign in again",
-            )
-        })?;
+    /// The epoch a new session of this member starts with, or an error when it may not sign
+    /// in (disabled or deleted since its password matched).
+    pub async fn start_session(&self, org: &OrgId, member: &MemberId) -> AppResult<i64> {
+        Ok(self.session_member(org, member).await?.1)
+    }
+
+    /// Who a signed-in session acts as, read afresh on every request (one query): a member
+    /// disabled or deleted since signing in, or whose sessions were ended (sign-out, password
+    /// change) after this one started with `epoch`, is signed out at once; a role change
+    /// applies at once.
+    pub async fn session(&self, org: &OrgId, member: &MemberId, epoch: i64) -> AppResult<Ctx> {
+        let (m, current) = self.session_member(org, member).await?;
+        if current != epoch {
+            return Err(session_ended().into());
+        }
         Ok(Ctx {
             actor: Actor::Member {
                 id: m.id,
@@ -174,6 +176,35 @@ impl App {
             request_id: None,
         })
     }
+
+    /// End every session of the signed-in member (sign-out): a copy of its cookie stops
+    /// working in every process serving this database.
+    pub async fn end_sessions(&self, ctx: &Ctx, org: &OrgId) -> AppResult<()> {
+        let Actor::Member { id, .. } = &ctx.actor else {
+            return Err(
+                Error::forbidden("end the sessions of a member other than yourself").into(),
+            );
+        };
+        let mut tx = self.lock(org).await?;
+        tx.end_sessions(org, id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session_member(&self, org: &OrgId, member: &MemberId) -> AppResult<(Member, i64)> {
+        let mut tx = self.store().begin().await?;
+        let found = tx.session_member(org, member).await?;
+        Ok(found
+            .filter(|(m, _)| m.status == Status::Active)
+            .ok_or_else(session_ended)?)
+    }
+}
+
+fn session_ended() -> Error {
+    Error::new(
+        ErrorCode::Unauthenticated,
+        "your session has ended; sign in again",
+    )
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use seatline_app::Ctx;
 use seatline_domain::{OrgId, Role};
 
 use crate::error::UiError;
-use crate::session::{self, Flash};
+use crate::session::{self, Flash, Session};
 use crate::UiState;
 
 /// A signed-in member, read afresh from the store on every request.
@@ -22,6 +22,8 @@ pub struct Viewer {
     pub org_name: String,
     pub me: MemberView,
     pub csrf: String,
+    /// The session this request came with, to re-issue after the member's own password change.
+    pub session: Session,
     /// The message a redirect left for this page, if any.
     pub flash: Option<Flash>,
 }
@@ -46,8 +48,9 @@ impl FromRequestParts<UiState> for Viewer {
         let Some(sess) = s.keys.session(&parts.headers) else {
             return Err(to_sign_in());
         };
-        // A member disabled or deleted since signing in is sent back to sign in.
-        let Ok(ctx) = s.app.session(&sess.org, &sess.member).await else {
+        // A member disabled or deleted since signing in, or whose sessions were ended since
+        // (sign-out, password change), is sent back to sign in.
+        let Ok(ctx) = s.app.session(&sess.org, &sess.member, sess.epoch).await else {
             let mut res = to_sign_in();
             s.keys.end_session(res.headers_mut());
             return Err(res);
@@ -61,10 +64,11 @@ impl FromRequestParts<UiState> for Viewer {
         let (me, org_name) = load.await.map_err(|e| UiError::from(e).into_response())?;
         Ok(Viewer {
             ctx,
-            org: sess.org,
+            org: sess.org.clone(),
             org_name,
             me,
-            csrf: sess.csrf,
+            csrf: sess.csrf.clone(),
+            session: sess,
             flash: s.keys.flash(&parts.headers),
         })
     }

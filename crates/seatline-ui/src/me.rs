@@ -95,7 +95,20 @@ pub async fn password(State(s): State<UiState>, p: Post<Viewer>) -> Result<Respo
         .into())
     };
     match result {
-        Ok(()) => Ok(done(&s, "/ui/me", "Your password is changed.")),
+        Ok(()) => {
+            // The change ended every session of this member, this one too; the browser
+            // that changed it stays signed in with a session of the new epoch.
+            let epoch = s.app.start_session(&v.org, &v.session.member).await?;
+            let mut res = done(
+                &s,
+                "/ui/me",
+                "Your password is changed. Other sign-ins of yours have ended.",
+            );
+            let mut next = v.session.clone();
+            next.epoch = epoch;
+            s.keys.set_session(res.headers_mut(), &next);
+            Ok(res)
+        }
         Err(seatline_app::AppError::Rule(e)) => {
             let page = render(&s, v, Some(&e)).await?;
             Ok((status_of(e.code), Html(page.into_string())).into_response())

@@ -2,6 +2,10 @@
 //! message shown once after a redirect, and the short-lived choice of organization when one
 //! email and password match members of several.
 //!
+//! The session cookie also carries the member's session epoch when it signed in: the
+//! server honours it only while that still equals the stored epoch, which sign-out and a
+//! password change bump, so a copied cookie stops working after either, in every process.
+//!
 //! A cookie value is `payload.mac`, the mac being HMAC-SHA256 of the payload under the
 //! server's session key, in hex. Payload fields are ids, digits and hex, joined by `|`; the
 //! flash message is hex-encoded so that it cannot break the format.
@@ -72,7 +76,10 @@ impl Keys {
     }
 
     pub fn set_session(&self, headers: &mut HeaderMap, s: &Session) {
-        let payload = format!("{}|{}|{}|{}", s.org, s.member, s.csrf, s.expires);
+        let payload = format!(
+            "{}|{}|{}|{}|{}",
+            s.org, s.member, s.epoch, s.csrf, s.expires
+        );
         headers.append(
             SET_COOKIE,
             self.cookie(SESSION, &self.sign(&payload), SESSION_SECS),
@@ -82,12 +89,19 @@ impl Keys {
     pub fn session(&self, headers: &HeaderMap) -> Option<Session> {
         let payload = self.verify(cookie(headers, SESSION)?)?;
         let mut parts = payload.split('|');
-        let (org, member, csrf, expires) =
-            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let (org, member, epoch, csrf, expires) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        let epoch: i64 = epoch.parse().ok()?;
         let expires: u64 = expires.parse().ok()?;
         (expires > now() && parts.next().is_none()).then(|| Session {
             org: OrgId(org.to_owned()),
             member: MemberId(member.to_owned()),
+            epoch,
             csrf: csrf.to_owned(),
             expires,
         })
@@ -156,20 +170,23 @@ impl Keys {
     }
 }
 
-/// A signed-in browser: which member of which organization, and its CSRF token.
+/// A signed-in browser: which member of which organization, the member's session epoch
+/// when it signed in, and its CSRF token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub org: OrgId,
     pub member: MemberId,
+    pub epoch: i64,
     pub csrf: String,
     pub expires: u64,
 }
 
 impl Session {
-    pub fn new(org: OrgId, member: MemberId) -> Self {
+    pub fn new(org: OrgId, member: MemberId, epoch: i64) -> Self {
         Session {
             org,
             member,
+            epoch,
             csrf: token(),
             expires: now() + SESSION_SECS,
         }
@@ -256,7 +273,7 @@ mod tests {
     #[test]
     fn a_session_round_trips_and_a_tampered_one_is_refused() {
         let keys = Keys::new(b"test key", false);
-        let s = Session::new(OrgId("org_1".into()), MemberId("mem_1".into()));
+        let s = Session::new(OrgId("org_1".into()), MemberId("mem_1".into()), 7);
         let mut set = HeaderMap::new();
         keys.set_session(&mut set, &s);
         let c = set.get(SET_COOKIE).unwrap().to_str().unwrap();

@@ -63,13 +63,21 @@ fn signin_csrf_ok(headers: &HeaderMap, fields: &Fields) -> bool {
     session::cookie(headers, SIGNIN_CSRF).is_some_and(|c| session::same(c, fields.get("csrf")))
 }
 
-/// Start a session for the member that signed in, and go to its home page.
-fn start(s: &UiState, org: OrgId, member: MemberId) -> Response {
+/// Start a session for the member that signed in, and go to its home page; back to the
+/// sign-in form if it was disabled or deleted in the moment since its password matched.
+async fn start(s: &UiState, org: OrgId, member: MemberId) -> Result<Response, UiError> {
+    let epoch = match s.app.start_session(&org, &member).await {
+        Ok(epoch) => epoch,
+        Err(seatline_app::AppError::Rule(_)) => {
+            return Ok(Redirect::to("/ui/sign-in").into_response())
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut res = Redirect::to("/ui/").into_response();
     let h = res.headers_mut();
-    s.keys.set_session(h, &Session::new(org, member));
+    s.keys.set_session(h, &Session::new(org, member, epoch));
     s.keys.clear_pending(h);
-    res
+    Ok(res)
 }
 
 pub async fn submit(
@@ -115,7 +123,7 @@ pub async fn submit(
         }
         [one] => {
             s.throttle.succeeded(email);
-            Ok(start(&s, one.org.clone(), one.member.id.clone()))
+            start(&s, one.org.clone(), one.member.id.clone()).await
         }
         many => {
             s.throttle.succeeded(email);
@@ -170,17 +178,17 @@ pub async fn choose(
         return Ok(Redirect::to("/ui/sign-in").into_response());
     };
     // The member may have been disabled in the minutes since the password matched.
-    if s.app.session(&org, &member).await.is_err() {
-        return Ok(Redirect::to("/ui/sign-in").into_response());
-    }
-    Ok(start(&s, org, member))
+    start(&s, org, member).await
 }
 
-pub async fn sign_out(State(s): State<UiState>, p: Post<Viewer>) -> Response {
-    let _ = p.user;
+/// Sign out: end the member's sessions on the server (so a copy of the cookie stops
+/// working too, in every process), then clear the cookie.
+pub async fn sign_out(State(s): State<UiState>, p: Post<Viewer>) -> Result<Response, UiError> {
+    let v = &p.user;
+    s.app.end_sessions(&v.ctx, &v.org).await?;
     let mut res = Redirect::to("/ui/sign-in").into_response();
     s.keys.end_session(res.headers_mut());
     s.keys
         .set_flash(res.headers_mut(), &Flash::new("You are signed out."));
-    res
+    Ok(res)
 }

@@ -29,6 +29,7 @@ pub struct World {
     pub org: OrgId,
     /// The owner acting outside the UI, to set up a case.
     pub owner: Ctx,
+    url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -47,7 +48,8 @@ impl World {
             .unwrap();
         let owner = seatline_domain::MemberId(org.owner.id.clone());
         let org = OrgId(org.id);
-        let as_owner = app.session(&org, &owner).await.unwrap();
+        let epoch = app.start_session(&org, &owner).await.unwrap();
+        let as_owner = app.session(&org, &owner, epoch).await.unwrap();
         for (code, q) in [
             ("phone_system", 8),
             ("license_center", 2),
@@ -72,20 +74,26 @@ impl World {
         for email in ["owner@acme.test", "adam@acme.test", "alice@acme.test"] {
             app.set_password(&op, &org, email, PASSWORD).await.unwrap();
         }
-        let router = seatline_ui::router(
-            app.clone(),
-            seatline_ui::Config {
-                session_key: Some("test session key, long enough".into()),
-                secure_cookies: false,
-            },
-        );
+        let router = ui(app.clone());
         World {
             app,
             router,
             org,
             owner: as_owner,
+            url,
             _dir: dir,
         }
+    }
+
+    /// Another `seatline serve` on the same database with the same session key: its own
+    /// store and connection pool, sharing nothing in memory with this one.
+    pub async fn other_process(&self) -> Router {
+        let store: Arc<dyn Store> = Arc::new(
+            seatline_sqlite::SqliteStore::connect(&self.url)
+                .await
+                .unwrap(),
+        );
+        ui(App::new(store))
     }
 
     pub fn browser(&self) -> Browser {
@@ -102,6 +110,16 @@ impl World {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         b
     }
+}
+
+fn ui(app: App) -> Router {
+    seatline_ui::router(
+        app,
+        seatline_ui::Config {
+            session_key: Some("test session key, long enough".into()),
+            secure_cookies: false,
+        },
+    )
 }
 
 pub struct Reply {
@@ -233,6 +251,15 @@ impl Browser {
 
     pub fn has_cookie(&self, name: &str) -> bool {
         self.jar.contains_key(name)
+    }
+
+    /// Another browser holding copies of this one's cookies (a stolen session), talking
+    /// to `router`.
+    pub fn copy_to(&self, router: &Router) -> Browser {
+        Browser {
+            router: router.clone(),
+            jar: self.jar.clone(),
+        }
     }
 }
 

@@ -86,7 +86,7 @@ async fn pages_need_a_session_and_sign_out_ends_it() {
 async fn a_forged_session_cookie_is_refused() {
     let w = World::new().await;
     let mut b = w.browser();
-    let forged = format!("{}|mem_x|{}|99999999999.00ff", w.org, "0".repeat(32));
+    let forged = format!("{}|mem_x|0|{}|99999999999.00ff", w.org, "0".repeat(32));
     let r = b
         .send(
             axum::http::Request::get("/ui/licenses")
@@ -225,4 +225,86 @@ async fn ten_failures_hold_off_that_email_even_with_the_right_password() {
         b.sign_in("owner@acme.test", PASSWORD).await.status,
         StatusCode::SEE_OTHER
     );
+}
+
+/// Whether a browser's session is honoured: it gets the page, not a redirect to sign in.
+async fn signed_in(b: &mut crate::Browser, path: &str) -> bool {
+    let r = b.get(path).await;
+    match r.status {
+        StatusCode::OK => true,
+        StatusCode::SEE_OTHER if r.location() == "/ui/sign-in" => false,
+        other => panic!("{path} answered {other}: {}", r.body),
+    }
+}
+
+#[tokio::test]
+async fn a_copied_cookie_stops_working_after_sign_out_in_every_process() {
+    let w = World::new().await;
+    let other = w.other_process().await;
+    let mut b = w.signed_in("adam@acme.test").await;
+    let mut stolen = b.copy_to(&w.router);
+    let mut stolen_elsewhere = b.copy_to(&other);
+    let mut second_sign_in = w.signed_in("adam@acme.test").await;
+    assert!(signed_in(&mut stolen, "/ui/licenses").await);
+    assert!(signed_in(&mut stolen_elsewhere, "/ui/licenses").await);
+
+    let r = b.post("/ui/licenses", "/ui/sign-out", &[]).await;
+    assert_eq!(r.location(), "/ui/sign-in");
+    assert!(!signed_in(&mut stolen, "/ui/licenses").await);
+    assert!(!signed_in(&mut stolen_elsewhere, "/ui/licenses").await);
+    assert!(
+        !signed_in(&mut second_sign_in, "/ui/members").await,
+        "sign-out ends every session of the member"
+    );
+    // A form posted with the old cookie is refused too, before it does anything.
+    let mut replay = b.copy_to(&w.router);
+    let r = replay
+        .post_raw(
+            "/ui/members",
+            &[
+                ("csrf", "0"),
+                ("email", "eve@acme.test"),
+                ("role", "member"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/ui/sign-in");
+
+    // Signing in again starts a fresh session that works in both processes.
+    let mut again = w.signed_in("adam@acme.test").await;
+    assert!(signed_in(&mut again, "/ui/licenses").await);
+    assert!(signed_in(&mut again.copy_to(&other), "/ui/licenses").await);
+}
+
+#[tokio::test]
+async fn a_password_change_ends_other_sessions_and_keeps_the_changers() {
+    let w = World::new().await;
+    let mut b = w.signed_in("alice@acme.test").await;
+    let mut stolen = b.copy_to(&w.router);
+    let ok = b
+        .post(
+            "/ui/me",
+            "/ui/me/password",
+            &[("current", PASSWORD), ("password", "a brand new secret")],
+        )
+        .await;
+    assert_eq!(ok.location(), "/ui/me");
+    b.follow(&ok)
+        .await
+        .assert_has("Other sign-ins of yours have ended.");
+    assert!(!signed_in(&mut stolen, "/ui/me").await);
+    assert!(signed_in(&mut b, "/ui/me").await, "the changer stays in");
+
+    // A password set outside the UI (the operator's CLI) ends the UI sessions too.
+    let mut adam = w.signed_in("adam@acme.test").await;
+    w.app
+        .set_password(
+            &seatline_app::Ctx::operator(),
+            &w.org,
+            "adam@acme.test",
+            "set by the operator",
+        )
+        .await
+        .unwrap();
+    assert!(!signed_in(&mut adam, "/ui/licenses").await);
 }
