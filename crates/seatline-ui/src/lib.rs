@@ -108,6 +108,14 @@ pub fn router(app: App, config: Config) -> Router {
             "/ui/members/{id}/password",
             get(members::password_form).post(members::password),
         )
+        .route(
+            "/ui/members/{id}/transfer",
+            get(members::transfer_form).post(members::transfer),
+        )
+        .route(
+            "/ui/members/{id}/delete",
+            get(members::delete_form).post(members::delete),
+        )
         .route("/ui/audit", get(audit::page))
         .route("/ui/audit.csv", get(audit::csv))
         .route("/ui/me", get(me::page))

@@ -1,12 +1,15 @@
 //! The Members page: role, status, extension, Contact Center role and readiness with what is
-//! missing; add a member, change a role (owner), disable or enable, and the owner's initial
-//! password for a member.
+//! missing, searchable by email or name and paged; add a member, change a role (owner),
+//! disable or enable, the owner's initial password for a member, and the owner's two
+//! irreversible steps, each behind a confirmation page: transferring ownership and deleting
+//! a disabled member.
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup};
 use seatline_app::views::MemberView;
-use seatline_app::MIN_PASSWORD;
+use seatline_app::views::Page;
+use seatline_app::{AppResult, MAX_PAGE, MIN_PASSWORD};
 use seatline_domain::{Error, Role, Status};
 use serde::Deserialize;
 
@@ -20,6 +23,8 @@ const PAGE: u32 = 100;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct MembersQuery {
+    #[serde(default)]
+    q: String,
     after: Option<String>,
 }
 
@@ -78,8 +83,58 @@ fn member_row(v: &Viewer, m: &MemberView) -> Markup {
                 }
                 @if v.is_owner() && !is_me {
                     a.btn.btn-small.btn-quiet href={ "/ui/members/" (m.id) "/password" } aria-label={ "Set password of " (m.email) } { "Set password" }
+                    @match m.status {
+                        Status::Active => {
+                            a.btn.btn-small.btn-quiet href={ "/ui/members/" (m.id) "/transfer" } aria-label={ "Make " (m.email) " the owner" } { "Make owner" }
+                        }
+                        Status::Disabled => {
+                            a.btn.btn-small.btn-danger-quiet href={ "/ui/members/" (m.id) "/delete" } aria-label={ "Delete " (m.email) } { "Delete" }
+                        }
+                    }
                 }
             } }
+        }
+    }
+}
+
+/// A page of members whose email or name contains `term` (ignoring case), after the cursor
+/// email. The store lists members by email only, so a search reads the list a large page at
+/// a time until it has a page of matches and knows whether more follow.
+async fn search(
+    s: &UiState,
+    v: &Viewer,
+    term: &str,
+    after: Option<&str>,
+) -> AppResult<Page<MemberView>> {
+    if term.is_empty() {
+        return s.app.members(&v.ctx, &v.org, after, Some(PAGE)).await;
+    }
+    let needle = term.to_lowercase();
+    let mut items: Vec<MemberView> = Vec::new();
+    let mut cursor = after.map(str::to_owned);
+    loop {
+        let page = s
+            .app
+            .members(&v.ctx, &v.org, cursor.as_deref(), Some(MAX_PAGE))
+            .await?;
+        for m in page.items {
+            if !(m.email.contains(&needle) || m.name.to_lowercase().contains(&needle)) {
+                continue;
+            }
+            if items.len() == PAGE as usize {
+                let next_cursor = items.last().map(|m| m.email.clone());
+                return Ok(Page { items, next_cursor });
+            }
+            items.push(m);
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => {
+                return Ok(Page {
+                    items,
+                    next_cursor: None,
+                })
+            }
         }
     }
 }
@@ -87,14 +142,23 @@ fn member_row(v: &Viewer, m: &MemberView) -> Markup {
 async fn render(
     s: &UiState,
     v: &Viewer,
-    after: Option<&str>,
+    q: &MembersQuery,
     draft: Draft<'_>,
 ) -> Result<Markup, UiError> {
-    let page = s.app.members(&v.ctx, &v.org, after, Some(PAGE)).await?;
+    let term = q.q.trim();
+    let after = q.after.as_deref();
+    let page = search(s, v, term, after).await?;
     let ready = page.items.iter().filter(|m| m.contact_center.ready).count();
+    let shown = if term.is_empty() {
+        format!("{} member(s) on this page", page.items.len())
+    } else {
+        format!(
+            "{} member(s) matching \u{201c}{term}\u{201d} on this page",
+            page.items.len()
+        )
+    };
     let sub = format!(
-        "{} member(s) on this page; {ready} Contact Center ready. Owners and admins are supervisors, members are agents.",
-        page.items.len()
+        "{shown}; {ready} Contact Center ready. Owners and admins are supervisors, members are agents."
     );
     let body = html! {
         (layout::title_bar("Members", Some(&sub), html! {}))
@@ -124,7 +188,19 @@ async fn render(
             }
             @if !v.is_owner() { p.hint { "Admins add members; only the owner adds admins." } }
         }
-        section.card {
+        section.card #members aria-labelledby="list-h" {
+            div.card-head {
+                h2 #list-h { "Members" }
+                form.search role="search" method="get" action="/ui/members" {
+                    label.sr-only for="q" { "Search members" }
+                    input #q type="search" name="q" value=(term) placeholder="Email or name";
+                    button.btn type="submit" { "Search" }
+                    @if !term.is_empty() || after.is_some() { a.btn.btn-quiet href="/ui/members" { "Clear" } }
+                }
+            }
+            @if page.items.is_empty() && !term.is_empty() {
+                p #no-members { "No member's email or name contains " strong { (term) } "." }
+            }
             div.table-wrap {
                 table.data #member-list {
                     caption.sr-only { "Members" }
@@ -140,9 +216,9 @@ async fn render(
                 }
             }
             nav.pager aria-label="Member pages" {
-                @if after.is_some() { a.btn href="/ui/members" { "← First page" } }
+                @if after.is_some() { a.btn href={ "/ui/members?q=" (urlenc(term)) } { "← First page" } }
                 @if let Some(n) = &page.next_cursor {
-                    a.btn href={ "/ui/members?after=" (urlenc(n)) } rel="next" { "Next page →" }
+                    a.btn href={ "/ui/members?q=" (urlenc(term)) "&after=" (urlenc(n)) } rel="next" { "Next page →" }
                 }
             }
         }
@@ -155,7 +231,7 @@ pub async fn page(
     Admin(v): Admin,
     Query(q): Query<MembersQuery>,
 ) -> Result<Response, UiError> {
-    let page = render(&s, &v, q.after.as_deref(), Draft::default()).await?;
+    let page = render(&s, &v, &q, Draft::default()).await?;
     Ok(Html(page.into_string()).into_response())
 }
 
@@ -180,7 +256,7 @@ pub async fn create(State(s): State<UiState>, p: Post<Admin>) -> Result<Response
                 role,
                 error: Some(&e),
             };
-            let page = render(&s, v, None, draft).await?;
+            let page = render(&s, v, &MembersQuery::default(), draft).await?;
             Ok((status_of(e.code), Html(page.into_string())).into_response())
         }
     }
@@ -208,7 +284,7 @@ async fn change(
                 error: Some(&e),
                 ..Draft::default()
             };
-            let page = render(s, v, None, draft).await?;
+            let page = render(s, v, &MembersQuery::default(), draft).await?;
             Ok((status_of(e.code), Html(page.into_string())).into_response())
         }
     }
@@ -290,5 +366,146 @@ pub async fn password(
             let page = password_page(v, &m, Some(&e));
             Ok((status_of(e.code), Html(page.into_string())).into_response())
         }
+    }
+}
+
+/// The owner's irreversible steps on one member, each confirmed on a page of its own.
+#[derive(Clone, Copy)]
+enum Step {
+    Transfer,
+    Delete,
+}
+
+impl Step {
+    fn path(self) -> &'static str {
+        match self {
+            Step::Transfer => "transfer",
+            Step::Delete => "delete",
+        }
+    }
+    fn action(self) -> &'static str {
+        match self {
+            Step::Transfer => "transfer ownership",
+            Step::Delete => "delete members",
+        }
+    }
+}
+
+fn confirm_page(v: &Viewer, m: &MemberView, step: Step, error: Option<&Error>) -> Markup {
+    let (title, button) = match step {
+        Step::Transfer => (format!("Make {} the owner?", m.email), "Transfer ownership"),
+        Step::Delete => (format!("Delete {}?", m.email), "Delete member"),
+    };
+    // Why the step cannot go ahead, said before the owner presses anything.
+    let blocked = match step {
+        Step::Transfer if m.status == Status::Disabled => Some(format!(
+            "{} is disabled. Enable it first: ownership goes only to an active member.",
+            m.email
+        )),
+        Step::Delete if m.role == Role::Owner => Some("The owner cannot be deleted.".to_owned()),
+        Step::Delete if m.status == Status::Active => Some(format!(
+            "{} is active. Disable it first: only disabled members can be deleted.",
+            m.email
+        )),
+        _ => None,
+    };
+    let body = html! {
+        (layout::title_bar(&title, None, html! {
+            a.btn href="/ui/members" { "Back to Members" }
+        }))
+        section.card.narrow.danger-zone #confirm {
+            @if let Some(e) = error { (layout::error_box(e)) }
+            @match step {
+                Step::Transfer => {
+                    p { strong { (m.name) } " (" (m.email) ") becomes the owner of " (v.org_name) ": the one who changes roles, sets initial passwords, deletes members and can transfer ownership again." }
+                    p { "You become an admin. Only the new owner can give ownership back." }
+                }
+                Step::Delete => {
+                    p { strong { (m.name) } " (" (m.email) ") is removed from " (v.org_name) " for good." }
+                    p { @match &m.extension {
+                        Some(k) => { "Its extension " strong { (k) } " stays, unassigned, with its add-ons and numbers." }
+                        None => { "It has no extension." }
+                    } " The audit log keeps a record of the deletion." }
+                }
+            }
+            @if let (Some(why), None) = (&blocked, error) { p.alert role="alert" #confirm-blocked { (why) } }
+            form method="post" action={ "/ui/members/" (m.id) "/" (step.path()) } {
+                (csrf(v))
+                div.form-actions {
+                    button.btn.btn-danger type="submit" disabled[blocked.is_some()] { (button) }
+                    " "
+                    a.btn.btn-quiet href="/ui/members" { "Cancel" }
+                }
+            }
+        }
+    };
+    layout::page(v, Nav::Members, &title, body)
+}
+
+async fn confirm_form(s: &UiState, v: &Viewer, id: &str, step: Step) -> Result<Response, UiError> {
+    if !v.is_owner() {
+        return Err(Error::forbidden(step.action()).into());
+    }
+    let m = s.app.member(&v.ctx, &v.org, id).await?;
+    Ok(Html(confirm_page(v, &m, step, None).into_string()).into_response())
+}
+
+pub async fn transfer_form(
+    State(s): State<UiState>,
+    Admin(v): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    confirm_form(&s, &v, &id, Step::Transfer).await
+}
+
+pub async fn delete_form(
+    State(s): State<UiState>,
+    Admin(v): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    confirm_form(&s, &v, &id, Step::Delete).await
+}
+
+/// The confirmation page again, with the reason the step was refused.
+async fn refused(
+    s: &UiState,
+    v: &Viewer,
+    id: &str,
+    step: Step,
+    e: seatline_app::AppError,
+) -> Result<Response, UiError> {
+    let e = rule_error(e)?;
+    let m = s.app.member(&v.ctx, &v.org, id).await?;
+    let page = confirm_page(v, &m, step, Some(&e));
+    Ok((status_of(e.code), Html(page.into_string())).into_response())
+}
+
+pub async fn transfer(
+    State(s): State<UiState>,
+    Path(id): Path<String>,
+    p: Post<Admin>,
+) -> Result<Response, UiError> {
+    let v = &p.user.0;
+    match s.app.transfer_ownership(&v.ctx, &v.org, &id).await {
+        Ok(m) => Ok(done(
+            &s,
+            "/ui/members",
+            format!("{} is now the owner; you are an admin.", m.email),
+        )),
+        Err(e) => refused(&s, v, &id, Step::Transfer, e).await,
+    }
+}
+
+pub async fn delete(
+    State(s): State<UiState>,
+    Path(id): Path<String>,
+    p: Post<Admin>,
+) -> Result<Response, UiError> {
+    let v = &p.user.0;
+    // Read first: after the deletion there is no member left to name.
+    let m = s.app.member(&v.ctx, &v.org, &id).await?;
+    match s.app.delete_member(&v.ctx, &v.org, &id).await {
+        Ok(()) => Ok(done(&s, "/ui/members", format!("Deleted {}.", m.email))),
+        Err(e) => refused(&s, v, &id, Step::Delete, e).await,
     }
 }
