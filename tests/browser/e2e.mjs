@@ -2,7 +2,8 @@
 // with the CLI, driven in Debian's headless Chromium. It walks the seed document: sign in,
 // provision 5, hit the seat limit, assign a member, give it Contact Center and a device
 // until it is ready, bulk-upload a file with one bad row, fix it and apply, see the new
-// extensions, sign out; and checks that a member sees only its own seat.
+// extensions, sign out (a copied session cookie is then refused, also by a second
+// `seatline serve` on the same database); and checks that a member sees only its own seat.
 //
 // Environment: SEATLINE_BIN (the built binary, default ../../target/debug/seatline),
 // SCREENSHOTS (where each page's screenshot goes, default ../../target/screenshots),
@@ -271,6 +272,26 @@ async function main() {
       await shot(page, "16-audit");
     });
 
+    await step("members: add, search, disable, delete after confirming", async () => {
+      await page.goto(`${base}/ui/members`);
+      await page.getByLabel("Email", { exact: true }).fill("dave@acme.test");
+      await page.getByLabel("Name", { exact: true }).fill("Dave Ho");
+      await page.getByRole("button", { name: "Add member" }).click();
+      await page.locator(".flash", { hasText: "Added dave@acme.test as member." }).waitFor();
+      await page.getByLabel("Search members").fill("dave");
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      await page.waitForURL(/\/ui\/members\?q=dave$/);
+      assert.equal(await page.locator("#member-list tbody tr").count(), 1);
+      await page.getByRole("button", { name: "Disable dave@acme.test" }).click();
+      await page.locator(".flash", { hasText: "dave@acme.test is now disabled." }).waitFor();
+      await page.getByRole("link", { name: "Delete dave@acme.test" }).click();
+      await page.getByRole("heading", { name: "Delete dave@acme.test?" }).waitFor();
+      await shot(page, "18c-delete-member-confirm");
+      await page.getByRole("button", { name: "Delete member" }).click();
+      await page.locator(".flash", { hasText: "Deleted dave@acme.test." }).waitFor();
+      assert.equal(await page.locator('#member-list tr[data-email="dave@acme.test"]').count(), 0);
+    });
+
     await step("phone width", async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.goto(`${base}/ui/licenses`);
@@ -285,13 +306,44 @@ async function main() {
       await page.setViewportSize({ width: 1280, height: 860 });
     });
 
-    await step("sign out", async () => {
-      await page.goto(`${base}/ui/licenses`);
-      await page.getByRole("button", { name: "Sign out" }).click();
-      await page.locator(".flash", { hasText: "You are signed out." }).waitFor();
-      await page.goto(`${base}/ui/licenses`);
-      assert.match(page.url(), /\/ui\/sign-in$/);
-      await shot(page, "19-signed-out");
+    await step("sign out, after which a copy of the session cookie is refused by every process", async () => {
+      // A second `seatline serve` on the same database and session key, as in a deployment
+      // of several processes: the copied cookie works there until the sign-out.
+      const second = await serve();
+      try {
+        const session = (await context.cookies()).find((c) => c.name === "seatline_session");
+        assert.ok(session, "a session cookie while signed in");
+        const copyFor = async (url) => {
+          const thief = await browser.newContext();
+          await thief.addCookies([{ name: session.name, value: session.value, url }]);
+          return thief;
+        };
+        const licensesWith = async (thief, url) => {
+          const p = await thief.newPage();
+          await p.goto(`${url}/ui/licenses`);
+          const at = new URL(p.url()).pathname;
+          await p.close();
+          return at;
+        };
+        const here = await copyFor(base);
+        const there = await copyFor(second.base);
+        assert.equal(await licensesWith(here, base), "/ui/licenses");
+        assert.equal(await licensesWith(there, second.base), "/ui/licenses");
+
+        await page.goto(`${base}/ui/licenses`);
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await page.locator(".flash", { hasText: "You are signed out." }).waitFor();
+        await page.goto(`${base}/ui/licenses`);
+        assert.match(page.url(), /\/ui\/sign-in$/);
+        await shot(page, "19-signed-out");
+
+        assert.equal(await licensesWith(here, base), "/ui/sign-in");
+        assert.equal(await licensesWith(there, second.base), "/ui/sign-in");
+        await here.close();
+        await there.close();
+      } finally {
+        second.child.kill("SIGINT");
+      }
     });
 
     await step("a member signs in with the keyboard alone and sees only its own seat", async () => {
