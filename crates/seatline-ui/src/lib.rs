@@ -8,8 +8,10 @@
 //! without JavaScript; `assets/app.js` only adds checks as you type. No asset comes from
 //! outside the binary.
 //!
-//! Sessions are stateless signed cookies (HMAC-SHA256 under `--session-key`); the member is
-//! re-read on every request, so disabling a member ends its sessions at once. Without a
+//! Sessions are signed cookies (HMAC-SHA256 under `--session-key`) carrying the member's
+//! session epoch; the member and its epoch are re-read on every request (one query), so
+//! disabling a member, its sign-out or a password change ends its sessions at once, copies
+//! of the cookie included, in every process on the database. Without a
 //! configured key each process makes a random one: a deployment of several processes must
 //! give them all the same `--session-key` / `SEATLINE_SESSION_KEY`.
 
