@@ -320,7 +320,11 @@ impl Cells for ItemCells<'_> {
     fn at(&self, idx: usize) -> Cow<'_, str> {
         let i = &self.item;
         let text = match idx {
-            0 => return i.key.map_or(Cow::Borrowed(""), |k| Cow::Owned(k.to_string())),
+            0 => {
+                return i
+                    .key
+                    .map_or(Cow::Borrowed(""), |k| Cow::Owned(k.to_string()))
+            }
             1 => i.member.as_ref().map_or("", MemberId::as_str),
             n if n < 2 + self.numbers => i.numbers.get(n - 2).map_or("", E164::as_str),
             n => i
@@ -336,9 +340,13 @@ impl Cells for ItemCells<'_> {
 /// entry of `errors`, and the plan is `ready` only when there is none.
 pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
     let mut items = Vec::with_capacity(sheet.rows.len());
-    let mut plan = plan_rows(sheet.header_row, &sheet.header, &sheet.rows, org, |_, item| {
-        items.push(item)
-    });
+    let mut plan = plan_rows(
+        sheet.header_row,
+        &sheet.header,
+        &sheet.rows,
+        org,
+        |_, item| items.push(item),
+    );
     plan.items = items;
     plan
 }
@@ -856,7 +864,9 @@ pub fn sheet_of(items: &[RowPlan]) -> Sheet {
             };
             SheetRow {
                 number: item.row,
-                cells: (0..header.len()).map(|i| cells.at(i).into_owned()).collect(),
+                cells: (0..header.len())
+                    .map(|i| cells.at(i).into_owned())
+                    .collect(),
             }
         })
         .collect();
@@ -926,9 +936,13 @@ mod tests {
             (Code::LicenseNumber, license_number),
             (Code::DeviceMobileApp, 10),
         ] {
-            seats
-                .by_code
-                .insert(code, crate::Seat { purchased, in_use: 0 });
+            seats.by_code.insert(
+                code,
+                crate::Seat {
+                    purchased,
+                    in_use: 0,
+                },
+            );
         }
         seats
     }
@@ -1017,7 +1031,10 @@ mod tests {
             numbers: Vec::new(),
             addons: Vec::new(),
         };
-        assert_eq!(recheck(odd.clone(), &before), plan(&sheet_of(&odd), &before));
+        assert_eq!(
+            recheck(odd.clone(), &before),
+            plan(&sheet_of(&odd), &before)
+        );
     }
 
     #[test]

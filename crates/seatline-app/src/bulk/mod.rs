@@ -63,12 +63,34 @@ impl PlanView {
 /// one slice's extensions and audit entries are in memory at a time.
 const APPLY_SLICE: usize = 10_000;
 
-/// A plan's body: its view as JSON, written into a buffer sized for it up front (doubling
-/// growth would briefly hold twice a large plan).
-fn encode(view: &PlanView) -> String {
-    let mut buf = Vec::with_capacity(256 + view.items.len() * 160 + view.errors.len() * 200);
-    serde_json::to_writer(&mut buf, view).expect("plans serialize");
-    String::from_utf8(buf).expect("JSON is UTF-8")
+/// Bytes written, and nothing kept: a body's exact size before it is written.
+struct Count(usize);
+
+impl std::io::Write for Count {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A plan as its stored row: the view as JSON, written into a buffer of exactly its size
+/// (counted by a first pass; growth by doubling would briefly hold a large plan's body
+/// three times over). The view is consumed: its rows are freed before the store copies the
+/// body, and the answer is read back from the row.
+fn plan_row(view: PlanView) -> PlanRow {
+    let mut size = Count(0);
+    serde_json::to_writer(&mut size, &view).expect("plans serialize");
+    let mut buf = Vec::with_capacity(size.0);
+    serde_json::to_writer(&mut buf, &view).expect("plans serialize");
+    PlanRow {
+        id: view.id,
+        created_at: view.created_at,
+        status: view.status.as_str().to_owned(),
+        body: String::from_utf8(buf).expect("JSON is UTF-8"),
+    }
 }
 
 /// A stored plan as its view; the row's status column is the truth for `status` (apply
@@ -180,17 +202,11 @@ impl App {
         // The file and the org's state are no longer needed: free them before encoding.
         drop(sheet);
         drop(snap);
-        let view = PlanView::new(new_id("plan"), now(), plan);
-        let row = PlanRow {
-            id: view.id.clone(),
-            created_at: view.created_at.clone(),
-            status: view.status.as_str().to_owned(),
-            body: encode(&view),
-        };
+        let row = plan_row(PlanView::new(new_id("plan"), now(), plan));
         let mut tx = self.store.begin().await?;
         tx.insert_plan(org, &row).await?;
         tx.commit().await?;
-        Ok(view)
+        Ok(decode(&row)?)
     }
 
     pub async fn bulk_get_plan(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<PlanView> {
@@ -219,7 +235,7 @@ impl App {
         }
         // A ready plan's rows say everything its file said: plan them again against the
         // organization as it is now, inside the lock.
-        let sheet = bulk::sheet_of(&decode(&row)?.items);
+        let items = decode(&row)?.items;
         // Free the stored body now; the applied plan is encoded again at the end.
         let PlanRow {
             id,
@@ -229,8 +245,7 @@ impl App {
         } = row;
         drop(body);
         let snap = tx.snapshot(org).await?;
-        let plan = bulk::plan(&sheet, &state(&snap));
-        drop(sheet);
+        let plan = bulk::recheck(items, &state(&snap));
         drop(snap);
         if plan.status != PlanStatus::Ready {
             let errors = serde_json::to_value(&plan.errors).expect("errors serialize");
@@ -253,15 +268,10 @@ impl App {
         let mut view = PlanView::new(id, created_at, plan);
         view.status = PlanStatus::Applied;
         view.can_apply = false;
-        let applied = PlanRow {
-            id: view.id.clone(),
-            created_at: view.created_at.clone(),
-            status: view.status.as_str().to_owned(),
-            body: encode(&view),
-        };
+        let applied = plan_row(view);
         tx.update_plan(org, &applied).await?;
         tx.commit().await?;
-        Ok(view)
+        Ok(decode(&applied)?)
     }
 
     /// The organization's extensions as a bulk file: members by email, numbers and add-ons
