@@ -1,19 +1,26 @@
 //! `Idempotency-Key` on writes: the first response to a (token, key) is remembered with a
 //! hash of its request; a retry with the same request gets that response again, the same key
 //! with another request is refused with `idempotency_key_reused`.
+//!
+//! Across processes sharing a database, the store's primary key decides who runs: a request
+//! first claims its key with a pending row (one atomic insert), runs only if it won the claim,
+//! then completes the row with its response. A request that lost the claim replays the
+//! response, or, while the winner still runs, is refused with `idempotency_key_in_progress`.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{to_bytes, Body};
+use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use seatline_domain::ErrorCode;
-use seatline_store::{IdempotencyRow, Store};
+use seatline_store::{IdempotencyRow, Store, IDEMPOTENCY_PENDING};
 use sha2::{Digest, Sha256};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+use tracing::Instrument;
 
 use crate::error::ApiError;
 use crate::extract::{bearer, token_digest};
@@ -25,6 +32,12 @@ const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 /// How long a remembered response is kept at least.
 pub const TTL: Duration = Duration::from_secs(24 * 3600);
 
+/// A pending claim older than this is taken over by a retry of the same request: its claimer
+/// is presumed dead (a crashed or killed process). Far above any write's running time, so a
+/// live claimer is not overtaken; clocks of the processes sharing a database must agree to
+/// well within it.
+pub const STALE_CLAIM: Duration = Duration::from_secs(60);
+
 /// Largest body a keyed write may carry (bulk files included); routes set their own, lower
 /// limits on what they read.
 const MAX_BODY: usize = 256 * 1024 * 1024;
@@ -32,22 +45,24 @@ const MAX_BODY: usize = 256 * 1024 * 1024;
 const MAX_KEY_LEN: usize = 255;
 
 /// Serializes requests that share a key within this process, so a retry sent while the
-/// first attempt still runs waits for its response instead of applying the write twice.
-/// Striped: a fixed set of locks, a key picks one by hash.
-pub(crate) struct Locks(Vec<Mutex<()>>);
+/// first attempt still runs here waits for its response instead of being refused with
+/// `idempotency_key_in_progress` (the store claim alone would refuse it). Striped: a fixed
+/// set of locks, a key picks one by hash.
+pub(crate) struct Locks(Vec<Arc<Mutex<()>>>);
 
 impl Default for Locks {
     fn default() -> Self {
-        Locks((0..64).map(|_| Mutex::new(())).collect())
+        Locks((0..64).map(|_| Arc::default()).collect())
     }
 }
 
 impl Locks {
-    async fn lock(&self, scope: &str, key: &str) -> MutexGuard<'_, ()> {
+    async fn lock(&self, scope: &str, key: &str) -> OwnedMutexGuard<()> {
         let mut h = DefaultHasher::new();
         (scope, key).hash(&mut h);
         self.0[(h.finish() % self.0.len() as u64) as usize]
-            .lock()
+            .clone()
+            .lock_owned()
             .await
     }
 }
@@ -117,44 +132,131 @@ pub(crate) async fn replay_or_record(
     let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
     let hash = request_hash(&parts.method, path, &body);
 
-    let _same_key = state.idempotency.lock(&scope, &key).await;
-    let store = state.app.store();
-    match store.idempotency_get(&scope, &key).await {
+    let same_key = state.idempotency.lock(&scope, &key).await;
+    let claim = Claim {
+        store: state.app.store().clone(),
+        scope,
+        key,
+        hash,
+        at: seatline_app::now(),
+    };
+    let stale_before =
+        chrono::Utc::now() - chrono::Duration::from_std(STALE_CLAIM).expect("stale claim age fits");
+    let stale_before = stale_before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let won = claim
+        .store
+        .idempotency_claim(
+            &claim.scope,
+            &claim.key,
+            &claim.hash,
+            &claim.at,
+            &stale_before,
+        )
+        .await;
+    match won {
         Err(e) => return ApiError::internal(&e).into_response(),
-        Ok(Some(row)) if row.request_hash == hash => return replay(row),
-        Ok(Some(_)) => {
-            return ApiError::domain(
+        Ok(false) => return claim.answer_lost().await,
+        Ok(true) => {}
+    }
+    let req = Request::from_parts(parts, Body::from(body));
+    let held = claim.clone();
+    // The claimed request runs to its end in a task of its own, so a client that hangs up
+    // does not leave the claim pending (and its retries refused) until it goes stale. It
+    // keeps the request's tracing span.
+    let run = tokio::spawn(
+        async move {
+            let _same_key = same_key;
+            let resp = next.run(req).await;
+            claim.settle(resp).await
+        }
+        .instrument(tracing::Span::current()),
+    );
+    match run.await {
+        Ok(resp) => resp,
+        // The handler panicked: a server failure like any other 5xx.
+        Err(e) => {
+            held.release().await;
+            ApiError::internal(&e).into_response()
+        }
+    }
+}
+
+/// The claim this request holds on its key.
+#[derive(Clone)]
+struct Claim {
+    store: Arc<dyn Store>,
+    scope: String,
+    key: String,
+    hash: String,
+    at: String,
+}
+
+impl Claim {
+    /// The answer to a request that did not win the claim: the winner's response, or why not.
+    async fn answer_lost(&self) -> Response {
+        match self.store.idempotency_get(&self.scope, &self.key).await {
+            Err(e) => ApiError::internal(&e).into_response(),
+            Ok(Some(row)) if row.request_hash != self.hash => ApiError::domain(
                 ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used with a different request; use a new key",
             )
-            .into_response()
+            .into_response(),
+            Ok(Some(row)) if row.status != IDEMPOTENCY_PENDING => replay(row),
+            // Pending, or released by its claimer between our claim and this read: either
+            // way the outcome is not known yet.
+            Ok(_) => ApiError::domain(
+                ErrorCode::IdempotencyKeyInProgress,
+                "a request with this Idempotency-Key is still running; retry in a moment",
+            )
+            .into_response(),
         }
-        Ok(None) => {}
     }
-    let resp = next.run(Request::from_parts(parts, Body::from(body))).await;
-    // A server failure or a refused token says nothing about the request: let a retry run.
-    let status = resp.status();
-    if status.is_server_error() || status == StatusCode::UNAUTHORIZED {
-        return resp;
+
+    /// Record the claimed request's response, or release the claim when the response says
+    /// nothing about the request.
+    async fn settle(self, resp: Response) -> Response {
+        let status = resp.status();
+        // A server failure or a refused token says nothing about the request: let a retry run.
+        if status.is_server_error() || status == StatusCode::UNAUTHORIZED {
+            self.release().await;
+            return resp;
+        }
+        let (rparts, rbody) = resp.into_parts();
+        let bytes: Bytes = match to_bytes(rbody, usize::MAX).await {
+            Ok(b) => b,
+            Err(e) => {
+                self.release().await;
+                return ApiError::internal(&e).into_response();
+            }
+        };
+        let row = IdempotencyRow {
+            scope: self.scope,
+            key: self.key,
+            request_hash: self.hash,
+            status: status.as_u16(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            created_at: self.at,
+        };
+        match self.store.idempotency_complete(&row).await {
+            Ok(true) => {}
+            // Only after running longer than STALE_CLAIM: a retry took the claim over.
+            Ok(false) => tracing::warn!("an idempotent claim was taken over while it ran"),
+            // The write itself succeeded; only its replay is lost, and the claim stays pending
+            // until it goes stale.
+            Err(e) => tracing::error!(error = %e, "could not remember an idempotent response"),
+        }
+        Response::from_parts(rparts, Body::from(bytes))
     }
-    let (rparts, rbody) = resp.into_parts();
-    let bytes = match to_bytes(rbody, usize::MAX).await {
-        Ok(b) => b,
-        Err(e) => return ApiError::internal(&e).into_response(),
-    };
-    let row = IdempotencyRow {
-        scope,
-        key,
-        request_hash: hash,
-        status: status.as_u16(),
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        created_at: seatline_app::now(),
-    };
-    if let Err(e) = store.idempotency_put(&row).await {
-        // The write itself succeeded; only its replay is lost.
-        tracing::error!(error = %e, "could not remember an idempotent response");
+
+    async fn release(&self) {
+        if let Err(e) = self
+            .store
+            .idempotency_release(&self.scope, &self.key, &self.at)
+            .await
+        {
+            tracing::error!(error = %e, "could not release an idempotent claim");
+        }
     }
-    Response::from_parts(rparts, Body::from(bytes))
 }
 
 /// Forget remembered responses older than [`TTL`]: once now, then every hour. Run it in the

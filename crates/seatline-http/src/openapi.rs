@@ -23,7 +23,8 @@ center. Authenticate with `Authorization: Bearer <token>`: the operator's token 
 server's configuration, or a member token from `POST /api/v1/orgs/{org}/members/{member}/tokens`. \
 Writes accept an `Idempotency-Key` header: a retry with the same key and request answers the \
 first response again (kept 24 hours); the same key with another request answers 409 \
-`idempotency_key_reused`. Lists answer `{\"items\": [...], \"next_cursor\": null | \"...\"}`; \
+`idempotency_key_reused`; a retry while the first request still runs answers 409 \
+`idempotency_key_in_progress`. Lists answer `{\"items\": [...], \"next_cursor\": null | \"...\"}`; \
 pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\", \"message\", \
 \"details\"}}`; the codes are listed under the `Error` schema."
     ),

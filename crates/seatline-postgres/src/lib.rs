@@ -127,17 +127,60 @@ impl Store for PostgresStore {
         .transpose()
     }
 
-    async fn idempotency_put(&self, row: &IdempotencyRow) -> Result<()> {
-        sqlx::query(
+    async fn idempotency_claim(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+        at: &str,
+        stale_before: &str,
+    ) -> Result<bool> {
+        // One statement, so the primary key decides between concurrent claimers; a
+        // conflicting pending row of the same request is taken over only once it is stale.
+        let r = sqlx::query(
             "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key) DO NOTHING",
+             VALUES ($1, $2, $3, 0, '', $4)
+             ON CONFLICT (scope, key) DO UPDATE SET created_at = excluded.created_at
+             WHERE idempotency.status = 0 AND idempotency.request_hash = excluded.request_hash
+               AND idempotency.created_at < $5",
         )
-        .bind(&row.scope)
-        .bind(&row.key)
-        .bind(&row.request_hash)
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .bind(at)
+        .bind(stale_before)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn idempotency_complete(&self, row: &IdempotencyRow) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE idempotency SET status = $1, body = $2
+             WHERE scope = $3 AND key = $4 AND status = 0 AND created_at = $5
+               AND request_hash = $6",
+        )
         .bind(i32::from(row.status))
         .bind(&row.body)
+        .bind(&row.scope)
+        .bind(&row.key)
         .bind(&row.created_at)
+        .bind(&row.request_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn idempotency_release(&self, scope: &str, key: &str, claimed_at: &str) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM idempotency
+             WHERE scope = $1 AND key = $2 AND status = 0 AND created_at = $3",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(claimed_at)
         .execute(&self.pool)
         .await
         .map_err(db)?;

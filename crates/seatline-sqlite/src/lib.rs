@@ -126,17 +126,60 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn idempotency_put(&self, row: &IdempotencyRow) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (scope, key) DO NOTHING",
+    async fn idempotency_claim(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+        at: &str,
+        stale_before: &str,
+    ) -> Result<bool> {
+        // One statement, so the primary key decides between concurrent claimers; a
+        // conflicting pending row of the same request is taken over only once it is stale.
+        let r = sqlx::query(
+            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
+             VALUES (?, ?, ?, 0, '', ?)
+             ON CONFLICT (scope, key) DO UPDATE SET created_at = excluded.created_at
+             WHERE idempotency.status = 0 AND idempotency.request_hash = excluded.request_hash
+               AND idempotency.created_at < ?",
         )
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .bind(at)
+        .bind(stale_before)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn idempotency_complete(&self, row: &IdempotencyRow) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE idempotency SET status = ?, body = ?
+             WHERE scope = ? AND key = ? AND status = 0 AND created_at = ?
+               AND request_hash = ?",
+        )
+        .bind(i64::from(row.status))
+        .bind(&row.body)
         .bind(&row.scope)
         .bind(&row.key)
-        .bind(&row.request_hash)
-        .bind(row.status as i64)
-        .bind(&row.body)
         .bind(&row.created_at)
+        .bind(&row.request_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn idempotency_release(&self, scope: &str, key: &str, claimed_at: &str) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM idempotency
+             WHERE scope = ? AND key = ? AND status = 0 AND created_at = ?",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(claimed_at)
         .execute(&self.pool)
         .await
         .map_err(db)?;

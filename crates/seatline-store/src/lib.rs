@@ -83,7 +83,11 @@ pub struct PlanRow {
     pub body: String,
 }
 
-/// A remembered response to a request carrying an Idempotency-Key.
+/// The `status` of an idempotency row whose request is still running.
+pub const IDEMPOTENCY_PENDING: u16 = 0;
+
+/// A remembered response to a request carrying an Idempotency-Key, or, with status
+/// [`IDEMPOTENCY_PENDING`], the claim of a request still running.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdempotencyRow {
     pub scope: String,
@@ -126,8 +130,24 @@ pub trait Store: Send + Sync + 'static {
     /// query, because every authenticated request asks.
     async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>>;
     async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>>;
-    /// Remember a response; the first writer of a key wins.
-    async fn idempotency_put(&self, row: &IdempotencyRow) -> Result<()>;
+    /// Claim a key for a request about to run: insert a pending row (status
+    /// [`IDEMPOTENCY_PENDING`], empty body, `at` as its claim time), or take over a pending
+    /// row of the same `request_hash` claimed before `stale_before` (its claimer died). Atomic
+    /// across processes sharing the database: true for exactly one concurrent claimer.
+    async fn idempotency_claim(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+        at: &str,
+        stale_before: &str,
+    ) -> Result<bool>;
+    /// Store the response of a claimed key. Applies only while the claim made at
+    /// `row.created_at` is still pending and not taken over; false otherwise.
+    async fn idempotency_complete(&self, row: &IdempotencyRow) -> Result<bool>;
+    /// Give up the pending claim made at `claimed_at`, so a retry can run; a completed row
+    /// or a claim taken over since is left alone.
+    async fn idempotency_release(&self, scope: &str, key: &str, claimed_at: &str) -> Result<()>;
     /// Every member with this email, in any organization, with its password hash: sign-in
     /// looks a person up by email before it knows the organization.
     async fn credentials_by_email(&self, email: &Email) -> Result<Vec<Credentials>>;

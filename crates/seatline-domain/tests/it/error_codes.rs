@@ -114,7 +114,7 @@ fn source(code: ErrorCode) -> Option<Source> {
         }),
         PlanInvalid => Elsewhere("bulk assignment: applying a plan with errors"),
         PlanStale => Elsewhere("bulk assignment: applying a plan the org no longer matches"),
-        IdempotencyKeyReused => Elsewhere("HTTP: Idempotency-Key"),
+        IdempotencyKeyReused | IdempotencyKeyInProgress => Elsewhere("HTTP: Idempotency-Key"),
         TooLarge => Elsewhere("HTTP and bulk upload size limits"),
         FileUnreadable | TooManyRows | BulkEmpty | BulkUnknownColumn | BulkMissingColumn
         | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember => {

@@ -4,6 +4,7 @@
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use crate::support::{Api, World, OPERATOR};
 
@@ -204,6 +205,75 @@ async fn idempotent_retries() {
     raw(api, keyed("POST", &path, owner, &body, &long))
         .await
         .expect(422, "malformed");
+}
+
+/// The claim of a key as the middleware makes it: scope of the token, hash of the request.
+fn claim_of(token: &str, path: &str, body: &Value) -> (String, String) {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let scope = format!("token:{}", hex(&Sha256::digest(token.as_bytes())));
+    let hash = hex(&Sha256::digest(format!("POST\n{path}\n{body}").as_bytes()));
+    (scope, hash)
+}
+
+/// Claims made by another process sharing the database: a running one refuses the key, a
+/// stale one (its process died) is taken over, a refused token leaves no claim behind.
+#[tokio::test]
+async fn idempotency_claims_across_processes() {
+    let w = World::new().await;
+    let api = &w.api;
+    let owner = w.owner.token.as_str();
+    let path = w.at("/extensions/provision");
+    let body = json!({"count": 1, "start": "500"});
+    let (scope, hash) = claim_of(owner, &path, &body);
+    let long_ago = "2000-01-01T00:00:00.000Z";
+
+    assert!(api
+        .store
+        .idempotency_claim(&scope, "running", &hash, &seatline_app::now(), long_ago)
+        .await
+        .unwrap());
+    raw(api, keyed("POST", &path, owner, &body, "running"))
+        .await
+        .expect(409, "idempotency_key_in_progress");
+    raw(
+        api,
+        keyed("POST", &path, owner, &json!({"count": 1}), "running"),
+    )
+    .await
+    .expect(409, "idempotency_key_reused");
+    let l = api
+        .ok("GET", &w.at("/licenses"), Some(owner), None, 200)
+        .await;
+    assert_eq!(
+        l["items"][0]["in_use"], 2,
+        "a refused retry applies nothing"
+    );
+
+    assert!(api
+        .store
+        .idempotency_claim(&scope, "dead", &hash, long_ago, long_ago)
+        .await
+        .unwrap());
+    let taken_over = raw(api, keyed("POST", &path, owner, &body, "dead")).await;
+    taken_over.expect(201, "");
+    let again = raw(api, keyed("POST", &path, owner, &body, "dead")).await;
+    again.expect(201, "");
+    assert_eq!(again.body, taken_over.body);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+
+    // A response that says nothing about the request (401 here, a 5xx alike) releases the
+    // claim instead of remembering it.
+    raw(api, keyed("POST", &path, &w.revoked, &body, "refused"))
+        .await
+        .expect(401, "unauthenticated");
+    let (revoked_scope, _) = claim_of(&w.revoked, &path, &body);
+    assert_eq!(
+        api.store
+            .idempotency_get(&revoked_scope, "refused")
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[tokio::test]

@@ -17,6 +17,8 @@ pub const OPERATOR: &str = "operator-secret-for-tests";
 
 pub struct Api {
     pub router: Router,
+    /// The server's store, for tests that play another process sharing the database.
+    pub store: Arc<dyn Store>,
     _dir: tempfile::TempDir,
 }
 
@@ -62,7 +64,8 @@ impl Api {
             bench_baseline: bench,
         };
         Api {
-            router: seatline_http::router(App::new(store), config),
+            router: seatline_http::router(App::new(store.clone()), config),
+            store,
             _dir: dir,
         }
     }
