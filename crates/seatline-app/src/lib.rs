@@ -540,14 +540,16 @@ impl App {
             }
         }
         let rows = tx.extensions(org, &q).await?;
-        let members: HashMap<MemberId, Member> = if rows.iter().any(|e| e.member.is_some()) {
-            tx.members(org, None, u32::MAX)
+        // Only the holders of this page, in one query: never the whole member list.
+        let holders: Vec<MemberId> = rows.iter().filter_map(|e| e.member.clone()).collect();
+        let members: HashMap<MemberId, Member> = if holders.is_empty() {
+            HashMap::new()
+        } else {
+            tx.members_by_id(org, &holders)
                 .await?
                 .into_iter()
                 .map(|m| (m.id.clone(), m))
                 .collect()
-        } else {
-            HashMap::new()
         };
         Ok(Page::from_rows(
             rows,

@@ -137,6 +137,20 @@ impl Tx for PgTx {
         rows.iter().map(member_row).collect()
     }
 
+    async fn members_by_id(&mut self, org: &OrgId, ids: &[MemberId]) -> Result<Vec<Member>> {
+        let ids: Vec<&str> = ids.iter().map(MemberId::as_str).collect();
+        let rows = sqlx::query(
+            "SELECT id, email, name, role, status FROM members
+             WHERE org_id = $1 AND id = ANY($2) ORDER BY email",
+        )
+        .bind(org.as_str())
+        .bind(&ids)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter().map(member_row).collect()
+    }
+
     async fn extension(&mut self, org: &OrgId, key: ExtKey) -> Result<Option<Extension>> {
         let row =
             sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = $1 AND key = $2")

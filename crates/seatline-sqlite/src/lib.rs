@@ -217,19 +217,27 @@ impl Store for SqliteStore {
 
 impl SqliteTx {
     /// Add-ons and numbers of the extensions with keys in `lo..=hi`.
-    async fn parts(&mut self, org: &OrgId, lo: i64, hi: i64) -> Result<KeyedParts> {
-        // Add-ons and numbers in one round trip: a row with a number is a number, else an add-on.
+    /// Add-ons and numbers of the extensions with these keys (sorted), in one round trip: a
+    /// row with a number is a number, else an add-on. A dense run of keys is read as a range;
+    /// a sparse one (a filtered page) also names its keys, so the rest of the range is not read.
+    async fn parts(&mut self, org: &OrgId, keys: &[i64]) -> Result<KeyedParts> {
+        let (lo, hi) = (keys[0], keys[keys.len() - 1]);
+        let sparse = (hi - lo + 1) as usize > 4 * keys.len();
+        let listed = sparse.then(|| serde_json::to_string(keys).expect("keys serialize"));
         let rows = sqlx::query(
             "SELECT ext_key, code, copies, NULL AS number FROM extension_addons
              WHERE org_id = ?1 AND ext_key BETWEEN ?2 AND ?3
+               AND (?4 IS NULL OR ext_key IN (SELECT value FROM json_each(?4)))
              UNION ALL
              SELECT ext_key, NULL, NULL, number FROM numbers
              WHERE org_id = ?1 AND ext_key BETWEEN ?2 AND ?3
+               AND (?4 IS NULL OR ext_key IN (SELECT value FROM json_each(?4)))
              ORDER BY number",
         )
         .bind(org.as_str())
         .bind(lo)
         .bind(hi)
+        .bind(listed)
         .fetch_all(&mut *self.tx)
         .await
         .map_err(db)?;
@@ -243,16 +251,18 @@ impl SqliteTx {
         Ok(parts)
     }
 
-    /// Extensions from rows of (key, member_id), completed with their add-ons and numbers.
+    /// Extensions from rows of (key, member_id) ordered by key, completed with their add-ons
+    /// and numbers.
     async fn complete(
         &mut self,
         org: &OrgId,
         rows: Vec<(i64, Option<String>)>,
     ) -> Result<Vec<Extension>> {
-        let (Some(lo), Some(hi)) = (rows.first().map(|r| r.0), rows.last().map(|r| r.0)) else {
+        if rows.is_empty() {
             return Ok(Vec::new());
-        };
-        let mut parts = self.parts(org, lo, hi).await?;
+        }
+        let keys: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let mut parts = self.parts(org, &keys).await?;
         rows.into_iter()
             .map(|(k, m)| parts.extension(k, m))
             .collect()
@@ -395,6 +405,27 @@ impl Tx for SqliteTx {
         .await
         .map_err(db)?;
         rows.iter().map(member_row).collect()
+    }
+
+    async fn members_by_id(&mut self, org: &OrgId, ids: &[MemberId]) -> Result<Vec<Member>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BATCH) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "SELECT id, email, name, role, status FROM members WHERE org_id = ",
+            );
+            qb.push_bind(org.as_str()).push(" AND id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_str());
+            }
+            qb.push(")");
+            let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
+            for r in &rows {
+                found.push(member_row(r)?);
+            }
+        }
+        found.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(found)
     }
 
     async fn extension(&mut self, org: &OrgId, key: ExtKey) -> Result<Option<Extension>> {

@@ -364,6 +364,12 @@ pub async fn members_round_trip(b: &impl Backend) {
         ]
     );
     assert_eq!(all[1], b_);
+    let ids = [c.id.clone(), MemberId("mem_none".into()), a.id.clone()];
+    assert_eq!(
+        tx.members_by_id(&org, &ids).await.expect("by id"),
+        vec![a.clone(), c.clone()],
+        "known ids only, ordered by email"
+    );
     let page = tx
         .members(&org, Some("b@m.example"), 1)
         .await
@@ -552,6 +558,30 @@ pub async fn extensions_round_trip(b: &impl Backend) {
         "a filtered extension comes complete"
     );
     drop(tx);
+
+    // A sparse page (keys far apart) still comes complete, and only with its own parts.
+    provision(s, &org, 1, 5000)
+        .await
+        .expect("provision far key");
+    set_addons(s, &org, 5000, &[DeviceIpPhone])
+        .await
+        .expect("addons");
+    let mut tx = read(s).await;
+    let phones = tx
+        .extensions(&org, &q(|q| q.addon = Some(DeviceIpPhone)))
+        .await
+        .expect("by addon");
+    assert_eq!(keys(&phones), [1002, 5000]);
+    assert_eq!(phones[0], want, "sparse page: 1002 complete");
+    assert_eq!(
+        phones[1].addons,
+        addons(&[DeviceIpPhone]),
+        "sparse page: 5000 complete"
+    );
+    drop(tx);
+    on_extension(s, &org, 5000, |ext, _| rules::deprovision(ext))
+        .await
+        .expect("deprovision far key");
 
     // Extensions inserted with member, add-ons and numbers at once (the bulk shape).
     let bulk = Extension {

@@ -168,6 +168,9 @@ pub trait Tx: Send {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Member>>;
+    /// The members with these ids (unknown ids are skipped), ordered by email: one query for
+    /// the holders of a page of extensions.
+    async fn members_by_id(&mut self, org: &OrgId, ids: &[MemberId]) -> Result<Vec<Member>>;
     async fn extension(&mut self, org: &OrgId, key: ExtKey) -> Result<Option<Extension>>;
     async fn extension_of(&mut self, org: &OrgId, member: &MemberId) -> Result<Option<Extension>>;
     async fn extensions(&mut self, org: &OrgId, q: &ExtensionQuery) -> Result<Vec<Extension>>;
