@@ -1,0 +1,203 @@
+//! Extensions: provision, assign, add-ons, numbers, deprovision.
+
+use std::collections::HashMap;
+
+use seatline_domain::permissions::Action;
+use seatline_domain::{rules, Addons, Code, Error, ExtKey, Member, MemberId, OrgId, E164};
+use seatline_store::{ExtensionQuery, Tx};
+
+use crate::views::*;
+use crate::{need, page_limit, path_key, App, AppResult, Ctx};
+
+impl App {
+    pub(crate) async fn extension_view(
+        tx: &mut Box<dyn Tx>,
+        org: &OrgId,
+        e: &seatline_domain::Extension,
+    ) -> AppResult<ExtensionView> {
+        let m = match &e.member {
+            Some(id) => tx.member(org, id).await?,
+            None => None,
+        };
+        Ok(ExtensionView::new(e, m.as_ref()))
+    }
+
+    pub async fn extensions(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        mut q: ExtensionQuery,
+        member: Option<&str>,
+    ) -> AppResult<Page<ExtensionView>> {
+        self.guard(ctx, org, Action::ReadOrg, None)?;
+        let limit = page_limit(Some(q.limit).filter(|l| *l > 0));
+        q.limit = limit + 1;
+        let mut tx = self.read(org).await?;
+        if let Some(reference) = member {
+            match Self::find_member(&mut tx, org, reference).await? {
+                Some(m) => q.members = vec![m.id],
+                None => {
+                    return Ok(Page {
+                        items: Vec::new(),
+                        next_cursor: None,
+                    })
+                }
+            }
+        }
+        let rows = tx.extensions(org, &q).await?;
+        // Only the holders of this page, in one query: never the whole member list.
+        let holders: Vec<MemberId> = rows.iter().filter_map(|e| e.member.clone()).collect();
+        let members: HashMap<MemberId, Member> = if holders.is_empty() {
+            HashMap::new()
+        } else {
+            tx.members_by_id(org, &holders)
+                .await?
+                .into_iter()
+                .map(|m| (m.id.clone(), m))
+                .collect()
+        };
+        Ok(Page::from_rows(
+            rows,
+            limit,
+            |e| e.key.to_string(),
+            |e| ExtensionView::new(e, e.member.as_ref().and_then(|m| members.get(m))),
+        ))
+    }
+
+    pub async fn extension(&self, ctx: &Ctx, org: &OrgId, key: &str) -> AppResult<ExtensionView> {
+        self.guard(ctx, org, Action::ReadOrg, None)?;
+        let key = path_key(key)?;
+        let mut tx = self.read(org).await?;
+        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        Self::extension_view(&mut tx, org, &e).await
+    }
+
+    pub async fn provision(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        count: i64,
+        start: &str,
+    ) -> AppResult<Vec<ExtensionView>> {
+        self.guard(ctx, org, Action::Provision, None)?;
+        let start: ExtKey = start
+            .parse::<ExtKey>()
+            .map_err(|e| e.detail("field", "start"))?;
+        let mut tx = self.lock(org).await?;
+        let taken = tx.taken_keys(org).await?;
+        let seats = tx.seats(org).await?;
+        let d = rules::provision(count, start, &taken, &seats)?;
+        let views = match d.changes.first() {
+            Some(seatline_domain::Change::InsertExtensions(exts)) => {
+                exts.iter().map(|e| ExtensionView::new(e, None)).collect()
+            }
+            _ => Vec::new(),
+        };
+        self.commit(tx, ctx, org, d).await?;
+        Ok(views)
+    }
+
+    pub async fn deprovision(&self, ctx: &Ctx, org: &OrgId, key: &str) -> AppResult<()> {
+        self.guard(ctx, org, Action::Deprovision, None)?;
+        let key = path_key(key)?;
+        let mut tx = self.lock(org).await?;
+        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let d = rules::deprovision(&e)?;
+        self.commit(tx, ctx, org, d).await
+    }
+
+    /// Assign a member (by id or email) to an extension; with `reassign`, replace its member.
+    pub async fn assign(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        key: &str,
+        member: &str,
+        reassign: bool,
+    ) -> AppResult<ExtensionView> {
+        self.guard(ctx, org, Action::Assign, None)?;
+        let key = path_key(key)?;
+        let mut tx = self.lock(org).await?;
+        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let m = Self::find_member(&mut tx, org, member)
+            .await?
+            .ok_or_else(|| Error::not_found("member", member).detail("field", "member"))?;
+        let held = tx.extension_of(org, &m.id).await?.map(|h| h.key);
+        let d = rules::assign(&e, &m, held, reassign)?;
+        let after = seatline_domain::Extension {
+            member: Some(m.id.clone()),
+            ..e
+        };
+        self.commit(tx, ctx, org, d).await?;
+        Ok(ExtensionView::new(&after, Some(&m)))
+    }
+
+    pub async fn unassign(&self, ctx: &Ctx, org: &OrgId, key: &str) -> AppResult<ExtensionView> {
+        self.guard(ctx, org, Action::Assign, None)?;
+        let key = path_key(key)?;
+        let mut tx = self.lock(org).await?;
+        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let d = rules::unassign(&e);
+        let after = seatline_domain::Extension { member: None, ..e };
+        self.commit(tx, ctx, org, d).await?;
+        Ok(ExtensionView::new(&after, None))
+    }
+
+    pub async fn set_addons(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        key: &str,
+        codes: &[String],
+    ) -> AppResult<ExtensionView> {
+        self.guard(ctx, org, Action::SetAddons, None)?;
+        let key = path_key(key)?;
+        let addons: Addons = codes
+            .iter()
+            .map(|c| c.parse::<Code>())
+            .collect::<Result<_, _>>()?;
+        let mut tx = self.lock(org).await?;
+        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let seats = tx.seats(org).await?;
+        let d = rules::set_addons(&e, addons.clone(), &seats)?;
+        let view =
+            Self::extension_view(&mut tx, org, &seatline_domain::Extension { addons, ..e }).await?;
+        self.commit(tx, ctx, org, d).await?;
+        Ok(view)
+    }
+
+    pub async fn set_numbers(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        key: &str,
+        numbers: &[String],
+    ) -> AppResult<ExtensionView> {
+        self.guard(ctx, org, Action::SetNumbers, None)?;
+        let key = path_key(key)?;
+        let numbers: Vec<E164> = numbers
+            .iter()
+            .map(|n| n.parse())
+            .collect::<Result<_, _>>()?;
+        let mut tx = self.lock(org).await?;
+        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let mut rows = Vec::with_capacity(numbers.len());
+        for n in &numbers {
+            rows.push(tx.number(org, n).await?);
+        }
+        let d = rules::set_numbers(&e, numbers.clone(), &rows)?;
+        let mut sorted = numbers;
+        sorted.sort();
+        let view = Self::extension_view(
+            &mut tx,
+            org,
+            &seatline_domain::Extension {
+                numbers: sorted,
+                ..e
+            },
+        )
+        .await?;
+        self.commit(tx, ctx, org, d).await?;
+        Ok(view)
+    }
+}

@@ -1,0 +1,200 @@
+//! Members: create, read, role and status, ownership, deletion, entitlements.
+
+use std::collections::HashMap;
+
+use seatline_domain::permissions::Action;
+use seatline_domain::{rules, Decision, Email, Member, MemberId, OrgId, Role, Status};
+use seatline_store::{ExtensionQuery, Tx};
+
+use crate::views::*;
+use crate::{need, new_id, page_limit, App, AppResult, Ctx};
+
+impl App {
+    /// Find a member by id or, when the reference contains `@`, by email.
+    pub(crate) async fn find_member(
+        tx: &mut Box<dyn Tx>,
+        org: &OrgId,
+        reference: &str,
+    ) -> AppResult<Option<Member>> {
+        if reference.contains('@') {
+            match reference.parse::<Email>() {
+                Ok(e) => Ok(tx.member_by_email(org, &e).await?),
+                Err(_) => Ok(None),
+            }
+        } else {
+            Ok(tx.member(org, &MemberId(reference.to_owned())).await?)
+        }
+    }
+
+    pub(crate) async fn member_view(
+        tx: &mut Box<dyn Tx>,
+        org: &OrgId,
+        m: &Member,
+    ) -> AppResult<MemberView> {
+        let ext = tx.extension_of(org, &m.id).await?;
+        Ok(MemberView::new(m, ext.as_ref()))
+    }
+
+    pub async fn members(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> AppResult<Page<MemberView>> {
+        self.guard(ctx, org, Action::ReadOrg, None)?;
+        let limit = page_limit(limit);
+        let mut tx = self.read(org).await?;
+        let rows = tx.members(org, after, limit + 1).await?;
+        let q = ExtensionQuery {
+            members: rows.iter().map(|m| m.id.clone()).collect(),
+            limit: u32::MAX,
+            ..Default::default()
+        };
+        let exts = tx.extensions(org, &q).await?;
+        let by_member: HashMap<&MemberId, &seatline_domain::Extension> = exts
+            .iter()
+            .filter_map(|e| e.member.as_ref().map(|m| (m, e)))
+            .collect();
+        Ok(Page::from_rows(
+            rows,
+            limit,
+            |m| m.email.to_string(),
+            |m| MemberView::new(m, by_member.get(&m.id).copied()),
+        ))
+    }
+
+    pub async fn member(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<MemberView> {
+        let mut tx = self.store.begin().await?;
+        let m = Self::find_member(&mut tx, org, id).await?;
+        self.guard(ctx, org, Action::ReadMember, m.as_ref().map(|m| &m.id))?;
+        let m = need(m, "member", id)?;
+        Self::member_view(&mut tx, org, &m).await
+    }
+
+    pub async fn create_member(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        email: &str,
+        name: &str,
+        role: &str,
+    ) -> AppResult<MemberView> {
+        self.guard(ctx, org, Action::CreateMember, None)?;
+        let email: Email = email.parse()?;
+        let role: Role = role.parse()?;
+        let name = if name.trim().is_empty() {
+            email.as_str().to_owned()
+        } else {
+            name.to_owned()
+        };
+        let member = rules::new_member(MemberId(new_id("mem")), email, &name, role)?;
+        let mut tx = self.lock(org).await?;
+        let taken = tx.member_by_email(org, &member.email).await?.is_some();
+        let d = rules::create_member(ctx.actor.role(), member.clone(), taken)?;
+        self.commit(tx, ctx, org, d).await?;
+        Ok(MemberView::new(&member, None))
+    }
+
+    /// Change a member's role and/or status (PATCH).
+    pub async fn update_member(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        id: &str,
+        role: Option<&str>,
+        status: Option<&str>,
+    ) -> AppResult<MemberView> {
+        let role = role.map(str::parse::<Role>).transpose()?;
+        let status = status.map(str::parse::<Status>).transpose()?;
+        if role.is_some() {
+            self.guard(ctx, org, Action::ChangeRole, None)?;
+        }
+        if status.is_some() {
+            self.guard(ctx, org, Action::SetStatus, None)?;
+        }
+        if role.is_none() && status.is_none() {
+            self.guard(ctx, org, Action::ReadOrg, None)?;
+        }
+        let mut tx = self.lock(org).await?;
+        let mut m = need(Self::find_member(&mut tx, org, id).await?, "member", id)?;
+        let mut d = Decision::default();
+        if let Some(r) = role {
+            let step = rules::change_role(&m, r)?;
+            if let Some(seatline_domain::Change::UpdateMember(after)) = step.changes.last() {
+                m = after.clone();
+            }
+            d.changes.extend(step.changes);
+            d.audit.extend(step.audit);
+        }
+        if let Some(s) = status {
+            let step = rules::set_status(&m, s)?;
+            if let Some(seatline_domain::Change::UpdateMember(after)) = step.changes.last() {
+                m = after.clone();
+            }
+            d.changes.extend(step.changes);
+            d.audit.extend(step.audit);
+        }
+        let view = Self::member_view(&mut tx, org, &m).await?;
+        self.commit(tx, ctx, org, d).await?;
+        Ok(view)
+    }
+
+    pub async fn transfer_ownership(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        to: &str,
+    ) -> AppResult<MemberView> {
+        self.guard(ctx, org, Action::TransferOwnership, None)?;
+        let mut tx = self.lock(org).await?;
+        let target = need(Self::find_member(&mut tx, org, to).await?, "member", to)?;
+        let owner = tx
+            .members(org, None, u32::MAX)
+            .await?
+            .into_iter()
+            .find(|m| m.role == Role::Owner);
+        let owner = need(owner, "owner of organization", org)?;
+        let d = rules::transfer_ownership(&owner, &target)?;
+        let view = Self::member_view(
+            &mut tx,
+            org,
+            &Member {
+                role: Role::Owner,
+                ..target
+            },
+        )
+        .await?;
+        self.commit(tx, ctx, org, d).await?;
+        Ok(view)
+    }
+
+    pub async fn delete_member(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<()> {
+        self.guard(ctx, org, Action::DeleteMember, None)?;
+        let mut tx = self.lock(org).await?;
+        let m = need(Self::find_member(&mut tx, org, id).await?, "member", id)?;
+        let ext = tx.extension_of(org, &m.id).await?;
+        let d = rules::delete_member(&m, ext.as_ref())?;
+        self.commit(tx, ctx, org, d).await
+    }
+
+    pub async fn entitlements(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<Entitlements> {
+        let mut tx = self.store.begin().await?;
+        let m = Self::find_member(&mut tx, org, id).await?;
+        self.guard(ctx, org, Action::ReadMember, m.as_ref().map(|m| &m.id))?;
+        let m = need(m, "member", id)?;
+        let ext = tx.extension_of(org, &m.id).await?;
+        Ok(Entitlements::new(&m, ext.as_ref()))
+    }
+
+    /// Every member with its Contact Center role, readiness and what is missing.
+    pub async fn contact_center(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> AppResult<Page<MemberView>> {
+        self.members(ctx, org, after, limit).await
+    }
+}

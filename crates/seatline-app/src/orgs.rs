@@ -1,0 +1,72 @@
+//! Organizations and their subscriptions (purchased quantities).
+
+use seatline_domain::permissions::{authorize, Action};
+use seatline_domain::{rules, Code, Email, MemberId, OrgId, Role};
+
+use crate::views::*;
+use crate::{need, new_id, now, App, AppResult, Ctx};
+
+impl App {
+    pub async fn create_org(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        owner_email: &str,
+        owner_name: &str,
+    ) -> AppResult<CreatedOrg> {
+        authorize(&ctx.actor, Action::CreateOrg, None)?;
+        let email: Email = owner_email.parse()?;
+        let owner_name = if owner_name.trim().is_empty() {
+            email.as_str().to_owned()
+        } else {
+            owner_name.to_owned()
+        };
+        let org = rules::new_org(OrgId(new_id("org")), name, now())?;
+        let owner = rules::new_member(MemberId(new_id("mem")), email, &owner_name, Role::Owner)?;
+        let id = org.id.clone();
+        let d = rules::create_org(org.clone(), owner.clone());
+        let mut tx = self.store.begin().await?;
+        Self::record(&mut tx, ctx, &id, d).await?;
+        tx.commit().await?;
+        Ok(CreatedOrg {
+            id: org.id.to_string(),
+            name: org.name,
+            created_at: org.created_at,
+            owner: MemberView::new(&owner, None),
+        })
+    }
+
+    pub async fn org(&self, ctx: &Ctx, org: &OrgId) -> AppResult<OrgView> {
+        self.guard(ctx, org, Action::ReadOrg, None)?;
+        let mut tx = self.store.begin().await?;
+        let o = need(tx.org(org).await?, "organization", org)?;
+        Ok(OrgView {
+            id: o.id.to_string(),
+            name: o.name,
+            created_at: o.created_at,
+        })
+    }
+
+    pub async fn set_quantity(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        code: &str,
+        quantity: i64,
+    ) -> AppResult<LicenseView> {
+        self.guard(ctx, org, Action::SetQuantity, None)?;
+        let code: Code = code.parse()?;
+        let mut tx = self.lock(org).await?;
+        let seats = tx.seats(org).await?;
+        let d = rules::set_quantity(code, quantity, &seats)?;
+        self.commit(tx, ctx, org, d).await?;
+        let mut tx = self.store.begin().await?;
+        Ok(LicenseView::new(code, &tx.seats(org).await?))
+    }
+
+    pub async fn licenses(&self, ctx: &Ctx, org: &OrgId) -> AppResult<Vec<LicenseView>> {
+        self.guard(ctx, org, Action::ReadOrg, None)?;
+        let mut tx = self.read(org).await?;
+        Ok(LicenseView::all(&tx.seats(org).await?))
+    }
+}
