@@ -12,12 +12,20 @@ pub enum Actor {
         role: Role,
         status: Status,
     },
+    /// A read-only integration token of an organization (the PBX, the contact center).
+    Integration {
+        id: String,
+    },
+    /// A SCIM token of an organization (the identity provider).
+    Scim {
+        id: String,
+    },
 }
 
 impl Actor {
     pub fn role(&self) -> Option<Role> {
         match self {
-            Actor::Operator => None,
+            Actor::Operator | Actor::Integration { .. } | Actor::Scim { .. } => None,
             Actor::Member { role, .. } => Some(*role),
         }
     }
@@ -26,6 +34,8 @@ impl Actor {
         match self {
             Actor::Operator => "operator".to_owned(),
             Actor::Member { id, .. } => format!("member:{id}"),
+            Actor::Integration { id } => format!("integration:{id}"),
+            Actor::Scim { id } => format!("scim:{id}"),
         }
     }
 }
@@ -61,9 +71,14 @@ pub enum Who {
     Owner,
     Admin,
     Itself,
+    /// An integration token: reads what a PBX or contact center needs, changes nothing.
+    Integration,
+    /// A SCIM token: provisions members through the same rules.
+    Scim,
 }
 
-use Who::{Admin, Itself, Operator, Owner};
+#[allow(unused_imports)] // rows for Integration and Scim arrive with their capabilities
+use Who::{Admin, Integration, Itself, Operator, Owner, Scim};
 
 /// The permission table of product.md §4. Finer rules (an admin creates only members, the
 /// owner role moves only by transfer) live in the rules themselves.
@@ -120,6 +135,8 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&MemberId>) -> Re
         .unwrap_or(&[]);
     let ok = match actor {
         Actor::Operator => allowed.contains(&Operator),
+        Actor::Integration { .. } => allowed.contains(&Integration),
+        Actor::Scim { .. } => allowed.contains(&Scim),
         Actor::Member {
             status: Status::Disabled,
             ..
