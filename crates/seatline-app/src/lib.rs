@@ -52,6 +52,8 @@ impl Ctx {
 pub struct App {
     store: Arc<dyn Store>,
     queues: Arc<WriteQueues>,
+    /// Bulk uploads being read and planned at once, shared by every caller of this App.
+    uploads: Arc<tokio::sync::Semaphore>,
 }
 
 /// One in-process queue per organization in front of the database's write lock.
@@ -142,6 +144,7 @@ impl App {
         App {
             store,
             queues: Arc::default(),
+            uploads: Arc::new(tokio::sync::Semaphore::new(bulk::UPLOAD_READERS)),
         }
     }
 

@@ -18,6 +18,8 @@ pub enum ErrorKind {
     Conflict,
     /// 413: the input is larger than accepted.
     TooLarge,
+    /// 503: the server is busy; retry after the time it says.
+    Unavailable,
 }
 
 macro_rules! error_codes {
@@ -80,6 +82,13 @@ error_codes! {
     BulkDuplicateExtKey = "bulk_duplicate_ext_key": Invalid, "The same ext key is on two rows of the bulk file.";
     BulkDuplicateMember = "bulk_duplicate_member": Invalid, "The same member is on two rows of the bulk file.";
     UnknownMember = "unknown_member": Invalid, "No member of the organization has this id or email.";
+    // Reading uploaded bulk files (issue 8): each limit of README's "Bulk file limits".
+    TooManyColumns = "too_many_columns": TooLarge, "A bulk file row spans at most 64 columns (A to BL).";
+    CellTooLong = "cell_too_long": TooLarge, "A bulk file cell holds at most 256 bytes.";
+    RecordTooLong = "record_too_long": TooLarge, "A CSV record (row) holds at most 32 KiB or 32,768 fields; often a missing closing quote.";
+    TooManyCells = "too_many_cells": TooLarge, "A bulk file holds at most 1,000,000 non-empty cells and 32 MiB of cell text.";
+    UnpackedTooLarge = "unpacked_too_large": TooLarge, "An XLSX workbook's parts unpack to at most 128 MiB together, at most 100 times their packed size, with at most 1,000,000 shared strings (16 MiB).";
+    Busy = "busy": Unavailable, "The server is reading as many uploads as it can; retry after the Retry-After seconds.";
 }
 
 impl serde::Serialize for ErrorCode {

@@ -133,7 +133,7 @@ async fn create_plan(
     req: Request,
 ) -> ApiResult<(StatusCode, Json<PlanView>)> {
     let bytes = file_bytes(req, &s).await?;
-    let plan = s.app.bulk_plan(&ctx, &OrgId(org), &bytes).await?;
+    let plan = s.app.bulk_plan(&ctx, &OrgId(org), bytes).await?;
     Ok((StatusCode::CREATED, Json(plan)))
 }
 

@@ -17,14 +17,18 @@ pub(crate) enum HttpCode {
     MethodNotAllowed,
     UnsupportedMediaType,
     Internal,
+    RequestTimeout,
+    HeadersTooLarge,
 }
 
 impl HttpCode {
-    pub(crate) const ALL: [HttpCode; 4] = [
+    pub(crate) const ALL: [HttpCode; 6] = [
         HttpCode::Conflict,
         HttpCode::MethodNotAllowed,
         HttpCode::UnsupportedMediaType,
         HttpCode::Internal,
+        HttpCode::RequestTimeout,
+        HttpCode::HeadersTooLarge,
     ];
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +36,8 @@ impl HttpCode {
             HttpCode::MethodNotAllowed => "method_not_allowed",
             HttpCode::UnsupportedMediaType => "unsupported_media_type",
             HttpCode::Internal => "internal",
+            HttpCode::RequestTimeout => "request_timeout",
+            HttpCode::HeadersTooLarge => "headers_too_large",
         }
     }
     pub(crate) fn status(self) -> StatusCode {
@@ -40,6 +46,8 @@ impl HttpCode {
             HttpCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HttpCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HttpCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            HttpCode::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         }
     }
     pub(crate) fn description(self) -> &'static str {
@@ -51,6 +59,10 @@ impl HttpCode {
             HttpCode::UnsupportedMediaType => "The body must be sent as application/json.",
             HttpCode::Internal => {
                 "An unexpected failure; the cause is logged under the request id."
+            }
+            HttpCode::RequestTimeout => "The request took longer than 60 seconds and was stopped.",
+            HttpCode::HeadersTooLarge => {
+                "More than 100 request headers, or more than 32 KiB of them."
             }
         }
     }
@@ -65,6 +77,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -188,11 +201,23 @@ pub(crate) fn error_body(code: &str, message: &str, details: &Map<String, Value>
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(error_body(self.code, &self.message, &self.details)),
         )
-            .into_response()
+            .into_response();
+        // A busy server says when to come back (the seconds are in the details too).
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            let secs = self
+                .details
+                .get("retry_after")
+                .and_then(Value::as_u64)
+                .unwrap_or(5);
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -214,6 +239,7 @@ mod tests {
                 ErrorKind::NotFound => 404,
                 ErrorKind::Conflict => 409,
                 ErrorKind::TooLarge => 413,
+                ErrorKind::Unavailable => 503,
             };
             assert_eq!(e.status.as_u16(), want, "{}", c.as_str());
         }
@@ -230,6 +256,14 @@ mod tests {
         assert_eq!((e.status.as_u16(), e.code), (500, "internal"));
         assert!(!e.message.contains("hunter2"), "{}", e.message);
         assert!(e.details.is_empty());
+    }
+
+    #[test]
+    fn busy_says_when_to_retry() {
+        let e = Error::new(ErrorCode::Busy, "busy").detail("retry_after", 7);
+        let r = ApiError::from(e).into_response();
+        assert_eq!(r.status().as_u16(), 503);
+        assert_eq!(r.headers()[axum::http::header::RETRY_AFTER], "7");
     }
 
     #[test]

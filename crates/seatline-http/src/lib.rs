@@ -8,6 +8,7 @@ mod bulk;
 mod error;
 mod extensions;
 mod extract;
+mod guards;
 mod idempotency;
 mod members;
 mod metrics;
@@ -29,6 +30,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use error::{ApiError, HttpCode};
 
+pub use guards::{guarded, serve, MAX_HEADERS, REQUEST_TIMEOUT};
 pub use idempotency::prune_periodically;
 
 /// The header carrying the request id: taken from the client when sent, generated otherwise,
@@ -105,7 +107,7 @@ pub fn router(app: App, config: Config) -> Router {
                 axum::routing::post(ops::one_row_write),
             );
     }
-    router
+    let router = router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
@@ -135,7 +137,8 @@ pub fn router(app: App, config: Config) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .with_state(state)
+        .with_state(state);
+    guarded(router)
 }
 
 async fn not_found() -> ApiError {

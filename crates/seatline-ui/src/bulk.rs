@@ -170,7 +170,7 @@ pub async fn upload(
     mp: Multipart,
 ) -> Result<Response, UiError> {
     let result = match read_upload(&v, mp).await {
-        Ok(bytes) => s.app.bulk_plan(&v.ctx, &v.org, &bytes).await,
+        Ok(bytes) => s.app.bulk_plan(&v.ctx, &v.org, bytes).await,
         Err(Ok(e)) => Err(e.into()),
         Err(Err(ui)) => return Err(ui),
     };

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use seatline_app::bulk::{read_sheet, PlanView};
+use seatline_app::bulk::PlanView;
 use seatline_app::{App, AppError, AppResult};
 use seatline_domain::bulk::PlanStatus;
 use seatline_domain::{Error, ErrorCode};
@@ -131,8 +131,9 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
                     format!("cannot read {}: {e}", p.file.display()),
                 ))
             })?;
-            let sheet = read_sheet(&bytes)?;
-            drop(bytes);
+            // Read on a blocking thread, as the server does: a reader panic is an error
+            // message, not a crash. The turn is held while the sheet is planned.
+            let (sheet, _turn) = app.read_upload(bytes).await?;
             let rows = sheet.rows.len();
             let read = secs(start);
             bar.set_message("planning");

@@ -98,7 +98,9 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
         session_key: args.session_key,
         secure_cookies: args.secure_cookies,
     };
-    let router = seatline_http::router(app.clone(), config).merge(seatline_ui::router(app, ui));
+    // The API router is guarded already; the UI gets the same panic, timeout and header guards.
+    let router = seatline_http::router(app.clone(), config)
+        .merge(seatline_http::guarded(seatline_ui::router(app, ui)));
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     tracing::info!(listen = %args.listen, "seatline serving");
     eprintln!("Seatline listening on http://{}", listener.local_addr()?);
@@ -116,9 +118,7 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
             d.owner_token, d.org
         );
     }
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    seatline_http::serve(listener, router, shutdown()).await?;
     Ok(())
 }
 

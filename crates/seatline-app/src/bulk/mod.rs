@@ -12,6 +12,7 @@ mod read;
 mod write;
 
 use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
 
 use seatline_domain::bulk::{self, OrgState, Plan, PlanStatus, RowError, RowPlan, SeatNeed, Sheet};
 use seatline_domain::permissions::Action;
@@ -21,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{audit_entries, need, new_id, now, App, AppResult, Ctx};
 
-pub use read::read_sheet;
+pub use read::{limits, read_sheet};
 pub use write::safe as safe_cell;
 
 /// A bulk plan (product.md §6 "plan"), with each row's outcome in `items`.
@@ -58,6 +59,14 @@ impl PlanView {
         }
     }
 }
+
+/// Uploads read and planned at once per process (API, admin UI and CLI alike): each may
+/// hold a full-scale sheet and its plan, so a few at a time bound the memory they take.
+pub const UPLOAD_READERS: usize = 2;
+/// How long an upload waits for its turn before the answer is `busy`.
+pub const UPLOAD_WAIT: Duration = Duration::from_secs(3);
+/// The seconds a `busy` answer asks the client to wait before retrying.
+pub const BUSY_RETRY_SECS: u64 = 5;
 
 /// Rows per decision when a plan is applied: the slices go into one transaction, and only
 /// one slice's extensions and audit entries are in memory at a time.
@@ -182,11 +191,63 @@ impl App {
         Ok(write::csv(&lines, 2))
     }
 
-    /// Read an uploaded CSV or XLSX file and plan it; see [`App::bulk_plan_sheet`].
-    pub async fn bulk_plan(&self, ctx: &Ctx, org: &OrgId, bytes: &[u8]) -> AppResult<PlanView> {
+    /// Read an uploaded CSV or XLSX file and plan it; see [`App::bulk_plan_sheet`]. The file
+    /// is read on a blocking thread, and reading and planning hold one of
+    /// [`UPLOAD_READERS`] turns.
+    pub async fn bulk_plan<B>(&self, ctx: &Ctx, org: &OrgId, bytes: B) -> AppResult<PlanView>
+    where
+        B: AsRef<[u8]> + Send + 'static,
+    {
         self.guard(ctx, org, Action::Bulk, None)?;
-        let sheet = read_sheet(bytes)?;
+        let (sheet, _turn) = self.read_upload(bytes).await?;
         self.bulk_plan_sheet(ctx, org, sheet).await
+    }
+
+    /// Read an uploaded file into a sheet, off the async threads, once a turn is free
+    /// (waiting at most [`UPLOAD_WAIT`], else `busy`). A panic while reading becomes
+    /// `file_unreadable` and is logged. The turn comes back with the sheet: hold it while
+    /// the sheet is planned. A caller that goes away leaves the turn taken until the
+    /// reading ends, so abandoned uploads cannot pile up.
+    pub async fn read_upload<B>(
+        &self,
+        bytes: B,
+    ) -> AppResult<(Sheet, tokio::sync::OwnedSemaphorePermit)>
+    where
+        B: AsRef<[u8]> + Send + 'static,
+    {
+        let turn = tokio::time::timeout(UPLOAD_WAIT, self.uploads.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Busy,
+                    format!(
+                        "the server is reading {UPLOAD_READERS} other bulk files; retry in {BUSY_RETRY_SECS} seconds"
+                    ),
+                )
+                .detail("retry_after", BUSY_RETRY_SECS)
+            })?;
+        let read = tokio::task::spawn_blocking(move || (read_sheet(bytes.as_ref()), turn)).await;
+        match read {
+            Ok((sheet, turn)) => Ok((sheet?, turn)),
+            Err(e) => {
+                let why = match e.try_into_panic() {
+                    Ok(p) => p
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default(),
+                    Err(e) => e.to_string(),
+                };
+                tracing::error!(panic = %why, "the bulk file reader failed");
+                Err(Error::new(
+                    ErrorCode::FileUnreadable,
+                    "the file could not be read: the reader failed on it (the failure is logged); save it again from the spreadsheet as .xlsx or CSV UTF-8, or start from the sample file",
+                )
+                .into())
+            }
+        }
     }
 
     /// Plan a sheet against the organization as it is now and store the plan, valid or not.

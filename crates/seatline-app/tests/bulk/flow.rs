@@ -30,7 +30,7 @@ async fn sample_file_plans_ready_and_applies() {
         );
         let plan = w
             .app
-            .bulk_plan(&o.owner, &o.id, sample.as_bytes())
+            .bulk_plan(&o.owner, &o.id, sample.clone())
             .await
             .unwrap();
         assert_eq!(
@@ -143,7 +143,7 @@ async fn invalid_plans_are_stored_and_refused() {
         let file = format!("{FILE}1003,+6599999999,nobody@example.com,fax,,\n");
         let plan = w
             .app
-            .bulk_plan(&o.owner, &o.id, file.as_bytes())
+            .bulk_plan(&o.owner, &o.id, file.clone())
             .await
             .unwrap();
         assert_eq!(plan.status, PlanStatus::Invalid);
@@ -268,7 +268,7 @@ async fn export_reimports_unchanged_into_a_fresh_org() {
         );
         let plan = w
             .app
-            .bulk_plan(&a.owner, &a.id, file.as_bytes())
+            .bulk_plan(&a.owner, &a.id, file.clone())
             .await
             .unwrap();
         assert_eq!(plan.status, PlanStatus::Ready, "{plan:#?}");
@@ -310,7 +310,7 @@ async fn export_reimports_unchanged_into_a_fresh_org() {
         let b = org(&w.app, "importer").await;
         let plan = w
             .app
-            .bulk_plan(&b.owner, &b.id, export.as_bytes())
+            .bulk_plan(&b.owner, &b.id, export.clone())
             .await
             .unwrap();
         assert_eq!(plan.status, PlanStatus::Ready, "{plan:#?}");
@@ -496,7 +496,7 @@ fn a_generated_file_applied_then_exported_gives_back_its_rows() {
                 let o = org(&w.app, &format!("gen{case}")).await;
                 let plan = w
                     .app
-                    .bulk_plan(&o.owner, &o.id, text.as_bytes())
+                    .bulk_plan(&o.owner, &o.id, text.clone())
                     .await
                     .unwrap();
                 assert_eq!(plan.status, PlanStatus::Ready, "{text}\n{plan:#?}");

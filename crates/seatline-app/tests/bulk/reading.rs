@@ -141,9 +141,12 @@ fn xlsx_cells_read_as_shown() {
     ws.write_string(1, 1, "+6531230001").unwrap();
     ws.write_string(1, 2, "a@x.io").unwrap();
     ws.write_string(1, 3, "license_number").unwrap();
-    // Row 3 left blank; row 4 has a phone number typed as a number (no '+').
+    // Row 3 left blank; row 4 has a phone number typed as a number: Excel drops its '+'.
     ws.write_number(3, 0, 1002.0).unwrap();
     ws.write_number(3, 1, 6531230002.0).unwrap();
+    // Row 5: too few digits for E.164 even with a '+': left as typed for the planner.
+    ws.write_number(4, 0, 1003.0).unwrap();
+    ws.write_number(4, 1, 1234.0).unwrap();
     let bytes = book.save_to_buffer().unwrap();
     let s = read_sheet(&bytes).unwrap();
     assert_eq!(s.header, ["Ext key", "Number", "User", "Addon license"]);
@@ -151,19 +154,23 @@ fn xlsx_cells_read_as_shown() {
         rows(&s),
         [
             (2, vec!["1001", "+6531230001", "a@x.io", "license_number"]),
-            (4, vec!["1002", "6531230002", "", ""]),
+            (4, vec!["1002", "+6531230002"]),
+            (5, vec!["1003", "1234"]),
         ]
     );
     let p = plan(&s, &empty_org());
-    let n = p
-        .errors
-        .iter()
-        .find(|e| e.column == "Number" && e.row == Some(4))
-        .unwrap();
+    let number = |row| {
+        p.errors
+            .iter()
+            .find(|e| e.column == "Number" && e.row == Some(row))
+            .map(|e| (e.code, e.value.as_str()))
+    };
     assert_eq!(
-        (n.code, n.value.as_str()),
-        (ErrorCode::InvalidNumber, "6531230002")
+        number(4),
+        Some((ErrorCode::NumberUnavailable, "+6531230002")),
+        "a valid number, only missing from the empty inventory"
     );
+    assert_eq!(number(5), Some((ErrorCode::InvalidNumber, "1234")));
 }
 
 #[test]
@@ -189,7 +196,7 @@ proptest! {
                 let p = plan(&s, &empty_org());
                 prop_assert_eq!(p.can_apply, p.errors.is_empty());
             }
-            Err(e) => prop_assert!(matches!(e.code, ErrorCode::FileUnreadable | ErrorCode::TooManyRows)),
+            Err(e) => prop_assert!(matches!(e.code.kind(), seatline_domain::ErrorKind::Invalid | seatline_domain::ErrorKind::TooLarge)),
         }
     }
 
