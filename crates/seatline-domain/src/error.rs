@@ -80,6 +80,10 @@ error_codes! {
     BulkDuplicateExtKey = "bulk_duplicate_ext_key": Invalid, "The same ext key is on two rows of the bulk file.";
     BulkDuplicateMember = "bulk_duplicate_member": Invalid, "The same member is on two rows of the bulk file.";
     UnknownMember = "unknown_member": Invalid, "No member of the organization has this id or email.";
+    InvalidFilter = "invalid_filter": Invalid, "The SCIM filter is not one Seatline answers: userName, externalId, id, emails.value or active with eq, joined by and.";
+    InvalidPath = "invalid_path": Invalid, "The SCIM PATCH path names no attribute of a User.";
+    ReadOnlyAttribute = "read_only_attribute": Invalid, "The SCIM attribute is read-only (id, meta, contactCenterRole, contactCenterReady, groups).";
+    PreconditionFailed = "precondition_failed": Conflict, "The resource changed since the version in If-Match; read it again and retry.";
 }
 
 impl serde::Serialize for ErrorCode {
