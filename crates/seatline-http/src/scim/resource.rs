@@ -173,7 +173,7 @@ fn seatline_attribute(
     match found {
         Some((n, _, "readOnly", _)) => read_only(n, source),
         Some((n, ..)) => {
-            out.push((Target::Seatline(*n), value));
+            out.push((Target::Seatline(n), value));
             Ok(())
         }
         None => Err(Error::new(

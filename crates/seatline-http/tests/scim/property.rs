@@ -118,11 +118,8 @@ async fn run(ops: Vec<Op>) {
                 let mut ext = serde_json::Map::new();
                 for a in &block {
                     let (path, v) = a.path();
-                    match path.strip_prefix(&format!("{SEATLINE}:")) {
-                        Some(name) => {
-                            ext.insert(name.to_owned(), v);
-                        }
-                        None => {}
+                    if let Some(name) = path.strip_prefix(&format!("{SEATLINE}:")) {
+                        ext.insert(name.to_owned(), v);
                     }
                 }
                 let active = block.iter().rev().find_map(|a| match a {
