@@ -11,6 +11,7 @@ mod numbers;
 mod orgs;
 mod passwords;
 pub mod schema;
+pub mod scim;
 mod tokens;
 pub mod views;
 

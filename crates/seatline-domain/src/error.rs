@@ -89,6 +89,10 @@ error_codes! {
     TooManyCells = "too_many_cells": TooLarge, "A bulk file holds at most 1,000,000 non-empty cells and 32 MiB of cell text.";
     UnpackedTooLarge = "unpacked_too_large": TooLarge, "An XLSX workbook's parts unpack to at most 128 MiB together, at most 100 times their packed size, with at most 1,000,000 shared strings (16 MiB).";
     Busy = "busy": Unavailable, "The server is reading as many uploads as it can; retry after the Retry-After seconds.";
+    InvalidFilter = "invalid_filter": Invalid, "The SCIM filter is not one Seatline answers: userName, externalId, id, emails.value or active with eq, joined by and.";
+    InvalidPath = "invalid_path": Invalid, "The SCIM PATCH path names no attribute of a User.";
+    ReadOnlyAttribute = "read_only_attribute": Invalid, "The SCIM attribute is read-only (id, meta, contactCenterRole, contactCenterReady, groups).";
+    PreconditionFailed = "precondition_failed": Conflict, "The resource changed since the version in If-Match; read it again and retry.";
 }
 
 impl serde::Serialize for ErrorCode {

@@ -62,6 +62,8 @@ pub enum Action {
     ReadMember,
     IssueToken,
     SetPassword,
+    /// Create, list and revoke the organization's SCIM tokens.
+    ManageScimTokens,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -86,21 +88,22 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::CreateOrg, &[Operator]),
     (Action::SetQuantity, &[Operator]),
     (Action::ManageNumbers, &[Operator]),
-    (Action::CreateMember, &[Owner, Admin]),
+    (Action::CreateMember, &[Owner, Admin, Scim]),
     (Action::ChangeRole, &[Owner]),
     (Action::TransferOwnership, &[Owner]),
-    (Action::SetStatus, &[Owner, Admin]),
-    (Action::DeleteMember, &[Owner]),
-    (Action::Provision, &[Owner, Admin]),
+    (Action::SetStatus, &[Owner, Admin, Scim]),
+    (Action::DeleteMember, &[Owner, Scim]),
+    (Action::Provision, &[Owner, Admin, Scim]),
     (Action::Deprovision, &[Owner, Admin]),
-    (Action::Assign, &[Owner, Admin]),
-    (Action::SetAddons, &[Owner, Admin]),
-    (Action::SetNumbers, &[Owner, Admin]),
+    (Action::Assign, &[Owner, Admin, Scim]),
+    (Action::SetAddons, &[Owner, Admin, Scim]),
+    (Action::SetNumbers, &[Owner, Admin, Scim]),
     (Action::Bulk, &[Owner, Admin]),
-    (Action::ReadOrg, &[Operator, Owner, Admin]),
+    (Action::ReadOrg, &[Operator, Owner, Admin, Scim]),
     (Action::ReadMember, &[Operator, Owner, Admin, Itself]),
     (Action::IssueToken, &[Operator, Owner, Itself]),
     (Action::SetPassword, &[Operator, Owner, Itself]),
+    (Action::ManageScimTokens, &[Owner]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -123,6 +126,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadMember => "read this member",
         Action::IssueToken => "issue tokens for this member",
         Action::SetPassword => "set this member's password",
+        Action::ManageScimTokens => "manage SCIM tokens",
     }
 }
 
@@ -170,6 +174,12 @@ mod tests {
         }
     }
 
+    fn scim() -> Actor {
+        Actor::Scim {
+            id: "scim_1".into(),
+        }
+    }
+
     #[test]
     fn every_action_has_a_row() {
         use Action::*;
@@ -192,6 +202,7 @@ mod tests {
             ReadMember,
             IssueToken,
             SetPassword,
+            ManageScimTokens,
         ] {
             assert!(PERMISSIONS.iter().any(|(x, _)| *x == a), "{a:?}");
         }
@@ -226,6 +237,19 @@ mod tests {
             (m("a", Role::Admin), Action::IssueToken, Some(&other), false),
             (m("o", Role::Owner), Action::IssueToken, Some(&other), true),
             (Actor::Operator, Action::IssueToken, Some(&other), true),
+            (scim(), Action::CreateMember, None, true),
+            (scim(), Action::DeleteMember, None, true),
+            (scim(), Action::Provision, None, true),
+            (scim(), Action::SetAddons, None, true),
+            (scim(), Action::ChangeRole, None, false),
+            (scim(), Action::TransferOwnership, None, false),
+            (scim(), Action::Deprovision, None, false),
+            (scim(), Action::SetQuantity, None, false),
+            (scim(), Action::IssueToken, Some(&other), false),
+            (scim(), Action::Bulk, None, false),
+            (scim(), Action::ManageScimTokens, None, false),
+            (m("a", Role::Admin), Action::ManageScimTokens, None, false),
+            (m("o", Role::Owner), Action::ManageScimTokens, None, true),
             (
                 Actor::Member {
                     id: me.clone(),

@@ -626,3 +626,33 @@ pub fn new_org(id: OrgId, name: &str, now: String) -> Result<Org, Error> {
         created_at: now,
     })
 }
+
+/// Change a member's email and name (what an identity provider changes); the email stays
+/// unique in the organization, the role and status are not touched.
+pub fn update_profile(
+    target: &Member,
+    email: Email,
+    name: &str,
+    email_taken: bool,
+) -> Result<Decision, Error> {
+    let name = crate::values::parse_name("name", name)?;
+    if email == target.email && name == target.name {
+        return Ok(Decision::default());
+    }
+    if email != target.email && email_taken {
+        return Err(Error::new(
+            ErrorCode::EmailTaken,
+            format!("{email} is already a member of this organization; use another email"),
+        )
+        .detail("field", "email"));
+    }
+    Ok(update(
+        target,
+        Member {
+            email,
+            name,
+            ..target.clone()
+        },
+        "member.update",
+    ))
+}

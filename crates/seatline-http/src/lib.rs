@@ -15,6 +15,7 @@ mod metrics;
 mod openapi;
 mod ops;
 mod orgs;
+mod scim;
 
 use std::sync::Arc;
 
@@ -82,6 +83,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(audit::routes())
         .merge(bulk::routes())
         .merge(ops::routes())
+        .merge(scim::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.
@@ -98,7 +100,8 @@ pub fn router(app: App, config: Config) -> Router {
             idempotency::replay_or_record,
         ))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
-        .merge(openapi::docs(openapi::finish(doc)));
+        .merge(openapi::docs(openapi::finish(doc)))
+        .nest(scim::BASE_PATH, scim::protocol());
     if state.config.bench_baseline {
         router = router
             .route("/bench/baseline", axum::routing::get(ops::baseline))

@@ -8,7 +8,8 @@ use seatline_domain::{
 };
 use seatline_store::decode::{self, KeyedParts};
 use seatline_store::{
-    AuditEntry, AuditQuery, ExtensionQuery, PlanRow, Result, Snapshot, TokenRow, Tx,
+    AuditEntry, AuditQuery, ExtensionQuery, PlanRow, Result, ScimMember, ScimQuery, ScimTokenRow,
+    Snapshot, TokenRow, Tx,
 };
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 
@@ -481,6 +482,22 @@ impl Tx for PgTx {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {
+        self.scim_members_impl(org, q).await
+    }
+
+    async fn insert_scim_token(&mut self, token: &ScimTokenRow) -> Result<()> {
+        self.insert_scim_token_impl(token).await
+    }
+
+    async fn scim_tokens(&mut self, org: &OrgId) -> Result<Vec<ScimTokenRow>> {
+        self.scim_tokens_impl(org).await
+    }
+
+    async fn revoke_scim_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        self.revoke_scim_token_impl(org, id).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

@@ -140,6 +140,14 @@ impl PgTx {
                 let pairs: Vec<_> = numbers.iter().map(|n| (pg_key(*key), n)).collect();
                 self.attach(org, &pairs).await?;
             }
+            Change::SetScimFields {
+                member,
+                external_id,
+                modified_at,
+            } => {
+                self.set_scim_fields(org, member, external_id.as_deref(), modified_at)
+                    .await?
+            }
         }
         Ok(())
     }

@@ -13,13 +13,15 @@ use seatline_domain::{
     Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
 };
 use seatline_store::{
-    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PlanRow, Result, Snapshot,
-    Store, StoreError, TokenRow, Tx,
+    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PlanRow, Result,
+    ScimMember, ScimQuery, ScimTokenRow, Snapshot, Store, StoreError, TokenRow, Tx,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 use seatline_store::decode::{self, KeyedParts};
+
+mod scim;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -212,6 +214,10 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         Ok(r.rows_affected())
+    }
+
+    async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
+        scim::token(&self.pool, hash).await
     }
 }
 
@@ -701,6 +707,14 @@ impl Tx for SqliteTx {
                     self.insert_addons(org, &rows).await?;
                 }
                 Change::SetNumbers { key, numbers } => self.set_numbers(org, *key, numbers).await?,
+                Change::SetScimFields {
+                    member,
+                    external_id,
+                    modified_at,
+                } => {
+                    self.set_scim_fields(org, member, external_id.as_deref(), modified_at)
+                        .await?
+                }
             }
         }
         Ok(())
@@ -877,6 +891,22 @@ impl Tx for SqliteTx {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {
+        self.scim_members_impl(org, q).await
+    }
+
+    async fn insert_scim_token(&mut self, token: &ScimTokenRow) -> Result<()> {
+        self.insert_scim_token_impl(token).await
+    }
+
+    async fn scim_tokens(&mut self, org: &OrgId) -> Result<Vec<ScimTokenRow>> {
+        self.scim_tokens_impl(org).await
+    }
+
+    async fn revoke_scim_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        self.revoke_scim_token_impl(org, id).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

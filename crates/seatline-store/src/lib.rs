@@ -13,7 +13,8 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use seatline_domain::{
-    Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
+    Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, Status,
+    E164,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -115,6 +116,39 @@ pub struct Snapshot {
     pub seats: Seats,
 }
 
+/// A SCIM token of an organization (product.md §9), as stored: only the hash of its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScimTokenRow {
+    pub id: String,
+    pub org: OrgId,
+    pub name: String,
+    pub hash: String,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+/// A member with what its SCIM User adds: the identity provider's `externalId` and the
+/// times the database keeps for every member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScimMember {
+    pub member: Member,
+    pub external_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Which members a SCIM list or filter reads: every given field must match; ordered by
+/// creation time then id, `offset` rows skipped.
+#[derive(Debug, Clone, Default)]
+pub struct ScimQuery {
+    pub id: Option<MemberId>,
+    pub email: Option<Email>,
+    pub external_id: Option<String>,
+    pub status: Option<Status>,
+    pub offset: u64,
+    pub limit: u32,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Create or update the schema.
@@ -153,6 +187,10 @@ pub trait Store: Send + Sync + 'static {
     async fn credentials_by_email(&self, email: &Email) -> Result<Vec<Credentials>>;
     /// Forget remembered responses created before `before` (RFC 3339).
     async fn idempotency_prune(&self, before: &str) -> Result<u64>;
+
+    // SCIM (product.md §9).
+    /// The SCIM token with this hash, whatever its organization.
+    async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>>;
 }
 
 /// One transaction. Every method is scoped by organization; dropping without `commit` rolls back.
@@ -212,5 +250,14 @@ pub trait Tx: Send {
         member: &MemberId,
         hash: Option<&str>,
     ) -> Result<()>;
+    // SCIM (product.md §9).
+    /// The members matching `q` in SCIM order, and how many match in all.
+    async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)>;
+    async fn insert_scim_token(&mut self, token: &ScimTokenRow) -> Result<()>;
+    /// The organization's SCIM tokens, oldest first, revoked ones included.
+    async fn scim_tokens(&mut self, org: &OrgId) -> Result<Vec<ScimTokenRow>>;
+    /// Revoke a SCIM token; false when the organization has no such live token.
+    async fn revoke_scim_token(&mut self, org: &OrgId, id: &str) -> Result<bool>;
+
     async fn commit(self: Box<Self>) -> Result<()>;
 }

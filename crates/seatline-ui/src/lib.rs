@@ -25,6 +25,7 @@ mod layout;
 mod licenses;
 mod me;
 mod members;
+mod scim;
 mod session;
 mod signin;
 mod throttle;
@@ -128,6 +129,9 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/bulk/plans", post(bulk::upload))
         .route("/ui/bulk/plans/{id}", get(bulk::plan))
         .route("/ui/bulk/plans/{id}/apply", post(bulk::apply))
+        .route("/ui/scim", get(scim::page))
+        .route("/ui/scim/tokens", post(scim::create))
+        .route("/ui/scim/tokens/{id}/revoke", post(scim::revoke))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(middleware::from_fn_with_state(state.clone(), flash_once))
         .layer(middleware::from_fn(security_headers))

@@ -5,6 +5,7 @@ mod admin;
 mod bulk;
 mod demo;
 mod output;
+mod scim;
 
 use std::sync::Arc;
 
@@ -42,6 +43,9 @@ enum Command {
     /// Bulk assignment from a spreadsheet: sample, plan, apply, export.
     #[command(subcommand)]
     Bulk(bulk::BulkCmd),
+    /// SCIM tokens for identity providers (Entra ID, Okta): create, list, revoke.
+    #[command(subcommand)]
+    ScimToken(scim::ScimTokenCmd),
 }
 
 #[derive(clap::Args)]
@@ -164,5 +168,6 @@ async fn main() -> std::process::ExitCode {
         },
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
+        Command::ScimToken(cmd) => scim::run(&app, cmd, cli.json).await,
     }
 }

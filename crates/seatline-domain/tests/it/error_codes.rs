@@ -120,6 +120,9 @@ fn source(code: ErrorCode) -> Option<Source> {
         | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember => {
             Elsewhere("bulk assignment: bulk.rs and its own tests")
         }
+        InvalidFilter | InvalidPath | ReadOnlyAttribute | PreconditionFailed => {
+            Elsewhere("SCIM: seatline-http/src/scim and its tests")
+        }
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,

@@ -331,6 +331,8 @@ async fn openapi_document_lists_routes_codes_and_bearer() {
         ("/api/v1/orgs/{org}/extensions/{key}/numbers", &["put"]),
         ("/api/v1/orgs/{org}/contact-center", &["get"]),
         ("/api/v1/orgs/{org}/audit", &["get"]),
+        ("/api/v1/orgs/{org}/scim-tokens", &["get", "post"]),
+        ("/api/v1/orgs/{org}/scim-tokens/{id}", &["delete"]),
         ("/healthz", &["get"]),
         ("/readyz", &["get"]),
         ("/metrics", &["get"]),
