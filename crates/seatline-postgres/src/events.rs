@@ -203,11 +203,17 @@ pub(crate) async fn integration_token(
 }
 
 pub(crate) async fn prune(pool: &PgPool, before: &str) -> Result<u64> {
-    // By seq, up to the newest event stamped before the cutoff: clocks of several processes
-    // may disagree by a little, and a hole in the middle of a feed would look like a gap.
+    // Each organization's feed loses the prefix before its first event stamped at or after
+    // the cutoff (all of it when there is none): clocks of several processes may disagree a
+    // little, and a hole in the middle of a feed would look like a gap to a consumer.
     let r = sqlx::query(
-        "DELETE FROM events e WHERE e.seq <= (
-             SELECT max(x.seq) FROM events x WHERE x.org_id = e.org_id AND x.at < $1)",
+        "DELETE FROM events e
+         USING (SELECT o.id, COALESCE(
+                    (SELECT y.seq FROM events y WHERE y.org_id = o.id AND y.at >= $1
+                     ORDER BY y.seq LIMIT 1),
+                    o.event_seq + 1) AS first
+                FROM orgs o) k
+         WHERE e.org_id = k.id AND e.seq < k.first",
     )
     .bind(before)
     .execute(pool)

@@ -192,17 +192,30 @@ pub(crate) async fn integration_token(
 }
 
 pub(crate) async fn prune(pool: &SqlitePool, before: &str) -> Result<u64> {
-    // By seq, up to the newest event stamped before the cutoff: clocks of several processes
-    // may disagree by a little, and a hole in the middle of a feed would look like a gap.
-    let r = sqlx::query(
-        "DELETE FROM events WHERE seq <= (
-             SELECT max(x.seq) FROM events x WHERE x.org_id = events.org_id AND x.at < ?)",
+    // Each organization's feed loses the prefix before its first event stamped at or after
+    // the cutoff (all of it when there is none): clocks of several processes may disagree a
+    // little, and a hole in the middle of a feed would look like a gap to a consumer.
+    let firsts = sqlx::query(
+        "SELECT o.id, COALESCE(
+             (SELECT y.seq FROM events y WHERE y.org_id = o.id AND y.at >= ?1 ORDER BY y.seq LIMIT 1),
+             o.event_seq + 1)
+         FROM orgs o",
     )
     .bind(before)
-    .execute(pool)
+    .fetch_all(pool)
     .await
     .map_err(db)?;
-    Ok(r.rows_affected())
+    let mut pruned = 0;
+    for r in firsts {
+        let done = sqlx::query("DELETE FROM events WHERE org_id = ? AND seq < ?")
+            .bind(r.get::<&str, _>(0))
+            .bind(r.get::<i64, _>(1))
+            .execute(pool)
+            .await
+            .map_err(db)?;
+        pruned += done.rows_affected();
+    }
+    Ok(pruned)
 }
 
 fn integration_row(r: &sqlx::sqlite::SqliteRow) -> IntegrationTokenRow {

@@ -223,8 +223,9 @@ pub trait Store: Send + Sync + 'static {
     // ---- the change feed (product.md §8) ----
     /// The integration token with this hash, whatever its organization.
     async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>>;
-    /// Forget, in every organization, the events up to the newest one stamped before
-    /// `before` (RFC 3339): always a prefix of the feed, so what remains stays gapless.
+    /// Forget, in every organization, the events before its first one stamped at or after
+    /// `before` (RFC 3339; all when there is none): always a prefix of the feed, so what
+    /// remains stays gapless.
     async fn events_prune(&self, before: &str) -> Result<u64>;
     /// Wake-ups for events committed by any process, when the database can push them
     /// (PostgreSQL LISTEN/NOTIFY); `None` when readers must poll (SQLite).
