@@ -18,6 +18,8 @@ pub enum ErrorKind {
     Conflict,
     /// 413: the input is larger than accepted.
     TooLarge,
+    /// 410: what the request points at is no longer kept.
+    Gone,
 }
 
 macro_rules! error_codes {
@@ -80,6 +82,8 @@ error_codes! {
     BulkDuplicateExtKey = "bulk_duplicate_ext_key": Invalid, "The same ext key is on two rows of the bulk file.";
     BulkDuplicateMember = "bulk_duplicate_member": Invalid, "The same member is on two rows of the bulk file.";
     UnknownMember = "unknown_member": Invalid, "No member of the organization has this id or email.";
+    // the change feed (product.md §8)
+    CursorExpired = "cursor_expired": Gone, "The events after this cursor are no longer kept; read the entitlements snapshot again and follow from its as_of.";
 }
 
 impl serde::Serialize for ErrorCode {

@@ -6,6 +6,7 @@
 mod audit;
 mod bulk;
 mod error;
+mod events;
 mod extensions;
 mod extract;
 mod idempotency;
@@ -80,6 +81,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(audit::routes())
         .merge(bulk::routes())
         .merge(ops::routes())
+        .merge(events::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.

@@ -1827,10 +1827,7 @@ pub async fn events_round_trip(b: &impl Backend) {
     assert_eq!(first, 1, "the feed starts at 1");
     assert_eq!(events_of(s, &org, after(0, &[])).await, [1, 2, 3, 4]);
     assert_eq!(events_of(s, &org, after(2, &[])).await, [3, 4]);
-    assert_eq!(
-        events_of(s, &org, after(0, &["member.created"])).await,
-        [3]
-    );
+    assert_eq!(events_of(s, &org, after(0, &["member.created"])).await, [3]);
     assert_eq!(
         events_of(s, &org, after(0, &["extension.*"])).await,
         [1, 2, 4]
@@ -1866,7 +1863,10 @@ pub async fn events_round_trip(b: &impl Backend) {
         .await
         .expect("versions");
     assert_eq!(versions, [(key(1001), 4), (key(1002), 2)]);
-    assert_eq!(append(s, &org, &[("member.updated", None)], AT, true).await, 5);
+    assert_eq!(
+        append(s, &org, &[("member.updated", None)], AT, true).await,
+        5
+    );
 }
 
 pub async fn events_rollback_and_isolation(b: &impl Backend) {
@@ -1876,13 +1876,26 @@ pub async fn events_rollback_and_isolation(b: &impl Backend) {
     let (other, _) = create_org(s, "evo", "owner@evo.example").await;
     append(s, &org, &[("member.created", None)], AT, true).await;
     // A rolled-back transaction leaves neither its events nor its seqs behind.
-    append(s, &org, &[("member.updated", None), ("member.disabled", None)], AT, false).await;
+    append(
+        s,
+        &org,
+        &[("member.updated", None), ("member.disabled", None)],
+        AT,
+        false,
+    )
+    .await;
     assert_eq!(horizon(s, &org).await.last, 1);
-    assert_eq!(append(s, &org, &[("member.enabled", None)], AT, true).await, 2);
+    assert_eq!(
+        append(s, &org, &[("member.enabled", None)], AT, true).await,
+        2
+    );
     assert_eq!(events_of(s, &org, after(0, &[])).await, [1, 2]);
     // Each organization has its own feed.
     assert!(events_of(s, &other, after(0, &[])).await.is_empty());
-    assert_eq!(append(s, &other, &[("member.created", None)], AT, true).await, 1);
+    assert_eq!(
+        append(s, &other, &[("member.created", None)], AT, true).await,
+        1
+    );
     assert_eq!(events_of(s, &org, after(0, &[])).await, [1, 2]);
     assert_eq!(
         horizon(s, &OrgId("org_missing".into())).await,
@@ -1895,21 +1908,63 @@ pub async fn events_prune_keeps_a_suffix(b: &impl Backend) {
     let s = &*store;
     let (org, _) = create_org(s, "evp", "owner@evp.example").await;
     let (other, _) = create_org(s, "evq", "owner@evq.example").await;
-    append(s, &org, &[("member.created", None); 3], "2026-01-01T00:00:00.000Z", true).await;
-    append(s, &org, &[("member.updated", None)], "2026-01-03T00:00:00.000Z", true).await;
+    append(
+        s,
+        &org,
+        &[("member.created", None); 3],
+        "2026-01-01T00:00:00.000Z",
+        true,
+    )
+    .await;
+    append(
+        s,
+        &org,
+        &[("member.updated", None)],
+        "2026-01-03T00:00:00.000Z",
+        true,
+    )
+    .await;
     // A clock behind the others stamped this later event earlier: still it is kept, the feed
     // is pruned as a prefix.
-    append(s, &org, &[("member.updated", None)], "2026-01-01T00:00:00.000Z", true).await;
-    append(s, &other, &[("member.created", None)], "2026-01-05T00:00:00.000Z", true).await;
-    let pruned = s.events_prune("2026-01-02T00:00:00.000Z").await.expect("prune");
+    append(
+        s,
+        &org,
+        &[("member.updated", None)],
+        "2026-01-01T00:00:00.000Z",
+        true,
+    )
+    .await;
+    append(
+        s,
+        &other,
+        &[("member.created", None)],
+        "2026-01-05T00:00:00.000Z",
+        true,
+    )
+    .await;
+    let pruned = s
+        .events_prune("2026-01-02T00:00:00.000Z")
+        .await
+        .expect("prune");
     assert_eq!(pruned, 3);
     assert_eq!(horizon(s, &org).await, EventHorizon { oldest: 4, last: 5 });
     assert_eq!(events_of(s, &org, after(0, &[])).await, [4, 5]);
-    assert_eq!(s.events_prune("2026-02-01T00:00:00.000Z").await.expect("prune"), 3);
+    assert_eq!(
+        s.events_prune("2026-02-01T00:00:00.000Z")
+            .await
+            .expect("prune"),
+        3
+    );
     // With everything pruned the horizon is just past the last seq.
     assert_eq!(horizon(s, &org).await, EventHorizon { oldest: 6, last: 5 });
-    assert_eq!(horizon(s, &other).await, EventHorizon { oldest: 2, last: 1 });
-    assert_eq!(append(s, &org, &[("member.updated", None)], AT, true).await, 6);
+    assert_eq!(
+        horizon(s, &other).await,
+        EventHorizon { oldest: 2, last: 1 }
+    );
+    assert_eq!(
+        append(s, &org, &[("member.updated", None)], AT, true).await,
+        6
+    );
 }
 
 /// 8 writers from two pools append 25 transactions of 1–3 events each: the feed holds every
@@ -1927,7 +1982,14 @@ pub async fn events_gapless_two_pools(b: &impl Backend) {
                 let mut n = 0;
                 for i in 0..25usize {
                     let count = 1 + (w + i) % 3;
-                    append(&*store, &org, &vec![("member.updated", None); count], AT, true).await;
+                    append(
+                        &*store,
+                        &org,
+                        &vec![("member.updated", None); count],
+                        AT,
+                        true,
+                    )
+                    .await;
                     n += count;
                 }
                 n
@@ -1938,7 +2000,16 @@ pub async fn events_gapless_two_pools(b: &impl Backend) {
     for w in writers {
         total += w.await.expect("writer panicked");
     }
-    let seqs = events_of(&*stores[1], &org, EventQuery { after: 0, limit: u32::MAX, types: vec![] }).await;
+    let seqs = events_of(
+        &*stores[1],
+        &org,
+        EventQuery {
+            after: 0,
+            limit: u32::MAX,
+            types: vec![],
+        },
+    )
+    .await;
     assert_eq!(seqs, (1..=total as i64).collect::<Vec<_>>());
     assert_eq!(horizon(&*stores[0], &org).await.last, total as i64);
 }
@@ -1970,18 +2041,36 @@ pub async fn integration_tokens_round_trip(b: &impl Backend) {
         read(s).await.integration_tokens(&org).await.expect("list"),
         [t1.clone(), t2.clone()]
     );
-    assert_eq!(s.integration_token("hash_int_3").await.expect("get"), Some(t3));
+    assert_eq!(
+        s.integration_token("hash_int_3").await.expect("get"),
+        Some(t3)
+    );
     assert_eq!(s.integration_token("hash_nope").await.expect("get"), None);
     let mut tx = read(s).await;
-    assert!(!tx.revoke_integration_token(&other, "int_1").await.expect("revoke"), "another org's token");
-    assert!(tx.revoke_integration_token(&org, "int_1").await.expect("revoke"));
+    assert!(
+        !tx.revoke_integration_token(&other, "int_1")
+            .await
+            .expect("revoke"),
+        "another org's token"
+    );
+    assert!(tx
+        .revoke_integration_token(&org, "int_1")
+        .await
+        .expect("revoke"));
     tx.commit().await.expect("commit");
-    let got = s.integration_token("hash_int_1").await.expect("get").expect("kept");
+    let got = s
+        .integration_token("hash_int_1")
+        .await
+        .expect("get")
+        .expect("kept");
     assert!(got.revoked);
     let dup = token("int_4", &org, AT);
     let mut tx = read(s).await;
     assert!(is_constraint(
-        tx.insert_integration_token(&IntegrationTokenRow { hash: t2.hash.clone(), ..dup })
-            .await
+        tx.insert_integration_token(&IntegrationTokenRow {
+            hash: t2.hash.clone(),
+            ..dup
+        })
+        .await
     ));
 }
