@@ -196,13 +196,9 @@ impl Follow<'_> {
             self.after += 1;
             assert_eq!(e["seq"], json!(self.after), "{step}: seqs follow on: {e}");
             assert!(e["id"].as_str().is_some_and(|i| i.starts_with("evt_")));
-            if e["type"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("extension."))
-            {
-                if e["type"] != "extension.deprovisioned" {
-                    assert_eq!(e["data"]["version"], e["seq"], "{step}: version is the seq");
-                }
+            let t = e["type"].as_str().expect("type");
+            if t.starts_with("extension.") && t != "extension.deprovisioned" {
+                assert_eq!(e["data"]["version"], e["seq"], "{step}: version is the seq");
             }
         }
         new
