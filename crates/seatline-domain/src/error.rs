@@ -20,6 +20,8 @@ pub enum ErrorKind {
     TooLarge,
     /// 503: the server is busy; retry after the time it says.
     Unavailable,
+    /// 410: what the request points at is no longer kept.
+    Gone,
 }
 
 macro_rules! error_codes {
@@ -93,6 +95,8 @@ error_codes! {
     InvalidPath = "invalid_path": Invalid, "The SCIM PATCH path names no attribute of a User.";
     ReadOnlyAttribute = "read_only_attribute": Invalid, "The SCIM attribute is read-only (id, meta, contactCenterRole, contactCenterReady, groups).";
     PreconditionFailed = "precondition_failed": Conflict, "The resource changed since the version in If-Match; read it again and retry.";
+    // the change feed (product.md §8)
+    CursorExpired = "cursor_expired": Gone, "The events after this cursor are no longer kept; read the entitlements snapshot again and follow from its as_of.";
 }
 
 impl serde::Serialize for ErrorCode {

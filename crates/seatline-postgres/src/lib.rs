@@ -11,6 +11,7 @@
 //! Timestamps are TEXT in RFC 3339, as on SQLite: they sort as text and read back identically
 //! from both stores.
 
+mod events;
 mod scim;
 mod tx;
 mod writes;
@@ -22,6 +23,7 @@ use seatline_domain::{Email, Member, MemberId, OrgId};
 use seatline_store::{
     decode, Credentials, IdempotencyRow, Result, ScimTokenRow, Store, StoreError, TokenRow, Tx,
 };
+use seatline_store::{EventWakeups, IntegrationTokenRow};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 
@@ -219,6 +221,19 @@ impl Store for PostgresStore {
 
     async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
         scim::token(&self.pool, hash).await
+    }
+
+    // ---- the change feed: SQL in events.rs ----
+    async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
+        events::integration_token(&self.pool, hash).await
+    }
+
+    async fn events_prune(&self, before: &str) -> Result<u64> {
+        events::prune(&self.pool, before).await
+    }
+
+    async fn listen_events(&self) -> Result<Option<EventWakeups>> {
+        events::listen(&self.pool).await.map(Some)
     }
 }
 

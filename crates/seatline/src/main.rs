@@ -4,6 +4,7 @@
 mod admin;
 mod bulk;
 mod demo;
+mod events;
 mod output;
 mod scim;
 
@@ -28,6 +29,15 @@ struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
+    /// Write no events: the baseline `scripts/bench-events` and `scripts/bench-bulk` measure
+    /// the change feed's cost against. Consumers of such a database miss changes.
+    #[arg(
+        long,
+        env = "SEATLINE_BENCH_WITHOUT_EVENTS",
+        hide = true,
+        global = true
+    )]
+    bench_without_events: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,6 +56,12 @@ enum Command {
     /// SCIM tokens for identity providers (Entra ID, Okta): create, list, revoke.
     #[command(subcommand)]
     ScimToken(scim::ScimTokenCmd),
+    /// The change feed: `events tail [--after SEQ] [--follow] [--types …]`.
+    #[command(subcommand)]
+    Events(events::EventsCmd),
+    /// Read-only integration tokens for the PBX and the contact center (owner).
+    #[command(subcommand)]
+    IntegrationToken(events::IntegrationTokenCmd),
 }
 
 #[derive(clap::Args)]
@@ -71,6 +87,10 @@ struct ServeArgs {
     /// Serve GET /bench/baseline, a bare handler the API benchmark compares against.
     #[arg(long, env = "SEATLINE_BENCH_BASELINE", hide = true)]
     bench_baseline: bool,
+    /// Days the change feed keeps events; older ones are pruned in the background.
+    #[arg(long, env = "SEATLINE_EVENT_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    event_retention_days: u32,
 }
 
 /// Open the store the URL names and bring its schema up to date.
@@ -94,6 +114,11 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
         None
     };
     tokio::spawn(seatline_http::prune_periodically(app.store().clone()));
+    app.listen_events().await?;
+    tokio::spawn(
+        app.clone()
+            .prune_events_periodically(args.event_retention_days),
+    );
     let config = seatline_http::Config {
         operator_token: operator_token.clone(),
         bench_baseline: args.bench_baseline,
@@ -154,6 +179,11 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let app = App::new(store);
+    let app = if cli.bench_without_events {
+        app.without_events_for_benchmark()
+    } else {
+        app
+    };
     match cli.command {
         Command::Migrate => {
             eprintln!("database is up to date");
@@ -169,5 +199,7 @@ async fn main() -> std::process::ExitCode {
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
         Command::ScimToken(cmd) => scim::run(&app, cmd, cli.json).await,
+        Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,
+        Command::IntegrationToken(cmd) => events::integration_token(&app, cmd, cli.json).await,
     }
 }

@@ -123,6 +123,9 @@ fn source(code: ErrorCode) -> Option<Source> {
         InvalidFilter | InvalidPath | ReadOnlyAttribute | PreconditionFailed => {
             Elsewhere("SCIM: seatline-http/src/scim and its tests")
         }
+        CursorExpired => {
+            Elsewhere("the change feed: app events tests (cursor older than retention)")
+        }
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,

@@ -63,6 +63,7 @@ fn status_of(e: &Error) -> (StatusCode, Option<&'static str>) {
             ErrorKind::NotFound => (StatusCode::NOT_FOUND, None),
             ErrorKind::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
             ErrorKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, None),
+            ErrorKind::Gone => (StatusCode::GONE, None),
             ErrorKind::Invalid | ErrorKind::Conflict => {
                 (StatusCode::BAD_REQUEST, Some("invalidValue"))
             }
