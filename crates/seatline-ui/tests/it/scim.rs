@@ -59,6 +59,9 @@ async fn the_owner_creates_and_revokes_scim_tokens() {
         let mut b = w.signed_in(who).await;
         let r = b.get("/ui/scim").await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
-        assert!(!r.body.contains("href=\"/ui/scim\""), "no SCIM entry for {who}");
+        assert!(
+            !r.body.contains("href=\"/ui/scim\""),
+            "no SCIM entry for {who}"
+        );
     }
 }
