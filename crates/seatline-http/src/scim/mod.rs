@@ -51,6 +51,8 @@ pub(crate) fn protocol() -> Router<AppState> {
         .route("/Schemas/{id}", get(schema))
         .route("/Users", get(list_users).post(create_user))
         .route("/Users/.search", axum::routing::post(search_users))
+        // A search at the root covers every resource type: Users are the only one.
+        .route("/.search", axum::routing::post(search_users))
         .route(
             "/Users/{id}",
             get(get_user)

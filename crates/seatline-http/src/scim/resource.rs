@@ -216,7 +216,10 @@ pub(crate) fn assign(
         return match value {
             Value::Object(map) => {
                 for (k, v) in map {
-                    seatline_attribute(&k, v, source, out)?;
+                    // Clients serialising an extension object may name its schema in it.
+                    if !k.eq_ignore_ascii_case("schemas") {
+                        seatline_attribute(&k, v, source, out)?;
+                    }
                 }
                 Ok(())
             }
