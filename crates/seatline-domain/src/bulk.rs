@@ -128,6 +128,10 @@ pub struct Plan {
     pub can_apply: bool,
     pub seats: Vec<SeatNeed>,
     pub errors: Vec<RowError>,
+    /// Problems that do not block the plan, in the same shape as errors (a disabled member
+    /// holds the extension, but nothing is effective until it is enabled).
+    #[serde(default)]
+    pub warnings: Vec<RowError>,
     pub items: Vec<RowPlan>,
 }
 
@@ -231,9 +235,19 @@ fn letters(mut i: usize) -> String {
     String::from_utf8(s).expect("ascii")
 }
 
-struct Errors(Vec<RowError>);
+/// The errors (which block a plan) and the warnings (which do not) found so far.
+struct Errors(Vec<RowError>, Vec<RowError>);
 
 impl Errors {
+    fn warn(&mut self, row: usize, column: &str, value: &str, code: ErrorCode, message: String) {
+        self.1.push(RowError {
+            row: Some(row),
+            column: column.to_owned(),
+            value: value.to_owned(),
+            code,
+            message,
+        });
+    }
     fn push(&mut self, row: Option<usize>, column: &str, value: &str, e: Error) {
         self.0.push(RowError {
             row,
@@ -394,7 +408,7 @@ fn plan_rows<R: Cells>(
     org: &OrgState<'_>,
     mut keep: impl FnMut(&R, RowPlan),
 ) -> Plan {
-    let mut errs = Errors(Vec::new());
+    let mut errs = Errors(Vec::new(), Vec::new());
     let cols = header(header_row, header_cells, &mut errs);
     let key_col = cols.iter().position(|c| *c == Col::Key);
     let rows: Vec<&R> = all
@@ -629,6 +643,7 @@ fn finish(errs: Errors, rows: usize, seats: Vec<SeatNeed>) -> Plan {
         can_apply: ready,
         seats,
         errors: errs.0,
+        warnings: errs.1,
         items: Vec::new(),
     }
 }
@@ -766,14 +781,16 @@ fn plan_user(
         );
     }
     seen[i] = row;
+    // §4 lets a disabled member keep its extension, so an export of such an org must
+    // re-import: the row stands, and the warning says what it means.
     if m.status == Status::Disabled {
-        errs.at(
+        errs.warn(
             row,
             COL_USER,
             v,
             ErrorCode::MemberDisabled,
             format!(
-                "{} is disabled; enable the member first or leave User empty",
+                "{} is disabled: the member holds the extension, but nothing is effective until the member is enabled",
                 m.email
             ),
         );
@@ -1012,13 +1029,14 @@ mod tests {
         for code in [
             "extension_taken",
             "member_has_extension",
-            "member_disabled",
             "unknown_member",
             "number_attached",
             "seats_exhausted",
         ] {
             assert!(codes.contains(code), "{code} in {codes:?}");
         }
+        let warned: Vec<&str> = stale.warnings.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(warned, ["member_disabled"]);
 
         // Rows a plan would not hold (an error row, a blank row) recheck as their sheet.
         let mut odd = ready.items.clone();

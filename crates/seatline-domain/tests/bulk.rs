@@ -139,11 +139,8 @@ fn each_rule_reports_its_code_on_its_row_and_column() {
             "1001,,mem_zed,,",
             &[(Some(2), "User", UnknownMember)],
         ),
-        (
-            "disabled member",
-            "1001,,carl@example.com,,",
-            &[(Some(2), "User", MemberDisabled)],
-        ),
+        // A warning, not an error: see disabled_member_is_a_warning_and_the_row_stands.
+        ("disabled member", "1001,,carl@example.com,,", &[]),
         (
             "member holds an extension",
             "1001,,bob@example.com,,",
@@ -239,6 +236,37 @@ fn each_rule_reports_its_code_on_its_row_and_column() {
 }
 
 #[test]
+fn disabled_member_is_a_warning_and_the_row_stands() {
+    let p = plan(&sheet(&format!("{H}\n1001,,carl@example.com,,")), &org());
+    assert_eq!(p.status, PlanStatus::Ready, "{:?}", p.errors);
+    assert!(p.can_apply);
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+    let w = &p.warnings[0];
+    assert_eq!(
+        (w.row, w.column.as_str(), w.value.as_str(), w.code),
+        (
+            Some(2),
+            "User",
+            "carl@example.com",
+            ErrorCode::MemberDisabled
+        )
+    );
+    assert!(
+        w.message.contains("holds the extension")
+            && w.message.contains("nothing is effective until"),
+        "{}",
+        w.message
+    );
+    assert_eq!(p.items[0].outcome, Outcome::Create);
+    assert_eq!(p.items[0].member, Some(MemberId("mem_carl".into())));
+    let d = decide(&p).unwrap();
+    let Change::InsertExtensions(exts) = &d.changes[0] else {
+        panic!("{:?}", d.changes)
+    };
+    assert_eq!(exts[0].member, Some(MemberId("mem_carl".into())));
+}
+
+#[test]
 fn header_rules() {
     use ErrorCode::*;
     let cases: &[(&str, Want)] = &[
@@ -306,10 +334,11 @@ fn every_problem_is_reported_at_once() {
     assert_eq!(p.rows, 3, "the blank row is skipped");
     assert_eq!(p.items.len(), 3);
     // row 2: taken key, number not in inventory, unknown member, unknown code, number without license
-    // row 3: duplicate key, invalid number, disabled member, add-on limit
+    // row 3: duplicate key, invalid number, add-on limit (and a disabled member: a warning)
     // row 5: member holds an extension, number without license
     assert_eq!(rows.iter().filter(|r| **r == Some(2)).count(), 5, "{p:#?}");
-    assert_eq!(rows.iter().filter(|r| **r == Some(3)).count(), 4, "{p:#?}");
+    assert_eq!(rows.iter().filter(|r| **r == Some(3)).count(), 3, "{p:#?}");
+    assert_eq!(p.warnings.len(), 1, "{p:#?}");
     assert_eq!(rows.iter().filter(|r| **r == Some(5)).count(), 2, "{p:#?}");
 }
 

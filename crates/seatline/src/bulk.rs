@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use seatline_app::bulk::{read_sheet, PlanView};
 use seatline_app::{App, AppError, AppResult};
-use seatline_domain::bulk::PlanStatus;
+use seatline_domain::bulk::{PlanStatus, RowError};
 use seatline_domain::{Error, ErrorCode};
 
 use crate::admin::{ctx, OrgArg};
@@ -62,10 +62,10 @@ fn secs(since: Instant) -> String {
     format!("{:.2} s", since.elapsed().as_secs_f64())
 }
 
-/// The errors as a table, grouped by row: the row number shows once per group, problems of
-/// the whole file (seats) first.
-fn error_table(view: &PlanView) -> String {
-    let mut errors: Vec<_> = view.errors.iter().collect();
+/// Errors or warnings as a table, grouped by row: the row number shows once per group,
+/// problems of the whole file (seats) first.
+fn problem_table(problems: &[RowError]) -> String {
+    let mut errors: Vec<_> = problems.iter().collect();
     errors.sort_by_key(|e| e.row);
     let mut last = None;
     let rows = errors
@@ -147,17 +147,22 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
                 print_json(&view);
             } else {
                 println!(
-                    "plan {}: {} ({} rows, {} errors)",
+                    "plan {}: {} ({} rows, {} errors, {} warnings)",
                     view.id,
                     view.status.as_str(),
                     view.rows,
-                    view.errors.len()
+                    view.errors.len(),
+                    view.warnings.len()
                 );
                 println!("{}", seat_table(&view));
+                if !view.warnings.is_empty() {
+                    println!("warnings (the plan can still be applied):");
+                    println!("{}", problem_table(&view.warnings));
+                }
                 if view.errors.is_empty() {
                     println!("apply it with: seatline bulk apply --org {org} {}", view.id);
                 } else {
-                    println!("{}", error_table(&view));
+                    println!("{}", problem_table(&view.errors));
                 }
             }
             if view.status == PlanStatus::Invalid {

@@ -38,6 +38,10 @@ pub struct PlanView {
     pub can_apply: bool,
     #[schema(schema_with = doc::errors)]
     pub errors: Vec<RowError>,
+    /// Plans stored before warnings existed read back with none.
+    #[serde(default)]
+    #[schema(schema_with = doc::warnings)]
+    pub warnings: Vec<RowError>,
     #[schema(schema_with = doc::seats)]
     pub seats: Vec<SeatNeed>,
     #[schema(schema_with = doc::items)]
@@ -53,6 +57,7 @@ impl PlanView {
             rows: plan.rows,
             can_apply: plan.can_apply,
             errors: plan.errors,
+            warnings: plan.warnings,
             seats: plan.seats,
             items: plan.items,
         }

@@ -324,6 +324,68 @@ async fn export_reimports_unchanged_into_a_fresh_org() {
     }
 }
 
+/// §4 lets a disabled member keep its extension and §5 promises the round trip: the row
+/// naming the disabled member plans ready with a `member_disabled` warning, not an error.
+#[tokio::test]
+async fn export_with_a_disabled_holder_reimports_with_a_warning() {
+    for w in World::all().await {
+        let a = org(&w.app, "disabled-exporter").await;
+        let plan = w
+            .app
+            .bulk_plan(&a.owner, &a.id, FILE.as_bytes())
+            .await
+            .unwrap();
+        w.app.bulk_apply(&a.owner, &a.id, &plan.id).await.unwrap();
+        let b = org(&w.app, "disabled-importer").await;
+        for o in [&a, &b] {
+            w.app
+                .update_member(&o.owner, &o.id, "m1@example.com", None, Some("disabled"))
+                .await
+                .unwrap();
+        }
+        let export = w.app.export_csv(&a.owner, &a.id).await.unwrap();
+        assert!(
+            export.contains("1001,+6531230001,m1@example.com,"),
+            "{export}"
+        );
+
+        let plan = w
+            .app
+            .bulk_plan(&b.owner, &b.id, export.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(plan.status, PlanStatus::Ready, "{}: {plan:#?}", w.name);
+        let warned: Vec<_> = plan
+            .warnings
+            .iter()
+            .map(|e| (e.row, e.column.as_str(), e.value.as_str(), e.code))
+            .collect();
+        assert_eq!(
+            warned,
+            [(Some(2), "User", "m1@example.com", ErrorCode::MemberDisabled)]
+        );
+        // Warnings are stored with the plan and survive apply's second look.
+        let stored = w
+            .app
+            .bulk_get_plan(&b.owner, &b.id, &plan.id)
+            .await
+            .unwrap();
+        assert_eq!(stored.warnings, plan.warnings);
+        let applied = w.app.bulk_apply(&b.owner, &b.id, &plan.id).await.unwrap();
+        assert_eq!(applied.status, PlanStatus::Applied);
+        let codes = |p: &seatline_app::bulk::PlanView| -> Vec<_> {
+            p.warnings.iter().map(|e| (e.row, e.code)).collect()
+        };
+        assert_eq!(codes(&applied), codes(&plan));
+        assert_eq!(
+            w.app.export_csv(&b.owner, &b.id).await.unwrap(),
+            export,
+            "{}",
+            w.name
+        );
+    }
+}
+
 #[tokio::test]
 async fn only_owners_and_admins_of_the_org_run_bulk() {
     for w in World::all().await {
