@@ -17,7 +17,7 @@ async fn a_token_authenticates_as_its_member_in_its_org() {
     assert_eq!(ctx.org.as_ref(), Some(&o.id));
     match ctx.actor {
         Actor::Member { id, role, .. } => assert_eq!((id.0, role), (o.admin_id, Role::Admin)),
-        Actor::Operator => panic!("a member token authenticated as the operator"),
+        other => panic!("a member token authenticated as {other:?}"),
     }
 }
 
