@@ -390,6 +390,78 @@ async fn export_with_a_disabled_holder_reimports_with_a_warning() {
     }
 }
 
+/// The XLSX export re-imports unchanged: numbers stay `+…` text, formula-looking values
+/// come back as they were.
+#[tokio::test]
+async fn xlsx_export_reimports_unchanged() {
+    for w in World::all().await {
+        let a = org(&w.app, "xlsx-exporter").await;
+        let file = format!("{FILE}1004,+6531230002,+plus@example.com,license_number,,\n");
+        let plan = w
+            .app
+            .bulk_plan(&a.owner, &a.id, file.as_bytes())
+            .await
+            .unwrap();
+        w.app.bulk_apply(&a.owner, &a.id, &plan.id).await.unwrap();
+        let xlsx = w.app.export_xlsx(&a.owner, &a.id).await.unwrap();
+        assert!(xlsx.starts_with(b"PK"), "an XLSX workbook");
+
+        let b = org(&w.app, "xlsx-importer").await;
+        let plan = w.app.bulk_plan(&b.owner, &b.id, &xlsx).await.unwrap();
+        assert_eq!(plan.status, PlanStatus::Ready, "{}: {plan:#?}", w.name);
+        w.app.bulk_apply(&b.owner, &b.id, &plan.id).await.unwrap();
+        assert_eq!(
+            w.app.export_csv(&b.owner, &b.id).await.unwrap(),
+            w.app.export_csv(&a.owner, &a.id).await.unwrap(),
+            "{}",
+            w.name
+        );
+    }
+}
+
+/// Planning and applying report rows done up to the total, step by step, in order.
+#[tokio::test]
+async fn plan_and_apply_report_progress() {
+    use seatline_app::bulk::Step;
+    use std::sync::Mutex;
+    let w = World::sqlite().await;
+    let o = org(&w.app, "progress").await;
+    let rows: String = (0..3000).map(|i| format!("{},,,\n", 10_000 + i)).collect();
+    let file = format!("Ext key,Number,User,Addon license\n{rows}");
+    let seen = Mutex::new(Vec::new());
+    let report = |step: Step, done: usize, total: usize| {
+        seen.lock().unwrap().push((step, done, total));
+    };
+    let sheet = read_sheet(file.as_bytes()).unwrap();
+    w.app
+        .set_quantity(&Ctx::operator(), &o.id, "phone_system", 5000)
+        .await
+        .unwrap();
+    let plan = w
+        .app
+        .bulk_plan_sheet_reporting(&o.owner, &o.id, sheet, &report)
+        .await
+        .unwrap();
+    assert_eq!(plan.status, PlanStatus::Ready, "{:?}", plan.errors);
+    w.app
+        .bulk_apply_reporting(&o.owner, &o.id, &plan.id, &report)
+        .await
+        .unwrap();
+    let seen = seen.into_inner().unwrap();
+    for step in [Step::Plan, Step::Check, Step::Apply] {
+        let of: Vec<_> = seen.iter().filter(|(s, _, _)| *s == step).collect();
+        assert!(!of.is_empty(), "{step:?} reported nothing");
+        assert!(of.iter().all(|(_, _, total)| *total == 3000), "{of:?}");
+        assert!(of.windows(2).all(|p| p[0].1 <= p[1].1), "{of:?}");
+        assert_eq!(of.last().unwrap().1, 3000, "{step:?} ends at the total");
+    }
+    let planning = seen.iter().filter(|(s, _, _)| *s == Step::Plan).count();
+    assert!(planning >= 3, "rows reported as they go: {planning}");
+    let order: Vec<Step> = seen.iter().map(|(s, _, _)| *s).collect();
+    let first_check = order.iter().position(|s| *s == Step::Check).unwrap();
+    assert!(order[..first_check].iter().all(|s| *s == Step::Plan));
+}
+
 #[tokio::test]
 async fn only_owners_and_admins_of_the_org_run_bulk() {
     for w in World::all().await {
