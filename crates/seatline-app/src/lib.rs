@@ -27,6 +27,7 @@ pub use error::{AppError, AppResult};
 pub use passwords::{hash_password, verify_password, SignInMatch, MAX_PASSWORD, MIN_PASSWORD};
 pub use tokens::hash_secret;
 pub use tokens::{IntegrationTokenView, IssuedIntegrationToken};
+pub use tokens::{Me, TokenKind};
 
 /// Largest page a list answers with.
 pub const MAX_PAGE: u32 = 1000;

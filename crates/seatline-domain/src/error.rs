@@ -97,6 +97,8 @@ error_codes! {
     PreconditionFailed = "precondition_failed": Conflict, "The resource changed since the version in If-Match; read it again and retry.";
     // the change feed (product.md §8)
     CursorExpired = "cursor_expired": Gone, "The events after this cursor are no longer kept; read the entitlements snapshot again and follow from its as_of.";
+    // firstuse-api (issue 9)
+    ExtensionExists = "extension_exists": Conflict, "A bulk row names an existing extension; bulk only creates new extensions.";
 }
 
 impl serde::Serialize for ErrorCode {

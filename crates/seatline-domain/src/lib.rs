@@ -10,6 +10,7 @@ pub mod events;
 mod model;
 pub mod permissions;
 pub mod rules;
+pub mod spelling;
 mod values;
 
 pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};

@@ -113,6 +113,9 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::SetAddons, &[Owner, Admin, Scim]),
     (Action::SetNumbers, &[Owner, Admin, Scim]),
     (Action::Bulk, &[Owner, Admin]),
+    // Every read of the organization, the bulk sample, stored plans and the export
+    // included: the operator reads all of them, members none (their own record and
+    // extension come through ReadMember).
     (Action::ReadOrg, &[Operator, Owner, Admin, Scim]),
     (
         Action::ReadMember,

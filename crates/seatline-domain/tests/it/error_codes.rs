@@ -117,9 +117,8 @@ fn source(code: ErrorCode) -> Option<Source> {
         IdempotencyKeyReused | IdempotencyKeyInProgress => Elsewhere("HTTP: Idempotency-Key"),
         TooLarge => Elsewhere("HTTP and bulk upload size limits"),
         FileUnreadable | TooManyRows | BulkEmpty | BulkUnknownColumn | BulkMissingColumn
-        | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember => {
-            Elsewhere("bulk assignment: bulk.rs and its own tests")
-        }
+        | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember
+        | ExtensionExists => Elsewhere("bulk assignment: bulk.rs and its own tests"),
         InvalidFilter | InvalidPath | ReadOnlyAttribute | PreconditionFailed => {
             Elsewhere("SCIM: seatline-http/src/scim and its tests")
         }
