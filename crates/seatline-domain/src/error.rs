@@ -80,6 +80,12 @@ error_codes! {
     BulkDuplicateExtKey = "bulk_duplicate_ext_key": Invalid, "The same ext key is on two rows of the bulk file.";
     BulkDuplicateMember = "bulk_duplicate_member": Invalid, "The same member is on two rows of the bulk file.";
     UnknownMember = "unknown_member": Invalid, "No member of the organization has this id or email.";
+    // Webhooks (product.md §8)
+    InvalidWebhookUrl = "invalid_webhook_url": Invalid, "A webhook URL must be an absolute http or https URL with a host, at most 2,000 characters.";
+    InvalidWebhookTypes = "invalid_webhook_types": Invalid, "A webhook type filter is an event type (member.disabled) or a prefix ending in .* (extension.*).";
+    WebhookTargetForbidden = "webhook_target_forbidden": Invalid, "The webhook URL resolves to a loopback, private, link-local or otherwise internal address.";
+    InvalidReplayRange = "invalid_replay_range": Invalid, "A replay needs after < until, both event seqs, at most 10,000 apart.";
+    WebhookDisabled = "webhook_disabled": Conflict, "The webhook endpoint is disabled; enable it first.";
 }
 
 impl serde::Serialize for ErrorCode {

@@ -10,6 +10,7 @@ mod model;
 pub mod permissions;
 pub mod rules;
 mod values;
+pub mod webhooks;
 
 pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};
 pub use contact_center::{contact_center, entitled_codes, CcRole, ContactCenter, Missing};

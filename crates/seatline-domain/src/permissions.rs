@@ -62,6 +62,8 @@ pub enum Action {
     ReadMember,
     IssueToken,
     SetPassword,
+    /// Create, change, test and replay webhook endpoints and read their deliveries.
+    ManageWebhooks,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -101,6 +103,7 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::ReadMember, &[Operator, Owner, Admin, Itself]),
     (Action::IssueToken, &[Operator, Owner, Itself]),
     (Action::SetPassword, &[Operator, Owner, Itself]),
+    (Action::ManageWebhooks, &[Owner, Admin]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -123,6 +126,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadMember => "read this member",
         Action::IssueToken => "issue tokens for this member",
         Action::SetPassword => "set this member's password",
+        Action::ManageWebhooks => "manage webhooks",
     }
 }
 
@@ -192,6 +196,7 @@ mod tests {
             ReadMember,
             IssueToken,
             SetPassword,
+            ManageWebhooks,
         ] {
             assert!(PERMISSIONS.iter().any(|(x, _)| *x == a), "{a:?}");
         }
@@ -226,6 +231,10 @@ mod tests {
             (m("a", Role::Admin), Action::IssueToken, Some(&other), false),
             (m("o", Role::Owner), Action::IssueToken, Some(&other), true),
             (Actor::Operator, Action::IssueToken, Some(&other), true),
+            (m("o", Role::Owner), Action::ManageWebhooks, None, true),
+            (m("a", Role::Admin), Action::ManageWebhooks, None, true),
+            (m("m1", Role::Member), Action::ManageWebhooks, None, false),
+            (Actor::Operator, Action::ManageWebhooks, None, false),
             (
                 Actor::Member {
                     id: me.clone(),

@@ -12,6 +12,7 @@
 //! from both stores.
 
 mod tx;
+mod webhooks;
 mod writes;
 
 use std::str::FromStr;
@@ -21,6 +22,7 @@ use seatline_domain::{Email, Member, MemberId, OrgId};
 use seatline_store::{
     decode, Credentials, IdempotencyRow, Result, Store, StoreError, TokenRow, Tx,
 };
+use seatline_store::{DeliveryOutcome, DeliveryRow, WebhookRow};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 
@@ -214,6 +216,24 @@ impl Store for PostgresStore {
             .await
             .map_err(db)?;
         Ok(r.rows_affected())
+    }
+
+    async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>> {
+        webhooks::enabled_webhooks(&self.pool).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: &str,
+        claim: &str,
+        until: &str,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>> {
+        webhooks::claim_deliveries(&self.pool, now, claim, until, limit).await
+    }
+
+    async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool> {
+        webhooks::finish_delivery(&self.pool, outcome).await
     }
 }
 
