@@ -11,6 +11,7 @@
 //! Timestamps are TEXT in RFC 3339, as on SQLite: they sort as text and read back identically
 //! from both stores.
 
+mod events;
 mod tx;
 mod webhooks;
 mod writes;
@@ -23,6 +24,7 @@ use seatline_store::{
     decode, Credentials, IdempotencyRow, Result, Store, StoreError, TokenRow, Tx,
 };
 use seatline_store::{DeliveryOutcome, DeliveryRow, WebhookRow};
+use seatline_store::{EventWakeups, IntegrationTokenRow};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 
@@ -234,6 +236,19 @@ impl Store for PostgresStore {
 
     async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool> {
         webhooks::finish_delivery(&self.pool, outcome).await
+    }
+
+    // ---- the change feed: SQL in events.rs ----
+    async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
+        events::integration_token(&self.pool, hash).await
+    }
+
+    async fn events_prune(&self, before: &str) -> Result<u64> {
+        events::prune(&self.pool, before).await
+    }
+
+    async fn listen_events(&self) -> Result<Option<EventWakeups>> {
+        events::listen(&self.pool).await.map(Some)
     }
 }
 

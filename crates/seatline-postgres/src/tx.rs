@@ -10,6 +10,7 @@ use seatline_store::decode::{self, KeyedParts};
 use seatline_store::{
     AuditEntry, AuditQuery, ExtensionQuery, PlanRow, Result, Snapshot, TokenRow, Tx,
 };
+use seatline_store::{EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent};
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 
 use crate::{db, member_row, token_row, webhooks};
@@ -482,6 +483,43 @@ impl Tx for PgTx {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    // ---- the change feed: SQL in events.rs ----
+    async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
+        self.reserve_seqs(org, count).await
+    }
+
+    async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()> {
+        self.insert_events(org, events).await
+    }
+
+    async fn events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>> {
+        self.read_events(org, q).await
+    }
+
+    async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon> {
+        self.horizon(org).await
+    }
+
+    async fn extension_versions(
+        &mut self,
+        org: &OrgId,
+        keys: &[ExtKey],
+    ) -> Result<Vec<(ExtKey, i64)>> {
+        self.versions(org, keys).await
+    }
+
+    async fn insert_integration_token(&mut self, t: &IntegrationTokenRow) -> Result<()> {
+        self.insert_integration(t).await
+    }
+
+    async fn integration_tokens(&mut self, org: &OrgId) -> Result<Vec<IntegrationTokenRow>> {
+        self.integrations(org).await
+    }
+
+    async fn revoke_integration_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        self.revoke_integration(org, id).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

@@ -4,6 +4,8 @@
 //! SQLite's single write lock at once (other writers wait on the busy timeout), so the
 //! state a use case reads inside [`Store::lock`] cannot change before it commits.
 
+mod events;
+
 use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::Duration;
@@ -16,6 +18,9 @@ use seatline_store::{
     AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PlanRow, Result, Snapshot,
     Store, StoreError, TokenRow, Tx,
 };
+use seatline_store::{
+    EventHorizon, EventQuery, EventRow, EventWakeups, IntegrationTokenRow, NewEvent,
+};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
@@ -27,7 +32,7 @@ mod webhooks;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Rows per multi-row INSERT: stays under SQLite's 32,766 bound parameters.
-const BATCH: usize = 5_000;
+pub(crate) const BATCH: usize = 5_000;
 
 /// Rows per page when a snapshot reads members and numbers.
 const SNAPSHOT_PAGE: u32 = 10_000;
@@ -233,6 +238,20 @@ impl Store for SqliteStore {
 
     async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool> {
         webhooks::finish_delivery(&self.pool, outcome).await
+    }
+
+    // ---- the change feed: SQL in events.rs ----
+    async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
+        events::integration_token(&self.pool, hash).await
+    }
+
+    async fn events_prune(&self, before: &str) -> Result<u64> {
+        events::prune(&self.pool, before).await
+    }
+
+    async fn listen_events(&self) -> Result<Option<EventWakeups>> {
+        // SQLite cannot push: readers in other processes poll.
+        Ok(None)
     }
 }
 
@@ -898,6 +917,43 @@ impl Tx for SqliteTx {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    // ---- the change feed: SQL in events.rs ----
+    async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
+        self.reserve_seqs(org, count).await
+    }
+
+    async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()> {
+        self.insert_events(org, events).await
+    }
+
+    async fn events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>> {
+        self.read_events(org, q).await
+    }
+
+    async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon> {
+        self.horizon(org).await
+    }
+
+    async fn extension_versions(
+        &mut self,
+        org: &OrgId,
+        keys: &[ExtKey],
+    ) -> Result<Vec<(ExtKey, i64)>> {
+        self.versions(org, keys).await
+    }
+
+    async fn insert_integration_token(&mut self, t: &IntegrationTokenRow) -> Result<()> {
+        self.insert_integration(t).await
+    }
+
+    async fn integration_tokens(&mut self, org: &OrgId) -> Result<Vec<IntegrationTokenRow>> {
+        self.integrations(org).await
+    }
+
+    async fn revoke_integration_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        self.revoke_integration(org, id).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

@@ -194,6 +194,72 @@ pub struct DeliveryOutcome {
     pub succeeded: bool,
 }
 
+// ---- the change feed (product.md §8): events and integration tokens ----
+
+/// One stored event; `body` is the complete event JSON of product.md §8 as sent to consumers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub at: String,
+    pub body: String,
+}
+
+/// Which events to read: ascending by seq, after the cursor.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub after: i64,
+    pub limit: u32,
+    /// Exact types or `prefix.*`; empty = all.
+    pub types: Vec<String>,
+}
+
+impl EventQuery {
+    /// The type filter as exact types and prefixes (`extension.*` → `extension.`).
+    pub fn type_filter(&self) -> (Vec<&str>, Vec<&str>) {
+        let (prefixes, exact): (Vec<&str>, Vec<&str>) = self
+            .types
+            .iter()
+            .map(String::as_str)
+            .partition(|t| t.ends_with(".*"));
+        let prefixes = prefixes.iter().map(|p| &p[..p.len() - 1]).collect();
+        (exact, prefixes)
+    }
+}
+
+/// An event to append with its subject (`extension:1001`, `member:mem_…`) and, when it
+/// leaves an extension in place, that extension: its `version` becomes the event's seq.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub row: EventRow,
+    pub subject: String,
+    pub extension: Option<ExtKey>,
+}
+
+/// The seqs an organization's feed can still answer from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventHorizon {
+    /// The oldest retained seq, or `last + 1` when nothing is retained.
+    pub oldest: i64,
+    /// The seq of the organization's latest event (0 before the first).
+    pub last: i64,
+}
+
+/// A read-only integration token as stored: only the hash of its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationTokenRow {
+    pub id: String,
+    pub org: OrgId,
+    pub name: String,
+    pub hash: String,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+/// Wake-ups of committed events from other processes: (organization, its latest seq).
+pub type EventWakeups = tokio::sync::mpsc::UnboundedReceiver<(OrgId, i64)>;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Create or update the schema.
@@ -250,6 +316,17 @@ pub trait Store: Send + Sync + 'static {
     /// Record a claimed attempt's outcome and the endpoint's run of failures, if the claim is
     /// still held; false when it expired and was taken over.
     async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool>;
+
+    // ---- the change feed (product.md §8) ----
+    /// The integration token with this hash, whatever its organization.
+    async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>>;
+    /// Forget, in every organization, the events before its first one stamped at or after
+    /// `before` (RFC 3339; all when there is none): always a prefix of the feed, so what
+    /// remains stays gapless.
+    async fn events_prune(&self, before: &str) -> Result<u64>;
+    /// Wake-ups for events committed by any process, when the database can push them
+    /// (PostgreSQL LISTEN/NOTIFY); `None` when readers must poll (SQLite).
+    async fn listen_events(&self) -> Result<Option<EventWakeups>>;
 }
 
 /// One transaction. Every method is scoped by organization; dropping without `commit` rolls back.
@@ -309,6 +386,29 @@ pub trait Tx: Send {
         member: &MemberId,
         hash: Option<&str>,
     ) -> Result<()>;
+
+    // ---- the change feed (product.md §8) ----
+    /// Reserve `count` consecutive seqs of the organization's feed and return the first.
+    /// Call only inside [`Store::lock`]: the org lock is what makes the feed gapless and in
+    /// commit order.
+    async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64>;
+    /// Append events (their seqs reserved) and set each named extension's version to the
+    /// seq of the last event naming it.
+    async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()>;
+    async fn events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>>;
+    async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon>;
+    /// The versions of these extensions (missing keys are skipped).
+    async fn extension_versions(
+        &mut self,
+        org: &OrgId,
+        keys: &[ExtKey],
+    ) -> Result<Vec<(ExtKey, i64)>>;
+    async fn insert_integration_token(&mut self, t: &IntegrationTokenRow) -> Result<()>;
+    /// The organization's integration tokens, oldest first.
+    async fn integration_tokens(&mut self, org: &OrgId) -> Result<Vec<IntegrationTokenRow>>;
+    /// Revoke an integration token; false when there is no such token.
+    async fn revoke_integration_token(&mut self, org: &OrgId, id: &str) -> Result<bool>;
+
     async fn commit(self: Box<Self>) -> Result<()>;
 
     // ---- Webhooks: endpoints and deliveries of one organization ----
