@@ -13,6 +13,7 @@ mod passwords;
 pub mod schema;
 mod tokens;
 pub mod views;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,6 +53,7 @@ impl Ctx {
 pub struct App {
     store: Arc<dyn Store>,
     queues: Arc<WriteQueues>,
+    webhooks: Arc<webhooks::Settings>,
 }
 
 /// One in-process queue per organization in front of the database's write lock.
@@ -142,7 +144,14 @@ impl App {
         App {
             store,
             queues: Arc::default(),
+            webhooks: Arc::default(),
         }
+    }
+
+    /// The same app with these webhook settings (private targets, the clock).
+    pub fn with_webhook_settings(mut self, settings: webhooks::Settings) -> Self {
+        self.webhooks = Arc::new(settings);
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -202,6 +211,8 @@ impl App {
     ) -> AppResult<()> {
         Self::record(&mut tx, ctx, org, d).await?;
         tx.commit().await?;
+        // Its events may be for a webhook: the worker sends them now rather than at its poll.
+        self.webhooks.wake.notify_waiters();
         Ok(())
     }
 }

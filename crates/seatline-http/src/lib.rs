@@ -14,6 +14,7 @@ mod metrics;
 mod openapi;
 mod ops;
 mod orgs;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -80,6 +81,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(audit::routes())
         .merge(bulk::routes())
         .merge(ops::routes())
+        .merge(webhooks::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.

@@ -30,7 +30,8 @@ pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\
     ),
     tags(
         (name = "organizations"), (name = "licenses"), (name = "numbers"), (name = "members"),
-        (name = "tokens"), (name = "extensions"), (name = "bulk"), (name = "audit"), (name = "operations")
+        (name = "tokens"), (name = "extensions"), (name = "bulk"), (name = "audit"), (name = "operations"),
+        (name = "webhooks")
     )
 )]
 pub(crate) struct ApiDoc;

@@ -16,6 +16,7 @@ pub enum Nav {
     Members,
     Audit,
     Me,
+    Webhooks,
 }
 
 fn head(title: &str) -> Markup {
@@ -62,6 +63,7 @@ pub fn page(v: &Viewer, nav: Nav, title: &str, body: Markup) -> Markup {
                                 (item(Nav::Bulk, "/ui/bulk", "Bulk Assignment"))
                                 (item(Nav::Members, "/ui/members", "Members"))
                                 (item(Nav::Audit, "/ui/audit", "Audit"))
+                                (item(Nav::Webhooks, "/ui/webhooks", "Webhooks"))
                             }
                             (item(Nav::Me, "/ui/me", "My seat"))
                         }

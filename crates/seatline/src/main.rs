@@ -5,6 +5,7 @@ mod admin;
 mod bulk;
 mod demo;
 mod output;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -42,6 +43,9 @@ enum Command {
     /// Bulk assignment from a spreadsheet: sample, plan, apply, export.
     #[command(subcommand)]
     Bulk(bulk::BulkCmd),
+    /// Webhook endpoints and their deliveries.
+    #[command(subcommand)]
+    Webhook(webhooks::WebhookCmd),
 }
 
 #[derive(clap::Args)]
@@ -67,6 +71,17 @@ struct ServeArgs {
     /// Serve GET /bench/baseline, a bare handler the API benchmark compares against.
     #[arg(long, env = "SEATLINE_BENCH_BASELINE", hide = true)]
     bench_baseline: bool,
+    /// Let webhooks target loopback, private and link-local addresses (tests, on-premises PBXs).
+    #[arg(long, env = "SEATLINE_WEBHOOKS_ALLOW_PRIVATE")]
+    webhooks_allow_private: bool,
+    /// How long a webhook receiver may take to answer, in milliseconds (product.md: 15 s).
+    #[arg(
+        long,
+        env = "SEATLINE_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 15_000,
+        hide = true
+    )]
+    webhook_timeout_ms: u64,
 }
 
 /// Open the store the URL names and bring its schema up to date.
@@ -90,6 +105,18 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
         None
     };
     tokio::spawn(seatline_http::prune_periodically(app.store().clone()));
+    let app = app.with_webhook_settings(seatline_app::webhooks::Settings {
+        allow_private: args.webhooks_allow_private,
+        ..Default::default()
+    });
+    let worker = seatline_app::webhooks::worker::Worker::new(
+        app.clone(),
+        seatline_app::webhooks::worker::WorkerConfig {
+            timeout: std::time::Duration::from_millis(args.webhook_timeout_ms),
+            ..Default::default()
+        },
+    )?;
+    tokio::spawn(worker.run());
     let config = seatline_http::Config {
         operator_token: operator_token.clone(),
         bench_baseline: args.bench_baseline,
@@ -164,5 +191,6 @@ async fn main() -> std::process::ExitCode {
         },
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
+        Command::Webhook(cmd) => webhooks::run(&app, cmd, cli.json).await,
     }
 }

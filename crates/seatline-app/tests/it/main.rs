@@ -7,3 +7,4 @@ mod seats;
 mod support;
 mod tenancy;
 mod tokens;
+mod webhooks;

@@ -7,6 +7,7 @@
 mod bulk;
 mod serve_demo;
 mod serve_race;
+mod webhooks;
 
 use std::path::Path;
 use std::process::{Command, Output};
