@@ -29,7 +29,7 @@ impl App {
         mut q: ExtensionQuery,
         member: Option<&str>,
     ) -> AppResult<Page<ExtensionView>> {
-        self.guard(ctx, org, Action::ReadOrg, None)?;
+        self.guard(ctx, org, Action::ReadExtensions, None)?;
         let limit = page_limit(Some(q.limit).filter(|l| *l > 0));
         q.limit = limit + 1;
         let mut tx = self.read(org).await?;
@@ -65,7 +65,7 @@ impl App {
     }
 
     pub async fn extension(&self, ctx: &Ctx, org: &OrgId, key: &str) -> AppResult<ExtensionView> {
-        self.guard(ctx, org, Action::ReadOrg, None)?;
+        self.guard(ctx, org, Action::ReadExtensions, None)?;
         let key = path_key(key)?;
         let mut tx = self.read(org).await?;
         let e = need(tx.extension(org, key).await?, "extension", key)?;

@@ -42,7 +42,7 @@ impl App {
         after: Option<&str>,
         limit: Option<u32>,
     ) -> AppResult<Page<MemberView>> {
-        self.guard(ctx, org, Action::ReadOrg, None)?;
+        self.guard(ctx, org, Action::ReadMembers, None)?;
         let limit = page_limit(limit);
         let mut tx = self.read(org).await?;
         let rows = tx.members(org, after, limit + 1).await?;
@@ -195,6 +195,7 @@ impl App {
         after: Option<&str>,
         limit: Option<u32>,
     ) -> AppResult<Page<MemberView>> {
+        self.guard(ctx, org, Action::ReadContactCenter, None)?;
         self.members(ctx, org, after, limit).await
     }
 }

@@ -18,6 +18,8 @@ pub enum ErrorKind {
     Conflict,
     /// 413: the input is larger than accepted.
     TooLarge,
+    /// 410: what the request points at is no longer kept.
+    Gone,
 }
 
 macro_rules! error_codes {
@@ -86,6 +88,8 @@ error_codes! {
     WebhookTargetForbidden = "webhook_target_forbidden": Invalid, "The webhook URL resolves to a loopback, private, link-local or otherwise internal address.";
     InvalidReplayRange = "invalid_replay_range": Invalid, "A replay needs after < until, both event seqs, at most 10,000 apart.";
     WebhookDisabled = "webhook_disabled": Conflict, "The webhook endpoint is disabled; enable it first.";
+    // the change feed (product.md §8)
+    CursorExpired = "cursor_expired": Gone, "The events after this cursor are no longer kept; read the entitlements snapshot again and follow from its as_of.";
 }
 
 impl serde::Serialize for ErrorCode {

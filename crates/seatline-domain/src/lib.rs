@@ -6,6 +6,7 @@ pub mod bulk;
 mod catalog;
 mod contact_center;
 mod error;
+pub mod events;
 mod model;
 pub mod permissions;
 pub mod rules;

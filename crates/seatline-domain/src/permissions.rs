@@ -64,6 +64,20 @@ pub enum Action {
     SetPassword,
     /// Create, change, test and replay webhook endpoints and read their deliveries.
     ManageWebhooks,
+    // the change feed (product.md §8): what a PBX or contact center reads, as rows an
+    // integration token is in
+    /// Read the organization's change feed.
+    ReadEvents,
+    /// Read the entitlements snapshot of every extension.
+    ReadEntitlements,
+    /// List and read extensions.
+    ReadExtensions,
+    /// List members (one member's record is `ReadMember`).
+    ReadMembers,
+    /// Read every member's Contact Center role and readiness.
+    ReadContactCenter,
+    /// Create, list and revoke integration tokens.
+    ManageIntegrationTokens,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -79,7 +93,7 @@ pub enum Who {
     Scim,
 }
 
-#[allow(unused_imports)] // rows for Integration and Scim arrive with their capabilities
+#[allow(unused_imports)] // rows for Scim arrive with its capability
 use Who::{Admin, Integration, Itself, Operator, Owner, Scim};
 
 /// The permission table of product.md §4. Finer rules (an admin creates only members, the
@@ -100,10 +114,29 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::SetNumbers, &[Owner, Admin]),
     (Action::Bulk, &[Owner, Admin]),
     (Action::ReadOrg, &[Operator, Owner, Admin]),
-    (Action::ReadMember, &[Operator, Owner, Admin, Itself]),
+    (
+        Action::ReadMember,
+        &[Operator, Owner, Admin, Itself, Integration],
+    ),
     (Action::IssueToken, &[Operator, Owner, Itself]),
     (Action::SetPassword, &[Operator, Owner, Itself]),
     (Action::ManageWebhooks, &[Owner, Admin]),
+    // the change feed (product.md §8)
+    (Action::ReadEvents, &[Operator, Owner, Admin, Integration]),
+    (
+        Action::ReadEntitlements,
+        &[Operator, Owner, Admin, Integration],
+    ),
+    (
+        Action::ReadExtensions,
+        &[Operator, Owner, Admin, Integration],
+    ),
+    (Action::ReadMembers, &[Operator, Owner, Admin, Integration]),
+    (
+        Action::ReadContactCenter,
+        &[Operator, Owner, Admin, Integration],
+    ),
+    (Action::ManageIntegrationTokens, &[Owner]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -127,6 +160,12 @@ fn describe(action: Action) -> &'static str {
         Action::IssueToken => "issue tokens for this member",
         Action::SetPassword => "set this member's password",
         Action::ManageWebhooks => "manage webhooks",
+        Action::ReadEvents => "read the change feed",
+        Action::ReadEntitlements => "read the entitlements snapshot",
+        Action::ReadExtensions => "read extensions",
+        Action::ReadMembers => "list members",
+        Action::ReadContactCenter => "read Contact Center readiness",
+        Action::ManageIntegrationTokens => "manage integration tokens",
     }
 }
 
@@ -197,6 +236,12 @@ mod tests {
             IssueToken,
             SetPassword,
             ManageWebhooks,
+            ReadEvents,
+            ReadEntitlements,
+            ReadExtensions,
+            ReadMembers,
+            ReadContactCenter,
+            ManageIntegrationTokens,
         ] {
             assert!(PERMISSIONS.iter().any(|(x, _)| *x == a), "{a:?}");
         }

@@ -65,6 +65,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::Gone => StatusCode::GONE,
     }
 }
 
@@ -214,6 +215,7 @@ mod tests {
                 ErrorKind::NotFound => 404,
                 ErrorKind::Conflict => 409,
                 ErrorKind::TooLarge => 413,
+                ErrorKind::Gone => 410,
             };
             assert_eq!(e.status.as_u16(), want, "{}", c.as_str());
         }

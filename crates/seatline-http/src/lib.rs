@@ -6,6 +6,7 @@
 mod audit;
 mod bulk;
 mod error;
+mod events;
 mod extensions;
 mod extract;
 mod idempotency;
@@ -82,6 +83,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(bulk::routes())
         .merge(ops::routes())
         .merge(webhooks::routes())
+        .merge(events::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.

@@ -31,7 +31,8 @@ pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\
     tags(
         (name = "organizations"), (name = "licenses"), (name = "numbers"), (name = "members"),
         (name = "tokens"), (name = "extensions"), (name = "bulk"), (name = "audit"), (name = "operations"),
-        (name = "webhooks")
+        (name = "webhooks"),
+        (name = "events")
     )
 )]
 pub(crate) struct ApiDoc;
@@ -122,23 +123,27 @@ fn add_error_responses(op: &mut Operation, write: bool) {
         ]);
     }
     for (status, description) in statuses {
-        op.responses
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| {
-                ResponseBuilder::new()
-                    .description(description)
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Error")))
-                            .build(),
-                    )
-                    .build()
-                    .into()
-            });
+        add_error_response(op, status, description);
     }
     op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+}
+
+fn add_error_response(op: &mut Operation, status: u16, description: &str) {
+    op.responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Error")))
+                        .build(),
+                )
+                .build()
+                .into()
+        });
 }
 
 /// Add what every operation shares to the document the routes produced.
@@ -166,6 +171,19 @@ pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
                 add_error_responses(op, write);
             }
         }
+    }
+    // The change feed: a cursor older than the retention is gone.
+    if let Some(op) = doc
+        .paths
+        .paths
+        .get_mut("/api/v1/orgs/{org}/events")
+        .and_then(|item| item.get.as_mut())
+    {
+        add_error_response(
+            op,
+            410,
+            "cursor_expired: the events after the cursor are no longer kept; details.oldest_available",
+        );
     }
     doc
 }

@@ -4,8 +4,7 @@
 
 use seatline_domain::{ExtKey, OrgId};
 use seatline_store::{
-    decode, EventHorizon, EventQuery, EventRow, EventWakeups, IntegrationTokenRow, NewEvent,
-    Result,
+    decode, EventHorizon, EventQuery, EventRow, EventWakeups, IntegrationTokenRow, NewEvent, Result,
 };
 use sqlx::postgres::{PgListener, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
@@ -80,7 +79,11 @@ impl PgTx {
         Ok(())
     }
 
-    pub(crate) async fn read_events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>> {
+    pub(crate) async fn read_events(
+        &mut self,
+        org: &OrgId,
+        q: &EventQuery,
+    ) -> Result<Vec<EventRow>> {
         let mut qb = QueryBuilder::<Postgres>::new(
             "SELECT seq, id, type, at, body FROM events WHERE org_id = ",
         );
@@ -97,7 +100,8 @@ impl PgTx {
                 .push_bind(prefixes)
                 .push("::text[]) p WHERE left(type, length(p)) = p))");
         }
-        qb.push(" ORDER BY seq LIMIT ").push_bind(i64::from(q.limit));
+        qb.push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(q.limit));
         let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
         Ok(rows
             .iter()
@@ -119,8 +123,7 @@ impl PgTx {
         .fetch_optional(&mut *self.tx)
         .await
         .map_err(db)?;
-        let (last, oldest): (i64, Option<i64>) =
-            row.map_or((0, None), |r| (r.get(0), r.get(1)));
+        let (last, oldest): (i64, Option<i64>) = row.map_or((0, None), |r| (r.get(0), r.get(1)));
         Ok(EventHorizon {
             oldest: oldest.unwrap_or(last + 1),
             last,

@@ -2,7 +2,9 @@
 //! cursor, pruned by age; extension versions; integration tokens.
 
 use seatline_domain::{ExtKey, OrgId};
-use seatline_store::{decode, EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent, Result};
+use seatline_store::{
+    decode, EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent, Result,
+};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{db, SqliteTx, BATCH};
@@ -60,7 +62,11 @@ impl SqliteTx {
         Ok(())
     }
 
-    pub(crate) async fn read_events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>> {
+    pub(crate) async fn read_events(
+        &mut self,
+        org: &OrgId,
+        q: &EventQuery,
+    ) -> Result<Vec<EventRow>> {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "SELECT seq, id, type, at, body FROM events WHERE org_id = ",
         );
@@ -81,7 +87,8 @@ impl SqliteTx {
             }
             qb.push(")");
         }
-        qb.push(" ORDER BY seq LIMIT ").push_bind(i64::from(q.limit));
+        qb.push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(q.limit));
         let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
         Ok(rows
             .iter()
@@ -103,8 +110,7 @@ impl SqliteTx {
         .fetch_optional(&mut *self.tx)
         .await
         .map_err(db)?;
-        let (last, oldest): (i64, Option<i64>) =
-            row.map_or((0, None), |r| (r.get(0), r.get(1)));
+        let (last, oldest): (i64, Option<i64>) = row.map_or((0, None), |r| (r.get(0), r.get(1)));
         Ok(EventHorizon {
             oldest: oldest.unwrap_or(last + 1),
             last,

@@ -41,6 +41,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::Gone => StatusCode::GONE,
     }
 }
 

@@ -4,6 +4,7 @@
 mod admin;
 mod bulk;
 mod demo;
+mod events;
 mod output;
 mod webhooks;
 
@@ -28,6 +29,15 @@ struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
+    /// Write no events: the baseline `scripts/bench-events` and `scripts/bench-bulk` measure
+    /// the change feed's cost against. Consumers of such a database miss changes.
+    #[arg(
+        long,
+        env = "SEATLINE_BENCH_WITHOUT_EVENTS",
+        hide = true,
+        global = true
+    )]
+    bench_without_events: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,6 +56,12 @@ enum Command {
     /// Webhook endpoints and their deliveries.
     #[command(subcommand)]
     Webhook(webhooks::WebhookCmd),
+    /// The change feed: `events tail [--after SEQ] [--follow] [--types …]`.
+    #[command(subcommand)]
+    Events(events::EventsCmd),
+    /// Read-only integration tokens for the PBX and the contact center (owner).
+    #[command(subcommand)]
+    IntegrationToken(events::IntegrationTokenCmd),
 }
 
 #[derive(clap::Args)]
@@ -82,6 +98,10 @@ struct ServeArgs {
         hide = true
     )]
     webhook_timeout_ms: u64,
+    /// Days the change feed keeps events; older ones are pruned in the background.
+    #[arg(long, env = "SEATLINE_EVENT_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    event_retention_days: u32,
 }
 
 /// Open the store the URL names and bring its schema up to date.
@@ -117,6 +137,11 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
         },
     )?;
     tokio::spawn(worker.run());
+    app.listen_events().await?;
+    tokio::spawn(
+        app.clone()
+            .prune_events_periodically(args.event_retention_days),
+    );
     let config = seatline_http::Config {
         operator_token: operator_token.clone(),
         bench_baseline: args.bench_baseline,
@@ -177,6 +202,11 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let app = App::new(store);
+    let app = if cli.bench_without_events {
+        app.without_events_for_benchmark()
+    } else {
+        app
+    };
     match cli.command {
         Command::Migrate => {
             eprintln!("database is up to date");
@@ -192,5 +222,7 @@ async fn main() -> std::process::ExitCode {
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
         Command::Webhook(cmd) => webhooks::run(&app, cmd, cli.json).await,
+        Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,
+        Command::IntegrationToken(cmd) => events::integration_token(&app, cmd, cli.json).await,
     }
 }

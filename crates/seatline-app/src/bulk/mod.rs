@@ -246,7 +246,17 @@ impl App {
         drop(body);
         let snap = tx.snapshot(org).await?;
         let plan = bulk::recheck(items, &state(&snap));
-        drop(snap);
+        // The members, for the events of the extensions they get; the rest is freed now.
+        drop(snap.extensions);
+        drop(snap.numbers);
+        let mut before = seatline_domain::events::Before::default();
+        if self.write_events {
+            before.members = snap
+                .members
+                .into_iter()
+                .map(|m| (m.id.clone(), m))
+                .collect();
+        }
         if plan.status != PlanStatus::Ready {
             let errors = serde_json::to_value(&plan.errors).expect("errors serialize");
             return Err(Error::new(
@@ -259,11 +269,23 @@ impl App {
             .detail("errors", errors)
             .into());
         }
+        let rows = plan.items.len();
         for slice in plan.items.chunks(APPLY_SLICE) {
             let d = bulk::decide_rows(slice)?;
+            // One event per extension, numbered right after the previous slice's.
+            let drafts = if self.write_events {
+                seatline_domain::events::derive(&d.changes, &mut before)
+            } else {
+                Vec::new()
+            };
             tx.apply(org, &d.changes).await?;
             drop(d.changes);
             tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
+            crate::events::append(&mut tx, ctx, org, drafts).await?;
+        }
+        if self.write_events {
+            let applied = vec![seatline_domain::events::bulk_applied(&id, rows)];
+            crate::events::append(&mut tx, ctx, org, applied).await?;
         }
         let mut view = PlanView::new(id, created_at, plan);
         view.status = PlanStatus::Applied;
@@ -271,6 +293,7 @@ impl App {
         let applied = plan_row(view);
         tx.update_plan(org, &applied).await?;
         tx.commit().await?;
+        self.feed.publish(org);
         Ok(decode(&applied)?)
     }
 

@@ -83,35 +83,21 @@ impl Worker {
         self
     }
 
-    /// Run rounds forever: right after a wake-up (a committed event, a test, a replay, an
-    /// enabled endpoint) or after `poll` otherwise.
+    /// Run rounds forever: right after a wake-up (events committed in this process or, on
+    /// PostgreSQL, in another; a test, a replay, an enabled endpoint) or after `poll`.
     pub async fn run(self) {
         let wake = &self.app.webhook_settings().wake;
-        // Other processes' commits, where the database pushes them (PostgreSQL NOTIFY).
-        let mut pushed = match self.app.store().listen_events().await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(error = %e, "no pushed wake-ups; webhooks poll");
-                None
-            }
-        };
+        // Commits of this process, and of others where the database pushes them.
+        let mut committed = self.app.feed().subscribe();
         loop {
             // Registered before the round, so a wake-up during it is not lost.
             let woken = wake.notified();
             if let Err(e) = self.round().await {
                 tracing::warn!(error = %e, "webhook round failed; retrying");
             }
-            let other_process = async {
-                match pushed.as_mut() {
-                    Some(rx) => {
-                        rx.recv().await;
-                    }
-                    None => std::future::pending().await,
-                }
-            };
             tokio::select! {
                 () = woken => {}
-                () = other_process => {}
+                _ = committed.next() => {}
                 () = tokio::time::sleep(self.config.poll) => {}
             }
         }

@@ -2,6 +2,7 @@
 //! bearer tokens, and the audit log (every write one entry, a refused write none).
 
 mod audit;
+mod events;
 mod reads;
 mod seats;
 mod support;

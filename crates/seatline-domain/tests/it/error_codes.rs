@@ -120,6 +120,9 @@ fn source(code: ErrorCode) -> Option<Source> {
         | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember => {
             Elsewhere("bulk assignment: bulk.rs and its own tests")
         }
+        CursorExpired => {
+            Elsewhere("the change feed: app events tests (cursor older than retention)")
+        }
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,
