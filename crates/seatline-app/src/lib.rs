@@ -15,6 +15,7 @@ pub mod schema;
 pub mod scim;
 mod tokens;
 pub mod views;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -58,6 +59,7 @@ pub struct App {
     queues: Arc<WriteQueues>,
     /// Bulk uploads being read and planned at once, shared by every caller of this App.
     uploads: Arc<tokio::sync::Semaphore>,
+    webhooks: Arc<webhooks::Settings>,
     feed: Arc<events::Feed>,
     /// False only in the events benchmark's baseline run: changes commit without events.
     write_events: bool,
@@ -152,9 +154,16 @@ impl App {
             store,
             queues: Arc::default(),
             uploads: Arc::new(tokio::sync::Semaphore::new(bulk::UPLOAD_READERS)),
+            webhooks: Arc::default(),
             feed: Arc::default(),
             write_events: true,
         }
+    }
+
+    /// The same app with these webhook settings (private targets, the clock).
+    pub fn with_webhook_settings(mut self, settings: webhooks::Settings) -> Self {
+        self.webhooks = Arc::new(settings);
+        self
     }
 
     /// The same app writing no events: the baseline the events benchmark measures the

@@ -95,6 +95,12 @@ error_codes! {
     InvalidPath = "invalid_path": Invalid, "The SCIM PATCH path names no attribute of a User.";
     ReadOnlyAttribute = "read_only_attribute": Invalid, "The SCIM attribute is read-only (id, meta, contactCenterRole, contactCenterReady, groups).";
     PreconditionFailed = "precondition_failed": Conflict, "The resource changed since the version in If-Match; read it again and retry.";
+    // Webhooks (product.md §8)
+    InvalidWebhookUrl = "invalid_webhook_url": Invalid, "A webhook URL must be an absolute http or https URL with a host, at most 2,000 characters.";
+    InvalidWebhookTypes = "invalid_webhook_types": Invalid, "A webhook type filter is an event type (member.disabled) or a prefix ending in .* (extension.*).";
+    WebhookTargetForbidden = "webhook_target_forbidden": Invalid, "The webhook URL resolves to a loopback, private, link-local or otherwise internal address.";
+    InvalidReplayRange = "invalid_replay_range": Invalid, "A replay needs after < until, both event seqs, at most 10,000 apart.";
+    WebhookDisabled = "webhook_disabled": Conflict, "The webhook endpoint is disabled; enable it first.";
     // the change feed (product.md §8)
     CursorExpired = "cursor_expired": Gone, "The events after this cursor are no longer kept; read the entitlements snapshot again and follow from its as_of.";
     // firstuse-api (issue 9)

@@ -12,6 +12,7 @@ pub mod permissions;
 pub mod rules;
 pub mod spelling;
 mod values;
+pub mod webhooks;
 
 pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};
 pub use contact_center::{contact_center, entitled_codes, CcRole, ContactCenter, Missing};

@@ -64,6 +64,8 @@ pub enum Action {
     SetPassword,
     /// Create, list and revoke the organization's SCIM tokens.
     ManageScimTokens,
+    /// Create, change, test and replay webhook endpoints and read their deliveries.
+    ManageWebhooks,
     // the change feed (product.md §8): what a PBX or contact center reads, as rows an
     // integration token is in
     /// Read the organization's change feed.
@@ -123,6 +125,7 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     ),
     (Action::IssueToken, &[Operator, Owner, Itself]),
     (Action::SetPassword, &[Operator, Owner, Itself]),
+    (Action::ManageWebhooks, &[Owner, Admin]),
     // the change feed (product.md §8)
     (Action::ReadEvents, &[Operator, Owner, Admin, Integration]),
     (
@@ -163,6 +166,7 @@ fn describe(action: Action) -> &'static str {
         Action::IssueToken => "issue tokens for this member",
         Action::SetPassword => "set this member's password",
         Action::ManageScimTokens => "manage SCIM tokens",
+        Action::ManageWebhooks => "manage webhooks",
         Action::ReadEvents => "read the change feed",
         Action::ReadEntitlements => "read the entitlements snapshot",
         Action::ReadExtensions => "read extensions",
@@ -245,6 +249,7 @@ mod tests {
             IssueToken,
             SetPassword,
             ManageScimTokens,
+            ManageWebhooks,
             ReadEvents,
             ReadEntitlements,
             ReadExtensions,
@@ -298,6 +303,10 @@ mod tests {
             (scim(), Action::ManageScimTokens, None, false),
             (m("a", Role::Admin), Action::ManageScimTokens, None, false),
             (m("o", Role::Owner), Action::ManageScimTokens, None, true),
+            (m("o", Role::Owner), Action::ManageWebhooks, None, true),
+            (m("a", Role::Admin), Action::ManageWebhooks, None, true),
+            (m("m1", Role::Member), Action::ManageWebhooks, None, false),
+            (Actor::Operator, Action::ManageWebhooks, None, false),
             (
                 Actor::Member {
                     id: me.clone(),

@@ -17,6 +17,7 @@ mod openapi;
 mod ops;
 mod orgs;
 mod scim;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -85,6 +86,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(bulk::routes())
         .merge(ops::routes())
         .merge(scim::routes())
+        .merge(webhooks::routes())
         .merge(events::routes())
 }
 

@@ -34,6 +34,7 @@ pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\
         (name = "organizations"), (name = "licenses"), (name = "numbers"), (name = "members"),
         (name = "tokens"), (name = "extensions"), (name = "bulk"), (name = "audit"), (name = "operations"),
         (name = "scim", description = "SCIM tokens; the SCIM 2.0 protocol itself is at /scim/v2 and describes itself at /scim/v2/Schemas"),
+        (name = "webhooks"),
         (name = "events")
     )
 )]

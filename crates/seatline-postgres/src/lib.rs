@@ -14,6 +14,7 @@
 mod events;
 mod scim;
 mod tx;
+mod webhooks;
 mod writes;
 
 use std::str::FromStr;
@@ -23,6 +24,7 @@ use seatline_domain::{Email, Member, MemberId, OrgId};
 use seatline_store::{
     decode, Credentials, IdempotencyRow, Result, ScimTokenRow, Store, StoreError, TokenRow, Tx,
 };
+use seatline_store::{DeliveryOutcome, DeliveryRow, WebhookRow};
 use seatline_store::{EventWakeups, IntegrationTokenRow};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Connection, PgConnection, PgPool, Row};
@@ -243,6 +245,24 @@ impl Store for PostgresStore {
 
     async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
         scim::token(&self.pool, hash).await
+    }
+
+    async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>> {
+        webhooks::enabled_webhooks(&self.pool).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: &str,
+        claim: &str,
+        until: &str,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>> {
+        webhooks::claim_deliveries(&self.pool, now, claim, until, limit).await
+    }
+
+    async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool> {
+        webhooks::finish_delivery(&self.pool, outcome).await
     }
 
     // ---- the change feed: SQL in events.rs ----

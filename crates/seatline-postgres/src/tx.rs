@@ -14,7 +14,8 @@ use seatline_store::{
 use seatline_store::{EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent};
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 
-use crate::{db, member_row, token_row};
+use crate::{db, member_row, token_row, webhooks};
+use seatline_store::{DeliveryQuery, DeliveryRow, WebhookRow};
 
 pub(crate) struct PgTx {
     pub(crate) tx: Transaction<'static, Postgres>,
@@ -540,6 +541,36 @@ impl Tx for PgTx {
 
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await.map_err(db)
+    }
+
+    async fn insert_webhook(&mut self, w: &WebhookRow) -> Result<()> {
+        webhooks::insert_webhook(&mut self.tx, w).await
+    }
+    async fn webhook(&mut self, org: &OrgId, id: &str) -> Result<Option<WebhookRow>> {
+        webhooks::webhook(&mut self.tx, org, id).await
+    }
+    async fn webhooks(&mut self, org: &OrgId) -> Result<Vec<WebhookRow>> {
+        webhooks::webhooks(&mut self.tx, org).await
+    }
+    async fn update_webhook(&mut self, w: &WebhookRow) -> Result<bool> {
+        webhooks::update_webhook(&mut self.tx, w).await
+    }
+    async fn delete_webhook(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        webhooks::delete_webhook(&mut self.tx, org, id).await
+    }
+    async fn advance_webhook(&mut self, org: &OrgId, id: &str, from: i64, to: i64) -> Result<bool> {
+        webhooks::advance_webhook(&mut self.tx, org, id, from, to).await
+    }
+    async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> Result<()> {
+        webhooks::insert_deliveries(&mut self.tx, rows).await
+    }
+    async fn deliveries(
+        &mut self,
+        org: &OrgId,
+        endpoint: &str,
+        q: &DeliveryQuery,
+    ) -> Result<Vec<DeliveryRow>> {
+        webhooks::deliveries(&mut self.tx, org, endpoint, q).await
     }
 }
 

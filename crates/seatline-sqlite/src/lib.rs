@@ -25,6 +25,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 use seatline_store::decode::{self, KeyedParts};
+use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, WebhookRow};
+
+mod webhooks;
 
 mod scim;
 
@@ -223,6 +226,24 @@ impl Store for SqliteStore {
 
     async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
         scim::token(&self.pool, hash).await
+    }
+
+    async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>> {
+        webhooks::enabled_webhooks(&self.pool).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: &str,
+        claim: &str,
+        until: &str,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>> {
+        webhooks::claim_deliveries(&self.pool, now, claim, until, limit).await
+    }
+
+    async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool> {
+        webhooks::finish_delivery(&self.pool, outcome).await
     }
 
     // ---- the change feed: SQL in events.rs ----
@@ -967,6 +988,36 @@ impl Tx for SqliteTx {
 
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await.map_err(db)
+    }
+
+    async fn insert_webhook(&mut self, w: &WebhookRow) -> Result<()> {
+        webhooks::insert_webhook(&mut self.tx, w).await
+    }
+    async fn webhook(&mut self, org: &OrgId, id: &str) -> Result<Option<WebhookRow>> {
+        webhooks::webhook(&mut self.tx, org, id).await
+    }
+    async fn webhooks(&mut self, org: &OrgId) -> Result<Vec<WebhookRow>> {
+        webhooks::webhooks(&mut self.tx, org).await
+    }
+    async fn update_webhook(&mut self, w: &WebhookRow) -> Result<bool> {
+        webhooks::update_webhook(&mut self.tx, w).await
+    }
+    async fn delete_webhook(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        webhooks::delete_webhook(&mut self.tx, org, id).await
+    }
+    async fn advance_webhook(&mut self, org: &OrgId, id: &str, from: i64, to: i64) -> Result<bool> {
+        webhooks::advance_webhook(&mut self.tx, org, id, from, to).await
+    }
+    async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> Result<()> {
+        webhooks::insert_deliveries(&mut self.tx, rows).await
+    }
+    async fn deliveries(
+        &mut self,
+        org: &OrgId,
+        endpoint: &str,
+        q: &DeliveryQuery,
+    ) -> Result<Vec<DeliveryRow>> {
+        webhooks::deliveries(&mut self.tx, org, endpoint, q).await
     }
 }
 

@@ -75,6 +75,9 @@ macro_rules! conformance_tests {
             events_prune_keeps_a_suffix,
             events_gapless_two_pools,
             integration_tokens_round_trip,
+            webhooks_round_trip,
+            delivery_claims,
+            delivery_claim_race_two_pools,
         );
     };
 }
@@ -2298,4 +2301,388 @@ pub async fn integration_tokens_round_trip(b: &impl Backend) {
         })
         .await
     ));
+}
+
+// ---- webhooks: endpoints, deliveries, claims ----
+
+fn webhook_row(org: &OrgId, id: &str, at: &str) -> crate::WebhookRow {
+    crate::WebhookRow {
+        id: id.to_owned(),
+        org: org.clone(),
+        url: "https://hooks.example/in".to_owned(),
+        types: vec!["extension.*".to_owned()],
+        description: "PBX".to_owned(),
+        enabled: true,
+        disabled_reason: None,
+        secrets: vec![crate::WebhookSecret {
+            secret: "whsec_a".to_owned(),
+            expires_at: None,
+        }],
+        created_at: at.to_owned(),
+        cursor: 0,
+        failing_since: None,
+    }
+}
+
+fn delivery_row(org: &OrgId, endpoint: &str, seq: i64, due: &str) -> crate::DeliveryRow {
+    crate::DeliveryRow {
+        id: 0,
+        org: org.clone(),
+        endpoint: endpoint.to_owned(),
+        event_seq: seq,
+        event_id: format!("evt_{seq}"),
+        event_type: "extension.provisioned".to_owned(),
+        body: format!(r#"{{"seq":{seq}}}"#),
+        status: "pending".to_owned(),
+        attempts: 0,
+        next_attempt_at: due.to_owned(),
+        last_status: None,
+        last_error: None,
+        last_duration_ms: None,
+        created_at: AT.to_owned(),
+        updated_at: AT.to_owned(),
+    }
+}
+
+fn all_deliveries(status: Option<&str>) -> crate::DeliveryQuery {
+    crate::DeliveryQuery {
+        status: status.map(str::to_owned),
+        before_id: None,
+        limit: u32::MAX,
+    }
+}
+
+const LATER: &str = "2026-01-01T00:10:00.000Z";
+
+/// Endpoints round-trip, move their cursor only from where it is, and are invisible to other
+/// organizations; deliveries list newest first by status and cursor and go with their endpoint.
+pub async fn webhooks_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (a, _) = create_org(s, "a", "owner@a.example").await;
+    let (other, _) = create_org(s, "b", "owner@b.example").await;
+    let w = webhook_row(&a, "whk_1", AT);
+    let mut tx = locked(s, &a).await;
+    tx.insert_webhook(&w).await.unwrap();
+    tx.insert_webhook(&webhook_row(&a, "whk_2", LATER))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = read(s).await;
+    assert_eq!(tx.webhook(&a, "whk_1").await.unwrap(), Some(w.clone()));
+    let ids: Vec<String> = tx
+        .webhooks(&a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(ids, ["whk_1", "whk_2"]);
+    assert_eq!(tx.webhook(&other, "whk_1").await.unwrap(), None);
+    assert!(tx.webhooks(&other).await.unwrap().is_empty());
+    drop(tx);
+
+    let mut changed = w.clone();
+    changed.url = "https://hooks.example/v2".to_owned();
+    changed.types = Vec::new();
+    changed.enabled = false;
+    changed.disabled_reason = Some("disabled by member:own_a".to_owned());
+    changed.secrets.push(crate::WebhookSecret {
+        secret: "whsec_b".to_owned(),
+        expires_at: Some(LATER.to_owned()),
+    });
+    changed.failing_since = Some(AT.to_owned());
+    changed.cursor = 99; // not stored by update_webhook
+    let mut tx = locked(s, &a).await;
+    assert!(tx.update_webhook(&changed).await.unwrap());
+    let mut foreign = changed.clone();
+    foreign.org = other.clone();
+    assert!(!tx.update_webhook(&foreign).await.unwrap());
+    assert!(tx.advance_webhook(&a, "whk_1", 0, 5).await.unwrap());
+    assert!(
+        !tx.advance_webhook(&a, "whk_1", 0, 6).await.unwrap(),
+        "moved only from where it is"
+    );
+    assert!(!tx.advance_webhook(&other, "whk_1", 5, 6).await.unwrap());
+    tx.commit().await.unwrap();
+    let stored = read(s).await.webhook(&a, "whk_1").await.unwrap().unwrap();
+    changed.cursor = 5;
+    assert_eq!(stored, changed);
+
+    let mut tx = locked(s, &a).await;
+    let rows: Vec<_> = (1..=5)
+        .map(|seq| delivery_row(&a, "whk_1", seq, AT))
+        .collect();
+    tx.insert_deliveries(&rows).await.unwrap();
+    tx.insert_deliveries(&[delivery_row(&a, "whk_2", 1, AT)])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = read(s).await;
+    let got = tx
+        .deliveries(&a, "whk_1", &all_deliveries(None))
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = got.iter().map(|d| d.event_seq).collect();
+    assert_eq!(seqs, [5, 4, 3, 2, 1], "newest first");
+    assert!(got.windows(2).all(|w| w[0].id > w[1].id));
+    let first = &got[4];
+    assert_eq!(
+        (
+            first.event_id.as_str(),
+            first.body.as_str(),
+            first.status.as_str(),
+            first.attempts
+        ),
+        ("evt_1", r#"{"seq":1}"#, "pending", 0)
+    );
+    let page = tx
+        .deliveries(
+            &a,
+            "whk_1",
+            &crate::DeliveryQuery {
+                status: None,
+                before_id: Some(got[1].id),
+                limit: 2,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.iter().map(|d| d.event_seq).collect::<Vec<_>>(), [3, 2]);
+    assert!(tx
+        .deliveries(&a, "whk_1", &all_deliveries(Some("failed")))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(tx
+        .deliveries(&other, "whk_1", &all_deliveries(None))
+        .await
+        .unwrap()
+        .is_empty());
+    drop(tx);
+
+    let mut tx = locked(s, &a).await;
+    assert!(!tx.delete_webhook(&other, "whk_1").await.unwrap());
+    assert!(tx.delete_webhook(&a, "whk_1").await.unwrap());
+    assert!(!tx.delete_webhook(&a, "whk_1").await.unwrap());
+    tx.commit().await.unwrap();
+    let mut tx = read(s).await;
+    assert!(tx
+        .deliveries(&a, "whk_1", &all_deliveries(None))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        tx.deliveries(&a, "whk_2", &all_deliveries(None))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// Claims take due deliveries of enabled endpoints once, count the attempt, expire, and guard
+/// the recording of an outcome; outcomes keep the endpoint's run of failures.
+pub async fn delivery_claims(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (a, _) = create_org(s, "a", "owner@a.example").await;
+    let mut off = webhook_row(&a, "whk_off", AT);
+    off.enabled = false;
+    let mut tx = locked(s, &a).await;
+    tx.insert_webhook(&webhook_row(&a, "whk_on", AT))
+        .await
+        .unwrap();
+    tx.insert_webhook(&off).await.unwrap();
+    tx.insert_deliveries(&[
+        delivery_row(&a, "whk_on", 1, AT),
+        delivery_row(&a, "whk_on", 2, LATER),
+        delivery_row(&a, "whk_off", 1, AT),
+    ])
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let enabled: Vec<String> = s
+        .enabled_webhooks()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(enabled, ["whk_on"]);
+
+    let t1 = "2026-01-01T00:00:01.000Z";
+    let until = "2026-01-01T00:00:21.000Z";
+    let got = s.claim_deliveries(t1, "clm_1", until, 10).await.unwrap();
+    assert_eq!(got.len(), 1, "only what is due, of enabled endpoints");
+    let d = &got[0];
+    assert_eq!(
+        (d.event_seq, d.status.as_str(), d.attempts),
+        (1, "delivering", 1)
+    );
+    assert!(
+        s.claim_deliveries(t1, "clm_2", until, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "claimed once"
+    );
+
+    // The claim expires: its process died. Another claimer takes it, and the first one's
+    // outcome is no longer recorded.
+    let t2 = "2026-01-01T00:00:22.000Z";
+    let again = s
+        .claim_deliveries(t2, "clm_3", "2026-01-01T00:00:42.000Z", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.iter().map(|d| (d.id, d.attempts)).collect::<Vec<_>>(),
+        [(d.id, 2)]
+    );
+    let failed = crate::DeliveryOutcome {
+        id: d.id,
+        claim: "clm_1".to_owned(),
+        status: "pending".to_owned(),
+        next_attempt_at: "2026-01-01T00:00:27.000Z".to_owned(),
+        last_status: Some(500),
+        last_error: Some("the endpoint answered 500".to_owned()),
+        last_duration_ms: 12,
+        at: t2.to_owned(),
+        succeeded: false,
+    };
+    assert!(!s.finish_delivery(&failed).await.unwrap());
+    let failed = crate::DeliveryOutcome {
+        claim: "clm_3".to_owned(),
+        ..failed
+    };
+    assert!(s.finish_delivery(&failed).await.unwrap());
+    assert!(!s.finish_delivery(&failed).await.unwrap(), "recorded once");
+    let mut tx = read(s).await;
+    let stored = tx
+        .deliveries(&a, "whk_on", &all_deliveries(Some("pending")))
+        .await
+        .unwrap();
+    let row = stored.iter().find(|r| r.id == d.id).unwrap();
+    assert_eq!(
+        (
+            row.attempts,
+            row.last_status,
+            row.last_error.as_deref(),
+            row.last_duration_ms
+        ),
+        (2, Some(500), Some("the endpoint answered 500"), Some(12))
+    );
+    assert_eq!(row.next_attempt_at, "2026-01-01T00:00:27.000Z");
+    let hook = tx.webhook(&a, "whk_on").await.unwrap().unwrap();
+    assert_eq!(
+        hook.failing_since.as_deref(),
+        Some(t2),
+        "a failure starts the run"
+    );
+    drop(tx);
+
+    // The retry is due at its time; a later failure keeps the run's start, a success ends it.
+    assert!(s
+        .claim_deliveries("2026-01-01T00:00:26.999Z", "clm_4", until, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let retry = s
+        .claim_deliveries(LATER, "clm_5", "2026-01-01T00:10:20.000Z", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        retry.iter().map(|d| d.event_seq).collect::<Vec<_>>(),
+        [1, 2],
+        "oldest due first"
+    );
+    let at = "2026-01-01T00:10:01.000Z";
+    let outcome = |id: i64, ok: bool| crate::DeliveryOutcome {
+        id,
+        claim: "clm_5".to_owned(),
+        status: if ok { "succeeded" } else { "pending" }.to_owned(),
+        next_attempt_at: LATER.to_owned(),
+        last_status: Some(if ok { 200 } else { 503 }),
+        last_error: None,
+        last_duration_ms: 3,
+        at: at.to_owned(),
+        succeeded: ok,
+    };
+    assert!(s
+        .finish_delivery(&outcome(retry[1].id, false))
+        .await
+        .unwrap());
+    let hook = read(s).await.webhook(&a, "whk_on").await.unwrap().unwrap();
+    assert_eq!(hook.failing_since.as_deref(), Some(t2));
+    assert!(s
+        .finish_delivery(&outcome(retry[0].id, true))
+        .await
+        .unwrap());
+    let hook = read(s).await.webhook(&a, "whk_on").await.unwrap().unwrap();
+    assert_eq!(hook.failing_since, None);
+    let done = read(s)
+        .await
+        .deliveries(&a, "whk_on", &all_deliveries(Some("succeeded")))
+        .await
+        .unwrap();
+    assert_eq!(done.len(), 1);
+    assert!(
+        s.claim_deliveries(
+            "2030-01-01T00:00:00.000Z",
+            "clm_6",
+            "2030-01-01T00:00:20.000Z",
+            10
+        )
+        .await
+        .unwrap()
+        .iter()
+        .all(|d| d.id != retry[0].id),
+        "a succeeded delivery is never claimed again"
+    );
+}
+
+/// 8 claimers on two connection pools drain 60 due deliveries: each is claimed exactly once.
+pub async fn delivery_claim_race_two_pools(b: &impl Backend) {
+    let stores = [b.store().await, b.store().await];
+    let s = &*stores[0];
+    let (a, _) = create_org(s, "a", "owner@a.example").await;
+    let mut tx = locked(s, &a).await;
+    tx.insert_webhook(&webhook_row(&a, "whk_1", AT))
+        .await
+        .unwrap();
+    let rows: Vec<_> = (1..=60)
+        .map(|seq| delivery_row(&a, "whk_1", seq, AT))
+        .collect();
+    tx.insert_deliveries(&rows).await.unwrap();
+    tx.commit().await.unwrap();
+    let start = Arc::new(Barrier::new(8));
+    let claimers = (0..8).map(|i| {
+        let s = stores[i % 2].clone();
+        let start = start.clone();
+        tokio::spawn(async move {
+            start.wait().await;
+            let mut mine = Vec::new();
+            loop {
+                let got = s
+                    .claim_deliveries(LATER, &format!("clm_{i}"), "2026-01-01T01:00:00.000Z", 3)
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|d| d.id));
+            }
+        })
+    });
+    let mut all = Vec::new();
+    for c in claimers.collect::<Vec<_>>() {
+        all.extend(c.await.unwrap());
+    }
+    let unique: BTreeSet<i64> = all.iter().copied().collect();
+    assert_eq!(
+        (all.len(), unique.len()),
+        (60, 60),
+        "every delivery claimed exactly once"
+    );
 }

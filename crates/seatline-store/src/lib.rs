@@ -116,6 +116,85 @@ pub struct Snapshot {
     pub seats: Seats,
 }
 
+// ---- Webhooks (product.md §8): endpoints, their deliveries, the delivery worker's claims ----
+
+/// A signing secret of a webhook endpoint. A rotated-out secret keeps signing beside the new
+/// one until `expires_at`; the current secret has none.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct WebhookSecret {
+    pub secret: String,
+    pub expires_at: Option<String>,
+}
+
+/// A webhook endpoint as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookRow {
+    pub id: String,
+    pub org: OrgId,
+    pub url: String,
+    /// Event type filters (`member.disabled`, `extension.*`); empty means every type.
+    pub types: Vec<String>,
+    pub description: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    /// The current secret first, then rotated-out ones still signing.
+    pub secrets: Vec<WebhookSecret>,
+    pub created_at: String,
+    /// The last event seq the worker has turned into deliveries for this endpoint.
+    pub cursor: i64,
+    /// When the endpoint's current run of failed attempts began; `None` after a success.
+    pub failing_since: Option<String>,
+}
+
+/// One event to be sent to one endpoint, with its attempts so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRow {
+    /// Assigned by the store, growing.
+    pub id: i64,
+    pub org: OrgId,
+    pub endpoint: String,
+    /// 0 for a `webhook.test` event, which is not in the feed.
+    pub event_seq: i64,
+    /// The event id, sent as `webhook-id` on every attempt and replay.
+    pub event_id: String,
+    pub event_type: String,
+    /// The event JSON, sent as the body.
+    pub body: String,
+    /// pending | delivering | succeeded | failed
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_duration_ms: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Which deliveries of an endpoint to read: newest first, before the cursor id.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryQuery {
+    pub status: Option<String>,
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+/// The outcome of a claimed attempt, recorded by the claimer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryOutcome {
+    pub id: i64,
+    /// The claim token the delivery was claimed with; a claim taken over since is not touched.
+    pub claim: String,
+    pub status: String,
+    pub next_attempt_at: String,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_duration_ms: i64,
+    pub at: String,
+    /// Whether the attempt succeeded: ends the endpoint's run of failures, or starts one at `at`.
+    pub succeeded: bool,
+}
+
 /// A SCIM token of an organization (product.md §9), as stored: only the hash of its secret.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScimTokenRow {
@@ -268,6 +347,24 @@ pub trait Store: Send + Sync + 'static {
     /// Wake-ups for events committed by any process, when the database can push them
     /// (PostgreSQL LISTEN/NOTIFY); `None` when readers must poll (SQLite).
     async fn listen_events(&self) -> Result<Option<EventWakeups>>;
+
+    // ---- Webhooks: the delivery worker, across organizations ----
+    /// Every enabled webhook endpoint, whatever its organization.
+    async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>>;
+    /// Claim up to `limit` deliveries due at `now` (pending with `next_attempt_at <= now`, or
+    /// delivering under a claim that expired before `now`) of enabled endpoints: mark them
+    /// delivering under `claim` until `until`, add one attempt, and return them. Atomic across
+    /// processes: concurrent claimers never get the same delivery.
+    async fn claim_deliveries(
+        &self,
+        now: &str,
+        claim: &str,
+        until: &str,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>>;
+    /// Record a claimed attempt's outcome and the endpoint's run of failures, if the claim is
+    /// still held; false when it expired and was taken over.
+    async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool>;
 }
 
 /// One transaction. Every method is scoped by organization; dropping without `commit` rolls back.
@@ -359,4 +456,26 @@ pub trait Tx: Send {
     async fn revoke_integration_token(&mut self, org: &OrgId, id: &str) -> Result<bool>;
 
     async fn commit(self: Box<Self>) -> Result<()>;
+
+    // ---- Webhooks: endpoints and deliveries of one organization ----
+    async fn insert_webhook(&mut self, w: &WebhookRow) -> Result<()>;
+    async fn webhook(&mut self, org: &OrgId, id: &str) -> Result<Option<WebhookRow>>;
+    /// The organization's endpoints, oldest first.
+    async fn webhooks(&mut self, org: &OrgId) -> Result<Vec<WebhookRow>>;
+    /// Store an endpoint's url, types, description, enabled, disabled reason and secrets
+    /// (not its cursor, which only [`Tx::advance_webhook`] moves); false when it is gone.
+    async fn update_webhook(&mut self, w: &WebhookRow) -> Result<bool>;
+    /// Delete an endpoint and its deliveries; false when there is no such endpoint.
+    async fn delete_webhook(&mut self, org: &OrgId, id: &str) -> Result<bool>;
+    /// Move an endpoint's cursor from `from` to `to`; false (nothing changed) when it is no
+    /// longer at `from`, because another worker moved it first.
+    async fn advance_webhook(&mut self, org: &OrgId, id: &str, from: i64, to: i64) -> Result<bool>;
+    /// Insert deliveries; their ids are assigned by the store.
+    async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> Result<()>;
+    async fn deliveries(
+        &mut self,
+        org: &OrgId,
+        endpoint: &str,
+        q: &DeliveryQuery,
+    ) -> Result<Vec<DeliveryRow>>;
 }

@@ -17,6 +17,7 @@ pub enum Nav {
     Audit,
     Me,
     Scim,
+    Webhooks,
 }
 
 fn head(title: &str) -> Markup {
@@ -63,6 +64,7 @@ pub fn page(v: &Viewer, nav: Nav, title: &str, body: Markup) -> Markup {
                                 (item(Nav::Bulk, "/ui/bulk", "Bulk Assignment"))
                                 (item(Nav::Members, "/ui/members", "Members"))
                                 (item(Nav::Audit, "/ui/audit", "Audit"))
+                                (item(Nav::Webhooks, "/ui/webhooks", "Webhooks"))
                             }
                             @if v.is_owner() {
                                 (item(Nav::Scim, "/ui/scim", "SCIM"))

@@ -29,6 +29,7 @@ mod scim;
 mod session;
 mod signin;
 mod throttle;
+mod webhooks;
 
 use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -132,6 +133,11 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/scim", get(scim::page))
         .route("/ui/scim/tokens", post(scim::create))
         .route("/ui/scim/tokens/{id}/revoke", post(scim::revoke))
+        .route("/ui/webhooks", get(webhooks::page).post(webhooks::create))
+        .route("/ui/webhooks/{id}", get(webhooks::deliveries))
+        .route("/ui/webhooks/{id}/enabled", post(webhooks::enabled))
+        .route("/ui/webhooks/{id}/test", post(webhooks::test))
+        .route("/ui/webhooks/{id}/replay", post(webhooks::replay))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(middleware::from_fn_with_state(state.clone(), flash_once))
         .layer(middleware::from_fn(security_headers))

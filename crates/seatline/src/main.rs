@@ -7,6 +7,7 @@ mod demo;
 mod events;
 mod output;
 mod scim;
+mod webhooks;
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -65,6 +66,9 @@ enum Command {
     /// SCIM tokens for identity providers (Entra ID, Okta): create, list, revoke.
     #[command(subcommand)]
     ScimToken(scim::ScimTokenCmd),
+    /// Webhook endpoints and their deliveries.
+    #[command(subcommand)]
+    Webhook(webhooks::WebhookCmd),
     /// The change feed: `events tail [--after SEQ] [--follow] [--types …]`.
     #[command(subcommand)]
     Events(events::EventsCmd),
@@ -96,6 +100,17 @@ struct ServeArgs {
     /// Serve GET /bench/baseline, a bare handler the API benchmark compares against.
     #[arg(long, env = "SEATLINE_BENCH_BASELINE", hide = true)]
     bench_baseline: bool,
+    /// Let webhooks target loopback, private and link-local addresses (tests, on-premises PBXs).
+    #[arg(long, env = "SEATLINE_WEBHOOKS_ALLOW_PRIVATE")]
+    webhooks_allow_private: bool,
+    /// How long a webhook receiver may take to answer, in milliseconds (product.md: 15 s).
+    #[arg(
+        long,
+        env = "SEATLINE_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 15_000,
+        hide = true
+    )]
+    webhook_timeout_ms: u64,
     /// Days the change feed keeps events; older ones are pruned in the background.
     #[arg(long, env = "SEATLINE_EVENT_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -137,6 +152,19 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
         None
     };
     tokio::spawn(seatline_http::prune_periodically(app.store().clone()));
+    let app = app.with_webhook_settings(seatline_app::webhooks::Settings {
+        allow_private: args.webhooks_allow_private,
+        ..Default::default()
+    });
+    let worker = seatline_app::webhooks::worker::Worker::new(
+        app.clone(),
+        seatline_app::webhooks::worker::WorkerConfig {
+            timeout: std::time::Duration::from_millis(args.webhook_timeout_ms),
+            ..Default::default()
+        },
+    )
+    .map_err(other)?;
+    tokio::spawn(worker.run());
     app.listen_events().await.map_err(other)?;
     tokio::spawn(
         app.clone()
@@ -235,6 +263,7 @@ async fn main() -> std::process::ExitCode {
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
         Command::ScimToken(cmd) => scim::run(&app, cmd, cli.json).await,
+        Command::Webhook(cmd) => webhooks::run(&app, cmd, cli.json).await,
         Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,
         Command::IntegrationToken(cmd) => events::integration_token(&app, cmd, cli.json).await,
     }

@@ -8,3 +8,4 @@ mod seats;
 mod support;
 mod tenancy;
 mod tokens;
+mod webhooks;

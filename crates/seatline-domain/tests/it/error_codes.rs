@@ -125,6 +125,14 @@ fn source(code: ErrorCode) -> Option<Source> {
         CursorExpired => {
             Elsewhere("the change feed: app events tests (cursor older than retention)")
         }
+        // Webhooks (product.md §8)
+        InvalidWebhookUrl => Elsewhere("app: webhook URL check (app webhooks tests)"),
+        InvalidWebhookTypes => {
+            Domain(|| refused(seatline_domain::webhooks::parse_types(&["Bad*".to_owned()])))
+        }
+        WebhookTargetForbidden => Elsewhere("app: SSRF guard (app webhooks tests)"),
+        InvalidReplayRange => Elsewhere("app: webhook replay (app webhooks tests)"),
+        WebhookDisabled => Elsewhere("app: webhook test and replay (app webhooks tests)"),
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,

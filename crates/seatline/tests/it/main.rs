@@ -9,6 +9,7 @@ mod readme;
 mod scim_token;
 mod serve_demo;
 mod serve_race;
+mod webhooks;
 
 use std::path::Path;
 use std::process::{Command, Output};
