@@ -62,6 +62,8 @@ pub enum Action {
     ReadMember,
     IssueToken,
     SetPassword,
+    /// Make a one-time password reset link for a member (admin UI).
+    ResetPassword,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -101,6 +103,7 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::ReadMember, &[Operator, Owner, Admin, Itself]),
     (Action::IssueToken, &[Operator, Owner, Itself]),
     (Action::SetPassword, &[Operator, Owner, Itself]),
+    (Action::ResetPassword, &[Owner, Admin]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -123,6 +126,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadMember => "read this member",
         Action::IssueToken => "issue tokens for this member",
         Action::SetPassword => "set this member's password",
+        Action::ResetPassword => "reset members' passwords",
     }
 }
 
@@ -192,6 +196,7 @@ mod tests {
             ReadMember,
             IssueToken,
             SetPassword,
+            ResetPassword,
         ] {
             assert!(PERMISSIONS.iter().any(|(x, _)| *x == a), "{a:?}");
         }

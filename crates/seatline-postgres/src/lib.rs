@@ -11,6 +11,7 @@
 //! Timestamps are TEXT in RFC 3339, as on SQLite: they sort as text and read back identically
 //! from both stores.
 
+mod passwords;
 mod tx;
 mod writes;
 
@@ -19,7 +20,7 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use seatline_domain::{Email, Member, MemberId, OrgId};
 use seatline_store::{
-    decode, Credentials, IdempotencyRow, Result, Store, StoreError, TokenRow, Tx,
+    decode, Credentials, IdempotencyRow, PasswordReset, Result, Store, StoreError, TokenRow, Tx,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
@@ -61,6 +62,10 @@ impl Store for PostgresStore {
             .await
             .map_err(db)
             .map(|_| ())
+    }
+
+    async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
+        passwords::reset(&self.pool, hash).await
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>> {

@@ -13,13 +13,15 @@ use seatline_domain::{
     Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
 };
 use seatline_store::{
-    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PlanRow, Result, Snapshot,
-    Store, StoreError, TokenRow, Tx,
+    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PasswordReset, PlanRow,
+    Result, Snapshot, Store, StoreError, TokenRow, Tx,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 use seatline_store::decode::{self, KeyedParts};
+
+mod passwords;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -71,6 +73,10 @@ impl Store for SqliteStore {
             .await
             .map_err(db)
             .map(|_| ())
+    }
+
+    async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
+        passwords::reset(&self.pool, hash).await
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>> {
@@ -877,6 +883,25 @@ impl Tx for SqliteTx {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn insert_password_reset(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        hash: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        passwords::insert(&mut self.tx, org, member, hash, created_at, expires_at).await
+    }
+
+    async fn take_password_reset(
+        &mut self,
+        org: &OrgId,
+        hash: &str,
+    ) -> Result<Option<(MemberId, String)>> {
+        passwords::take(&mut self.tx, org, hash).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

@@ -120,6 +120,7 @@ fn source(code: ErrorCode) -> Option<Source> {
         | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember => {
             Elsewhere("bulk assignment: bulk.rs and its own tests")
         }
+        ResetLinkInvalid => Elsewhere("admin UI: password reset links, seatline-app passwords.rs"),
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,
