@@ -5,11 +5,13 @@
 mod audit;
 pub mod bulk;
 mod error;
+mod extension_parts;
 mod extensions;
 mod members;
 mod numbers;
 mod orgs;
 mod passwords;
+mod previews;
 pub mod schema;
 mod tokens;
 pub mod views;
@@ -22,7 +24,10 @@ use seatline_domain::{AuditRecord, Decision, Error, ErrorCode, ExtKey, MemberId,
 use seatline_store::{AuditEntry, Store, Tx};
 
 pub use error::{AppError, AppResult};
-pub use passwords::{hash_password, verify_password, SignInMatch, MAX_PASSWORD, MIN_PASSWORD};
+pub use passwords::{
+    hash_password, verify_password, ResetHolder, ResetLink, SignInMatch, MAX_PASSWORD,
+    MIN_PASSWORD, RESET_LINK_HOURS,
+};
 pub use tokens::hash_secret;
 
 /// Largest page a list answers with.
