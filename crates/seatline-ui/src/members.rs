@@ -400,12 +400,12 @@ fn member_page(v: &Viewer, m: &MemberView, error: Option<&Error>) -> Markup {
                 }
                 @if may.initial_password {
                     div.action-line {
-                        a.btn.btn-quiet href={ "/ui/members/" (m.id) "/password" } { "Set initial password" }
+                        a.btn href={ "/ui/members/" (m.id) "/password" } { "Set initial password" }
                     }
                 }
                 @if may.transfer {
                     div.action-line {
-                        a.btn.btn-quiet href={ "/ui/members/" (m.id) "/transfer" } { "Make owner…" }
+                        a.btn href={ "/ui/members/" (m.id) "/transfer" } { "Make owner…" }
                     }
                 }
                 @if may.delete {
@@ -492,7 +492,7 @@ pub async fn reset_link(
             div.flash.ok role="status" { "Made a reset link. " (link.member.email) "'s password no longer works and its sign-ins have ended." }
             div.field {
                 label for="reset-url" { "Reset link" }
-                input #reset-url.mono type="text" readonly value=(url);
+                textarea #reset-url.mono readonly rows="2" { (url) }
             }
             p { "Give this link to " strong { (link.member.email) } " by a safe channel (Seatline sends no email). "
                 "It sets a new password once and works until " (layout::when(&link.expires_at)) "." }

@@ -147,7 +147,7 @@ async fn a_reset_link_is_shown_once_ends_sessions_and_sets_a_password_once() {
     r.assert_has(" UTC</time>");
     let at = r.body.find("/ui/reset/").unwrap();
     let link = &r.body[at..];
-    let link = link[..link.find('"').unwrap()].to_owned();
+    let link = link[..link.find('<').unwrap()].to_owned();
     assert_eq!(link.len(), "/ui/reset/".len() + 64, "{link}");
     // Only the hash is kept: the member's page does not show the link again.
     assert!(!admin.get(&member_page).await.body.contains(&link));
