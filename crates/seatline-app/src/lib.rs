@@ -28,7 +28,7 @@ pub use passwords::{
     hash_password, verify_password, ResetHolder, ResetLink, SignInMatch, MAX_PASSWORD,
     MIN_PASSWORD, RESET_LINK_HOURS,
 };
-pub use tokens::hash_secret;
+pub use tokens::{hash_secret, Me, TokenKind};
 
 /// Largest page a list answers with.
 pub const MAX_PAGE: u32 = 1000;

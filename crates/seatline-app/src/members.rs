@@ -128,7 +128,18 @@ impl App {
             d.audit.extend(step.audit);
         }
         if let Some(s) = status {
+            rules::may_set_status(&ctx.actor, &m)?;
             let step = rules::set_status(&m, s)?;
+            if s == Status::Disabled && m.status != Status::Disabled {
+                // Tokens and sessions from before a disable stay dead: enabling the member
+                // again does not bring them back (ARCHITECTURE.md, choices).
+                for t in tx.tokens(org, &m.id).await? {
+                    if !t.revoked {
+                        tx.revoke_token(org, &m.id, &t.id).await?;
+                    }
+                }
+                tx.end_sessions(org, &m.id).await?;
+            }
             if let Some(seatline_domain::Change::UpdateMember(after)) = step.changes.last() {
                 m = after.clone();
             }

@@ -7,8 +7,36 @@ use seatline_store::TokenRow;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::views::IssuedToken;
-use crate::{new_id, now, App, AppResult, Ctx};
+use crate::views::{IssuedToken, MemberView};
+use crate::{need, new_id, now, App, AppResult, Ctx};
+
+/// What kind of bearer a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// The service provider's operator token, from the server's configuration.
+    Operator,
+    /// A member's own token.
+    Member,
+    /// An organization's integration token (the PBX, the contact center).
+    Integration,
+    /// An organization's SCIM token (the identity provider).
+    Scim,
+}
+
+/// Who the token is (`GET /api/v1/me`): its kind, its organization and, for a member token,
+/// the member with its role.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub kind: TokenKind,
+    /// The organization the token belongs to; null for the operator, who reaches every one.
+    pub organization: Option<String>,
+    /// The member a member token acts as; null for other kinds.
+    pub member: Option<MemberView>,
+    /// The member's role (`owner`, `admin` or `member`); null for other kinds.
+    #[schema(pattern = "^(owner|admin|member)$")]
+    pub role: Option<String>,
+}
 
 /// The stored form of a token secret.
 pub fn hash_secret(secret: &str) -> String {
@@ -59,6 +87,34 @@ impl App {
             },
             org: Some(row.org),
             request_id: None,
+        })
+    }
+
+    /// Who the request's token is. Every valid token may ask.
+    pub async fn me(&self, ctx: &Ctx) -> AppResult<Me> {
+        let organization = ctx.org.as_ref().map(|o| o.to_string());
+        let (kind, member) = match &ctx.actor {
+            Actor::Operator => (TokenKind::Operator, None),
+            Actor::Integration { .. } => (TokenKind::Integration, None),
+            Actor::Scim { .. } => (TokenKind::Scim, None),
+            Actor::Member { id, .. } => {
+                let org = ctx
+                    .org
+                    .as_ref()
+                    .expect("a member token names its organization");
+                let mut tx = self.store().begin().await?;
+                let m = need(tx.member(org, id).await?, "member", id)?;
+                (
+                    TokenKind::Member,
+                    Some(Self::member_view(&mut tx, org, &m).await?),
+                )
+            }
+        };
+        Ok(Me {
+            kind,
+            organization,
+            role: member.as_ref().map(|m| m.role.as_str().to_owned()),
+            member,
         })
     }
 

@@ -80,6 +80,8 @@ error_codes! {
     BulkDuplicateExtKey = "bulk_duplicate_ext_key": Invalid, "The same ext key is on two rows of the bulk file.";
     BulkDuplicateMember = "bulk_duplicate_member": Invalid, "The same member is on two rows of the bulk file.";
     UnknownMember = "unknown_member": Invalid, "No member of the organization has this id or email.";
+    // firstuse-api (issue 9)
+    ExtensionExists = "extension_exists": Conflict, "A bulk row names an existing extension; bulk only creates new extensions.";
     ResetLinkInvalid = "reset_link_invalid": NotFound, "The password reset link was used already, replaced by a newer one, or has expired; ask an owner or admin for a new one.";
 }
 

@@ -9,6 +9,7 @@ mod error;
 mod model;
 pub mod permissions;
 pub mod rules;
+pub mod spelling;
 mod values;
 
 pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};

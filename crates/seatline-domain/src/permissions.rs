@@ -99,6 +99,9 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::SetAddons, &[Owner, Admin]),
     (Action::SetNumbers, &[Owner, Admin]),
     (Action::Bulk, &[Owner, Admin]),
+    // Every read of the organization, the bulk sample, stored plans and the export
+    // included: the operator reads all of them, members none (their own record and
+    // extension come through ReadMember).
     (Action::ReadOrg, &[Operator, Owner, Admin]),
     (Action::ReadMember, &[Operator, Owner, Admin, Itself]),
     (Action::IssueToken, &[Operator, Owner, Itself]),

@@ -23,7 +23,7 @@ use seatline_store::{
     decode, Credentials, IdempotencyRow, PasswordReset, Result, Store, StoreError, TokenRow, Tx,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Row};
+use sqlx::{Connection, PgConnection, PgPool, Row};
 
 use tx::PgTx;
 
@@ -33,6 +33,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// on its row lock while holding one, so a few suffice and many processes fit the server's limit.
 const MAX_CONNECTIONS: u32 = 10;
 
+/// How long connecting at startup may take before Seatline gives up and says why.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub struct PostgresStore {
     pool: PgPool,
 }
@@ -41,6 +44,25 @@ impl PostgresStore {
     /// Connect to the database at a `postgres://` or `postgresql://` URL.
     pub async fn connect(url: &str) -> Result<Self> {
         let opts = PgConnectOptions::from_str(url).map_err(db)?;
+        // The pool retries a refused connection until its acquire timeout (30 s) and then
+        // reports only that it timed out: one direct attempt first says why, within 5 s.
+        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&opts)).await {
+            Ok(Ok(probe)) => {
+                let _ = probe.close().await;
+            }
+            Ok(Err(e)) => return Err(db(e)),
+            Err(_) => {
+                return Err(StoreError::Db(
+                    format!(
+                        "PostgreSQL at {}:{} did not answer within {} s",
+                        opts.get_host(),
+                        opts.get_port(),
+                        CONNECT_TIMEOUT.as_secs()
+                    )
+                    .into(),
+                ))
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .connect_with(opts)

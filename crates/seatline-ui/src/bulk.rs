@@ -57,7 +57,8 @@ fn codes_table() -> Markup {
 fn bulk_page(v: &Viewer, error: Option<&Error>) -> Markup {
     let body = html! {
         (layout::title_bar("Bulk Assignment", Some("Create many new extensions at once from a spreadsheet. Bulk assignment only creates new extensions; it never changes existing ones."), html! {
-            a.btn href="/ui/bulk/export.csv" download { "Export current extensions" }
+            a.btn href="/ui/bulk/export.csv" download { "Export (.csv)" }
+            a.btn href="/ui/bulk/export.xlsx" download { "Export (.xlsx)" }
         }))
         div.grid2 {
             section.card aria-labelledby="how-h" {
@@ -123,6 +124,26 @@ pub async fn sample(State(s): State<UiState>, Admin(v): Admin) -> Result<Respons
 pub async fn export(State(s): State<UiState>, Admin(v): Admin) -> Result<Response, UiError> {
     let body = s.app.export_csv(&v.ctx, &v.org).await?;
     Ok(csv_file("seatline-extensions.csv", body))
+}
+
+/// The same export as an Excel workbook whose Number cells are text, so that a round trip
+/// through Excel keeps `+6561230001` as it is.
+pub async fn export_xlsx(State(s): State<UiState>, Admin(v): Admin) -> Result<Response, UiError> {
+    let body = s.app.export_xlsx(&v.ctx, &v.org).await?;
+    Ok((
+        [
+            (
+                CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                CONTENT_DISPOSITION,
+                "attachment; filename=\"seatline-extensions.xlsx\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Read the upload form: its CSRF token must match before the file is looked at.
@@ -252,6 +273,15 @@ fn render_plan(
             _ => file_errors.push(e),
         }
     }
+    // Warnings never block: shown beside their row, or above the rows when no row has them.
+    let mut warned: HashMap<usize, Vec<&RowError>> = HashMap::new();
+    let mut file_warnings = Vec::new();
+    for w in &p.warnings {
+        match w.row {
+            Some(r) if rows_in_plan.contains(&r) => warned.entry(r).or_default().push(w),
+            _ => file_warnings.push(w),
+        }
+    }
     let bad_rows = by_row.len();
     // Rows in file order: every row with an error (up to a bound) and the first good ones.
     let (mut bad_shown, mut good_shown) = (0, 0);
@@ -259,7 +289,10 @@ fn render_plan(
         .items
         .iter()
         .filter(|r| {
-            if by_row.contains_key(&r.row) || r.outcome == Outcome::Error {
+            if by_row.contains_key(&r.row)
+                || warned.contains_key(&r.row)
+                || r.outcome == Outcome::Error
+            {
                 bad_shown += 1;
                 bad_shown <= SHOW_ERROR_ROWS
             } else {
@@ -361,6 +394,15 @@ fn render_plan(
                 } }
             }
         }
+        @if !p.warnings.is_empty() {
+            section.card #plan-warnings {
+                h2 { (plural(p.warnings.len() as u64, "warning", "warnings")) }
+                p.hint { "Warnings do not stop the plan: read them, then apply if that is what you want." }
+                @if !file_warnings.is_empty() {
+                    ul.warnings { @for w in &file_warnings { (error_line(w)) } }
+                }
+            }
+        }
         @if !p.seats.is_empty() {
             section.card #plan-seats {
                 h2 { "Seat changes" }
@@ -406,7 +448,7 @@ fn render_plan(
                     tbody {
                         @for r in &shown_rows {
                             @let errs = by_row.get(&r.row);
-                            tr class=[errs.map(|_| "row-bad")] data-row=(r.row) {
+                            tr class=[errs.map(|_| "row-bad").or(warned.get(&r.row).map(|_| "row-warn"))] data-row=(r.row) {
                                 td.num { (r.row) }
                                 td.mono { @match r.key {
                                     Some(k) if p.status == PlanStatus::Applied => a.key href={ "/ui/extensions/" (k) } { (k) },
@@ -417,6 +459,9 @@ fn render_plan(
                                 td { (user_cell(r, errs, emails)) }
                                 td { (addon_chips(&r.addons)) }
                                 td {
+                                    @if let Some(list) = warned.get(&r.row) {
+                                        ul.warnings { @for w in list { (error_line(w)) } }
+                                    }
                                     @match errs {
                                         Some(list) => { ul.errors { @for e in list { (error_line(e)) } } }
                                         None => {

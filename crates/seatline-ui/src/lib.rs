@@ -144,6 +144,7 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/bulk", get(bulk::page))
         .route("/ui/bulk/sample.csv", get(bulk::sample))
         .route("/ui/bulk/export.csv", get(bulk::export))
+        .route("/ui/bulk/export.xlsx", get(bulk::export_xlsx))
         .route("/ui/bulk/plans", post(bulk::upload))
         .route("/ui/bulk/plans/{id}", get(bulk::plan))
         .route("/ui/bulk/plans/{id}/apply", post(bulk::apply))

@@ -169,6 +169,7 @@ pub async fn page(
             a.btn href="/ui/assign" { "Assign" }
             a.btn href="/ui/bulk" { "Bulk Assignment" }
             a.btn href="/ui/bulk/export.csv" download #export-csv { "Export (.csv)" }
+            a.btn href="/ui/bulk/export.xlsx" download #export-xlsx { "Export (.xlsx)" }
         }))
         section.card {
             h2 { "Summary" }

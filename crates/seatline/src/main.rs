@@ -6,15 +6,24 @@ mod bulk;
 mod demo;
 mod output;
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use seatline_app::App;
 use seatline_store::Store;
 
-/// Seatline: license and extension provisioning for a cloud phone system.
+/// Seatline: licenses, extensions and their add-ons for a cloud phone system and contact
+/// center.
+///
+/// `seatline serve` runs the HTTP API and the admin UI; every other command does the same
+/// work from a shell against the same database: organizations and purchased licenses,
+/// members, extensions, add-ons and numbers, bulk assignment from a spreadsheet, the audit
+/// log. Tables by default, `--json` for scripts. Exit codes: 0 success, 1 a rule refused
+/// (the code and how to fix it are on stderr), 2 a bad command line or listen address, 3 the
+/// database could not be opened or failed.
 #[derive(Parser)]
-#[command(name = "seatline", version, about)]
+#[command(name = "seatline", version)]
 struct Cli {
     /// Database URL: `sqlite:FILE` (the default, created if missing) or `postgres://…`.
     #[arg(
@@ -81,11 +90,25 @@ async fn open_store(url: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Err
     Ok(store)
 }
 
-async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+/// Why serving stopped: the listen address (exit 2, a setting to fix) or anything else.
+enum ServeError {
+    Listen(String, std::io::Error),
+    Other(Box<dyn std::error::Error>),
+}
+
+fn other(e: impl Into<Box<dyn std::error::Error>>) -> ServeError {
+    ServeError::Other(e.into())
+}
+
+async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
+    // Bind first: a taken port or a mistyped address fails before anything is seeded.
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| ServeError::Listen(args.listen.clone(), e))?;
     let mut operator_token = args.operator_token;
     let demo = if args.demo {
         operator_token.get_or_insert_with(|| seatline_app::new_id("op"));
-        Some(demo::seed(&app).await?)
+        Some(demo::open(&app).await.map_err(other)?)
     } else {
         None
     };
@@ -99,12 +122,17 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
         secure_cookies: args.secure_cookies,
     };
     let router = seatline_http::router(app.clone(), config).merge(seatline_ui::router(app, ui));
-    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     tracing::info!(listen = %args.listen, "seatline serving");
-    eprintln!("Seatline listening on http://{}", listener.local_addr()?);
-    eprintln!("Admin UI: http://{}/ui/", listener.local_addr()?);
+    eprintln!(
+        "Seatline listening on http://{}",
+        listener.local_addr().map_err(other)?
+    );
+    eprintln!(
+        "Admin UI: http://{}/ui/",
+        listener.local_addr().map_err(other)?
+    );
     if let (Some(d), Some(op)) = (demo, &operator_token) {
-        let url = format!("http://{}", listener.local_addr()?);
+        let url = format!("http://{}", listener.local_addr().map_err(other)?);
         eprintln!("\nDemo organization {} is ready.", d.org);
         eprintln!("  API reference:  {url}/api/docs/");
         eprintln!("  Operator token: {op}");
@@ -118,7 +146,8 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
     }
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown())
-        .await?;
+        .await
+        .map_err(other)?;
     Ok(())
 }
 
@@ -133,6 +162,8 @@ async fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
+        // Colour codes only for a person at a terminal, never into a file or a collector.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     // SEATLINE_LOG_FORMAT=json: one JSON object per line, with the request span's fields
     // (method, route, request_id) on every event.
@@ -157,7 +188,11 @@ async fn main() -> std::process::ExitCode {
         }
         Command::Serve(args) => match serve(app, args).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
+            Err(ServeError::Listen(addr, e)) => {
+                eprintln!("error: cannot listen on {addr}: {e}; pass another --listen address (host:port)");
+                std::process::ExitCode::from(output::EXIT_USAGE)
+            }
+            Err(ServeError::Other(e)) => {
                 eprintln!("error: {e}");
                 std::process::ExitCode::from(output::EXIT_IO)
             }

@@ -117,9 +117,8 @@ fn source(code: ErrorCode) -> Option<Source> {
         IdempotencyKeyReused | IdempotencyKeyInProgress => Elsewhere("HTTP: Idempotency-Key"),
         TooLarge => Elsewhere("HTTP and bulk upload size limits"),
         FileUnreadable | TooManyRows | BulkEmpty | BulkUnknownColumn | BulkMissingColumn
-        | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember => {
-            Elsewhere("bulk assignment: bulk.rs and its own tests")
-        }
+        | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember
+        | ExtensionExists => Elsewhere("bulk assignment: bulk.rs and its own tests"),
         ResetLinkInvalid => Elsewhere("admin UI: password reset links, seatline-app passwords.rs"),
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]

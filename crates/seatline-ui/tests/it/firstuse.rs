@@ -378,3 +378,41 @@ async fn export_is_on_the_licenses_page() {
     let page = b.get("/ui/licenses").await;
     page.assert_has("href=\"/ui/bulk/export.csv\"");
 }
+
+#[tokio::test]
+async fn export_is_also_xlsx_and_plan_warnings_never_block() {
+    let w = World::new().await;
+    let mut b = w.signed_in("owner@acme.test").await;
+    let page = b.get("/ui/licenses").await;
+    page.assert_has("href=\"/ui/bulk/export.xlsx\"");
+    let xlsx = b.get("/ui/bulk/export.xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert_eq!(
+        xlsx.headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(xlsx.body.starts_with("PK"), "a zip file");
+
+    // A disabled member on a row is a warning: the row is shown with it, and the plan applies.
+    let bob = member_id(&w, "bob@acme.test").await;
+    w.app
+        .update_member(&w.owner, &w.org, &bob, None, Some("disabled"))
+        .await
+        .unwrap();
+    let file = "Ext key,Number,User,Addon license\r\n2001,,bob@acme.test,\r\n";
+    let r = b
+        .upload("/ui/bulk", "/ui/bulk/plans", "bob.csv", file.as_bytes())
+        .await;
+    let plan_url = r.location().to_owned();
+    let plan = b.get(&plan_url).await;
+    plan.assert_has("Ready to apply");
+    plan.assert_has("1 warning");
+    let row = row_of(&plan.body, "data-row=\"2\"");
+    assert!(
+        row.contains("row-warn") && row.contains("ul class=\"warnings\""),
+        "{row}"
+    );
+    assert!(!row.contains("row-bad"), "{row}");
+    let r = b.post(&plan_url, &format!("{plan_url}/apply"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
