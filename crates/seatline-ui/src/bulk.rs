@@ -146,8 +146,12 @@ pub async fn export_xlsx(State(s): State<UiState>, Admin(v): Admin) -> Result<Re
         .into_response())
 }
 
-/// Read the upload form: its CSRF token must match before the file is looked at.
-async fn read_upload(v: &Viewer, mut mp: Multipart) -> Result<Vec<u8>, Result<Error, UiError>> {
+/// Read the upload form, answering the file's name and bytes: its CSRF token must match
+/// before the file is looked at.
+async fn read_upload(
+    v: &Viewer,
+    mut mp: Multipart,
+) -> Result<(String, Vec<u8>), Result<Error, UiError>> {
     let malformed = |why: String| Ok(Error::new(ErrorCode::Malformed, why));
     let mut token_ok = false;
     let mut file = None;
@@ -166,14 +170,17 @@ async fn read_upload(v: &Viewer, mut mp: Multipart) -> Result<Vec<u8>, Result<Er
                 let t = field.text().await.unwrap_or_default();
                 token_ok = session::same(&t, &v.csrf);
             }
-            Some("file") if token_ok => match field.bytes().await {
-                Ok(b) => file = Some(b.to_vec()),
-                Err(e) => {
-                    return Err(malformed(format!(
-                        "the upload was cut short ({e}); try again"
-                    )))
+            Some("file") if token_ok => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(e) => {
+                        return Err(malformed(format!(
+                            "the upload was cut short ({e}); try again"
+                        )))
+                    }
                 }
-            },
+            }
             _ => {}
         }
     }
@@ -181,7 +188,7 @@ async fn read_upload(v: &Viewer, mut mp: Multipart) -> Result<Vec<u8>, Result<Er
         return Err(Err(UiError::Csrf));
     }
     match file {
-        Some(f) if !f.is_empty() => Ok(f),
+        Some((name, f)) if !f.is_empty() => Ok((name, f)),
         _ => Err(malformed("choose a CSV or XLSX file to upload".to_owned())),
     }
 }
@@ -192,7 +199,7 @@ pub async fn upload(
     mp: Multipart,
 ) -> Result<Response, UiError> {
     let result = match read_upload(&v, mp).await {
-        Ok(bytes) => s.app.bulk_plan(&v.ctx, &v.org, &bytes).await,
+        Ok((name, bytes)) => s.app.bulk_plan_named(&v.ctx, &v.org, &name, &bytes).await,
         Err(Ok(e)) => Err(e.into()),
         Err(Err(ui)) => return Err(ui),
     };
@@ -319,7 +326,10 @@ fn render_plan(
             }
             a.btn href="/ui/bulk" { "Back to Bulk Assignment" }
         }))
-        p.sub #plan-source { "Uploaded " (layout::when(&p.created_at)) }
+        p.sub #plan-source {
+            @if let Some(f) = &p.file_name { strong.mono { (f) } " · " }
+            "Uploaded " (layout::when(&p.created_at))
+        }
         @if let Some(e) = error { (layout::error_box(e)) }
         section.card #plan-summary {
             div.card-head {

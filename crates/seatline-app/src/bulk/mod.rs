@@ -46,6 +46,9 @@ pub struct PlanView {
     pub seats: Vec<SeatNeed>,
     #[schema(schema_with = doc::items)]
     pub items: Vec<RowPlan>,
+    /// The uploaded file's name, when the upload said it (the admin UI's does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
 }
 
 impl PlanView {
@@ -60,8 +63,16 @@ impl PlanView {
             warnings: plan.warnings,
             seats: plan.seats,
             items: plan.items,
+            file_name: None,
         }
     }
+}
+
+/// A file name as shown with its plan: the last part of a path some browsers send, trimmed,
+/// at most 200 characters; `None` when nothing is left.
+fn clean_file_name(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
+    (!base.is_empty()).then(|| base.chars().take(200).collect())
 }
 
 /// The step of a bulk use case a progress report is about.
@@ -209,6 +220,20 @@ impl App {
         self.bulk_plan_sheet(ctx, org, sheet).await
     }
 
+    /// [`App::bulk_plan`] for an upload that names its file: the plan keeps the name.
+    pub async fn bulk_plan_named(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> AppResult<PlanView> {
+        self.guard(ctx, org, Action::Bulk, None)?;
+        let sheet = read_sheet(bytes)?;
+        self.plan_sheet(ctx, org, sheet, &|_, _, _| {}, clean_file_name(file_name))
+            .await
+    }
+
     /// Plan a sheet against the organization as it is now and store the plan, valid or not.
     pub async fn bulk_plan_sheet(
         &self,
@@ -228,6 +253,17 @@ impl App {
         sheet: Sheet,
         progress: Progress<'_>,
     ) -> AppResult<PlanView> {
+        self.plan_sheet(ctx, org, sheet, progress, None).await
+    }
+
+    async fn plan_sheet(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        sheet: Sheet,
+        progress: Progress<'_>,
+        file_name: Option<String>,
+    ) -> AppResult<PlanView> {
         self.guard(ctx, org, Action::Bulk, None)?;
         let snap = self.bulk_snapshot(org).await?;
         let total = sheet.rows.len();
@@ -239,7 +275,9 @@ impl App {
         // The file and the org's state are no longer needed: free them before encoding.
         drop(sheet);
         drop(snap);
-        let row = plan_row(PlanView::new(new_id("plan"), now(), plan));
+        let mut view = PlanView::new(new_id("plan"), now(), plan);
+        view.file_name = file_name;
+        let row = plan_row(view);
         let mut tx = self.store.begin().await?;
         tx.insert_plan(org, &row).await?;
         tx.commit().await?;
@@ -283,7 +321,9 @@ impl App {
         }
         // A ready plan's rows say everything its file said: plan them again against the
         // organization as it is now, inside the lock.
-        let items = decode(&row)?.items;
+        let PlanView {
+            items, file_name, ..
+        } = decode(&row)?;
         // Free the stored body now; the applied plan is encoded again at the end.
         let PlanRow {
             id,
@@ -320,6 +360,7 @@ impl App {
             progress(Step::Apply, written, total);
         }
         let mut view = PlanView::new(id, created_at, plan);
+        view.file_name = file_name;
         view.status = PlanStatus::Applied;
         view.can_apply = false;
         let applied = plan_row(view);

@@ -325,6 +325,13 @@ async fn a_plan_page_shows_header_and_seat_errors_rows_in_file_order_and_users_a
     assert!(bad.contains(">bobb@acme.test</span>"), "{bad}");
     assert!(!bad.contains("Unassigned"), "{bad}");
     assert!(row_of(&plan.body, "data-row=\"4\"").contains("Unassigned"));
+    // The file's name and the time with its zone.
+    let source = &plan.body[plan.body.find("id=\"plan-source\"").unwrap()..];
+    let source = &source[..source.find("</p>").unwrap()];
+    assert!(
+        source.contains("team.csv") && source.contains(" UTC</time>"),
+        "{source}"
+    );
     // Counts read as words.
     assert!(plan.body.contains("Bulk plan: 3 rows"), "{}", plan.body);
 
