@@ -165,23 +165,36 @@ async function main() {
       await page.locator("#start-error", { hasText: "3 to 5 digits" }).waitFor();
       await shot(page, "03-provision-invalid-start");
       await page.getByLabel("Start from extension").fill("1001");
+      // The preview is the server's answer: enabled once it has checked the keys.
+      await page.locator("#provision-preview", { hasText: "Creates extensions 1001–1005." }).waitFor();
       assert.equal(await submit.isDisabled(), false);
-      await page.locator("#provision-preview", { hasText: "1001–1005" }).waitFor();
       await shot(page, "04-provision-form");
       await submit.click();
-      await page.locator(".flash", { hasText: "Provisioned 5 extension(s): 1001–1005." }).waitFor();
+      await page.locator(".flash", { hasText: "Provisioned 5 extensions: 1001–1005." }).waitFor();
       await shot(page, "05-licenses-provisioned");
     });
 
-    await step("a taken start shows the next free one", async () => {
+    await step("a taken start is found before submit, with the next free one offered", async () => {
       await page.goto(`${base}/ui/provision`);
       await page.getByLabel("Number of users").fill("2");
       await page.getByLabel("Start from extension").fill("1004");
-      await page.locator("#provision-submit").click();
       await page.locator("#start-error", { hasText: "are taken" }).waitFor();
+      assert.equal(await page.locator("#provision-submit").isDisabled(), true);
+      assert.equal(await page.locator("#provision-preview").innerText(), "");
+      await shot(page, "06-provision-taken");
       await page.locator("#use-next-free").click();
       assert.equal(await page.getByLabel("Start from extension").inputValue(), "1006");
-      await shot(page, "06-provision-taken");
+      await page.locator("#provision-preview", { hasText: "Creates extensions 1006–1007." }).waitFor();
+    });
+
+    await step("a refused submit shows its error and no stale preview", async () => {
+      await page.goto(`${base}/ui/provision?count=2&start=1004`);
+      await page.locator("#provision-form").evaluate((f) => f.submit());
+      await page.locator("#start-error", { hasText: "are taken" }).waitFor();
+      assert.equal(await page.locator("#provision-preview").innerText(), "", "no preview under the error");
+      await page.locator("#use-next-free").click();
+      assert.equal(await page.getByLabel("Start from extension").inputValue(), "1006");
+      await shot(page, "06b-provision-refused");
     });
 
     await step("hit the seat limit and see the error", async () => {
@@ -209,17 +222,24 @@ async function main() {
       await page.locator("#member-card .badge", { hasText: "Not ready" }).waitFor();
     });
 
-    await step("license_center + device_web_rtc make it Contact Center ready", async () => {
+    await step("add-ons and a number saved together make it Contact Center ready", async () => {
       await page.getByLabel("Contact Center").check();
       await page.getByLabel("Web Phone").check();
-      await page.getByRole("button", { name: "Save add-ons" }).click();
-      await page.locator(".flash", { hasText: "Saved the add-ons of extension 1001." }).waitFor();
+      // Choosing a number raises the Number add-on it needs.
+      await page.getByLabel("Attach a number from the inventory").selectOption("+6531230002");
+      assert.equal(await page.getByLabel("Number", { exact: true }).inputValue(), "1");
+      await shot(page, "09a-extension-form");
+      await page.getByRole("button", { name: "Save add-ons and numbers" }).click();
+      await page.locator(".flash", { hasText: "Saved the add-ons and numbers of extension 1001." }).waitFor();
       await page.locator("#member-card .badge", { hasText: /^Ready$/ }).waitFor();
+      assert.equal(await page.locator("#num-0").isChecked(), true);
       await shot(page, "09-extension-ready");
       await page.getByRole("link", { name: "Members", exact: true }).click();
       const alice = row(page, "#member-list", "alice@acme.test");
       await alice.locator(".badge", { hasText: /^Ready$/ }).waitFor();
       assert.match(await alice.innerText(), /Agent/);
+      const first = await page.locator("#member-list tbody tr").first().getAttribute("data-email");
+      assert.equal(first, "owner@acme.test", "the owner is listed first");
       await shot(page, "10-members");
     });
 
@@ -248,7 +268,7 @@ async function main() {
       assert.equal(await page.locator("tr.row-bad").count(), 0);
       await shot(page, "13-bulk-plan-ready");
       await page.getByRole("button", { name: "Apply plan" }).click();
-      await page.locator(".flash", { hasText: "Applied the plan: 2 extension(s) created." }).waitFor();
+      await page.locator(".flash", { hasText: "Applied the plan: 2 extensions created." }).waitFor();
       await shot(page, "14-bulk-applied");
       await page.getByRole("link", { name: "See them on Licenses" }).click();
       for (const key of ["3001", "3002"]) {
@@ -262,13 +282,45 @@ async function main() {
       assert.equal(await page.locator("#extension-list tbody tr").count(), 1);
     });
 
+    await step("a plan with header, seat and user errors, its error list as CSV", async () => {
+      await page.goto(`${base}/ui/bulk`);
+      const file = ["Ext key,Number,User,Addon license,Colour", "5001,,dan@acme.test,license_center,", "5002,,,,", ""].join("\r\n");
+      await page.getByLabel("Bulk file").setInputFiles({ name: "typos.csv", mimeType: "text/csv", buffer: Buffer.from(file) });
+      await page.getByRole("button", { name: "Upload and check" }).click();
+      await page.waitForURL(/\/ui\/bulk\/plans\/plan_/);
+      await page.locator("#file-errors", { hasText: "Header (row 1)" }).waitFor();
+      const typed = row(page, "#plan-table", "5001");
+      await typed.locator(".typed", { hasText: "dan@acme.test" }).waitFor();
+      assert.doesNotMatch(await typed.innerText(), /Unassigned/);
+      const rows = await page.locator("#plan-table tbody tr").evaluateAll((trs) => trs.map((t) => t.dataset.row));
+      assert.deepEqual(rows, ["2", "3"], "rows in file order");
+      const download = page.waitForEvent("download");
+      await page.locator("#errors-csv").click();
+      assert.match((await download).suggestedFilename(), /errors\.csv$/);
+      await shot(page, "15b-bulk-plan-file-errors");
+    });
+
+    await step("export from the Licenses page", async () => {
+      await page.goto(`${base}/ui/licenses`);
+      const download = page.waitForEvent("download");
+      await page.locator("#export-csv").click();
+      assert.match((await download).suggestedFilename(), /\.csv$/);
+    });
+
     await step("audit, newest first, filtered by action", async () => {
       await page.getByRole("link", { name: "Audit", exact: true }).click();
       await page.getByLabel("Action").selectOption("extension.addons");
       await page.getByRole("button", { name: "Filter" }).click();
       await page.locator("#audit-list tbody tr", { hasText: "extension 1001" }).first().waitFor();
+      await page.locator("#audit-list tbody tr", { hasText: "Add-ons changed" }).first().waitFor();
       await page.getByLabel("Action").selectOption("");
       await page.getByRole("button", { name: "Filter" }).click();
+      await page.locator("#audit-list time", { hasText: / UTC$/ }).first().waitFor();
+      // Each change reads on one line.
+      const wrapped = await page.locator("#audit-list .change").evaluateAll((cs) =>
+        cs.filter((c) => c.offsetHeight > 2 * parseFloat(getComputedStyle(c).fontSize)).length,
+      );
+      assert.equal(wrapped, 0, "audit changes wrap");
       await shot(page, "16-audit");
     });
 
@@ -282,14 +334,61 @@ async function main() {
       await page.getByRole("button", { name: "Search", exact: true }).click();
       await page.waitForURL(/\/ui\/members\?q=dave$/);
       assert.equal(await page.locator("#member-list tbody tr").count(), 1);
-      await page.getByRole("button", { name: "Disable dave@acme.test" }).click();
+      await page.getByRole("link", { name: "Manage dave@acme.test" }).click();
+      await page.getByRole("heading", { name: "Dave Ho" }).waitFor();
+      await shot(page, "18a-member-page");
+      await page.getByRole("link", { name: "Disable…" }).click();
+      await page.getByRole("heading", { name: "Disable dave@acme.test?" }).waitFor();
+      await shot(page, "18d-disable-member-confirm");
+      await page.getByRole("button", { name: "Disable member" }).click();
       await page.locator(".flash", { hasText: "dave@acme.test is now disabled." }).waitFor();
-      await page.getByRole("link", { name: "Delete dave@acme.test" }).click();
+      await page.getByRole("link", { name: "Delete…" }).click();
       await page.getByRole("heading", { name: "Delete dave@acme.test?" }).waitFor();
       await shot(page, "18c-delete-member-confirm");
       await page.getByRole("button", { name: "Delete member" }).click();
       await page.locator(".flash", { hasText: "Deleted dave@acme.test." }).waitFor();
       assert.equal(await page.locator('#member-list tr[data-email="dave@acme.test"]').count(), 0);
+    });
+
+    await step("a reset link lets a member set a password once", async () => {
+      await page.goto(`${base}/ui/members?q=carol`);
+      await page.getByRole("link", { name: "Manage carol@acme.test" }).click();
+      await page.getByRole("button", { name: "Reset password…" }).click();
+      const link = (await page.getByLabel("Reset link").inputValue()).trim();
+      assert.match(link, /\/ui\/reset\/[0-9a-f]{64}$/);
+      await shot(page, "18e-reset-link");
+      const visitor = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      const v = await visitor.newPage();
+      v.on("pageerror", (e) => pageErrors.push(`${v.url()}: ${e.message}`));
+      await v.goto(link);
+      await v.getByRole("heading", { name: "Set a new password" }).waitFor();
+      await shot(v, "18f-reset-form-phone");
+      await noSidewaysScroll(v);
+      await v.getByLabel("New password").fill("carol-new-password");
+      await v.getByRole("button", { name: "Set password" }).click();
+      await v.locator(".flash", { hasText: "Your new password is set." }).waitFor();
+      await v.getByLabel("Email").fill("carol@acme.test");
+      await v.getByLabel("Password").fill("carol-new-password");
+      await v.getByRole("button", { name: "Sign in" }).click();
+      await v.waitForURL(/\/ui\/me$/);
+      const seat = await v.locator("main").innerText();
+      assert.ok(!(seat.includes("Not ready") && seat.includes("You can take")), seat);
+      await shot(v, "18g-member-seat-phone");
+      const again = await v.goto(link);
+      assert.equal(again.status(), 404, "a reset link works once");
+      await visitor.close();
+    });
+
+    await step("the icon and the sign-in paths people guess", async () => {
+      const icon = await page.request.get(`${base}/favicon.ico`);
+      assert.equal(icon.status(), 200);
+      const anon = await browser.newContext();
+      const p = await anon.newPage();
+      for (const path of ["/login", "/ui/login", "/ui/signin", "/admin"]) {
+        await p.goto(`${base}${path}`);
+        assert.match(p.url(), /\/ui\/sign-in$/, path);
+      }
+      await anon.close();
     });
 
     await step("phone width", async () => {
@@ -302,6 +401,17 @@ async function main() {
       await noSidewaysScroll(page);
       await page.goto(`${base}/ui/extensions/1001`);
       await shot(page, "18b-extension-phone");
+      await noSidewaysScroll(page);
+      await page.goto(`${base}/ui/audit`);
+      await shot(page, "18h-audit-phone");
+      await noSidewaysScroll(page);
+      await page.goto(`${base}/ui/members?q=alice`);
+      await page.getByRole("link", { name: "Manage alice@acme.test" }).click();
+      await shot(page, "18i-member-page-phone");
+      await noSidewaysScroll(page);
+      await page.goto(`${base}/ui/provision?count=1&start=1004`);
+      await page.locator("#start-error", { hasText: "are taken" }).waitFor();
+      await shot(page, "18j-provision-phone");
       await noSidewaysScroll(page);
       await page.setViewportSize({ width: 1280, height: 860 });
     });
@@ -354,6 +464,7 @@ async function main() {
       await page.keyboard.press("Enter");
       await page.waitForURL(/\/ui\/me$/);
       await page.locator("#my-cc .badge", { hasText: /^Ready$/ }).waitFor();
+      assert.doesNotMatch(await page.locator("#my-cc").innerText(), /Not ready/);
       const mine = await page.locator("#my-extension").innerText();
       for (const text of ["1001", "Contact Center", "Web Phone"]) assert.ok(mine.includes(text), `${text} in ${mine}`);
       assert.equal(await page.getByRole("link", { name: "Licenses", exact: true }).count(), 0);
@@ -374,11 +485,11 @@ async function main() {
       await p.getByLabel("Number of users").fill("1");
       await p.getByLabel("Start from extension").fill("4001");
       await p.getByRole("button", { name: "Provision" }).click();
-      await p.locator(".flash", { hasText: "Provisioned 1 extension(s): 4001." }).waitFor();
+      await p.locator(".flash", { hasText: "Provisioned 1 extension: 4001." }).waitFor();
       await p.goto(`${base}/ui/extensions/4001`);
       await p.getByLabel("Mobile").fill("2");
-      await p.getByRole("button", { name: "Save add-ons" }).click();
-      await p.locator(".flash", { hasText: "Saved the add-ons of extension 4001." }).waitFor();
+      await p.getByRole("button", { name: "Save add-ons and numbers" }).click();
+      await p.locator(".flash", { hasText: "Saved the add-ons and numbers of extension 4001." }).waitFor();
       await shot(p, "21-no-javascript-extension");
       await plain.close();
     });

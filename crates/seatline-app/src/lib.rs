@@ -6,11 +6,13 @@ mod audit;
 pub mod bulk;
 mod error;
 pub mod events;
+mod extension_parts;
 mod extensions;
 mod members;
 mod numbers;
 mod orgs;
 mod passwords;
+mod previews;
 pub mod schema;
 pub mod scim;
 mod tokens;
@@ -25,7 +27,10 @@ use seatline_domain::{AuditRecord, Decision, Error, ErrorCode, ExtKey, MemberId,
 use seatline_store::{AuditEntry, Store, Tx};
 
 pub use error::{AppError, AppResult};
-pub use passwords::{hash_password, verify_password, SignInMatch, MAX_PASSWORD, MIN_PASSWORD};
+pub use passwords::{
+    hash_password, verify_password, ResetHolder, ResetLink, SignInMatch, MAX_PASSWORD,
+    MIN_PASSWORD, RESET_LINK_HOURS,
+};
 pub use tokens::hash_secret;
 pub use tokens::{IntegrationTokenView, IssuedIntegrationToken};
 pub use tokens::{Me, TokenKind};

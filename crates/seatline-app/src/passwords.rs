@@ -1,7 +1,9 @@
 //! Passwords for signing in to the admin UI: argon2id hashes (PHC strings) set by the member
 //! itself, by the operator, or once by the owner as an initial password; sign-in by email,
 //! which may match members of several organizations; and the session epoch that lets a
-//! sign-out or a password change end a member's UI sessions everywhere.
+//! sign-out or a password change end a member's UI sessions everywhere; and one-time reset
+//! links an owner or admin makes for a member who cannot sign in (there is no email server:
+//! the link is shown once to whoever made it, who passes it on).
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -12,11 +14,43 @@ use seatline_domain::{
 };
 use serde_json::json;
 
-use crate::{need, App, AppResult, Ctx};
+use crate::{hash_secret, need, now, App, AppResult, Ctx};
 
 /// Shortest and longest accepted password, in characters.
 pub const MIN_PASSWORD: usize = 10;
 pub const MAX_PASSWORD: usize = 200;
+
+/// How long a password reset link works.
+pub const RESET_LINK_HOURS: i64 = 24;
+
+/// A reset link just made: its secret is shown once and stored only as its hash.
+#[derive(Debug, Clone)]
+pub struct ResetLink {
+    /// The secret the link carries (`/ui/reset/{token}`).
+    pub token: String,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+    pub member: Member,
+}
+
+/// Whose password an unused, unexpired reset link sets.
+#[derive(Debug, Clone)]
+pub struct ResetHolder {
+    pub org: OrgId,
+    pub org_name: String,
+    pub member: Member,
+    pub expires_at: String,
+}
+
+fn reset_link_invalid() -> Error {
+    Error::new(
+        ErrorCode::ResetLinkInvalid,
+        format!(
+            "this password reset link does not work: it was used already, replaced by a newer \
+             link, or is older than {RESET_LINK_HOURS} hours; ask an owner or admin for a new one"
+        ),
+    )
+}
 
 /// A member whose password matched at sign-in, with its organization's name so that a
 /// person who belongs to several organizations can pick one.
@@ -111,6 +145,140 @@ impl App {
         self.commit(tx, ctx, org, d).await
     }
 
+    /// Make a one-time link that lets a member set a new password. The owner resets anyone's
+    /// but its own (it changes its own on My seat); an admin resets members' only, never an
+    /// admin's or the owner's, so that no one takes over an account above their own. The
+    /// member's current password stops working and its sessions end at once: a reset is also
+    /// what an admin does when a password may be known to someone else.
+    pub async fn password_reset_link(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        member: &str,
+    ) -> AppResult<ResetLink> {
+        let mut tx = self.lock(org).await?;
+        let m = Self::find_member(&mut tx, org, member).await?;
+        self.guard(ctx, org, Action::ResetPassword, m.as_ref().map(|m| &m.id))?;
+        let m = need(m, "member", member)?;
+        if matches!(&ctx.actor, Actor::Member { id, .. } if *id == m.id) {
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                "you cannot reset your own password; change it on My seat",
+            )
+            .into());
+        }
+        if ctx.actor.role() == Some(Role::Admin) && m.role != Role::Member {
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "{} is {}; only the owner resets the password of an admin",
+                    m.email,
+                    if m.role == Role::Owner {
+                        "the owner"
+                    } else {
+                        "an admin"
+                    }
+                ),
+            )
+            .into());
+        }
+        if m.status == Status::Disabled {
+            return Err(Error::new(
+                ErrorCode::MemberDisabled,
+                format!(
+                    "{} is disabled and cannot sign in; enable it first",
+                    m.email
+                ),
+            )
+            .into());
+        }
+        let token = new_reset_token();
+        let created_at = now();
+        let expires_at = (chrono::Utc::now() + chrono::Duration::hours(RESET_LINK_HOURS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        // Clearing the hash also bumps the session epoch: every session of the member ends.
+        tx.set_password_hash(org, &m.id, None).await?;
+        tx.insert_password_reset(org, &m.id, &hash_secret(&token), &created_at, &expires_at)
+            .await?;
+        let d = Decision {
+            changes: Vec::new(),
+            audit: vec![AuditRecord {
+                action: "member.password_reset",
+                target: format!("member:{}", m.id),
+                before: serde_json::Value::Null,
+                after: json!({"link_expires_at": expires_at}),
+            }],
+        };
+        self.commit(tx, ctx, org, d).await?;
+        Ok(ResetLink {
+            token,
+            expires_at,
+            member: m,
+        })
+    }
+
+    /// Whose password a reset link sets, while it is unused and unexpired: the page the link
+    /// opens says so before asking for the new password.
+    pub async fn password_reset_holder(&self, token: &str) -> AppResult<ResetHolder> {
+        let r = self
+            .store()
+            .password_reset(&hash_secret(token))
+            .await?
+            .filter(|r| r.expires_at > now() && r.member.status == Status::Active)
+            .ok_or_else(reset_link_invalid)?;
+        let mut tx = self.store().begin().await?;
+        let org_name = need(tx.org(&r.org).await?, "organization", &r.org)?.name;
+        Ok(ResetHolder {
+            org: r.org,
+            org_name,
+            member: r.member,
+            expires_at: r.expires_at,
+        })
+    }
+
+    /// Set a new password with a reset link, which is used up by it. The member's other
+    /// sessions end; it then signs in with the new password.
+    pub async fn reset_password(&self, token: &str, password: &str) -> AppResult<Member> {
+        let hash = hash_secret(token);
+        let holder = self.password_reset_holder(token).await?;
+        check_length(password)?;
+        let org = &holder.org;
+        let mut tx = self.lock(org).await?;
+        // Taking the link inside the lock makes it single-use even when two tabs race.
+        let (id, expires_at) = tx
+            .take_password_reset(org, &hash)
+            .await?
+            .ok_or_else(reset_link_invalid)?;
+        let m = need(tx.member(org, &id).await?, "member", &id)?;
+        if expires_at <= now() || m.status != Status::Active {
+            // The link is gone either way: keep it deleted.
+            tx.commit().await?;
+            return Err(reset_link_invalid().into());
+        }
+        tx.set_password_hash(org, &m.id, Some(&hash_password(password)))
+            .await?;
+        let d = Decision {
+            changes: Vec::new(),
+            audit: vec![AuditRecord {
+                action: "member.password",
+                target: format!("member:{}", m.id),
+                before: serde_json::Value::Null,
+                after: json!({"set_by": "reset_link"}),
+            }],
+        };
+        let ctx = Ctx {
+            actor: Actor::Member {
+                id: m.id.clone(),
+                role: m.role,
+                status: m.status,
+            },
+            org: Some(org.clone()),
+            request_id: None,
+        };
+        self.commit(tx, &ctx, org, d).await?;
+        Ok(m)
+    }
+
     async fn has_password(&self, org: &OrgId, m: &Member) -> AppResult<bool> {
         Ok(self
             .store()
@@ -198,6 +366,13 @@ impl App {
             .filter(|(m, _)| m.status == Status::Active)
             .ok_or_else(session_ended)?)
     }
+}
+
+/// A reset link's secret: 32 random bytes, hex.
+fn new_reset_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn session_ended() -> Error {

@@ -80,6 +80,8 @@ pub enum Action {
     ReadContactCenter,
     /// Create, list and revoke integration tokens.
     ManageIntegrationTokens,
+    /// Make a one-time password reset link for a member (admin UI).
+    ResetPassword,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -143,6 +145,7 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     ),
     (Action::ManageIntegrationTokens, &[Owner]),
     (Action::ManageScimTokens, &[Owner]),
+    (Action::ResetPassword, &[Owner, Admin]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -173,6 +176,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadMembers => "list members",
         Action::ReadContactCenter => "read Contact Center readiness",
         Action::ManageIntegrationTokens => "manage integration tokens",
+        Action::ResetPassword => "reset members' passwords",
     }
 }
 
@@ -256,6 +260,7 @@ mod tests {
             ReadMembers,
             ReadContactCenter,
             ManageIntegrationTokens,
+            ResetPassword,
         ] {
             assert!(PERMISSIONS.iter().any(|(x, _)| *x == a), "{a:?}");
         }

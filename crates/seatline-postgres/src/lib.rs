@@ -13,6 +13,7 @@
 
 mod events;
 mod scim;
+mod passwords;
 mod tx;
 mod webhooks;
 mod writes;
@@ -22,7 +23,8 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use seatline_domain::{Email, Member, MemberId, OrgId};
 use seatline_store::{
-    decode, Credentials, IdempotencyRow, Result, ScimTokenRow, Store, StoreError, TokenRow, Tx,
+    decode, Credentials, IdempotencyRow, PasswordReset, Result, ScimTokenRow, Store, StoreError,
+    TokenRow, Tx,
 };
 use seatline_store::{DeliveryOutcome, DeliveryRow, WebhookRow};
 use seatline_store::{EventWakeups, IntegrationTokenRow};
@@ -88,6 +90,10 @@ impl Store for PostgresStore {
             .await
             .map_err(db)
             .map(|_| ())
+    }
+
+    async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
+        passwords::reset(&self.pool, hash).await
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>> {

@@ -539,6 +539,25 @@ impl Tx for PgTx {
         self.revoke_integration(org, id).await
     }
 
+    async fn insert_password_reset(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        hash: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        crate::passwords::insert(&mut self.tx, org, member, hash, created_at, expires_at).await
+    }
+
+    async fn take_password_reset(
+        &mut self,
+        org: &OrgId,
+        hash: &str,
+    ) -> Result<Option<(MemberId, String)>> {
+        crate::passwords::take(&mut self.tx, org, hash).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await.map_err(db)
     }

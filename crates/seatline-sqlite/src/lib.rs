@@ -15,7 +15,7 @@ use seatline_domain::{
     Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
 };
 use seatline_store::{
-    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PlanRow, Result,
+    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PasswordReset, PlanRow, Result,
     ScimMember, ScimQuery, ScimTokenRow, Snapshot, Store, StoreError, TokenRow, Tx,
 };
 use seatline_store::{
@@ -30,6 +30,8 @@ use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, WebhookRow};
 mod webhooks;
 
 mod scim;
+
+mod passwords;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -81,6 +83,10 @@ impl Store for SqliteStore {
             .await
             .map_err(db)
             .map(|_| ())
+    }
+
+    async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
+        passwords::reset(&self.pool, hash).await
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>> {
@@ -984,6 +990,25 @@ impl Tx for SqliteTx {
 
     async fn revoke_integration_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
         self.revoke_integration(org, id).await
+    }
+
+    async fn insert_password_reset(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        hash: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        passwords::insert(&mut self.tx, org, member, hash, created_at, expires_at).await
+    }
+
+    async fn take_password_reset(
+        &mut self,
+        org: &OrgId,
+        hash: &str,
+    ) -> Result<Option<(MemberId, String)>> {
+        passwords::take(&mut self.tx, org, hash).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

@@ -106,6 +106,16 @@ pub struct Credentials {
     pub member: Member,
     pub password_hash: Option<String>,
 }
+/// A one-time password reset link as stored (only the hash of its secret), with the member
+/// it lets set a new password.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PasswordReset {
+    pub org: OrgId,
+    pub member: Member,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
 
 /// Everything of one organization that bulk planning and export need.
 #[derive(Debug, Clone, Default)]
@@ -365,6 +375,11 @@ pub trait Store: Send + Sync + 'static {
     /// Record a claimed attempt's outcome and the endpoint's run of failures, if the claim is
     /// still held; false when it expired and was taken over.
     async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool>;
+
+    // ---- password reset links (admin UI) ----
+    /// The reset link with this hash, whatever its organization, and its member: the page
+    /// the link opens knows nothing else.
+    async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>>;
 }
 
 /// One transaction. Every method is scoped by organization; dropping without `commit` rolls back.
@@ -478,4 +493,23 @@ pub trait Tx: Send {
         endpoint: &str,
         q: &DeliveryQuery,
     ) -> Result<Vec<DeliveryRow>>;
+
+    // ---- password reset links (admin UI) ----
+    /// Store a member's reset link, replacing any earlier link of that member.
+    async fn insert_password_reset(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        hash: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<()>;
+    /// Use up a reset link: delete it and answer whose it was and when it expires; `None`
+    /// when there is no such link in this organization (never made, or used already).
+    async fn take_password_reset(
+        &mut self,
+        org: &OrgId,
+        hash: &str,
+    ) -> Result<Option<(MemberId, String)>>;
+
 }

@@ -22,30 +22,40 @@ use crate::UiState;
 
 const PAGE: u32 = 50;
 
-/// Every action the audit log records, for the filter.
-const ACTIONS: &[&str] = &[
-    "extension.provision",
-    "extension.deprovision",
-    "extension.assign",
-    "extension.reassign",
-    "extension.unassign",
-    "extension.addons",
-    "extension.numbers",
-    "extension.bulk_create",
-    "member.create",
-    "member.role",
-    "member.disable",
-    "member.enable",
-    "member.delete",
-    "member.password",
-    "org.create",
-    "org.transfer_ownership",
-    "subscription.set",
-    "number.add",
-    "number.remove",
-    "token.issue",
-    "token.revoke",
+/// Every action the audit log records, with the words the page shows for it; the code
+/// stays in the CSV, the API and the filter's query string.
+const ACTIONS: &[(&str, &str)] = &[
+    ("extension.provision", "Extension provisioned"),
+    ("extension.deprovision", "Extension deprovisioned"),
+    ("extension.assign", "Extension assigned"),
+    ("extension.reassign", "Extension reassigned"),
+    ("extension.unassign", "Extension unassigned"),
+    ("extension.addons", "Add-ons changed"),
+    ("extension.numbers", "Numbers changed"),
+    ("extension.bulk_create", "Extension created in bulk"),
+    ("member.create", "Member added"),
+    ("member.role", "Role changed"),
+    ("member.disable", "Member disabled"),
+    ("member.enable", "Member enabled"),
+    ("member.delete", "Member deleted"),
+    ("member.password", "Password set"),
+    ("member.password_reset", "Password reset link made"),
+    ("org.create", "Organization created"),
+    ("org.transfer_ownership", "Ownership transferred"),
+    ("subscription.set", "Purchased quantity set"),
+    ("number.add", "Number added to inventory"),
+    ("number.remove", "Number removed from inventory"),
+    ("token.issue", "API token issued"),
+    ("token.revoke", "API token revoked"),
 ];
+
+/// The words for an action; an action this page does not know yet is shown as its code.
+fn action_name(code: &str) -> &str {
+    ACTIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, name)| name)
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AuditParams {
@@ -140,8 +150,9 @@ impl Names {
             Value::Object(o) => self.fields(o).join(", "),
             other => other.to_string(),
         };
-        if s.chars().count() > 120 {
-            format!("{}…", s.chars().take(120).collect::<String>())
+        // Long values are cut so that a change reads on one line.
+        if s.chars().count() > 80 {
+            format!("{}…", s.chars().take(80).collect::<String>())
         } else {
             s
         }
@@ -204,12 +215,12 @@ fn rows(names: &Names, items: &[AuditEntry]) -> Markup {
     html! {
         @for e in items {
             tr {
-                td.nowrap { time datetime=(e.at) { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) } }
+                td.nowrap { (layout::when(&e.at)) }
                 td { (names.label(&e.actor)) }
-                td { code { (e.action) } }
+                td.nowrap { span title=(e.action) { (action_name(&e.action)) } }
                 td { (target(names, &e.target)) }
                 td.changes {
-                    @for c in names.changes(&e.before, &e.after) { div { (c) } }
+                    @for c in names.changes(&e.before, &e.after) { div.change { (c) } }
                 }
             }
         }
@@ -233,8 +244,8 @@ pub async fn page(
                 label for="action" { "Action" }
                 select #action name="action" {
                     option value="" { "All actions" }
-                    @for a in ACTIONS { option value=(a) selected[*a == action] { (a) } }
-                    @if !action.is_empty() && !ACTIONS.contains(&action) { option value=(action) selected { (action) } }
+                    @for (code, name) in ACTIONS { option value=(code) selected[*code == action] { (name) } }
+                    @if !action.is_empty() && !ACTIONS.iter().any(|(c, _)| *c == action) { option value=(action) selected { (action) } }
                 }
                 button.btn type="submit" { "Filter" }
             }
@@ -245,7 +256,7 @@ pub async fn page(
                     table.data #audit-list {
                         caption.sr-only { "Audit entries, newest first" }
                         thead { tr {
-                            th scope="col" { "When (UTC)" }
+                            th scope="col" { "When" }
                             th scope="col" { "Who" }
                             th scope="col" { "Action" }
                             th scope="col" { "Object" }
@@ -330,5 +341,12 @@ mod tests {
         assert_eq!(names.changes(&json!({"a": 1}), &Value::Null), ["was a: 1"]);
         assert_eq!(names.label("member:mem_1"), "ann@x.test");
         assert_eq!(names.label("operator"), "operator");
+    }
+
+    #[test]
+    fn actions_read_as_words() {
+        assert_eq!(action_name("extension.addons"), "Add-ons changed");
+        assert_eq!(action_name("member.disable"), "Member disabled");
+        assert_eq!(action_name("some.new_action"), "some.new_action");
     }
 }

@@ -2,19 +2,20 @@
 //! with errors highlighted, each error in words with its column, seat changes per code),
 //! apply a ready plan, see the result; and export the current extensions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use seatline_app::bulk::PlanView;
-use seatline_domain::bulk::{Outcome, PlanStatus, RowError};
+use seatline_domain::bulk::{Outcome, PlanStatus, RowError, RowPlan};
 use seatline_domain::{Code, Error, ErrorCode};
 
 use crate::auth::{done, Admin, Post, Viewer};
+use crate::csv;
 use crate::error::{status_of, UiError};
-use crate::layout::{self, addon_chips, count, csrf, Nav};
+use crate::layout::{self, addon_chips, count, csrf, plural, Nav};
 use crate::licenses::{all_members, rule_error};
 use crate::session;
 use crate::UiState;
@@ -56,7 +57,8 @@ fn codes_table() -> Markup {
 fn bulk_page(v: &Viewer, error: Option<&Error>) -> Markup {
     let body = html! {
         (layout::title_bar("Bulk Assignment", Some("Create many new extensions at once from a spreadsheet. Bulk assignment only creates new extensions; it never changes existing ones."), html! {
-            a.btn href="/ui/bulk/export.csv" download { "Export current extensions" }
+            a.btn href="/ui/bulk/export.csv" download { "Export (.csv)" }
+            a.btn href="/ui/bulk/export.xlsx" download { "Export (.xlsx)" }
         }))
         div.grid2 {
             section.card aria-labelledby="how-h" {
@@ -124,8 +126,32 @@ pub async fn export(State(s): State<UiState>, Admin(v): Admin) -> Result<Respons
     Ok(csv_file("seatline-extensions.csv", body))
 }
 
-/// Read the upload form: its CSRF token must match before the file is looked at.
-async fn read_upload(v: &Viewer, mut mp: Multipart) -> Result<Vec<u8>, Result<Error, UiError>> {
+/// The same export as an Excel workbook whose Number cells are text, so that a round trip
+/// through Excel keeps `+6561230001` as it is.
+pub async fn export_xlsx(State(s): State<UiState>, Admin(v): Admin) -> Result<Response, UiError> {
+    let body = s.app.export_xlsx(&v.ctx, &v.org).await?;
+    Ok((
+        [
+            (
+                CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                CONTENT_DISPOSITION,
+                "attachment; filename=\"seatline-extensions.xlsx\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Read the upload form, answering the file's name and bytes: its CSRF token must match
+/// before the file is looked at.
+async fn read_upload(
+    v: &Viewer,
+    mut mp: Multipart,
+) -> Result<(String, Vec<u8>), Result<Error, UiError>> {
     let malformed = |why: String| Ok(Error::new(ErrorCode::Malformed, why));
     let mut token_ok = false;
     let mut file = None;
@@ -144,14 +170,17 @@ async fn read_upload(v: &Viewer, mut mp: Multipart) -> Result<Vec<u8>, Result<Er
                 let t = field.text().await.unwrap_or_default();
                 token_ok = session::same(&t, &v.csrf);
             }
-            Some("file") if token_ok => match field.bytes().await {
-                Ok(b) => file = Some(b.to_vec()),
-                Err(e) => {
-                    return Err(malformed(format!(
-                        "the upload was cut short ({e}); try again"
-                    )))
+            Some("file") if token_ok => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(e) => {
+                        return Err(malformed(format!(
+                            "the upload was cut short ({e}); try again"
+                        )))
+                    }
                 }
-            },
+            }
             _ => {}
         }
     }
@@ -159,7 +188,7 @@ async fn read_upload(v: &Viewer, mut mp: Multipart) -> Result<Vec<u8>, Result<Er
         return Err(Err(UiError::Csrf));
     }
     match file {
-        Some(f) if !f.is_empty() => Ok(f),
+        Some((name, f)) if !f.is_empty() => Ok((name, f)),
         _ => Err(malformed("choose a CSV or XLSX file to upload".to_owned())),
     }
 }
@@ -170,7 +199,7 @@ pub async fn upload(
     mp: Multipart,
 ) -> Result<Response, UiError> {
     let result = match read_upload(&v, mp).await {
-        Ok(bytes) => s.app.bulk_plan(&v.ctx, &v.org, bytes).await,
+        Ok((name, bytes)) => s.app.bulk_plan_named(&v.ctx, &v.org, &name, bytes).await,
         Err(Ok(e)) => Err(e.into()),
         Err(Err(ui)) => return Err(ui),
     };
@@ -205,87 +234,183 @@ fn error_line(e: &RowError) -> Markup {
     }
 }
 
+/// Why a plan page is shown: as stored, or after apply found the organization changed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    AsStored,
+    /// Apply refused the plan as stale: its errors are the new ones, and it cannot be
+    /// applied again as it is.
+    Stale,
+}
+
+/// What the User column of a row said: the member's email, or, for a User the plan could
+/// not match, the value as typed in the file.
+fn user_cell(
+    r: &RowPlan,
+    errs: Option<&Vec<&RowError>>,
+    emails: &HashMap<String, String>,
+) -> Markup {
+    let typed = errs
+        .into_iter()
+        .flatten()
+        .find(|e| e.column == "User" && !e.value.is_empty());
+    html! {
+        @match (&r.member, typed) {
+            (Some(m), _) => (emails.get(m.as_str()).map_or(m.as_str(), String::as_str)),
+            (None, Some(e)) => span.typed title="As typed in the file" { (e.value) },
+            (None, None) => span.muted { "Unassigned" },
+        }
+    }
+}
+
 fn render_plan(
     v: &Viewer,
     p: &PlanView,
     emails: &HashMap<String, String>,
     error: Option<&Error>,
+    shown: Shown,
 ) -> Markup {
+    let rows_in_plan: HashSet<usize> = p.items.iter().map(|r| r.row).collect();
     let mut by_row: HashMap<usize, Vec<&RowError>> = HashMap::new();
+    // Errors no row of the table shows: the whole file's (seats), the header's (row 1).
     let mut file_errors = Vec::new();
     for e in &p.errors {
         match e.row {
-            Some(r) => by_row.entry(r).or_default().push(e),
-            None => file_errors.push(e),
+            Some(r) if rows_in_plan.contains(&r) => by_row.entry(r).or_default().push(e),
+            _ => file_errors.push(e),
+        }
+    }
+    // Warnings never block: shown beside their row, or above the rows when no row has them.
+    let mut warned: HashMap<usize, Vec<&RowError>> = HashMap::new();
+    let mut file_warnings = Vec::new();
+    for w in &p.warnings {
+        match w.row {
+            Some(r) if rows_in_plan.contains(&r) => warned.entry(r).or_default().push(w),
+            _ => file_warnings.push(w),
         }
     }
     let bad_rows = by_row.len();
-    let bad: Vec<_> = p
+    // Rows in file order: every row with an error (up to a bound) and the first good ones.
+    let (mut bad_shown, mut good_shown) = (0, 0);
+    let shown_rows: Vec<&RowPlan> = p
         .items
         .iter()
-        .filter(|r| r.outcome == Outcome::Error)
-        .take(SHOW_ERROR_ROWS)
-        .collect();
-    let good: Vec<_> = p
-        .items
-        .iter()
-        .filter(|r| r.outcome == Outcome::Create)
-        .take(SHOW_OK_ROWS)
+        .filter(|r| {
+            if by_row.contains_key(&r.row)
+                || warned.contains_key(&r.row)
+                || r.outcome == Outcome::Error
+            {
+                bad_shown += 1;
+                bad_shown <= SHOW_ERROR_ROWS
+            } else {
+                good_shown += 1;
+                good_shown <= SHOW_OK_ROWS
+            }
+        })
         .collect();
     let creates = p
         .items
         .iter()
         .filter(|r| r.outcome == Outcome::Create)
         .count();
+    let problems = plural(p.errors.len() as u64, "problem", "problems");
     let title = match p.status {
         PlanStatus::Applied => "Bulk plan applied".to_owned(),
-        _ => format!("Bulk plan: {} row(s)", p.rows),
+        _ => format!("Bulk plan: {}", plural(p.rows as u64, "row", "rows")),
     };
+    let can_apply = p.can_apply && shown == Shown::AsStored;
     let body = html! {
-        (layout::title_bar(&title, Some(&format!("Uploaded {}", p.created_at.replace('T', " ").trim_end_matches('Z'))), html! {
+        (layout::title_bar(&title, None, html! {
+            @if !p.errors.is_empty() {
+                a.btn href={ "/ui/bulk/plans/" (p.id) "/errors.csv" } download #errors-csv { "Download errors (.csv)" }
+            }
             a.btn href="/ui/bulk" { "Back to Bulk Assignment" }
         }))
+        p.sub #plan-source {
+            @if let Some(f) = &p.file_name { strong.mono { (f) } " · " }
+            "Uploaded " (layout::when(&p.created_at))
+        }
         @if let Some(e) = error { (layout::error_box(e)) }
         section.card #plan-summary {
-            div.card-head { h2 { "Summary" } (status_badge(p)) }
+            div.card-head {
+                h2 { "Summary" }
+                @if shown == Shown::Stale { (layout::badge("b-red", "Out of date")) } @else { (status_badge(p)) }
+            }
             div.stat-row {
-                div.stat { strong { (count(p.rows as u64)) } span.muted { "rows in the file" } }
+                div.stat { strong { (count(p.rows as u64)) } span.muted { @if p.rows == 1 { "row in the file" } @else { "rows in the file" } } }
                 div.stat { strong { (count(creates as u64)) } span.muted {
-                    @if p.status == PlanStatus::Applied { "extensions created" } @else { "extensions to create" } } }
+                    @match (p.status == PlanStatus::Applied, creates == 1) {
+                        (true, true) => "extension created",
+                        (true, false) => "extensions created",
+                        (false, true) => "extension to create",
+                        (false, false) => "extensions to create",
+                    } } }
                 @if p.status != PlanStatus::Applied {
-                    div.stat { strong { (count(p.errors.len() as u64)) } span.muted { "problems in " (bad_rows) " row(s)" } }
+                    div.stat { strong { (count(p.errors.len() as u64)) } span.muted {
+                        @if p.errors.len() == 1 { "problem" } @else { "problems" }
+                        @if bad_rows > 0 { " in " (plural(bad_rows as u64, "row", "rows")) } } }
                 }
             }
-            @match p.status {
-                PlanStatus::Ready => {
-                    p { "Every row checks out. Applying creates all " (creates) " extension(s) in one step, or none if the organization changed meanwhile." }
-                }
-                PlanStatus::Invalid => {
-                    div.alert role="alert" #plan-invalid {
-                        "This plan cannot be applied: " (p.errors.len()) " problem(s) need fixing. Correct them in your file and upload it again."
+            @match (p.status, shown) {
+                (_, Shown::Stale) => {
+                    div.alert role="alert" #plan-stale {
+                        "The organization changed since this plan was made: " (problems)
+                        " now stand in the way, listed below. Nothing was applied. Correct your file and upload it again."
                     }
                 }
-                PlanStatus::Applied => {
+                (PlanStatus::Ready, _) => {
+                    p { "Every row checks out. Applying creates "
+                        @if creates == 1 { "the extension" } @else { "all " (count(creates as u64)) " extensions" }
+                        " in one step, or none if the organization changed meanwhile." }
+                }
+                (PlanStatus::Invalid, _) => {
+                    div.alert role="alert" #plan-invalid {
+                        "This plan cannot be applied: " (problems) " to fix. Correct them in your file and upload it again."
+                    }
+                }
+                (PlanStatus::Applied, _) => {
                     div.flash.ok role="status" #plan-applied {
-                        "Created " (creates) " extension(s). "
+                        "Created " (plural(creates as u64, "extension", "extensions")) ". "
                         a href="/ui/licenses" { "See them on Licenses" }
                     }
                 }
             }
-            @if p.status != PlanStatus::Applied {
+            @if p.status != PlanStatus::Applied && shown == Shown::AsStored {
                 form method="post" action={ "/ui/bulk/plans/" (p.id) "/apply" } {
                     (csrf(v))
                     div.form-actions {
-                        button.btn.btn-primary #apply-submit type="submit" disabled[!p.can_apply] aria-describedby="apply-hint" { "Apply plan" }
+                        button.btn.btn-primary #apply-submit type="submit" disabled[!can_apply] aria-describedby="apply-hint" { "Apply plan" }
                         span.hint #apply-hint {
-                            @if p.can_apply { "Creates the extensions listed below." }
+                            @if can_apply { "Creates the extensions listed below." }
                             @else { "Apply is available once the plan has no errors." }
                         }
                     }
                 }
             }
-            @if p.status == PlanStatus::Invalid {
+            @if p.status == PlanStatus::Invalid || shown == Shown::Stale {
                 div.reupload { (upload_form(v, "Upload the corrected file")) }
+            }
+        }
+        @if !file_errors.is_empty() {
+            section.card #file-errors {
+                h2 { "Problems with the file" }
+                ul.errors { @for e in &file_errors {
+                    li {
+                        @match e.row { Some(1) => { strong { "Header (row 1)" } " · " } Some(r) => { strong { "Row " (r) } " · " } None => {} }
+                        span.err-col { (e.column) }
+                        @if !e.value.is_empty() { " " code { (e.value) } }
+                        ": " (e.message)
+                    }
+                } }
+            }
+        }
+        @if !p.warnings.is_empty() {
+            section.card #plan-warnings {
+                h2 { (plural(p.warnings.len() as u64, "warning", "warnings")) }
+                p.hint { "Warnings do not stop the plan: read them, then apply if that is what you want." }
+                @if !file_warnings.is_empty() {
+                    ul.warnings { @for w in &file_warnings { (error_line(w)) } }
+                }
             }
         }
         @if !p.seats.is_empty() {
@@ -317,14 +442,9 @@ fn render_plan(
                 }
             }
         }
-        @if !file_errors.is_empty() {
-            section.card #file-errors {
-                h2 { "Problems with the whole file" }
-                ul.errors { @for e in &file_errors { (error_line(e)) } }
-            }
-        }
         section.card #plan-rows {
             h2 { "Rows" }
+            p.hint { "In file order; rows with a problem are highlighted." }
             div.table-wrap {
                 table.data #plan-table {
                     thead { tr {
@@ -336,9 +456,9 @@ fn render_plan(
                         th scope="col" { "Result" }
                     } }
                     tbody {
-                        @for r in bad.iter().chain(good.iter()) {
+                        @for r in &shown_rows {
                             @let errs = by_row.get(&r.row);
-                            tr class=[errs.map(|_| "row-bad")] data-row=(r.row) {
+                            tr class=[errs.map(|_| "row-bad").or(warned.get(&r.row).map(|_| "row-warn"))] data-row=(r.row) {
                                 td.num { (r.row) }
                                 td.mono { @match r.key {
                                     Some(k) if p.status == PlanStatus::Applied => a.key href={ "/ui/extensions/" (k) } { (k) },
@@ -346,16 +466,17 @@ fn render_plan(
                                     None => span.muted { "–" },
                                 } }
                                 td { @for n in &r.numbers { div.mono { (n) } } }
-                                td { @match &r.member {
-                                    Some(m) => (emails.get(m.as_str()).map_or(m.as_str(), String::as_str)),
-                                    None => span.muted { "Unassigned" },
-                                } }
+                                td { (user_cell(r, errs, emails)) }
                                 td { (addon_chips(&r.addons)) }
                                 td {
+                                    @if let Some(list) = warned.get(&r.row) {
+                                        ul.warnings { @for w in list { (error_line(w)) } }
+                                    }
                                     @match errs {
                                         Some(list) => { ul.errors { @for e in list { (error_line(e)) } } }
                                         None => {
                                             @if p.status == PlanStatus::Applied { (layout::badge("b-blue", "Created")) }
+                                            @else if shown == Shown::Stale { (layout::badge("b-gray", "Not applied")) }
                                             @else { (layout::badge("b-green", "Will be created")) }
                                         }
                                     }
@@ -365,8 +486,8 @@ fn render_plan(
                     }
                 }
             }
-            @let hidden = p.items.len() - bad.len() - good.len();
-            @if hidden > 0 { p.hint { "And " (count(hidden as u64)) " more row(s) not shown." } }
+            @let hidden = p.items.len() - shown_rows.len();
+            @if hidden > 0 { p.hint { "And " (plural(hidden as u64, "more row", "more rows")) " not shown." } }
         }
     };
     layout::page(v, Nav::Bulk, &title, body)
@@ -387,7 +508,7 @@ pub async fn plan(
 ) -> Result<Response, UiError> {
     let p = s.app.bulk_get_plan(&v.ctx, &v.org, &id).await?;
     let names = emails(&s, &v).await?;
-    Ok(Html(render_plan(&v, &p, &names, None).into_string()).into_response())
+    Ok(Html(render_plan(&v, &p, &names, None, Shown::AsStored).into_string()).into_response())
 }
 
 pub async fn apply(
@@ -406,18 +527,59 @@ pub async fn apply(
             Ok(done(
                 &s,
                 &format!("/ui/bulk/plans/{id}"),
-                format!("Applied the plan: {created} extension(s) created."),
+                format!(
+                    "Applied the plan: {} created.",
+                    plural(created as u64, "extension", "extensions")
+                ),
             ))
         }
         Err(e) => {
             let e = rule_error(e)?;
-            let plan = s.app.bulk_get_plan(&v.ctx, &v.org, &id).await?;
+            let mut plan = s.app.bulk_get_plan(&v.ctx, &v.org, &id).await?;
             let names = emails(&s, v).await?;
+            // A stale plan is shown with the problems that stand in the way now.
+            let shown = match stale_errors(&e) {
+                Some(errors) => {
+                    plan.errors = errors;
+                    plan.can_apply = false;
+                    Shown::Stale
+                }
+                None => Shown::AsStored,
+            };
             Ok((
                 status_of(e.code),
-                Html(render_plan(v, &plan, &names, Some(&e)).into_string()),
+                Html(render_plan(v, &plan, &names, Some(&e), shown).into_string()),
             )
                 .into_response())
         }
     }
+}
+
+/// The row errors a `plan_stale` refusal carries.
+fn stale_errors(e: &Error) -> Option<Vec<RowError>> {
+    if e.code != ErrorCode::PlanStale {
+        return None;
+    }
+    serde_json::from_value(e.details.get("errors")?.clone()).ok()
+}
+
+/// A plan's errors as CSV, in file order, to fix the file beside them.
+pub async fn errors_csv(
+    State(s): State<UiState>,
+    Admin(v): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let p = s.app.bulk_get_plan(&v.ctx, &v.org, &id).await?;
+    let mut out = csv::line(["row", "column", "value", "code", "message"]);
+    for e in &p.errors {
+        let row = e.row.map_or(String::new(), |r| r.to_string());
+        out.push_str(&csv::line([
+            row.as_str(),
+            &e.column,
+            &e.value,
+            e.code.as_str(),
+            &e.message,
+        ]));
+    }
+    Ok(csv_file(&format!("seatline-plan-{id}-errors.csv"), out))
 }

@@ -1,5 +1,6 @@
-//! One extension's page: its member (assign, reassign, unassign), its add-ons (Manage,
-//! with what is left of each code and each limit explained), its numbers, and Deprovision.
+//! One extension's page: its member (assign, reassign, unassign), its add-ons and numbers in
+//! one form (what is left of each code and each limit explained; a chosen number brings the
+//! Number add-on it needs), and Deprovision.
 //! A refused change re-renders the page with the reason next to the form that caused it.
 
 use std::collections::HashMap;
@@ -13,7 +14,7 @@ use seatline_domain::{Code, Error, PerExtension};
 
 use crate::auth::{done, Admin, Fields, Post, Viewer};
 use crate::error::{status_of, UiError};
-use crate::layout::{self, count, csrf, Nav};
+use crate::layout::{self, count, csrf, plural, Nav};
 use crate::licenses::{chosen_member, free_members, member_label, member_picker, rule_error};
 use crate::UiState;
 
@@ -24,8 +25,8 @@ const FREE_NUMBERS: usize = 200;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
     Member,
-    Addons,
-    Numbers,
+    /// The add-ons and numbers form.
+    Parts,
     Deprovision,
 }
 
@@ -144,92 +145,93 @@ fn render(v: &Viewer, d: &Data, error: Option<(Section, &Error)>) -> Markup {
                     }
                 }
             }
-            section.card #numbers-card aria-labelledby="numbers-h" {
-                h2 #numbers-h { "Numbers" }
-                @if let Some(x) = err(Section::Numbers) { (layout::error_box(x)) }
-                p.hint { "Each number needs a Number add-on (" code { "license_number" } "). This extension has "
-                    (numbers_allowed) " and uses " (e.numbers.len()) "." }
-                form.stack method="post" action={ "/ui/extensions/" (e.key) "/numbers" } {
-                    (csrf(v))
-                    @if e.numbers.is_empty() { p.muted { "No numbers attached." } }
-                    @else {
-                        fieldset {
-                            legend { "Attached (untick to detach)" }
-                            @for (i, n) in e.numbers.iter().enumerate() {
-                                div.check {
-                                    input type="checkbox" name="number" value=(n) checked id={ "num-" (i) };
-                                    label.mono for={ "num-" (i) } { (n) }
-                                }
-                            }
-                        }
-                    }
-                    div.field {
-                        label for="add-number" { "Attach a number from the inventory" }
-                        select #add-number name="number" disabled[d.free_numbers.is_empty()] {
-                            option value="" { @if d.free_numbers.is_empty() { "No free numbers in the inventory" } @else { "None" } }
-                            @for n in &d.free_numbers { option value=(n) { (n) } }
-                        }
-                    }
-                    @if d.more_numbers {
-                        div.field {
-                            label for="type-number" { "Or type another free number" }
-                            input #type-number type="text" name="number" inputmode="tel" autocomplete="off" placeholder="+6531234567";
-                        }
-                    }
-                    div.form-actions { button.btn type="submit" { "Save numbers" } }
-                }
-            }
         }
         section.card #addons-card aria-labelledby="addons-h" {
-            h2 #addons-h { "Add-ons" }
-            p.hint { "Add-ons belong to the extension: they stay when the member changes. A member is "
-                "Contact Center ready with Contact Center plus at least one device (IP Phone, Mobile, Desktop or Web Phone)." }
-            @if let Some(x) = err(Section::Addons) { (layout::error_box(x)) }
-            form method="post" action={ "/ui/extensions/" (e.key) "/addons" } {
+            h2 #addons-h { "Add-ons and numbers" }
+            p.hint { "Add-ons and numbers belong to the extension: they stay when the member changes. A member is "
+                "Contact Center ready with Contact Center plus at least one device (IP Phone, Mobile, Desktop or Web Phone). "
+                "Each number needs a Number add-on; choosing a number adds the one it needs." }
+            @if let Some(x) = err(Section::Parts) { (layout::error_box(x)) }
+            form #parts-form method="post" action={ "/ui/extensions/" (e.key) "/addons-numbers" } {
                 (csrf(v))
-                div.table-wrap {
-                    table.data.addons {
-                        thead { tr {
-                            th scope="col" { "Add-on" }
-                            th scope="col" { "On this extension" }
-                            th.num scope="col" { "Still available" }
-                        } }
-                        tbody {
-                            @for c in Code::addons() {
-                                @let n = have(c);
-                                @let left = d.available.get(&c).copied().unwrap_or(0);
-                                @let id = format!("addon-{c}");
-                                tr data-code=(c) {
-                                    th scope="row" {
-                                        label for=(id) { (c.name()) }
-                                        div { code.small { (c) } }
-                                        div.limit {
-                                            (limit_text(c))
-                                            @if n == 0 && left == 0 { ". None left: buy more to add it." }
-                                            @if c == Code::LicenseNumber && !e.numbers.is_empty() { ". At least " (e.numbers.len()) " for the attached numbers." }
-                                        }
-                                    }
-                                    td {
-                                        @match c.entry().per_extension {
-                                            PerExtension::One => {
-                                                input type="checkbox" id=(id) name=(format!("addon_{c}")) value="1"
-                                                    checked[n > 0] disabled[n == 0 && left == 0];
-                                            }
-                                            PerExtension::Many => {
-                                                input.qty type="number" id=(id) name=(format!("addon_{c}")) min="0" max=(n + left) step="1" value=(n)
-                                                    inputmode="numeric";
+                div.parts {
+                    div.table-wrap {
+                        table.data.addons {
+                            thead { tr {
+                                th scope="col" { "Add-on" }
+                                th scope="col" { "On this extension" }
+                                th.num scope="col" { "Still available" }
+                            } }
+                            tbody {
+                                @for c in Code::addons() {
+                                    @let n = have(c);
+                                    @let left = d.available.get(&c).copied().unwrap_or(0);
+                                    @let id = format!("addon-{c}");
+                                    tr data-code=(c) {
+                                        th scope="row" {
+                                            label for=(id) { (c.name()) }
+                                            div { code.small { (c) } }
+                                            div.limit {
+                                                (limit_text(c))
+                                                @if n == 0 && left == 0 { ". None left: buy more to add it." }
+                                                @if c == Code::LicenseNumber && !e.numbers.is_empty() { ". At least " (e.numbers.len()) " for the attached numbers." }
                                             }
                                         }
-                                    }
-                                    td.num {
-                                        @if left == 0 { (layout::badge("b-amber", "None left")) } @else { (count(left)) }
+                                        td {
+                                            @match c.entry().per_extension {
+                                                PerExtension::One => {
+                                                    input type="checkbox" id=(id) name=(format!("addon_{c}")) value="1"
+                                                        checked[n > 0] disabled[n == 0 && left == 0];
+                                                }
+                                                PerExtension::Many => {
+                                                    input.qty type="number" id=(id) name=(format!("addon_{c}")) min="0" max=(n + left) step="1" value=(n)
+                                                        inputmode="numeric";
+                                                }
+                                            }
+                                        }
+                                        td.num {
+                                            @if left == 0 { (layout::badge("b-amber", "None left")) } @else { (count(left)) }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
+                    div #numbers-card {
+                        h3 { "Numbers" }
+                        p.hint { "This extension has " (plural(numbers_allowed, "Number add-on", "Number add-ons")) " and uses "
+                            (e.numbers.len()) "." }
+                        @if e.numbers.is_empty() { p.muted { "No numbers attached." } }
+                        @else {
+                            fieldset {
+                                legend { "Attached (untick to detach)" }
+                                @for (i, n) in e.numbers.iter().enumerate() {
+                                    div.check {
+                                        input.number-choice type="checkbox" name="number" value=(n) checked id={ "num-" (i) };
+                                        label.mono for={ "num-" (i) } { (n) }
+                                    }
+                                }
+                            }
+                        }
+                        div.field {
+                            label for="add-number" { "Attach a number from the inventory" }
+                            select.number-choice #add-number name="number" disabled[d.free_numbers.is_empty()] {
+                                option value="" { @if d.free_numbers.is_empty() { "No free numbers in the inventory" } @else { "None" } }
+                                @for n in &d.free_numbers { option value=(n) { (n) } }
+                            }
+                        }
+                        @if d.more_numbers {
+                            div.field {
+                                label for="type-number" { "Or type another free number" }
+                                input.number-choice #type-number type="text" name="number" inputmode="tel" autocomplete="off" placeholder="+6531234567";
+                            }
+                        }
+                    }
                 }
-                div.form-actions { button.btn.btn-primary type="submit" { "Save add-ons" } }
+                div.form-actions {
+                    button.btn.btn-primary #save-parts type="submit" { "Save add-ons and numbers" }
+                    span.hint #numbers-note aria-live="polite" {}
+                }
             }
         }
         section.card.danger-zone #deprovision-card aria-labelledby="deprov-h" {
@@ -339,24 +341,10 @@ fn addons_of(fields: &Fields) -> Result<Vec<String>, Error> {
     Ok(codes)
 }
 
-pub async fn addons(
-    State(s): State<UiState>,
-    Path(key): Path<String>,
-    p: Post<Admin>,
-) -> Result<Response, UiError> {
-    let v = &p.user.0;
-    let r = match addons_of(&p.fields) {
-        Ok(codes) => s
-            .app
-            .set_addons(&v.ctx, &v.org, &key, &codes)
-            .await
-            .map(|e| format!("Saved the add-ons of extension {}.", e.key)),
-        Err(e) => Err(e.into()),
-    };
-    answer(&s, v, &key, Section::Addons, r).await
-}
-
-pub async fn numbers(
+/// Save the add-ons and numbers form in one use case call. A number chosen without a
+/// Number add-on for it gets one: the form says choosing a number adds it, and a choice
+/// is never dropped in silence.
+pub async fn parts(
     State(s): State<UiState>,
     Path(key): Path<String>,
     p: Post<Admin>,
@@ -365,12 +353,34 @@ pub async fn numbers(
     let mut numbers = p.fields.all("number");
     numbers.sort();
     numbers.dedup();
-    let r = s
-        .app
-        .set_numbers(&v.ctx, &v.org, &key, &numbers)
-        .await
-        .map(|e| format!("Saved the numbers of extension {}.", e.key));
-    answer(&s, v, &key, Section::Numbers, r).await
+    let r = match addons_of(&p.fields) {
+        Ok(mut codes) => {
+            let held = codes
+                .iter()
+                .filter(|c| *c == Code::LicenseNumber.as_str())
+                .count();
+            let added = numbers.len().saturating_sub(held);
+            codes.extend(std::iter::repeat_n(
+                Code::LicenseNumber.as_str().to_owned(),
+                added,
+            ));
+            s.app
+                .set_addons_and_numbers(&v.ctx, &v.org, &key, &codes, &numbers)
+                .await
+                .map(|e| {
+                    let mut m = format!("Saved the add-ons and numbers of extension {}.", e.key);
+                    if added > 0 {
+                        m.push_str(&format!(
+                            " Added {} for the chosen numbers.",
+                            plural(added as u64, "Number add-on", "Number add-ons")
+                        ));
+                    }
+                    m
+                })
+        }
+        Err(e) => Err(e.into()),
+    };
+    answer(&s, v, &key, Section::Parts, r).await
 }
 
 pub async fn deprovision(

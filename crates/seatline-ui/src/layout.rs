@@ -26,6 +26,7 @@ fn head(title: &str) -> Markup {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " · Seatline" }
+            link rel="icon" type="image/svg+xml" href="/favicon.ico";
             link rel="stylesheet" href="/ui/assets/app.css";
             script src="/ui/assets/app.js" defer {}
         }
@@ -179,6 +180,25 @@ pub fn contact_center(m: &MemberView) -> Markup {
     }
 }
 
+/// Contact Center role and readiness in one line, for a row of a list; what is missing is
+/// in the badge's title and in full on the member's page.
+pub fn contact_center_short(m: &MemberView) -> Markup {
+    let cc = &m.contact_center;
+    let role = match cc.role {
+        seatline_domain::CcRole::Supervisor => "Supervisor",
+        seatline_domain::CcRole::Agent => "Agent",
+    };
+    let missing: Vec<&str> = cc.missing.iter().map(|x| missing_text(*x)).collect();
+    html! {
+        span.cc-role { (role) } " "
+        @if cc.ready {
+            (badge("b-green", "Ready"))
+        } @else {
+            span.badge.b-amber title={ "Missing: " (missing.join(", ")) } { "Not ready" }
+        }
+    }
+}
+
 /// Add-on codes as chips, copies counted: "Mobile ×2".
 pub fn addon_chips(codes: &[Code]) -> Markup {
     let mut counted: Vec<(Code, usize)> = Vec::new();
@@ -214,6 +234,22 @@ pub fn error_box(e: &Error) -> Markup {
     }
 }
 
+/// A count with its noun, singular or plural: "1 error", "2 errors", "1,000 rows".
+pub fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{} {}", count(n).0, if n == 1 { one } else { many })
+}
+
+/// A stored RFC 3339 UTC time as people read it, to the minute, saying its zone:
+/// "2026-12-01 14:05 UTC", in a `<time>` element carrying the exact value.
+pub fn when(at: &str) -> Markup {
+    let shown = match (at.get(..10), at.get(11..16)) {
+        (Some(day), Some(hm)) => format!("{day} {hm} UTC"),
+        _ => at.to_owned(),
+    };
+    html! { time datetime=(at) title=(at) { (shown) } }
+}
+
 /// "1,234": thousands separated, as people read counts.
 pub fn count(n: impl Into<u64>) -> Markup {
     let s = n.into().to_string();
@@ -237,6 +273,17 @@ mod tests {
         assert_eq!(count(1000u32).0, "1,000");
         assert_eq!(count(99_900u32).0, "99,900");
         assert_eq!(count(1_234_567u32).0, "1,234,567");
+    }
+
+    #[test]
+    fn plurals_and_times_read_as_words() {
+        assert_eq!(plural(1u32, "error", "errors"), "1 error");
+        assert_eq!(plural(2u32, "error", "errors"), "2 errors");
+        assert_eq!(plural(0u32, "row", "rows"), "0 rows");
+        assert_eq!(plural(1500u32, "row", "rows"), "1,500 rows");
+        let t = when("2026-12-01T14:05:09.123Z").into_string();
+        assert!(t.contains(">2026-12-01 14:05 UTC<"), "{t}");
+        assert!(t.contains("datetime=\"2026-12-01T14:05:09.123Z\""), "{t}");
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod licenses;
 mod me;
 mod members;
 mod scim;
+mod reset;
 mod session;
 mod signin;
 mod throttle;
@@ -61,6 +62,8 @@ pub(crate) struct UiState {
     pub app: App,
     pub keys: Keys,
     pub throttle: throttle::Throttle,
+    /// Served over HTTPS: links the UI shows for use elsewhere (password reset) say so.
+    pub https: bool,
 }
 
 /// The admin UI's routes, to be merged with the API's router.
@@ -79,12 +82,21 @@ pub fn router(app: App, config: Config) -> Router {
         app,
         keys: Keys::new(&key, config.secure_cookies),
         throttle: throttle::Throttle::default(),
+        https: config.secure_cookies,
     };
     let pages = Router::new()
         .route("/", get(|| async { Redirect::to("/ui/") }))
         .route("/ui", get(|| async { Redirect::to("/ui/") }))
         .route("/ui/", get(home))
         .route("/ui/sign-in", get(signin::form).post(signin::submit))
+        // Where people guess the sign-in page is.
+        .route("/login", get(to_sign_in))
+        .route("/signin", get(to_sign_in))
+        .route("/sign-in", get(to_sign_in))
+        .route("/admin", get(to_sign_in))
+        .route("/ui/login", get(to_sign_in))
+        .route("/ui/signin", get(to_sign_in))
+        .route("/ui/admin", get(to_sign_in))
         .route("/ui/sign-in/choose", post(signin::choose))
         .route("/ui/sign-out", post(signin::sign_out))
         .route("/ui/licenses", get(licenses::page))
@@ -92,6 +104,7 @@ pub fn router(app: App, config: Config) -> Router {
             "/ui/provision",
             get(licenses::provision_form).post(licenses::provision),
         )
+        .route("/ui/provision/check", get(licenses::provision_check))
         .route(
             "/ui/assign",
             get(licenses::assign_form).post(licenses::assign),
@@ -99,13 +112,19 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/extensions/{key}", get(extension::page))
         .route("/ui/extensions/{key}/member", post(extension::set_member))
         .route("/ui/extensions/{key}/unassign", post(extension::unassign))
-        .route("/ui/extensions/{key}/addons", post(extension::addons))
-        .route("/ui/extensions/{key}/numbers", post(extension::numbers))
+        .route(
+            "/ui/extensions/{key}/addons-numbers",
+            post(extension::parts),
+        )
         .route(
             "/ui/extensions/{key}/deprovision",
             post(extension::deprovision),
         )
         .route("/ui/members", get(members::page).post(members::create))
+        .route("/ui/members/{id}", get(members::member))
+        .route("/ui/members/{id}/disable", get(members::disable_form))
+        .route("/ui/members/{id}/reset-link", post(members::reset_link))
+        .route("/ui/reset/{token}", get(reset::form).post(reset::submit))
         .route("/ui/members/{id}/role", post(members::role))
         .route("/ui/members/{id}/status", post(members::status))
         .route(
@@ -127,6 +146,7 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/bulk", get(bulk::page))
         .route("/ui/bulk/sample.csv", get(bulk::sample))
         .route("/ui/bulk/export.csv", get(bulk::export))
+        .route("/ui/bulk/export.xlsx", get(bulk::export_xlsx))
         .route("/ui/bulk/plans", post(bulk::upload))
         .route("/ui/bulk/plans/{id}", get(bulk::plan))
         .route("/ui/bulk/plans/{id}/apply", post(bulk::apply))
@@ -138,6 +158,7 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/webhooks/{id}/enabled", post(webhooks::enabled))
         .route("/ui/webhooks/{id}/test", post(webhooks::test))
         .route("/ui/webhooks/{id}/replay", post(webhooks::replay))
+        .route("/ui/bulk/plans/{id}/errors.csv", get(bulk::errors_csv))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(middleware::from_fn_with_state(state.clone(), flash_once))
         .layer(middleware::from_fn(security_headers))
@@ -145,6 +166,7 @@ pub fn router(app: App, config: Config) -> Router {
     Router::new()
         .route("/ui/assets/app.css", get(css))
         .route("/ui/assets/app.js", get(js))
+        .route("/favicon.ico", get(favicon))
         .merge(pages)
 }
 
@@ -154,6 +176,17 @@ async fn home(v: auth::Viewer) -> Redirect {
     } else {
         Redirect::to("/ui/me")
     }
+}
+
+/// The sign-in page, which sends a signed-in user on to its home page.
+async fn to_sign_in() -> Redirect {
+    Redirect::to("/ui/sign-in")
+}
+
+/// Browsers ask for `/favicon.ico` whatever the page says; every browser Seatline
+/// supports reads an SVG icon, so the one icon answers there.
+async fn favicon() -> impl IntoResponse {
+    asset("image/svg+xml", include_str!("../assets/favicon.svg"))
 }
 
 async fn css() -> impl IntoResponse {

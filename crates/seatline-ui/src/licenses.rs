@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::auth::{done, Admin, Post, Viewer};
 use crate::error::{status_of, UiError};
-use crate::layout::{self, addon_chips, count, csrf, Nav};
+use crate::layout::{self, addon_chips, count, csrf, plural, Nav};
 use crate::UiState;
 
 /// Extensions per page of the list.
@@ -168,6 +168,8 @@ pub async fn page(
             a.btn.btn-primary href="/ui/provision" { "Provision" }
             a.btn href="/ui/assign" { "Assign" }
             a.btn href="/ui/bulk" { "Bulk Assignment" }
+            a.btn href="/ui/bulk/export.csv" download #export-csv { "Export (.csv)" }
+            a.btn href="/ui/bulk/export.xlsx" download #export-xlsx { "Export (.xlsx)" }
         }))
         section.card {
             h2 { "Summary" }
@@ -212,7 +214,7 @@ pub async fn page(
                     @if q.after.is_some() {
                         a.btn href={ "/ui/licenses?q=" (urlenc(&q.q)) "#extensions" } { "← First page" }
                     }
-                    span.muted { "Showing " (list.items.len()) " extension(s)"
+                    span.muted { "Showing " (plural(list.items.len() as u64, "extension", "extensions"))
                         @if let (Some(f), Some(l)) = (list.items.first(), list.items.last()) { ", " (f.key) "–" (l.key) } }
                     @if let Some(next) = &list.next_cursor {
                         a.btn href={ "/ui/licenses?q=" (urlenc(&q.q)) "&after=" (next) "#extensions" } rel="next" { "Next page →" }
@@ -275,7 +277,7 @@ fn provision_page(
         }))
         section.card.narrow {
             p.lead #provision-available {
-                strong { (count(available)) } " Phone System license(s) available to provision."
+                strong { (count(available)) } @if available == 1 { " Phone System license" } @else { " Phone System licenses" } " available to provision."
             }
             @if let Some(e) = other { (layout::error_box(e)) }
             form.stack #provision-form method="post" action="/ui/provision" data-available=(available) data-max-key=(MAX_KEY) novalidate {
@@ -340,6 +342,56 @@ pub async fn provision_form(
     Ok(Html(page.into_string()).into_response())
 }
 
+/// What the Provision form would do if sent now, for its preview: `{"ok", "message",
+/// "field", "next_free_start"}`; the same rule and message as submitting it.
+pub async fn provision_check(
+    State(s): State<UiState>,
+    Admin(v): Admin,
+    Query(q): Query<ProvisionQuery>,
+) -> Result<Response, UiError> {
+    let count_v = q.count.as_deref().unwrap_or("").trim();
+    let start_v = q.start.as_deref().unwrap_or("").trim();
+    let result = match count_v.parse::<i64>() {
+        Ok(n) => s.app.provision_preview(&v.ctx, &v.org, n, start_v).await,
+        Err(_) => Err(count_not_a_number().into()),
+    };
+    let body = match result {
+        Ok((first, last)) => serde_json::json!({
+            "ok": true,
+            "message": if first == last {
+                format!("Creates extension {first}.")
+            } else {
+                format!("Creates extensions {first}–{last}.")
+            },
+            "field": null,
+            "next_free_start": null,
+        }),
+        Err(e) => {
+            let e = rule_error(e)?;
+            let field = match e.code {
+                ErrorCode::InvalidCount | ErrorCode::SeatsExhausted => Some("count"),
+                ErrorCode::InvalidExtKey | ErrorCode::ExtensionTaken => Some("start"),
+                _ => e.details.get("field").and_then(|f| f.as_str()),
+            };
+            serde_json::json!({
+                "ok": false,
+                "message": e.message,
+                "field": field,
+                "next_free_start": e.details.get("next_free_start"),
+            })
+        }
+    };
+    Ok(axum::Json(body).into_response())
+}
+
+fn count_not_a_number() -> Error {
+    Error::new(
+        ErrorCode::InvalidCount,
+        "the number of users must be a whole number, at least 1",
+    )
+    .detail("field", "count")
+}
+
 /// Re-render a form page with the use case's error, or fail the request for storage errors.
 pub fn rule_error(e: AppError) -> Result<Error, UiError> {
     match e {
@@ -358,12 +410,7 @@ pub async fn provision(State(s): State<UiState>, p: Post<Admin>) -> Result<Respo
     let start_v = p.fields.get("start");
     let result = match count_v.parse::<i64>() {
         Ok(n) => s.app.provision(&v.ctx, &v.org, n, start_v).await,
-        Err(_) => Err(Error::new(
-            ErrorCode::InvalidCount,
-            "the number of users must be a whole number, at least 1",
-        )
-        .detail("field", "count")
-        .into()),
+        Err(_) => Err(count_not_a_number().into()),
     };
     match result {
         Ok(exts) => {
@@ -375,7 +422,10 @@ pub async fn provision(State(s): State<UiState>, p: Post<Admin>) -> Result<Respo
             Ok(done(
                 &s,
                 "/ui/licenses",
-                format!("Provisioned {} extension(s): {range}.", exts.len()),
+                format!(
+                    "Provisioned {}: {range}.",
+                    plural(exts.len() as u64, "extension", "extensions")
+                ),
             ))
         }
         Err(e) => {
@@ -492,7 +542,7 @@ async fn assign_page(
                 form.stack method="post" action="/ui/assign" {
                     (csrf(v))
                     (member_picker("User", &members, more, member))
-                    p.hint { (members.len()) @if more { "+" } " active member(s) without an extension." }
+                    p.hint { (members.len()) @if more { "+" } @if members.len() == 1 && !more { " active member" } @else { " active members" } " without an extension." }
                     div.field {
                         label for="key" { "Extension" }
                         select #key name="key" required {
@@ -501,7 +551,7 @@ async fn assign_page(
                                 option value=(e.key) selected[e.key == key] { (e.key) }
                             }
                         }
-                        p.hint { (exts.items.len()) @if exts.next_cursor.is_some() { "+" } " unassigned extension(s)." }
+                        p.hint { (exts.items.len()) @if exts.next_cursor.is_some() { "+" } @if exts.items.len() == 1 && exts.next_cursor.is_none() { " unassigned extension." } @else { " unassigned extensions." } }
                     }
                     div.form-actions {
                         button.btn.btn-primary type="submit" { "Assign" }

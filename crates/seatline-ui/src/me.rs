@@ -35,7 +35,11 @@ async fn render(s: &UiState, v: &Viewer, error: Option<&Error>) -> Result<Markup
             section.card #my-cc aria-labelledby="cc-h" {
                 h2 #cc-h { "Contact Center" }
                 (layout::contact_center(&ent.member))
-                p.hint { "You are ready with an extension that has the Contact Center add-on and at least one device." }
+                @if ent.member.contact_center.ready {
+                    p.hint #cc-hint { "You can take Contact Center calls." }
+                } @else {
+                    p.hint #cc-hint { "Contact Center needs an extension with the Contact Center add-on and at least one device. Ask an admin for what is missing." }
+                }
             }
         }
         section.card.narrow-left #my-password aria-labelledby="pw-h" {

@@ -5,6 +5,8 @@
 //! a disabled member.
 
 use axum::extract::{Path, Query, State};
+use axum::http::header::HOST;
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup};
 use seatline_app::views::MemberView;
@@ -15,7 +17,7 @@ use serde::Deserialize;
 
 use crate::auth::{done, Admin, Post, Viewer};
 use crate::error::{status_of, UiError};
-use crate::layout::{self, csrf, Nav};
+use crate::layout::{self, csrf, plural, Nav};
 use crate::licenses::{rule_error, urlenc};
 use crate::UiState;
 
@@ -37,13 +39,16 @@ struct Draft<'a> {
     error: Option<&'a Error>,
 }
 
+/// One compact row: who, role, status, extension and Contact Center at a glance; the
+/// actions are on the member's own page.
 fn member_row(v: &Viewer, m: &MemberView) -> Markup {
     let is_me = m.id == v.me.id;
     html! {
         tr data-email=(m.email) {
             th scope="row" {
-                div.name { (m.name) @if is_me { " " span.muted { "(you)" } } }
-                div.muted { (m.email) }
+                a.name href={ "/ui/members/" (m.id) } { (m.name) }
+                @if is_me { " " span.muted { "(you)" } }
+                div.muted.small { (m.email) }
             }
             td { (layout::role_badge(m.role)) }
             td { (layout::status_badge(m.status)) }
@@ -53,46 +58,37 @@ fn member_row(v: &Viewer, m: &MemberView) -> Markup {
                     None => span.muted { "–" },
                 }
             }
-            td { (layout::contact_center(m)) }
-            td.row-actions { div.acts {
-                @if v.is_owner() && m.role != Role::Owner {
-                    form.inline method="post" action={ "/ui/members/" (m.id) "/role" } {
-                        (csrf(v))
-                        label.sr-only for={ "role-" (m.id) } { "Role of " (m.email) }
-                        select.small id={ "role-" (m.id) } name="role" {
-                            option value="member" selected[m.role == Role::Member] { "Member" }
-                            option value="admin" selected[m.role == Role::Admin] { "Admin" }
-                        }
-                        button.btn.btn-small type="submit" { "Change role" }
-                    }
-                }
-                @if m.role != Role::Owner && !is_me {
-                    form.inline method="post" action={ "/ui/members/" (m.id) "/status" } {
-                        (csrf(v))
-                        @match m.status {
-                            Status::Active => {
-                                input type="hidden" name="status" value="disabled";
-                                button.btn.btn-small.btn-danger-quiet type="submit" aria-label={ "Disable " (m.email) } { "Disable" }
-                            }
-                            Status::Disabled => {
-                                input type="hidden" name="status" value="active";
-                                button.btn.btn-small type="submit" aria-label={ "Enable " (m.email) } { "Enable" }
-                            }
-                        }
-                    }
-                }
-                @if v.is_owner() && !is_me {
-                    a.btn.btn-small.btn-quiet href={ "/ui/members/" (m.id) "/password" } aria-label={ "Set password of " (m.email) } { "Set password" }
-                    @match m.status {
-                        Status::Active => {
-                            a.btn.btn-small.btn-quiet href={ "/ui/members/" (m.id) "/transfer" } aria-label={ "Make " (m.email) " the owner" } { "Make owner" }
-                        }
-                        Status::Disabled => {
-                            a.btn.btn-small.btn-danger-quiet href={ "/ui/members/" (m.id) "/delete" } aria-label={ "Delete " (m.email) } { "Delete" }
-                        }
-                    }
-                }
-            } }
+            td.nowrap { (layout::contact_center_short(m)) }
+            td.row-actions {
+                a.btn.btn-small href={ "/ui/members/" (m.id) } aria-label={ "Manage " (m.email) } { "Manage" }
+            }
+        }
+    }
+}
+
+/// The owner first, then everyone else in the page's order (by email).
+fn owner_first(items: &mut [MemberView]) {
+    items.sort_by_key(|m| m.role != Role::Owner);
+}
+
+/// The owner, looked up when the first page of the list does not hold it: read the list a
+/// large page at a time until it turns up.
+async fn find_owner(s: &UiState, v: &Viewer) -> AppResult<Option<MemberView>> {
+    if v.is_owner() {
+        return Ok(Some(v.me.clone()));
+    }
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = s
+            .app
+            .members(&v.ctx, &v.org, cursor.as_deref(), Some(MAX_PAGE))
+            .await?;
+        if let Some(o) = page.items.into_iter().find(|m| m.role == Role::Owner) {
+            return Ok(Some(o));
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(None),
         }
     }
 }
@@ -147,15 +143,26 @@ async fn render(
 ) -> Result<Markup, UiError> {
     let term = q.q.trim();
     let after = q.after.as_deref();
-    let page = search(s, v, term, after).await?;
+    let mut page = search(s, v, term, after).await?;
+    if term.is_empty() {
+        // The owner heads the first page; it is not repeated where its email sorts.
+        if after.is_none() {
+            if !page.items.iter().any(|m| m.role == Role::Owner) {
+                if let Some(o) = find_owner(s, v).await? {
+                    page.items.insert(0, o);
+                }
+            }
+        } else {
+            page.items.retain(|m| m.role != Role::Owner);
+        }
+    }
+    owner_first(&mut page.items);
     let ready = page.items.iter().filter(|m| m.contact_center.ready).count();
+    let n = plural(page.items.len() as u64, "member", "members");
     let shown = if term.is_empty() {
-        format!("{} member(s) on this page", page.items.len())
+        format!("{n} on this page")
     } else {
-        format!(
-            "{} member(s) matching \u{201c}{term}\u{201d} on this page",
-            page.items.len()
-        )
+        format!("{n} matching \u{201c}{term}\u{201d} on this page")
     };
     let sub = format!(
         "{shown}; {ready} Contact Center ready. Owners and admins are supervisors, members are agents."
@@ -262,7 +269,8 @@ pub async fn create(State(s): State<UiState>, p: Post<Admin>) -> Result<Response
     }
 }
 
-/// A role or status change: back to the list with what happened, or the reason it was refused.
+/// A role or status change: back to the member's page with what happened, or that page
+/// with the reason it was refused.
 async fn change(
     s: &UiState,
     v: &Viewer,
@@ -276,18 +284,222 @@ async fn change(
                 (Some(_), _) => format!("{} is now {}.", m.email, m.role.as_str()),
                 _ => format!("{} is now {}.", m.email, m.status.as_str()),
             };
-            Ok(done(s, "/ui/members", what))
+            Ok(done(s, &format!("/ui/members/{}", m.id), what))
         }
         Err(e) => {
             let e = rule_error(e)?;
-            let draft = Draft {
-                error: Some(&e),
-                ..Draft::default()
-            };
-            let page = render(s, v, &MembersQuery::default(), draft).await?;
+            let m = s.app.member(&v.ctx, &v.org, id).await?;
+            let page = member_page(v, &m, Some(&e));
             Ok((status_of(e.code), Html(page.into_string())).into_response())
         }
     }
+}
+
+/// What the viewer may do to member `m`, as the use cases decide it: only these actions
+/// are offered on the member's page.
+struct Allowed {
+    role: bool,
+    status: bool,
+    initial_password: bool,
+    reset_link: bool,
+    transfer: bool,
+    delete: bool,
+}
+
+impl Allowed {
+    fn any(&self) -> bool {
+        self.role
+            || self.status
+            || self.initial_password
+            || self.reset_link
+            || self.transfer
+            || self.delete
+    }
+
+    fn of(v: &Viewer, m: &MemberView) -> Self {
+        let is_me = m.id == v.me.id;
+        let over = v.is_owner() || (v.role() == Role::Admin && m.role == Role::Member);
+        Allowed {
+            role: v.is_owner() && m.role != Role::Owner,
+            status: !is_me && m.role != Role::Owner && over,
+            initial_password: v.is_owner() && !is_me,
+            reset_link: !is_me && over && m.status == Status::Active,
+            transfer: v.is_owner() && !is_me && m.status == Status::Active,
+            delete: v.is_owner() && !is_me && m.status == Status::Disabled,
+        }
+    }
+}
+
+/// One member's page: who it is, its extension and Contact Center readiness with what is
+/// missing, and every action the viewer may take on it.
+fn member_page(v: &Viewer, m: &MemberView, error: Option<&Error>) -> Markup {
+    let may = Allowed::of(v, m);
+    let is_me = m.id == v.me.id;
+    let title = if m.name.is_empty() || m.name == m.email {
+        m.email.clone()
+    } else {
+        m.name.clone()
+    };
+    let body = html! {
+        (layout::title_bar(&title, Some(&m.email), html! {
+            a.btn href="/ui/members" { "Back to Members" }
+        }))
+        @if let Some(e) = error { (layout::error_box(e)) }
+        div.grid2 {
+            section.card #member-facts aria-labelledby="facts-h" {
+                h2 #facts-h { "Member" }
+                dl.facts {
+                    dt { "Role" } dd { (layout::role_badge(m.role)) }
+                    dt { "Status" } dd { (layout::status_badge(m.status)) }
+                    dt { "Extension" } dd {
+                        @match &m.extension {
+                            Some(k) => a.key href={ "/ui/extensions/" (k) } { (k) },
+                            None => { span.muted { "None" } " " a href="/ui/assign" { "Assign one" } },
+                        }
+                    }
+                    dt { "Contact Center" } dd { (layout::contact_center(m)) }
+                }
+            }
+            section.card #member-actions aria-labelledby="actions-h" {
+                h2 #actions-h { "Actions" }
+                @if is_me { p.hint { "This is you. Change your password on " a href="/ui/me" { "My seat" } "." } }
+                @if may.role {
+                    form.inline method="post" action={ "/ui/members/" (m.id) "/role" } {
+                        (csrf(v))
+                        label for="role" { "Role" }
+                        select #role name="role" {
+                            option value="member" selected[m.role == Role::Member] { "Member (agent)" }
+                            option value="admin" selected[m.role == Role::Admin] { "Admin (supervisor)" }
+                        }
+                        button.btn type="submit" { "Change role" }
+                    }
+                }
+                @if may.status {
+                    div.action-line {
+                        @match m.status {
+                            Status::Active => {
+                                a.btn.btn-danger-quiet #disable href={ "/ui/members/" (m.id) "/disable" } { "Disable…" }
+                                span.hint { "Ends its access at once; its extension stays." }
+                            }
+                            Status::Disabled => {
+                                form.inline method="post" action={ "/ui/members/" (m.id) "/status" } {
+                                    (csrf(v))
+                                    input type="hidden" name="status" value="active";
+                                    button.btn #enable type="submit" { "Enable" }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if may.reset_link {
+                    form.inline method="post" action={ "/ui/members/" (m.id) "/reset-link" } {
+                        (csrf(v))
+                        button.btn #reset-link type="submit" { "Reset password…" }
+                        span.hint { "Makes a one-time link for " (m.email) " to set a new password; its current password and sign-ins stop working." }
+                    }
+                }
+                @if may.initial_password {
+                    div.action-line {
+                        a.btn href={ "/ui/members/" (m.id) "/password" } { "Set initial password" }
+                    }
+                }
+                @if may.transfer {
+                    div.action-line {
+                        a.btn href={ "/ui/members/" (m.id) "/transfer" } { "Make owner…" }
+                    }
+                }
+                @if may.delete {
+                    div.action-line {
+                        a.btn.btn-danger-quiet href={ "/ui/members/" (m.id) "/delete" } { "Delete…" }
+                    }
+                }
+                @if !(is_me || may.any()) {
+                    p.muted { "Only the owner can change this member." }
+                }
+            }
+        }
+    };
+    layout::page(v, Nav::Members, &title, body)
+}
+
+pub async fn member(
+    State(s): State<UiState>,
+    Admin(v): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let m = s.app.member(&v.ctx, &v.org, &id).await?;
+    Ok(Html(member_page(&v, &m, None).into_string()).into_response())
+}
+
+/// Disabling asks first: it ends the member's access at once.
+pub async fn disable_form(
+    State(s): State<UiState>,
+    Admin(v): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let m = s.app.member(&v.ctx, &v.org, &id).await?;
+    let title = format!("Disable {}?", m.email);
+    let body = html! {
+        (layout::title_bar(&title, None, html! {}))
+        section.card.narrow.danger-zone #confirm {
+            p { strong { (m.name) } " (" (m.email) ") can no longer sign in or use its tokens, and loses its entitlements until enabled again." }
+            p { @match &m.extension {
+                Some(k) => { "Its extension " strong { (k) } " stays assigned to it, with its add-ons and numbers." }
+                None => { "It has no extension." }
+            } }
+            form method="post" action={ "/ui/members/" (m.id) "/status" } {
+                (csrf(&v))
+                input type="hidden" name="status" value="disabled";
+                div.form-actions {
+                    button.btn.btn-danger #confirm-disable type="submit" { "Disable member" }
+                    a.btn.btn-quiet href={ "/ui/members/" (m.id) } { "Cancel" }
+                }
+            }
+        }
+    };
+    Ok(Html(layout::page(&v, Nav::Members, &title, body).into_string()).into_response())
+}
+
+/// Make a reset link and show it, once: only its hash is kept.
+pub async fn reset_link(
+    State(s): State<UiState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    p: Post<Admin>,
+) -> Result<Response, UiError> {
+    let v = &p.user.0;
+    let link = match s.app.password_reset_link(&v.ctx, &v.org, &id).await {
+        Ok(l) => l,
+        Err(e) => {
+            let e = rule_error(e)?;
+            let m = s.app.member(&v.ctx, &v.org, &id).await?;
+            let page = member_page(v, &m, Some(&e));
+            return Ok((status_of(e.code), Html(page.into_string())).into_response());
+        }
+    };
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if s.https { "https" } else { "http" };
+    let url = format!("{scheme}://{host}/ui/reset/{}", link.token);
+    let title = format!("Password reset link for {}", link.member.email);
+    let body = html! {
+        (layout::title_bar(&title, None, html! {
+            a.btn href={ "/ui/members/" (link.member.id) } { "Back to the member" }
+        }))
+        section.card.narrow #reset-link-card {
+            div.flash.ok role="status" { "Made a reset link. " (link.member.email) "'s password no longer works and its sign-ins have ended." }
+            div.field {
+                label for="reset-url" { "Reset link" }
+                textarea #reset-url.mono readonly rows="2" { (url) }
+            }
+            p { "Give this link to " strong { (link.member.email) } " by a safe channel (Seatline sends no email). "
+                "It sets a new password once and works until " (layout::when(&link.expires_at)) "." }
+            p.hint { "This is the only time the link is shown. If it is lost, make a new one: the new link replaces this one." }
+        }
+    };
+    Ok(Html(layout::page(v, Nav::Members, &title, body).into_string()).into_response())
 }
 
 pub async fn role(
@@ -309,7 +521,7 @@ pub async fn status(
 fn password_page(v: &Viewer, m: &MemberView, error: Option<&Error>) -> Markup {
     let body = html! {
         (layout::title_bar(&format!("Initial password for {}", m.email), Some("Set a first password so this member can sign in; after that only they can change it."), html! {
-            a.btn href="/ui/members" { "Back to Members" }
+            a.btn href={ "/ui/members/" (m.id) } { "Back to the member" }
         }))
         section.card.narrow {
             @if let Some(e) = error { (layout::error_box(e)) }
@@ -355,7 +567,7 @@ pub async fn password(
     match s.app.set_password(&v.ctx, &v.org, &id, pw).await {
         Ok(()) => Ok(done(
             &s,
-            "/ui/members",
+            &format!("/ui/members/{}", m.id),
             format!("Set the initial password of {}.", m.email),
         )),
         Err(e) => {
@@ -411,7 +623,7 @@ fn confirm_page(v: &Viewer, m: &MemberView, step: Step, error: Option<&Error>) -
     };
     let body = html! {
         (layout::title_bar(&title, None, html! {
-            a.btn href="/ui/members" { "Back to Members" }
+            a.btn href={ "/ui/members/" (m.id) } { "Back to the member" }
         }))
         section.card.narrow.danger-zone #confirm {
             @if let Some(e) = error { (layout::error_box(e)) }
@@ -434,7 +646,7 @@ fn confirm_page(v: &Viewer, m: &MemberView, step: Step, error: Option<&Error>) -
                 div.form-actions {
                     button.btn.btn-danger type="submit" disabled[blocked.is_some()] { (button) }
                     " "
-                    a.btn.btn-quiet href="/ui/members" { "Cancel" }
+                    a.btn.btn-quiet href={ "/ui/members/" (m.id) } { "Cancel" }
                 }
             }
         }

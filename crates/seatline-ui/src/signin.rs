@@ -59,7 +59,7 @@ pub async fn form(State(s): State<UiState>, headers: HeaderMap) -> Response {
     res
 }
 
-fn signin_csrf_ok(headers: &HeaderMap, fields: &Fields) -> bool {
+pub(crate) fn signin_csrf_ok(headers: &HeaderMap, fields: &Fields) -> bool {
     session::cookie(headers, SIGNIN_CSRF).is_some_and(|c| session::same(c, fields.get("csrf")))
 }
 
@@ -93,8 +93,10 @@ pub async fn submit(
     if let Some(wait) = s.throttle.wait(email) {
         let (token, _) = s.keys.signin_token(&headers);
         let minutes = wait.as_secs().div_ceil(60);
-        let message =
-            format!("Too many failed sign-ins for this email. Try again in {minutes} minute(s).");
+        let message = format!(
+            "Too many failed sign-ins for this email. Try again in {}.",
+            crate::layout::plural(minutes, "minute", "minutes")
+        );
         let page = signin_page(&token, email, Some(&message), None);
         return Ok((StatusCode::TOO_MANY_REQUESTS, Html(page.into_string())).into_response());
     }

@@ -47,6 +47,9 @@ pub struct PlanView {
     pub seats: Vec<SeatNeed>,
     #[schema(schema_with = doc::items)]
     pub items: Vec<RowPlan>,
+    /// The uploaded file's name, when the upload said it (the admin UI's does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
 }
 
 impl PlanView {
@@ -61,6 +64,7 @@ impl PlanView {
             warnings: plan.warnings,
             seats: plan.seats,
             items: plan.items,
+            file_name: None,
         }
     }
 }
@@ -72,6 +76,12 @@ pub const UPLOAD_READERS: usize = 2;
 pub const UPLOAD_WAIT: Duration = Duration::from_secs(3);
 /// The seconds a `busy` answer asks the client to wait before retrying.
 pub const BUSY_RETRY_SECS: u64 = 5;
+/// A file name as shown with its plan: the last part of a path some browsers send, trimmed,
+/// at most 200 characters; `None` when nothing is left.
+fn clean_file_name(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
+    (!base.is_empty()).then(|| base.chars().take(200).collect())
+}
 
 /// The step of a bulk use case a progress report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +280,23 @@ impl App {
         }
     }
 
+    /// [`App::bulk_plan`] for an upload that names its file: the plan keeps the name.
+    pub async fn bulk_plan_named<B>(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        file_name: &str,
+        bytes: B,
+    ) -> AppResult<PlanView>
+    where
+        B: AsRef<[u8]> + Send + 'static,
+    {
+        self.guard(ctx, org, Action::Bulk, None)?;
+        let (sheet, _turn) = self.read_upload(bytes).await?;
+        self.plan_sheet(ctx, org, sheet, &|_, _, _| {}, clean_file_name(file_name))
+            .await
+    }
+
     /// Plan a sheet against the organization as it is now and store the plan, valid or not.
     pub async fn bulk_plan_sheet(
         &self,
@@ -289,6 +316,17 @@ impl App {
         sheet: Sheet,
         progress: Progress<'_>,
     ) -> AppResult<PlanView> {
+        self.plan_sheet(ctx, org, sheet, progress, None).await
+    }
+
+    async fn plan_sheet(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        sheet: Sheet,
+        progress: Progress<'_>,
+        file_name: Option<String>,
+    ) -> AppResult<PlanView> {
         self.guard(ctx, org, Action::Bulk, None)?;
         let snap = self.bulk_snapshot(org).await?;
         let total = sheet.rows.len();
@@ -300,7 +338,9 @@ impl App {
         // The file and the org's state are no longer needed: free them before encoding.
         drop(sheet);
         drop(snap);
-        let row = plan_row(PlanView::new(new_id("plan"), now(), plan));
+        let mut view = PlanView::new(new_id("plan"), now(), plan);
+        view.file_name = file_name;
+        let row = plan_row(view);
         let mut tx = self.store.begin().await?;
         tx.insert_plan(org, &row).await?;
         tx.commit().await?;
@@ -344,7 +384,9 @@ impl App {
         }
         // A ready plan's rows say everything its file said: plan them again against the
         // organization as it is now, inside the lock.
-        let items = decode(&row)?.items;
+        let PlanView {
+            items, file_name, ..
+        } = decode(&row)?;
         // Free the stored body now; the applied plan is encoded again at the end.
         let PlanRow {
             id,
@@ -403,6 +445,7 @@ impl App {
             crate::events::append(&mut tx, ctx, org, applied).await?;
         }
         let mut view = PlanView::new(id, created_at, plan);
+        view.file_name = file_name;
         view.status = PlanStatus::Applied;
         view.can_apply = false;
         let applied = plan_row(view);

@@ -133,6 +133,7 @@ fn source(code: ErrorCode) -> Option<Source> {
         WebhookTargetForbidden => Elsewhere("app: SSRF guard (app webhooks tests)"),
         InvalidReplayRange => Elsewhere("app: webhook replay (app webhooks tests)"),
         WebhookDisabled => Elsewhere("app: webhook test and replay (app webhooks tests)"),
+        ResetLinkInvalid => Elsewhere("admin UI: password reset links, seatline-app passwords.rs"),
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,

@@ -36,6 +36,7 @@ fn every_action_for_every_actor() {
         (ReadMember, [true, true, true, true, false]),
         (IssueToken, [true, true, false, true, false]),
         (SetPassword, [true, true, false, true, false]),
+        (ResetPassword, [false, true, true, false, false]),
     ];
     let me = MemberId("me".into());
     let other = MemberId("other".into());

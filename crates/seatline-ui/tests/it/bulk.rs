@@ -38,19 +38,14 @@ async fn a_bad_row_is_shown_with_its_column_then_the_fixed_file_applies() {
     let plan = b.get(&plan_url).await;
     plan.assert_has("Has errors");
     plan.assert_has("id=\"apply-submit\" type=\"submit\" disabled");
-    let bad_row = &plan.body[plan
-        .body
-        .find("data-row=\"3\"")
-        .unwrap_or_else(|| panic!("{}", plan.body))
-        - 30..];
-    let bad_row = &bad_row[..bad_row.find("</tr>").unwrap()];
+    let bad_row = crate::firstuse::row_of(&plan.body, "data-row=\"3\"");
     assert!(bad_row.contains("row-bad"), "{bad_row}");
     assert!(
         bad_row.contains("Addon license") && bad_row.contains("device_fax"),
         "{bad_row}"
     );
-    let good_row = &plan.body[plan.body.find("data-row=\"2\"").unwrap() - 30..];
-    assert!(!good_row[..good_row.find("</tr>").unwrap()].contains("row-bad"));
+    let good_row = crate::firstuse::row_of(&plan.body, "data-row=\"2\"");
+    assert!(!good_row.contains("row-bad"), "{good_row}");
 
     // Applying an invalid plan anyway is refused and changes nothing.
     let refused = b.post(&plan_url, &format!("{plan_url}/apply"), &[]).await;
@@ -68,7 +63,7 @@ async fn a_bad_row_is_shown_with_its_column_then_the_fixed_file_applies() {
     let r = b.post(&plan_url, &format!("{plan_url}/apply"), &[]).await;
     assert_eq!(r.location(), plan_url);
     let done = b.follow(&r).await;
-    done.assert_has("Applied the plan: 2 extension(s) created.");
+    done.assert_has("Applied the plan: 2 extensions created.");
     done.assert_has("Bulk plan applied");
     // Applying again does not apply twice.
     let again = b.post(&plan_url, &format!("{plan_url}/apply"), &[]).await;

@@ -20,13 +20,13 @@ async fn provision_succeeds_then_shows_taken_keys_seat_limits_and_bad_keys_inlin
     let w = World::new().await;
     let mut b = w.signed_in("adam@acme.test").await;
     let form = b.get("/ui/provision").await;
-    form.assert_has("8</strong> Phone System license(s) available");
+    form.assert_has("8</strong> Phone System licenses available");
     form.assert_has("pattern=\"[1-9][0-9]{2,4}\"");
 
     let r = provision(&mut b, "5", "1001").await;
     assert_eq!(r.location(), "/ui/licenses");
     let page = b.follow(&r).await;
-    page.assert_has("Provisioned 5 extension(s): 1001–1005.");
+    page.assert_has("Provisioned 5 extensions: 1001–1005.");
     page.assert_has("5 of 8 Phone System licenses provisioned");
     // The flash shows once.
     assert!(!b.get("/ui/licenses").await.body.contains("Provisioned 5"));
@@ -88,18 +88,18 @@ async fn the_extension_list_searches_and_pages() {
         .unwrap();
 
     let first = b.get("/ui/licenses").await;
-    first.assert_has("Showing 50 extension(s), 1000–1049");
+    first.assert_has("Showing 50 extensions, 1000–1049");
     first.assert_has("after=1049");
     let second = b.get("/ui/licenses?q=&after=1049").await;
     second.assert_has("1050–1099");
     let last = b.get("/ui/licenses?after=1099").await;
-    last.assert_has("Showing 20 extension(s), 1100–1119");
+    last.assert_has("Showing 20 extensions, 1100–1119");
     assert!(!last.body.contains("rel=\"next\""));
 
     let by_key = b.get("/ui/licenses?q=111").await;
     by_key.assert_has("1110–1119");
     let by_member = b.get("/ui/licenses?q=Bob").await;
-    by_member.assert_has("Showing 1 extension(s), 1110–1110");
+    by_member.assert_has("Showing 1 extension, 1110–1110");
     by_member.assert_has("bob@acme.test");
     let by_addon = b.get("/ui/licenses?q=Contact%20Center").await;
     by_addon.assert_has("1042–1042");
@@ -154,13 +154,13 @@ async fn assign_add_ons_make_a_member_contact_center_ready() {
     let r = b
         .post(
             "/ui/extensions/1002",
-            "/ui/extensions/1002/addons",
+            "/ui/extensions/1002/addons-numbers",
             &[("addon_license_center", "1"), ("addon_device_web_rtc", "1")],
         )
         .await;
     assert_eq!(r.location(), "/ui/extensions/1002");
     let page = b.follow(&r).await;
-    page.assert_has("Saved the add-ons of extension 1002.");
+    page.assert_has("Saved the add-ons and numbers of extension 1002.");
     page.assert_has("Ready");
     let members = b.get("/ui/members").await;
     let row = &members.body[members.body.find("data-email=\"alice@acme.test\"").unwrap()..];
@@ -171,7 +171,7 @@ async fn assign_add_ons_make_a_member_contact_center_ready() {
     let more = b
         .post(
             "/ui/extensions/1002",
-            "/ui/extensions/1002/addons",
+            "/ui/extensions/1002/addons-numbers",
             &[
                 ("addon_license_center", "1"),
                 ("addon_device_mobile_app", "9"),
@@ -191,32 +191,31 @@ async fn numbers_need_a_number_add_on_and_unassign_keeps_add_ons() {
     provision(&mut b, "1", "1001").await;
     let page = b.get("/ui/extensions/1001").await;
     page.assert_has("+6531230001");
+    // Two numbers need two Number add-ons and only one is bought: refused, and neither the
+    // add-on nor a number is saved.
     let r = b
         .post(
             "/ui/extensions/1001",
-            "/ui/extensions/1001/numbers",
-            &[("number", "+6531230001")],
+            "/ui/extensions/1001/addons-numbers",
+            &[("number", "+6531230001"), ("number", "+6531230002")],
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     r.assert_has("license_number");
+    let e = w.app.extension(&w.owner, &w.org, "1001").await.unwrap();
+    assert!(e.addons.is_empty() && e.numbers.is_empty(), "{e:?}");
+    // One number: the Number add-on it needs comes with it, in the same save.
     let r = b
         .post(
             "/ui/extensions/1001",
-            "/ui/extensions/1001/addons",
-            &[("addon_license_number", "1")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = b
-        .post(
-            "/ui/extensions/1001",
-            "/ui/extensions/1001/numbers",
+            "/ui/extensions/1001/addons-numbers",
             &[("number", "+6531230001")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    b.follow(&r).await.assert_has("checked id=\"num-0\"");
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = b.follow(&r).await;
+    page.assert_has("checked id=\"num-0\"");
+    page.assert_has("Added 1 Number add-on for the chosen numbers.");
 
     b.post(
         "/ui/assign",
@@ -269,13 +268,22 @@ async fn audit_is_newest_first_filters_by_action_and_downloads_as_csv() {
     .await;
     let page = b.get("/ui/audit").await;
     assert_eq!(page.status, StatusCode::OK);
-    let assign = page.body.find("extension.assign</code>").unwrap();
-    let prov = page.body.find("extension.provision</code>").unwrap();
+    // Actions read as words, the code kept in the title.
+    let assign = page
+        .body
+        .find("title=\"extension.assign\">Extension assigned</span>")
+        .unwrap();
+    let prov = page
+        .body
+        .find("title=\"extension.provision\">Extension provisioned</span>")
+        .unwrap();
     assert!(assign < prov, "newest first");
+    // Times say their zone.
+    assert!(page.body.contains(" UTC</time>"), "{}", page.body);
     page.assert_has("owner@acme.test");
 
     let only = b.get("/ui/audit?action=extension.provision").await;
-    assert!(!only.body.contains("extension.assign</code>"));
+    assert!(!only.body.contains("title=\"extension.assign\""));
     only.assert_has("<option value=\"extension.provision\" selected>");
     let none = b.get("/ui/audit?action=extension.deprovision").await;
     none.assert_has("No audit entries");
@@ -316,17 +324,15 @@ async fn a_large_inventory_offers_the_first_free_numbers_and_a_field_for_any_oth
     let page = b.get("/ui/extensions/1001").await;
     assert_eq!(page.body.matches("<option value=\"+65").count(), 200);
     page.assert_has("Or type another free number");
-    b.post(
-        "/ui/extensions/1001",
-        "/ui/extensions/1001/addons",
-        &[("addon_license_number", "1")],
-    )
-    .await;
     let r = b
         .post(
             "/ui/extensions/1001",
-            "/ui/extensions/1001/numbers",
-            &[("number", ""), ("number", "+65 400 00204")],
+            "/ui/extensions/1001/addons-numbers",
+            &[
+                ("addon_license_number", "1"),
+                ("number", ""),
+                ("number", "+65 400 00204"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -3,6 +3,7 @@
 
 mod access;
 mod bulk;
+mod firstuse;
 mod licenses;
 mod members;
 mod scim;

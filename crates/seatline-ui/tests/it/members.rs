@@ -107,7 +107,7 @@ async fn the_owner_changes_roles_and_admins_disable_members() {
         .assert_has("alice@acme.test is now admin.");
 
     let mut admin = w.signed_in("adam@acme.test").await;
-    let page = admin.get("/ui/members").await;
+    let page = admin.get(&format!("/ui/members/{alice}")).await;
     assert!(
         !page.body.contains("Change role"),
         "only the owner changes roles"
@@ -121,7 +121,7 @@ async fn the_owner_changes_roles_and_admins_disable_members() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
-    // Only the owner disables an admin; an admin disables members.
+    // Alice is an admin now: only the owner disables her; an admin disables members.
     let r = admin
         .post(
             "/ui/members",
@@ -195,12 +195,16 @@ async fn the_owner_transfers_ownership_after_confirming() {
     let adam = member_id(&w, "adam@acme.test").await;
     let bob = member_id(&w, "bob@acme.test").await;
     let mut owner = w.signed_in("owner@acme.test").await;
-    let list = owner.get("/ui/members").await;
-    list.assert_has(&format!("href=\"/ui/members/{adam}/transfer\""));
+    let page = owner.get(&format!("/ui/members/{adam}")).await;
+    page.assert_has(&format!("href=\"/ui/members/{adam}/transfer\""));
 
     // Only the owner is offered, or may take, the step.
     let mut admin = w.signed_in("adam@acme.test").await;
-    assert!(!admin.get("/ui/members").await.body.contains("/transfer\""));
+    assert!(!admin
+        .get(&format!("/ui/members/{bob}"))
+        .await
+        .body
+        .contains("/transfer\""));
     let r = admin.get(&format!("/ui/members/{bob}/transfer")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = admin
@@ -265,7 +269,7 @@ async fn the_owner_deletes_only_disabled_members_after_confirming() {
     let mut owner = w.signed_in("owner@acme.test").await;
     // An active member is not offered for deletion, and the page says why.
     assert!(!owner
-        .get("/ui/members")
+        .get(&format!("/ui/members/{alice}"))
         .await
         .body
         .contains(&format!("/ui/members/{alice}/delete")));
@@ -293,7 +297,7 @@ async fn the_owner_deletes_only_disabled_members_after_confirming() {
         )
         .await;
     owner
-        .get("/ui/members")
+        .get(&format!("/ui/members/{alice}"))
         .await
         .assert_has(&format!("href=\"/ui/members/{alice}/delete\""));
     // Admins may disable but not delete.
