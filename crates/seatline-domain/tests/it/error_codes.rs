@@ -120,6 +120,9 @@ fn source(code: ErrorCode) -> Option<Source> {
         | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember => {
             Elsewhere("bulk assignment: bulk.rs and its own tests")
         }
+        TooManyColumns | CellTooLong | RecordTooLong | TooManyCells | UnpackedTooLarge | Busy => {
+            Elsewhere("reading bulk uploads: seatline-app bulk/read and tests/bulk/hostile.rs")
+        }
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,
