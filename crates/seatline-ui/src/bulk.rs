@@ -125,7 +125,10 @@ pub async fn export(State(s): State<UiState>, Admin(v): Admin) -> Result<Respons
 }
 
 /// Read the upload form: its CSRF token must match before the file is looked at.
-async fn read_upload(v: &Viewer, mut mp: Multipart) -> Result<Vec<u8>, Result<Error, UiError>> {
+async fn read_upload(
+    v: &Viewer,
+    mut mp: Multipart,
+) -> Result<axum::body::Bytes, Result<Error, UiError>> {
     let malformed = |why: String| Ok(Error::new(ErrorCode::Malformed, why));
     let mut token_ok = false;
     let mut file = None;
@@ -145,7 +148,8 @@ async fn read_upload(v: &Viewer, mut mp: Multipart) -> Result<Vec<u8>, Result<Er
                 token_ok = session::same(&t, &v.csrf);
             }
             Some("file") if token_ok => match field.bytes().await {
-                Ok(b) => file = Some(b.to_vec()),
+                // Kept as received (no copy): the reader takes it to its own thread.
+                Ok(b) => file = Some(b),
                 Err(e) => {
                     return Err(malformed(format!(
                         "the upload was cut short ({e}); try again"
