@@ -151,7 +151,7 @@ pub async fn export_xlsx(State(s): State<UiState>, Admin(v): Admin) -> Result<Re
 async fn read_upload(
     v: &Viewer,
     mut mp: Multipart,
-) -> Result<(String, Vec<u8>), Result<Error, UiError>> {
+) -> Result<(String, axum::body::Bytes), Result<Error, UiError>> {
     let malformed = |why: String| Ok(Error::new(ErrorCode::Malformed, why));
     let mut token_ok = false;
     let mut file = None;
@@ -173,7 +173,8 @@ async fn read_upload(
             Some("file") if token_ok => {
                 let name = field.file_name().unwrap_or_default().to_owned();
                 match field.bytes().await {
-                    Ok(b) => file = Some((name, b.to_vec())),
+                    // Kept as received (no copy): the reader takes it to its own thread.
+                    Ok(b) => file = Some((name, b)),
                     Err(e) => {
                         return Err(malformed(format!(
                             "the upload was cut short ({e}); try again"

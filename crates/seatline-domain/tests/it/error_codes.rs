@@ -134,6 +134,9 @@ fn source(code: ErrorCode) -> Option<Source> {
         InvalidReplayRange => Elsewhere("app: webhook replay (app webhooks tests)"),
         WebhookDisabled => Elsewhere("app: webhook test and replay (app webhooks tests)"),
         ResetLinkInvalid => Elsewhere("admin UI: password reset links, seatline-app passwords.rs"),
+        TooManyColumns | CellTooLong | RecordTooLong | TooManyCells | UnpackedTooLarge | Busy => {
+            Elsewhere("reading bulk uploads: seatline-app bulk/read and tests/bulk/hostile.rs")
+        }
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,
