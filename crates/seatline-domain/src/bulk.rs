@@ -26,6 +26,9 @@ use crate::values::{ExtKey, MemberId, Status, E164, MAX_KEY, MIN_KEY};
 
 /// Most data rows a bulk file may hold (a full key space is 99,900 extensions).
 pub const MAX_ROWS: usize = 100_000;
+/// Errors (and, apart, warnings) a plan lists; more are counted, not listed. Enough to fix a
+/// file in a few rounds, small enough that a plan of a hostile file stays a few megabytes.
+pub const MAX_LISTED: usize = 1_000;
 
 /// Column names as the sample file writes them.
 pub const COL_KEY: &str = "Ext key";
@@ -137,6 +140,12 @@ pub struct Plan {
     /// holds the extension, but nothing is effective until it is enabled).
     #[serde(default)]
     pub warnings: Vec<RowError>,
+    /// How many errors and warnings there are in all; the lists hold the first
+    /// [`MAX_LISTED`] of each.
+    #[serde(default)]
+    pub error_count: usize,
+    #[serde(default)]
+    pub warning_count: usize,
     pub items: Vec<RowPlan>,
 }
 
@@ -241,11 +250,24 @@ fn letters(mut i: usize) -> String {
 }
 
 /// The errors (which block a plan) and the warnings (which do not) found so far.
-struct Errors(Vec<RowError>, Vec<RowError>);
+/// A plan's problems as they are found. Only the first [`MAX_LISTED`] errors and warnings
+/// are kept, the rest counted: a file of 100,000 rows with a bad value in every cell would
+/// otherwise carry millions of entries (and gigabytes) into the stored plan and every answer.
+#[derive(Default)]
+struct Errors {
+    errors: Vec<RowError>,
+    warnings: Vec<RowError>,
+    error_count: usize,
+    warning_count: usize,
+}
 
 impl Errors {
     fn warn(&mut self, row: usize, column: &str, value: &str, code: ErrorCode, message: String) {
-        self.1.push(RowError {
+        self.warning_count += 1;
+        if self.warnings.len() >= MAX_LISTED {
+            return;
+        }
+        self.warnings.push(RowError {
             row: Some(row),
             column: column.to_owned(),
             value: value.to_owned(),
@@ -254,7 +276,12 @@ impl Errors {
         });
     }
     fn push(&mut self, row: Option<usize>, column: &str, value: &str, e: Error) {
-        self.0.push(RowError {
+        self.error_count += 1;
+        // File-level problems (seats, row None) come last and always make the list.
+        if self.errors.len() >= MAX_LISTED && row.is_some() {
+            return;
+        }
+        self.errors.push(RowError {
             row,
             column: column.to_owned(),
             value: value.to_owned(),
@@ -444,7 +471,7 @@ fn plan_rows<R: Cells>(
     mut keep: impl FnMut(&R, RowPlan),
     done: &mut dyn FnMut(usize),
 ) -> Plan {
-    let mut errs = Errors(Vec::new(), Vec::new());
+    let mut errs = Errors::default();
     let cols = header(header_row, header_cells, &mut errs);
     let key_col = cols.iter().position(|c| *c == Col::Key);
     let rows: Vec<&R> = all
@@ -506,7 +533,7 @@ fn plan_rows<R: Cells>(
         }
         let key = key_of(r);
         let row = r.row();
-        let before = errs.0.len();
+        let before = errs.error_count;
         let mut item = RowPlan {
             row,
             outcome: Outcome::Create,
@@ -639,7 +666,7 @@ fn plan_rows<R: Cells>(
             );
         }
         needed[Code::PhoneSystem as usize] += 1;
-        if errs.0.len() > before {
+        if errs.error_count > before {
             item.outcome = Outcome::Error;
         }
         keep(r, item);
@@ -676,7 +703,7 @@ fn plan_rows<R: Cells>(
 }
 
 fn finish(errs: Errors, rows: usize, seats: Vec<SeatNeed>) -> Plan {
-    let ready = errs.0.is_empty();
+    let ready = errs.error_count == 0;
     Plan {
         status: if ready {
             PlanStatus::Ready
@@ -686,8 +713,10 @@ fn finish(errs: Errors, rows: usize, seats: Vec<SeatNeed>) -> Plan {
         rows,
         can_apply: ready,
         seats,
-        errors: errs.0,
-        warnings: errs.1,
+        errors: errs.errors,
+        warnings: errs.warnings,
+        error_count: errs.error_count,
+        warning_count: errs.warning_count,
         items: Vec::new(),
     }
 }

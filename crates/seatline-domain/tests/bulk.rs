@@ -534,3 +534,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_plan_lists_the_first_thousand_errors_and_counts_the_rest() {
+    // Three bad cells on each of 600 rows (key, number, code): 1,800 errors in all.
+    let mut text = String::from("Ext key,Number,User,Addon license\n");
+    for i in 0..600 {
+        text.push_str(&format!("x{i},not-a-number,,no_such_code\n"));
+    }
+    let p = plan(&sheet(&text), &org());
+    assert_eq!(p.status, PlanStatus::Invalid);
+    assert!(!p.can_apply);
+    let row_errors = p.errors.iter().filter(|e| e.row.is_some()).count();
+    assert_eq!(row_errors, seatline_domain::bulk::MAX_LISTED);
+    // File-level problems (here: too few phone_system seats for 600 rows) are always listed.
+    assert!(
+        p.errors.iter().any(|e| e.row.is_none()),
+        "{:?}",
+        p.errors.last()
+    );
+    assert_eq!(p.error_count, 1_801, "every error is counted");
+    // The listed ones are the first, in file order.
+    assert_eq!(p.errors[0].row, Some(2));
+}

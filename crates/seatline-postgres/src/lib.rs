@@ -12,8 +12,8 @@
 //! from both stores.
 
 mod events;
-mod scim;
 mod passwords;
+mod scim;
 mod tx;
 mod webhooks;
 mod writes;

@@ -15,8 +15,8 @@ use seatline_domain::{
     Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
 };
 use seatline_store::{
-    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PasswordReset, PlanRow, Result,
-    ScimMember, ScimQuery, ScimTokenRow, Snapshot, Store, StoreError, TokenRow, Tx,
+    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PasswordReset, PlanRow,
+    Result, ScimMember, ScimQuery, ScimTokenRow, Snapshot, Store, StoreError, TokenRow, Tx,
 };
 use seatline_store::{
     EventHorizon, EventQuery, EventRow, EventWakeups, IntegrationTokenRow, NewEvent,

@@ -21,8 +21,8 @@ use seatline_domain::{
 };
 
 use crate::{
-    AuditEntry, AuditQuery, ExtensionQuery, IdempotencyRow, PasswordReset, PlanRow, ScimQuery, ScimTokenRow,
-    Snapshot, Store, StoreError, TokenRow, Tx, IDEMPOTENCY_PENDING,
+    AuditEntry, AuditQuery, ExtensionQuery, IdempotencyRow, PasswordReset, PlanRow, ScimQuery,
+    ScimTokenRow, Snapshot, Store, StoreError, TokenRow, Tx, IDEMPOTENCY_PENDING,
 };
 use crate::{EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent};
 

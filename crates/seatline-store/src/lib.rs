@@ -116,7 +116,6 @@ pub struct PasswordReset {
     pub expires_at: String,
 }
 
-
 /// Everything of one organization that bulk planning and export need.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -511,5 +510,4 @@ pub trait Tx: Send {
         org: &OrgId,
         hash: &str,
     ) -> Result<Option<(MemberId, String)>>;
-
 }

@@ -314,7 +314,11 @@ fn render_plan(
         .iter()
         .filter(|r| r.outcome == Outcome::Create)
         .count();
-    let problems = plural(p.errors.len() as u64, "problem", "problems");
+    let problems = plural(
+        p.error_count.max(p.errors.len()) as u64,
+        "problem",
+        "problems",
+    );
     let title = match p.status {
         PlanStatus::Applied => "Bulk plan applied".to_owned(),
         _ => format!("Bulk plan: {}", plural(p.rows as u64, "row", "rows")),
@@ -347,8 +351,8 @@ fn render_plan(
                         (false, false) => "extensions to create",
                     } } }
                 @if p.status != PlanStatus::Applied {
-                    div.stat { strong { (count(p.errors.len() as u64)) } span.muted {
-                        @if p.errors.len() == 1 { "problem" } @else { "problems" }
+                    div.stat { strong { (count(p.error_count.max(p.errors.len()) as u64)) } span.muted {
+                        @if p.error_count.max(p.errors.len()) == 1 { "problem" } @else { "problems" }
                         @if bad_rows > 0 { " in " (plural(bad_rows as u64, "row", "rows")) } } }
                 }
             }

@@ -246,8 +246,8 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
                     view.id,
                     view.status.as_str(),
                     view.rows,
-                    view.errors.len(),
-                    view.warnings.len()
+                    view.error_count,
+                    view.warning_count
                 );
                 println!("{}", seat_table(&view));
                 if !view.warnings.is_empty() {
@@ -258,6 +258,12 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
                     println!("apply it with: seatline bulk apply --org {org} {}", view.id);
                 } else {
                     println!("{}", problem_table(&view.errors));
+                    if view.error_count > view.errors.len() {
+                        println!(
+                            "… and {} more errors; fix these and plan the file again",
+                            view.error_count - view.errors.len()
+                        );
+                    }
                 }
             }
             if view.status == PlanStatus::Invalid {

@@ -43,6 +43,11 @@ pub struct PlanView {
     #[serde(default)]
     #[schema(schema_with = doc::warnings)]
     pub warnings: Vec<RowError>,
+    /// Errors and warnings in all: `errors` and `warnings` list the first 1,000 of each.
+    #[serde(default)]
+    pub error_count: usize,
+    #[serde(default)]
+    pub warning_count: usize,
     #[schema(schema_with = doc::seats)]
     pub seats: Vec<SeatNeed>,
     #[schema(schema_with = doc::items)]
@@ -62,6 +67,8 @@ impl PlanView {
             can_apply: plan.can_apply,
             errors: plan.errors,
             warnings: plan.warnings,
+            error_count: plan.error_count,
+            warning_count: plan.warning_count,
             seats: plan.seats,
             items: plan.items,
             file_name: None,
@@ -417,7 +424,7 @@ impl App {
                 ErrorCode::PlanStale,
                 format!(
                     "the organization changed since the plan was made and {} row problem(s) now stand in the way; nothing was applied: fix the file and upload it again",
-                    plan.errors.len()
+                    plan.error_count
                 ),
             )
             .detail("errors", errors)
