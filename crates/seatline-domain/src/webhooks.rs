@@ -3,7 +3,8 @@
 //! of the schedule, or disabling the endpoint. Time is milliseconds since the Unix epoch and
 //! the jitter is an input, so every decision is a table test.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+// `core::net`: the address types alone, no socket (the domain does no IO).
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::error::{Error, ErrorCode};
 
