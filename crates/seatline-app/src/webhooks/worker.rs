@@ -124,9 +124,17 @@ impl Worker {
     }
 
     async fn queue_for(&self, w: &WebhookRow) -> AppResult<usize> {
-        let mut tx = self.app.store().begin().await?;
-        let events = tx
-            .events(
+        // Read first, in a transaction of its own, then write in one whose first statement is
+        // the cursor's compare-and-set. On SQLite a transaction that reads and then writes
+        // fails at once ("database is locked", which no busy timeout waits out) whenever any
+        // writer committed in between — at a steady write rate most rounds — and the events
+        // then waited for the next wake-up, piling up. A transaction that writes first waits
+        // for the write lock instead. The compare-and-set still makes the read and the write
+        // one step: committed events below the cursor's new value do not change, and a cursor
+        // moved by another process in between turns this round into a no-op.
+        let events = {
+            let mut read = self.app.store().begin().await?;
+            read.events(
                 &w.org,
                 &EventQuery {
                     after: w.cursor,
@@ -134,10 +142,12 @@ impl Worker {
                     types: Vec::new(),
                 },
             )
-            .await?;
+            .await?
+        };
         let Some(last) = events.last().map(|e| e.seq) else {
             return Ok(0);
         };
+        let mut tx = self.app.store().begin().await?;
         if !tx.advance_webhook(&w.org, &w.id, w.cursor, last).await? {
             return Ok(0);
         }
