@@ -248,8 +248,8 @@ impl Store for SqliteStore {
         webhooks::claim_deliveries(&self.pool, now, claim, until, limit).await
     }
 
-    async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool> {
-        webhooks::finish_delivery(&self.pool, outcome).await
+    async fn finish_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<bool>> {
+        webhooks::finish_deliveries(&self.pool, outcomes).await
     }
 
     // ---- the change feed: SQL in events.rs ----

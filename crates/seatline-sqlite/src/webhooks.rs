@@ -2,6 +2,8 @@
 //! claim is a column with an expiry: the claiming UPDATE runs under SQLite's write lock, and
 //! a claim left by a crashed process is taken again once it expires.
 
+use std::collections::BTreeMap;
+
 use seatline_domain::OrgId;
 use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, Result, StoreError, WebhookRow};
 use sqlx::sqlite::SqliteRow;
@@ -99,32 +101,48 @@ pub(crate) async fn claim_deliveries(
     Ok(out)
 }
 
-pub(crate) async fn finish_delivery(pool: &SqlitePool, o: &DeliveryOutcome) -> Result<bool> {
+pub(crate) async fn finish_deliveries(
+    pool: &SqlitePool,
+    outcomes: &[DeliveryOutcome],
+) -> Result<Vec<bool>> {
+    if outcomes.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut tx = pool.begin().await.map_err(db)?;
-    let endpoint: Option<String> = sqlx::query_scalar(
-        "UPDATE webhook_deliveries
+    let mut recorded = Vec::with_capacity(outcomes.len());
+    let mut by_endpoint: BTreeMap<String, Vec<&DeliveryOutcome>> = BTreeMap::new();
+    for o in outcomes {
+        let endpoint: Option<String> = sqlx::query_scalar(
+            "UPDATE webhook_deliveries
          SET status = ?, next_attempt_at = ?, last_status = ?, last_error = ?,
              last_duration_ms = ?, updated_at = ?, claimed_by = NULL, claimed_until = NULL
          WHERE id = ? AND status = 'delivering' AND claimed_by = ?
          RETURNING endpoint_id",
-    )
-    .bind(&o.status)
-    .bind(&o.next_attempt_at)
-    .bind(o.last_status)
-    .bind(&o.last_error)
-    .bind(o.last_duration_ms)
-    .bind(&o.at)
-    .bind(o.id)
-    .bind(&o.claim)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db)?;
-    let Some(endpoint) = endpoint else {
-        return Ok(false);
-    };
-    set_failing(&mut tx, &endpoint, o).await?;
+        )
+        .bind(&o.status)
+        .bind(&o.next_attempt_at)
+        .bind(o.last_status)
+        .bind(&o.last_error)
+        .bind(o.last_duration_ms)
+        .bind(&o.at)
+        .bind(o.id)
+        .bind(&o.claim)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        recorded.push(endpoint.is_some());
+        if let Some(endpoint) = endpoint {
+            by_endpoint.entry(endpoint).or_default().push(o);
+        }
+    }
+    // Endpoints in one order, so two processes' rounds never wait on each other crosswise.
+    for (endpoint, outcomes) in &by_endpoint {
+        for o in outcomes {
+            set_failing(&mut tx, endpoint, o).await?;
+        }
+    }
     tx.commit().await.map_err(db)?;
-    Ok(true)
+    Ok(recorded)
 }
 
 /// A success ends the endpoint's run of failures; a failure starts one unless it runs already.

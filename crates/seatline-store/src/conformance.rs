@@ -79,6 +79,7 @@ macro_rules! conformance_tests {
             webhooks_round_trip,
             delivery_claims,
             delivery_claim_race_two_pools,
+            delivery_outcomes_in_one_batch,
         );
     };
 }
@@ -2552,13 +2553,29 @@ pub async fn delivery_claims(b: &impl Backend) {
         at: t2.to_owned(),
         succeeded: false,
     };
-    assert!(!s.finish_delivery(&failed).await.unwrap());
+    assert_eq!(
+        s.finish_deliveries(std::slice::from_ref(&failed))
+            .await
+            .unwrap(),
+        [false]
+    );
     let failed = crate::DeliveryOutcome {
         claim: "clm_3".to_owned(),
         ..failed
     };
-    assert!(s.finish_delivery(&failed).await.unwrap());
-    assert!(!s.finish_delivery(&failed).await.unwrap(), "recorded once");
+    assert_eq!(
+        s.finish_deliveries(std::slice::from_ref(&failed))
+            .await
+            .unwrap(),
+        [true]
+    );
+    assert_eq!(
+        s.finish_deliveries(std::slice::from_ref(&failed))
+            .await
+            .unwrap(),
+        [false],
+        "recorded once"
+    );
     let mut tx = read(s).await;
     let stored = tx
         .deliveries(&a, "whk_on", &all_deliveries(Some("pending")))
@@ -2610,16 +2627,20 @@ pub async fn delivery_claims(b: &impl Backend) {
         at: at.to_owned(),
         succeeded: ok,
     };
-    assert!(s
-        .finish_delivery(&outcome(retry[1].id, false))
-        .await
-        .unwrap());
+    assert_eq!(
+        s.finish_deliveries(&[outcome(retry[1].id, false)])
+            .await
+            .unwrap(),
+        [true]
+    );
     let hook = read(s).await.webhook(&a, "whk_on").await.unwrap().unwrap();
     assert_eq!(hook.failing_since.as_deref(), Some(t2));
-    assert!(s
-        .finish_delivery(&outcome(retry[0].id, true))
-        .await
-        .unwrap());
+    assert_eq!(
+        s.finish_deliveries(&[outcome(retry[0].id, true)])
+            .await
+            .unwrap(),
+        [true]
+    );
     let hook = read(s).await.webhook(&a, "whk_on").await.unwrap().unwrap();
     assert_eq!(hook.failing_since, None);
     let done = read(s)
@@ -2641,6 +2662,100 @@ pub async fn delivery_claims(b: &impl Backend) {
         .all(|d| d.id != retry[0].id),
         "a succeeded delivery is never claimed again"
     );
+}
+
+/// A round's outcomes are recorded together: each only under its own live claim, the
+/// endpoint's run of failures following them in order.
+pub async fn delivery_outcomes_in_one_batch(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (a, _) = create_org(s, "a", "owner@a.example").await;
+    let mut tx = locked(s, &a).await;
+    tx.insert_webhook(&webhook_row(&a, "whk_1", AT))
+        .await
+        .unwrap();
+    tx.insert_deliveries(&[
+        delivery_row(&a, "whk_1", 1, AT),
+        delivery_row(&a, "whk_1", 2, AT),
+    ])
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(s.finish_deliveries(&[]).await.unwrap().is_empty());
+    let t1 = "2026-01-01T00:00:01.000Z";
+    let first = s
+        .claim_deliveries(t1, "clm_a", "2026-01-01T00:00:21.000Z", 10)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    // The first delivery's claim expires and another claimer takes it over.
+    let t2 = "2026-01-01T00:00:22.000Z";
+    let taken = s
+        .claim_deliveries(t2, "clm_b", "2026-01-01T01:00:00.000Z", 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        taken.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [first[0].id]
+    );
+    let outcome = |id: i64, claim: &str, ok: bool, at: &str| crate::DeliveryOutcome {
+        id,
+        claim: claim.to_owned(),
+        status: if ok { "succeeded" } else { "pending" }.to_owned(),
+        next_attempt_at: LATER.to_owned(),
+        last_status: Some(if ok { 200 } else { 503 }),
+        last_error: None,
+        last_duration_ms: 4,
+        at: at.to_owned(),
+        succeeded: ok,
+    };
+    let t3 = "2026-01-01T00:00:23.000Z";
+    let recorded = s
+        .finish_deliveries(&[
+            outcome(first[0].id, "clm_a", false, t3),
+            outcome(first[1].id, "clm_a", false, t3),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(recorded, [false, true], "only under the claim still held");
+    let hook = read(s).await.webhook(&a, "whk_1").await.unwrap().unwrap();
+    assert_eq!(
+        hook.failing_since.as_deref(),
+        Some(t3),
+        "a failure starts the run"
+    );
+    // A failure then a success in one batch: applied in order, the run ends.
+    let t4 = "2026-01-01T00:00:24.000Z";
+    let retry = s
+        .claim_deliveries(LATER, "clm_c", "2026-01-01T00:20:00.000Z", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        retry.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [first[1].id]
+    );
+    assert_eq!(
+        s.finish_deliveries(&[
+            outcome(first[0].id, "clm_b", false, t4),
+            outcome(first[1].id, "clm_c", true, t4),
+        ])
+        .await
+        .unwrap(),
+        [true, true]
+    );
+    let hook = read(s).await.webhook(&a, "whk_1").await.unwrap().unwrap();
+    assert_eq!(hook.failing_since, None);
+    let stored = read(s)
+        .await
+        .deliveries(&a, "whk_1", &all_deliveries(None))
+        .await
+        .unwrap();
+    let status = |id: i64| {
+        let r = stored.iter().find(|r| r.id == id).unwrap();
+        (r.status.clone(), r.attempts, r.last_status)
+    };
+    assert_eq!(status(first[0].id), ("pending".to_owned(), 2, Some(503)));
+    assert_eq!(status(first[1].id), ("succeeded".to_owned(), 2, Some(200)));
 }
 
 /// 8 claimers on two connection pools drain 60 due deliveries: each is claimed exactly once.

@@ -371,9 +371,11 @@ pub trait Store: Send + Sync + 'static {
         until: &str,
         limit: u32,
     ) -> Result<Vec<DeliveryRow>>;
-    /// Record a claimed attempt's outcome and the endpoint's run of failures, if the claim is
-    /// still held; false when it expired and was taken over.
-    async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool>;
+    /// Record a round's attempt outcomes in one transaction (one write, not one per attempt:
+    /// on SQLite each write queues for the single write lock), each only if its claim is still
+    /// held, with the endpoints' runs of failures applied in the outcomes' order. One flag per
+    /// outcome: false where the claim expired and was taken over.
+    async fn finish_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<bool>>;
 
     // ---- password reset links (admin UI) ----
     /// The reset link with this hash, whatever its organization, and its member: the page

@@ -5,8 +5,9 @@
 //!    a compare-and-set, so two processes never queue an event twice);
 //! 2. claims the due deliveries (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a claim column with
 //!    an expiry on both), so no two processes send the same attempt;
-//! 3. sends each one, signed, and records the outcome and the next attempt the policy of
-//!    `seatline_domain::webhooks` decides.
+//! 3. sends them concurrently, signed, and records the round's outcomes and the next attempts
+//!    the policy of `seatline_domain::webhooks` decides in one transaction, each only under
+//!    its claim.
 //!
 //! A crash between claim and record leaves a claim that expires and is taken again: delivery
 //! is at least once, and receivers deduplicate on `webhook-id`.
@@ -124,9 +125,17 @@ impl Worker {
     }
 
     async fn queue_for(&self, w: &WebhookRow) -> AppResult<usize> {
-        let mut tx = self.app.store().begin().await?;
-        let events = tx
-            .events(
+        // Read first, in a transaction of its own, then write in one whose first statement is
+        // the cursor's compare-and-set. On SQLite a transaction that reads and then writes
+        // fails at once ("database is locked", which no busy timeout waits out) whenever any
+        // writer committed in between — at a steady write rate most rounds — and the events
+        // then waited for the next wake-up, piling up. A transaction that writes first waits
+        // for the write lock instead. The compare-and-set still makes the read and the write
+        // one step: committed events below the cursor's new value do not change, and a cursor
+        // moved by another process in between turns this round into a no-op.
+        let events = {
+            let mut read = self.app.store().begin().await?;
+            read.events(
                 &w.org,
                 &EventQuery {
                     after: w.cursor,
@@ -134,10 +143,12 @@ impl Worker {
                     types: Vec::new(),
                 },
             )
-            .await?;
+            .await?
+        };
         let Some(last) = events.last().map(|e| e.seq) else {
             return Ok(0);
         };
+        let mut tx = self.app.store().begin().await?;
         if !tx.advance_webhook(&w.org, &w.id, w.cursor, last).await? {
             return Ok(0);
         }
@@ -179,17 +190,37 @@ impl Worker {
             let w = endpoints.get(&d.endpoint).cloned().flatten()?;
             Some(self.attempt(d, w, &claim))
         });
-        for r in futures_util::future::join_all(attempts).await {
-            if let Err(e) = r {
-                tracing::warn!(error = %e, "recording a webhook attempt failed");
+        let done = futures_util::future::join_all(attempts).await;
+        // The round's outcomes in one write: one per attempt would each queue for SQLite's
+        // write lock behind the writers whose events they deliver.
+        let outcomes: Vec<DeliveryOutcome> = done.iter().map(|(o, _)| o.clone()).collect();
+        let recorded = store.finish_deliveries(&outcomes).await?;
+        for ((outcome, disable), recorded) in done.into_iter().zip(recorded) {
+            if !recorded {
+                tracing::info!(
+                    delivery = outcome.id,
+                    "claim expired before the attempt was recorded"
+                );
+                continue;
+            }
+            if let Some((w, reason)) = disable {
+                tracing::warn!(webhook = %w.id, %reason, "webhook endpoint disabled");
+                if let Err(e) = self.app.disable_webhook_for(&w.org, &w.id, &reason).await {
+                    tracing::warn!(webhook = %w.id, error = %e, "disabling the endpoint failed");
+                }
             }
         }
         Ok(count)
     }
 
-    /// Send one claimed delivery, record its outcome, and disable the endpoint if the policy
-    /// says so.
-    async fn attempt(&self, d: DeliveryRow, w: WebhookRow, claim: &str) -> AppResult<()> {
+    /// Send one claimed delivery; its outcome, and the endpoint to disable (with the reason)
+    /// if the policy says so once the outcome is recorded.
+    async fn attempt(
+        &self,
+        d: DeliveryRow,
+        w: WebhookRow,
+        claim: &str,
+    ) -> (DeliveryOutcome, Option<(WebhookRow, String)>) {
         let clock = &self.app.webhook_settings().clock;
         let sent_at = clock.now_ms();
         let started = Instant::now();
@@ -221,18 +252,8 @@ impl Worker {
             at: stamp(now),
             succeeded: after.failing_since_ms.is_none(),
         };
-        if !self.app.store().finish_delivery(&outcome).await? {
-            tracing::info!(
-                delivery = d.id,
-                "claim expired before the attempt was recorded"
-            );
-            return Ok(());
-        }
-        if let Some(reason) = after.disable {
-            tracing::warn!(webhook = %w.id, %reason, "webhook endpoint disabled");
-            self.app.disable_webhook_for(&w.org, &w.id, &reason).await?;
-        }
-        Ok(())
+        let disable = after.disable.map(|reason| (w, reason));
+        (outcome, disable)
     }
 
     /// One signed POST; what came back, and why it failed when it did.
