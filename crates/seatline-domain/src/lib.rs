@@ -6,6 +6,7 @@ pub mod bulk;
 mod catalog;
 mod contact_center;
 mod error;
+pub mod lifecycle;
 mod model;
 pub mod permissions;
 pub mod rules;
@@ -14,6 +15,7 @@ mod values;
 pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};
 pub use contact_center::{contact_center, entitled_codes, CcRole, ContactCenter, Missing};
 pub use error::{Error, ErrorCode, ErrorKind};
+pub use lifecycle::{Effective, Reason, SubState, Subscription};
 pub use model::{
     member_json, Addons, AuditRecord, Change, Decision, Extension, Member, NumberRow, Org, Seat,
     Seats,

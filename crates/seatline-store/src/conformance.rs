@@ -306,7 +306,11 @@ async fn force(store: &dyn Store, org: &OrgId, changes: Vec<Change>) -> crate::R
 type QueryCase = (fn(&mut ExtensionQuery), &'static [u32]);
 
 fn seat(purchased: u32, in_use: u32) -> Seat {
-    Seat { purchased, in_use }
+    Seat {
+        purchased,
+        in_use,
+        ..Default::default()
+    }
 }
 
 fn keys(exts: &[Extension]) -> Vec<u32> {

@@ -120,6 +120,26 @@ fn source(code: ErrorCode) -> Option<Source> {
         | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember => {
             Elsewhere("bulk assignment: bulk.rs and its own tests")
         }
+        TooManyColumns | CellTooLong | RecordTooLong | TooManyCells | UnpackedTooLarge | Busy => {
+            Elsewhere("reading uploaded bulk files: seatline-app bulk/read.rs and its tests")
+        }
+        InvalidState => Domain(|| refused("lapsed".parse::<seatline_domain::SubState>())),
+        InvalidTermEnd => {
+            Domain(|| refused(seatline_domain::lifecycle::parse_term_end("31/12/2026")))
+        }
+        InvalidPrice => {
+            Domain(|| refused("12.345678".parse::<seatline_domain::lifecycle::Price>()))
+        }
+        InvalidCurrency => {
+            Domain(|| refused("euro".parse::<seatline_domain::lifecycle::Currency>()))
+        }
+        InvalidTransition
+        | SubscriptionExpired
+        | SubscriptionSuspended
+        | SubscriptionTerminated
+        | SubscriptionOverAllocated => {
+            Elsewhere("subscription lifecycle: tests/it/lifecycle.rs, one case per code")
+        }
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,
