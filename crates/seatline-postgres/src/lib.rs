@@ -11,6 +11,7 @@
 //! Timestamps are TEXT in RFC 3339, as on SQLite: they sort as text and read back identically
 //! from both stores.
 
+mod lifecycle;
 mod tx;
 mod writes;
 
@@ -214,6 +215,10 @@ impl Store for PostgresStore {
             .await
             .map_err(db)?;
         Ok(r.rows_affected())
+    }
+
+    async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>> {
+        lifecycle::candidates(&self.pool, today).await
     }
 }
 

@@ -153,6 +153,12 @@ pub trait Store: Send + Sync + 'static {
     async fn credentials_by_email(&self, email: &Email) -> Result<Vec<Credentials>>;
     /// Forget remembered responses created before `before` (RFC 3339).
     async fn idempotency_prune(&self, before: &str) -> Result<u64>;
+
+    // Subscription lifecycle (issue 12).
+    /// The organizations that may have a time-driven transition due: an active subscription
+    /// whose `term_end` is before `today` (YYYY-MM-DD), or one expired or suspended. The
+    /// scheduler then decides under each org's lock, so a stale answer does no harm.
+    async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>>;
 }
 
 /// One transaction. Every method is scoped by organization; dropping without `commit` rolls back.
@@ -212,5 +218,10 @@ pub trait Tx: Send {
         member: &MemberId,
         hash: Option<&str>,
     ) -> Result<()>;
+
+    // Subscription lifecycle (issue 12).
+    /// The organization's stored subscriptions, in catalog order; a code never set has none.
+    async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>>;
+
     async fn commit(self: Box<Self>) -> Result<()>;
 }
