@@ -6,6 +6,7 @@ mod audit;
 pub mod bulk;
 mod error;
 mod extensions;
+pub mod lifecycle;
 mod members;
 mod numbers;
 mod orgs;

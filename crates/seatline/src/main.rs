@@ -4,6 +4,7 @@
 mod admin;
 mod bulk;
 mod demo;
+mod lifecycle;
 mod output;
 
 use std::sync::Arc;
@@ -42,6 +43,9 @@ enum Command {
     /// Bulk assignment from a spreadsheet: sample, plan, apply, export.
     #[command(subcommand)]
     Bulk(bulk::BulkCmd),
+    /// Subscription lifecycle: set a subscription's state and term, run the scheduler once.
+    #[command(subcommand)]
+    Lifecycle(lifecycle::LifecycleCmd),
 }
 
 #[derive(clap::Args)]
@@ -67,6 +71,13 @@ struct ServeArgs {
     /// Serve GET /bench/baseline, a bare handler the API benchmark compares against.
     #[arg(long, env = "SEATLINE_BENCH_BASELINE", hide = true)]
     bench_baseline: bool,
+    /// Seconds between two runs of the lifecycle scheduler (expire, suspend, terminate);
+    /// 0 turns it off. Every process may run it: each transition is made once.
+    #[arg(long, env = "SEATLINE_LIFECYCLE_INTERVAL", default_value_t = 60)]
+    lifecycle_interval: u64,
+    /// Days an expired subscription stays in grace before it is suspended.
+    #[arg(long, env = "SEATLINE_GRACE_DAYS", default_value_t = seatline_domain::lifecycle::DEFAULT_GRACE_DAYS)]
+    grace_days: u32,
 }
 
 /// Open the store the URL names and bring its schema up to date.
@@ -90,6 +101,13 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
         None
     };
     tokio::spawn(seatline_http::prune_periodically(app.store().clone()));
+    if args.lifecycle_interval > 0 {
+        tokio::spawn(seatline_app::lifecycle::tick_periodically(
+            app.clone(),
+            std::time::Duration::from_secs(args.lifecycle_interval),
+            args.grace_days,
+        ));
+    }
     let config = seatline_http::Config {
         operator_token: operator_token.clone(),
         bench_baseline: args.bench_baseline,
@@ -164,5 +182,6 @@ async fn main() -> std::process::ExitCode {
         },
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
+        Command::Lifecycle(cmd) => lifecycle::run(&app, cmd, cli.json).await,
     }
 }

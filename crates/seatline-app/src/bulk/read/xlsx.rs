@@ -684,12 +684,14 @@ fn shown(
             match index.and_then(|i| shared.get(i)) {
                 Some(SharedString::Text(s)) => s.to_owned(),
                 Some(SharedString::TooLong(len)) => return Err(cell_too_long(row, column, len)),
-                None => return Err(unreadable(format_args!(
+                None => {
+                    return Err(unreadable(format_args!(
                     "cell {} refers to shared string {:?}, but the workbook has {} shared strings",
                     at(),
                     value.kept.trim(),
                     shared.items.len()
-                ))),
+                )))
+                }
             }
         }
         b"b" => if value.kept.trim() == "1" {
