@@ -5,6 +5,7 @@
 //! Also checks the documented exit codes: 0 success, 1 refused, 2 usage.
 
 mod bulk;
+mod lifecycle;
 mod serve_demo;
 mod serve_race;
 
