@@ -185,6 +185,7 @@ fn render(v: &Viewer, d: &Data, error: Option<(Section, &Error)>) -> Markup {
             p.hint { "Add-ons belong to the extension: they stay when the member changes. A member is "
                 "Contact Center ready with Contact Center plus at least one device (IP Phone, Mobile, Desktop or Web Phone)." }
             @if let Some(x) = err(Section::Addons) { (layout::error_box(x)) }
+            (not_effective(&e.effective))
             form method="post" action={ "/ui/extensions/" (e.key) "/addons" } {
                 (csrf(v))
                 div.table-wrap {
@@ -386,5 +387,32 @@ pub async fn deprovision(
             format!("Deprovisioned extension {key}; its seats are available again."),
         )),
         Err(e) => answer(&s, v, &key, Section::Deprovision, Err(e)).await,
+    }
+}
+
+/// The codes of this extension that give no service now, and why (product.md §10).
+fn not_effective(flags: &[seatline_domain::Effective]) -> Markup {
+    use seatline_domain::Reason;
+    let off: Vec<_> = flags.iter().filter(|f| !f.effective).collect();
+    html! {
+        @if !off.is_empty() {
+            div.alert role="alert" #not-effective {
+                p { "Not effective now (kept on the extension, nothing was removed):" }
+                ul {
+                    @for f in off {
+                        li {
+                            (f.code.name()) " (" code { (f.code) } "): "
+                            (match f.reason {
+                                Some(Reason::SubscriptionSuspended) => "its subscription is suspended",
+                                Some(Reason::SubscriptionTerminated) => "its subscription is terminated",
+                                Some(Reason::MemberDisabled) => "the member is disabled",
+                                Some(Reason::PhoneSystemNotEffective) => "the extension's Phone System is not effective",
+                                None => "",
+                            })
+                        }
+                    }
+                }
+            }
+        }
     }
 }
