@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 
-use seatline_domain::permissions::Action;
-use seatline_domain::{rules, Addons, Code, Error, ExtKey, Member, MemberId, OrgId, E164};
+use seatline_domain::permissions::{Action, Actor};
+use seatline_domain::{
+    rules, Addons, Code, Error, ErrorCode, ExtKey, Member, MemberId, OrgId, E164,
+};
 use seatline_store::{ExtensionQuery, Tx};
 
 use crate::views::*;
@@ -30,7 +32,7 @@ impl App {
         mut q: ExtensionQuery,
         member: Option<&str>,
     ) -> AppResult<Page<ExtensionView>> {
-        self.guard(ctx, org, Action::ReadOrg, None)?;
+        self.guard(ctx, org, Action::ReadExtensions, None)?;
         let limit = page_limit(Some(q.limit).filter(|l| *l > 0));
         q.limit = limit + 1;
         let mut tx = self.read(org).await?;
@@ -69,11 +71,29 @@ impl App {
         ))
     }
 
+    /// Read one extension: owners, admins and the operator read every extension; a member
+    /// reads the one it holds (the table's `ReadMember` on itself), and is refused any other.
     pub async fn extension(&self, ctx: &Ctx, org: &OrgId, key: &str) -> AppResult<ExtensionView> {
-        self.guard(ctx, org, Action::ReadOrg, None)?;
+        let reads_all = self.guard(ctx, org, Action::ReadExtensions, None);
+        if let Err(e) = &reads_all {
+            if e.code == ErrorCode::NotFound || !matches!(ctx.actor, Actor::Member { .. }) {
+                return Err(e.clone().into());
+            }
+        }
         let key = path_key(key)?;
         let mut tx = self.read(org).await?;
-        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let found = tx.extension(org, key).await?;
+        if let Err(refused) = reads_all {
+            // A member learns nothing about extensions it does not hold, not even whether
+            // they exist.
+            let holder = found.as_ref().and_then(|e| e.member.as_ref());
+            if holder.is_none() {
+                return Err(refused.into());
+            }
+            self.guard(ctx, org, Action::ReadMember, holder)
+                .map_err(|_| refused)?;
+        }
+        let e = need(found, "extension", key)?;
         Self::extension_view(&mut tx, org, &e).await
     }
 

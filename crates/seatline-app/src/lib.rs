@@ -5,6 +5,7 @@
 mod audit;
 pub mod bulk;
 mod error;
+pub mod events;
 mod extensions;
 pub mod lifecycle;
 mod members;
@@ -12,8 +13,10 @@ mod numbers;
 mod orgs;
 mod passwords;
 pub mod schema;
+pub mod scim;
 mod tokens;
 pub mod views;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +28,8 @@ use seatline_store::{AuditEntry, Store, Tx};
 pub use error::{AppError, AppResult};
 pub use passwords::{hash_password, verify_password, SignInMatch, MAX_PASSWORD, MIN_PASSWORD};
 pub use tokens::hash_secret;
+pub use tokens::{IntegrationTokenView, IssuedIntegrationToken};
+pub use tokens::{Me, TokenKind};
 
 /// Largest page a list answers with.
 pub const MAX_PAGE: u32 = 1000;
@@ -55,6 +60,10 @@ pub struct App {
     queues: Arc<WriteQueues>,
     /// Bulk uploads being read and planned at once, shared by every caller of this App.
     uploads: Arc<tokio::sync::Semaphore>,
+    webhooks: Arc<webhooks::Settings>,
+    feed: Arc<events::Feed>,
+    /// False only in the events benchmark's baseline run: changes commit without events.
+    write_events: bool,
 }
 
 /// One in-process queue per organization in front of the database's write lock.
@@ -146,7 +155,24 @@ impl App {
             store,
             queues: Arc::default(),
             uploads: Arc::new(tokio::sync::Semaphore::new(bulk::UPLOAD_READERS)),
+            webhooks: Arc::default(),
+            feed: Arc::default(),
+            write_events: true,
         }
+    }
+
+    /// The same app with these webhook settings (private targets, the clock).
+    pub fn with_webhook_settings(mut self, settings: webhooks::Settings) -> Self {
+        self.webhooks = Arc::new(settings);
+        self
+    }
+
+    /// The same app writing no events: the baseline the events benchmark measures the
+    /// cost of the feed against. Never for serving consumers: their feed would have gaps
+    /// in what it tells.
+    pub fn without_events_for_benchmark(mut self) -> Self {
+        self.write_events = false;
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -185,18 +211,32 @@ impl App {
         Ok(Locked { tx, _turn: turn })
     }
 
-    /// Apply a decision's changes and its audit entries in `tx`.
-    async fn record(tx: &mut Box<dyn Tx>, ctx: &Ctx, org: &OrgId, d: Decision) -> AppResult<()> {
+    /// Apply a decision's changes with its audit entries and its events in `tx`: the one
+    /// place a change is written, so none commits without its audit entry and its events.
+    async fn record(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        ctx: &Ctx,
+        org: &OrgId,
+        d: Decision,
+    ) -> AppResult<()> {
+        let drafts = if self.write_events && !d.changes.is_empty() {
+            let mut before = events::load_before(tx, org, &d.changes).await?;
+            seatline_domain::events::derive(&d.changes, &mut before)
+        } else {
+            Vec::new()
+        };
         if !d.changes.is_empty() {
             tx.apply(org, &d.changes).await?;
         }
         if !d.audit.is_empty() {
             tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
         }
-        Ok(())
+        events::append(tx, ctx, org, drafts).await
     }
 
-    /// Apply a decision and its audit entries, then commit.
+    /// Apply a decision with its audit entries and events, then commit and wake the
+    /// organization's feed readers.
     pub async fn commit(
         &self,
         mut tx: Locked,
@@ -204,8 +244,12 @@ impl App {
         org: &OrgId,
         d: Decision,
     ) -> AppResult<()> {
-        Self::record(&mut tx, ctx, org, d).await?;
+        let changed = !d.changes.is_empty();
+        self.record(&mut tx, ctx, org, d).await?;
         tx.commit().await?;
+        if changed {
+            self.feed.publish(org);
+        }
         Ok(())
     }
 }

@@ -43,7 +43,7 @@ impl App {
         after: Option<&str>,
         limit: Option<u32>,
     ) -> AppResult<Page<MemberView>> {
-        self.guard(ctx, org, Action::ReadOrg, None)?;
+        self.guard(ctx, org, Action::ReadMembers, None)?;
         let limit = page_limit(limit);
         let mut tx = self.read(org).await?;
         let rows = tx.members(org, after, limit + 1).await?;
@@ -130,7 +130,18 @@ impl App {
             d.audit.extend(step.audit);
         }
         if let Some(s) = status {
+            rules::may_set_status(&ctx.actor, &m)?;
             let step = rules::set_status(&m, s)?;
+            if s == Status::Disabled && m.status != Status::Disabled {
+                // Tokens and sessions from before a disable stay dead: enabling the member
+                // again does not bring them back (ARCHITECTURE.md, choices).
+                for t in tx.tokens(org, &m.id).await? {
+                    if !t.revoked {
+                        tx.revoke_token(org, &m.id, &t.id).await?;
+                    }
+                }
+                tx.end_sessions(org, &m.id).await?;
+            }
             if let Some(seatline_domain::Change::UpdateMember(after)) = step.changes.last() {
                 m = after.clone();
             }
@@ -198,6 +209,7 @@ impl App {
         after: Option<&str>,
         limit: Option<u32>,
     ) -> AppResult<Page<MemberView>> {
+        self.guard(ctx, org, Action::ReadContactCenter, None)?;
         self.members(ctx, org, after, limit).await
     }
 }

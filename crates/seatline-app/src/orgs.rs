@@ -27,7 +27,7 @@ impl App {
         let id = org.id.clone();
         let d = rules::create_org(org.clone(), owner.clone());
         let mut tx = self.store.begin().await?;
-        Self::record(&mut tx, ctx, &id, d).await?;
+        self.record(&mut tx, ctx, &id, d).await?;
         tx.commit().await?;
         Ok(CreatedOrg {
             id: org.id.to_string(),

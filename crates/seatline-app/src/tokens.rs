@@ -3,12 +3,42 @@
 use rand::RngCore;
 use seatline_domain::permissions::{Action, Actor};
 use seatline_domain::{Error, ErrorCode, MemberId, OrgId, Status};
-use seatline_store::TokenRow;
+use seatline_store::{IntegrationTokenRow, TokenRow};
+use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
-use crate::views::IssuedToken;
-use crate::{new_id, now, App, AppResult, Ctx};
+use crate::views::{IssuedToken, MemberView, Page};
+use crate::{need, new_id, now, App, AppResult, Ctx};
+
+/// What kind of bearer a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// The service provider's operator token, from the server's configuration.
+    Operator,
+    /// A member's own token.
+    Member,
+    /// An organization's integration token (the PBX, the contact center).
+    Integration,
+    /// An organization's SCIM token (the identity provider).
+    Scim,
+}
+
+/// Who the token is (`GET /api/v1/me`): its kind, its organization and, for a member token,
+/// the member with its role.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub kind: TokenKind,
+    /// The organization the token belongs to; null for the operator, who reaches every one.
+    pub organization: Option<String>,
+    /// The member a member token acts as; null for other kinds.
+    pub member: Option<MemberView>,
+    /// The member's role (`owner`, `admin` or `member`); null for other kinds.
+    #[schema(pattern = "^(owner|admin|member)$")]
+    pub role: Option<String>,
+}
 
 /// The stored form of a token secret.
 pub fn hash_secret(secret: &str) -> String {
@@ -17,13 +47,22 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 fn new_secret() -> String {
+    secret_with(MEMBER_PREFIX)
+}
+
+/// A random secret with a prefix saying what kind of token it is, so a request is resolved
+/// with one lookup in the right table.
+fn secret_with(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     format!(
-        "stl_{}",
+        "{prefix}{}",
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
     )
 }
+
+const MEMBER_PREFIX: &str = "stl_";
+const INTEGRATION_PREFIX: &str = "stli_";
 
 fn unauthenticated() -> Error {
     Error::new(
@@ -36,6 +75,9 @@ impl App {
     /// Resolve a member's bearer token to who is acting. A disabled member's tokens stop
     /// working at once because status is read on every request.
     pub async fn authenticate(&self, secret: &str) -> AppResult<Ctx> {
+        if secret.starts_with(INTEGRATION_PREFIX) {
+            return self.authenticate_integration(secret).await;
+        }
         let (row, m) = self
             .store()
             .token_holder(&hash_secret(secret))
@@ -59,6 +101,34 @@ impl App {
             },
             org: Some(row.org),
             request_id: None,
+        })
+    }
+
+    /// Who the request's token is. Every valid token may ask.
+    pub async fn me(&self, ctx: &Ctx) -> AppResult<Me> {
+        let organization = ctx.org.as_ref().map(|o| o.to_string());
+        let (kind, member) = match &ctx.actor {
+            Actor::Operator => (TokenKind::Operator, None),
+            Actor::Integration { .. } => (TokenKind::Integration, None),
+            Actor::Scim { .. } => (TokenKind::Scim, None),
+            Actor::Member { id, .. } => {
+                let org = ctx
+                    .org
+                    .as_ref()
+                    .expect("a member token names its organization");
+                let mut tx = self.store().begin().await?;
+                let m = need(tx.member(org, id).await?, "member", id)?;
+                (
+                    TokenKind::Member,
+                    Some(Self::member_view(&mut tx, org, &m).await?),
+                )
+            }
+        };
+        Ok(Me {
+            kind,
+            organization,
+            role: member.as_ref().map(|m| m.role.as_str().to_owned()),
+            member,
         })
     }
 
@@ -140,6 +210,127 @@ impl App {
                 action: "token.revoke",
                 target: format!("member:{member}"),
                 before: json!({"token_id": token_id}),
+                after: serde_json::Value::Null,
+            }],
+        };
+        self.commit(tx, ctx, org, audit).await
+    }
+}
+
+// ---- integration tokens (product.md §8): read-only, for the PBX and the contact center ----
+
+/// An integration token as issued: the secret is shown once.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IssuedIntegrationToken {
+    pub id: String,
+    pub name: String,
+    pub token: String,
+}
+
+/// An integration token as listed: never its secret.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IntegrationTokenView {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+impl From<IntegrationTokenRow> for IntegrationTokenView {
+    fn from(r: IntegrationTokenRow) -> Self {
+        IntegrationTokenView {
+            id: r.id,
+            name: r.name,
+            created_at: r.created_at,
+            revoked: r.revoked,
+        }
+    }
+}
+
+impl App {
+    async fn authenticate_integration(&self, secret: &str) -> AppResult<Ctx> {
+        let row = self
+            .store()
+            .integration_token(&hash_secret(secret))
+            .await?
+            .filter(|r| !r.revoked)
+            .ok_or_else(unauthenticated)?;
+        Ok(Ctx {
+            actor: Actor::Integration { id: row.id },
+            org: Some(row.org),
+            request_id: None,
+        })
+    }
+
+    /// A read-only token for an integration (the owner's): it reads the feed, the
+    /// entitlements, extensions, members and Contact Center, and changes nothing.
+    pub async fn create_integration_token(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        name: &str,
+    ) -> AppResult<IssuedIntegrationToken> {
+        self.guard(ctx, org, Action::ManageIntegrationTokens, None)?;
+        let name = seatline_domain::parse_name("name", name)?;
+        let mut tx = self.lock(org).await?;
+        let secret = secret_with(INTEGRATION_PREFIX);
+        let row = IntegrationTokenRow {
+            id: new_id("int"),
+            org: org.clone(),
+            name,
+            hash: hash_secret(&secret),
+            created_at: now(),
+            revoked: false,
+        };
+        tx.insert_integration_token(&row).await?;
+        let audit = seatline_domain::Decision {
+            changes: Vec::new(),
+            audit: vec![seatline_domain::AuditRecord {
+                action: "integration_token.create",
+                target: format!("integration_token:{}", row.id),
+                before: serde_json::Value::Null,
+                after: json!({"id": row.id, "name": row.name}),
+            }],
+        };
+        self.commit(tx, ctx, org, audit).await?;
+        Ok(IssuedIntegrationToken {
+            id: row.id,
+            name: row.name,
+            token: secret,
+        })
+    }
+
+    pub async fn integration_tokens(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+    ) -> AppResult<Page<IntegrationTokenView>> {
+        self.guard(ctx, org, Action::ManageIntegrationTokens, None)?;
+        let mut tx = self.read(org).await?;
+        let rows = tx.integration_tokens(org).await?;
+        Ok(Page {
+            items: rows.into_iter().map(IntegrationTokenView::from).collect(),
+            next_cursor: None,
+        })
+    }
+
+    pub async fn revoke_integration_token(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        id: &str,
+    ) -> AppResult<()> {
+        self.guard(ctx, org, Action::ManageIntegrationTokens, None)?;
+        let mut tx = self.lock(org).await?;
+        if !tx.revoke_integration_token(org, id).await? {
+            return Err(Error::not_found("integration token", id).into());
+        }
+        let audit = seatline_domain::Decision {
+            changes: Vec::new(),
+            audit: vec![seatline_domain::AuditRecord {
+                action: "integration_token.revoke",
+                target: format!("integration_token:{id}"),
+                before: json!({"id": id}),
                 after: serde_json::Value::Null,
             }],
         };

@@ -21,6 +21,7 @@ use crate::catalog::Code;
 use crate::error::{Error, ErrorCode};
 use crate::model::{Addons, AuditRecord, Change, Decision, Extension, Member, NumberRow, Seats};
 use crate::rules;
+use crate::spelling;
 use crate::values::{ExtKey, MemberId, Status, E164, MAX_KEY, MIN_KEY};
 
 /// Most data rows a bulk file may hold (a full key space is 99,900 extensions).
@@ -107,6 +108,10 @@ pub struct RowPlan {
     pub outcome: Outcome,
     pub key: Option<ExtKey>,
     pub member: Option<MemberId>,
+    /// The User cell as the file wrote it (an email or an id, also when it names no member),
+    /// so a plan rechecked later reports the file's values, never internal ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
     #[serde(deserialize_with = "numbers_de")]
     pub numbers: Vec<E164>,
     pub addons: Vec<Code>,
@@ -128,6 +133,10 @@ pub struct Plan {
     pub can_apply: bool,
     pub seats: Vec<SeatNeed>,
     pub errors: Vec<RowError>,
+    /// Problems that do not block the plan, in the same shape as errors (a disabled member
+    /// holds the extension, but nothing is effective until it is enabled).
+    #[serde(default)]
+    pub warnings: Vec<RowError>,
     pub items: Vec<RowPlan>,
 }
 
@@ -231,9 +240,19 @@ fn letters(mut i: usize) -> String {
     String::from_utf8(s).expect("ascii")
 }
 
-struct Errors(Vec<RowError>);
+/// The errors (which block a plan) and the warnings (which do not) found so far.
+struct Errors(Vec<RowError>, Vec<RowError>);
 
 impl Errors {
+    fn warn(&mut self, row: usize, column: &str, value: &str, code: ErrorCode, message: String) {
+        self.1.push(RowError {
+            row: Some(row),
+            column: column.to_owned(),
+            value: value.to_owned(),
+            code,
+            message,
+        });
+    }
     fn push(&mut self, row: Option<usize>, column: &str, value: &str, e: Error) {
         self.0.push(RowError {
             row,
@@ -325,7 +344,11 @@ impl Cells for ItemCells<'_> {
                     .key
                     .map_or(Cow::Borrowed(""), |k| Cow::Owned(k.to_string()))
             }
-            1 => i.member.as_ref().map_or("", MemberId::as_str),
+            1 => i
+                .user
+                .as_deref()
+                .or(i.member.as_ref().map(MemberId::as_str))
+                .unwrap_or(""),
             n if n < 2 + self.numbers => i.numbers.get(n - 2).map_or("", E164::as_str),
             n => i
                 .addons
@@ -339,6 +362,15 @@ impl Cells for ItemCells<'_> {
 /// Plan a sheet against the organization's current state. Never fails: every problem is an
 /// entry of `errors`, and the plan is `ready` only when there is none.
 pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
+    plan_reporting(sheet, org, &mut |_| {})
+}
+
+/// Rows between two progress reports of [`plan_reporting`] and [`recheck_reporting`].
+pub const REPORT_EVERY: usize = 1024;
+
+/// [`plan`], telling `done` how many data rows are planned, every [`REPORT_EVERY`] rows and
+/// at the end (a terminal shows a progress bar from it).
+pub fn plan_reporting(sheet: &Sheet, org: &OrgState<'_>, done: &mut dyn FnMut(usize)) -> Plan {
     let mut items = Vec::with_capacity(sheet.rows.len());
     let mut plan = plan_rows(
         sheet.header_row,
@@ -346,6 +378,7 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
         &sheet.rows,
         org,
         |_, item| items.push(item),
+        done,
     );
     plan.items = items;
     plan
@@ -355,7 +388,16 @@ pub fn plan(sheet: &Sheet, org: &OrgState<'_>) -> Plan {
 /// `plan(&sheet_of(&items), org)`, without building that sheet. The rows are taken, not
 /// copied: a row that plans to what it was is kept as it is (for a plan that still holds,
 /// every row), so a full-scale plan is not held twice.
-pub fn recheck(mut items: Vec<RowPlan>, org: &OrgState<'_>) -> Plan {
+pub fn recheck(items: Vec<RowPlan>, org: &OrgState<'_>) -> Plan {
+    recheck_reporting(items, org, &mut |_| {})
+}
+
+/// [`recheck`], reporting rows done like [`plan_reporting`].
+pub fn recheck_reporting(
+    mut items: Vec<RowPlan>,
+    org: &OrgState<'_>,
+    done: &mut dyn FnMut(usize),
+) -> Plan {
     let (numbers, addons) = widths(&items);
     let header = sheet_header(numbers, addons);
     let rows: Vec<ItemCells<'_>> = items
@@ -369,12 +411,19 @@ pub fn recheck(mut items: Vec<RowPlan>, org: &OrgState<'_>) -> Plan {
         .collect();
     let mut kept = vec![false; items.len()];
     let mut changed = Vec::new();
-    let mut plan = plan_rows(1, &header, &rows, org, |r: &ItemCells<'_>, item| {
-        kept[r.index] = true;
-        if *r.item != item {
-            changed.push((r.index, item));
-        }
-    });
+    let mut plan = plan_rows(
+        1,
+        &header,
+        &rows,
+        org,
+        |r: &ItemCells<'_>, item| {
+            kept[r.index] = true;
+            if *r.item != item {
+                changed.push((r.index, item));
+            }
+        },
+        done,
+    );
     drop(rows);
     for (i, item) in changed {
         items[i] = item;
@@ -393,8 +442,9 @@ fn plan_rows<R: Cells>(
     all: &[R],
     org: &OrgState<'_>,
     mut keep: impl FnMut(&R, RowPlan),
+    done: &mut dyn FnMut(usize),
 ) -> Plan {
-    let mut errs = Errors(Vec::new());
+    let mut errs = Errors(Vec::new(), Vec::new());
     let cols = header(header_row, header_cells, &mut errs);
     let key_col = cols.iter().position(|c| *c == Col::Key);
     let rows: Vec<&R> = all
@@ -450,7 +500,10 @@ fn plan_rows<R: Cells>(
     let mut number_rows: HashMap<u64, usize> = HashMap::new();
     let mut needed = [0u64; Code::ALL.len()];
 
-    for &r in &rows {
+    for (n, &r) in rows.iter().enumerate() {
+        if n % REPORT_EVERY == 0 && n > 0 {
+            done(n);
+        }
         let key = key_of(r);
         let row = r.row();
         let before = errs.0.len();
@@ -459,6 +512,7 @@ fn plan_rows<R: Cells>(
             outcome: Outcome::Create,
             key: None,
             member: None,
+            user: None,
             numbers: Vec::new(),
             addons: Vec::new(),
         };
@@ -497,8 +551,11 @@ fn plan_rows<R: Cells>(
                             row,
                             COL_KEY,
                             raw_key,
-                            ErrorCode::ExtensionTaken,
-                            format!("ext key {k} is taken; {}", next_free.hint(k.get())),
+                            ErrorCode::ExtensionExists,
+                            format!(
+                                "extension {k} already exists and bulk only creates new extensions: change it on its page in the admin UI (/ui/extensions/{k}) or with PUT /api/v1/orgs/{{org}}/extensions/{k}/member, /addons or /numbers; or give this row a new key ({})",
+                                next_free.hint(k.get())
+                            ),
                         );
                     }
                 }
@@ -587,6 +644,7 @@ fn plan_rows<R: Cells>(
         }
         keep(r, item);
     }
+    done(rows.len());
 
     let mut seats = Vec::new();
     for code in Code::ALL {
@@ -626,7 +684,35 @@ fn finish(errs: Errors, rows: usize, seats: Vec<SeatNeed>) -> Plan {
         can_apply: ready,
         seats,
         errors: errs.0,
+        warnings: errs.1,
         items: Vec::new(),
+    }
+}
+
+/// A column's role from its header, as people type it: case, spacing, `-`/`_` and a trailing
+/// number do not matter (`Addon license 2`), and `Add-on`/`Add on` and the British `licence`
+/// name the add-on column.
+fn column(name: &str) -> Col {
+    let lower = name.to_lowercase().replace(['-', '_'], " ");
+    let mut words: Vec<&str> = lower.split_whitespace().collect();
+    if words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
+    {
+        words.pop();
+    }
+    let joined = words
+        .join(" ")
+        .replace("add on", "addon")
+        .replace("licence", "license");
+    match joined.as_str() {
+        "ext key" => Col::Key,
+        "number" => Col::Number,
+        "user" => Col::User,
+        "addon license" => Col::Addon,
+        "" => Col::Blank,
+        _ => Col::Unknown,
     }
 }
 
@@ -635,25 +721,25 @@ fn header(row: usize, header: &[String], errs: &mut Errors) -> Vec<Col> {
     let mut cols = Vec::with_capacity(header.len());
     for (i, h) in header.iter().enumerate() {
         let name = h.trim();
-        let col = match name.to_lowercase().as_str() {
-            "ext key" => Col::Key,
-            "number" => Col::Number,
-            "user" => Col::User,
-            "addon license" => Col::Addon,
-            "" => Col::Blank,
-            _ => Col::Unknown,
-        };
+        let col = column(name);
         match col {
-            Col::Unknown => errs.at(
-                row,
-                name,
-                name,
-                ErrorCode::BulkUnknownColumn,
-                format!(
-                    "column {} is headed {name:?}, which is not a bulk column; the columns are Ext key, Number, User and Addon license (repeatable): rename or delete it",
-                    letters(i)
-                ),
-            ),
+            Col::Unknown => {
+                let hint = match spelling::closest(name, [COL_KEY, COL_NUMBER, COL_USER, COL_ADDON])
+                {
+                    Some(near) => format!("did you mean {near:?}? "),
+                    None => String::new(),
+                };
+                errs.at(
+                    row,
+                    name,
+                    name,
+                    ErrorCode::BulkUnknownColumn,
+                    format!(
+                        "column {} is headed {name:?}, which is not a bulk column; {hint}the columns are Ext key, Number, User and Addon license (repeatable): rename or delete it",
+                        letters(i)
+                    ),
+                )
+            }
             Col::Key | Col::User if cols.contains(&col) => errs.at(
                 row,
                 name,
@@ -734,6 +820,9 @@ fn plan_user(
     item: &mut RowPlan,
     errs: &mut Errors,
 ) {
+    if item.user.is_none() {
+        item.user = Some(v.to_owned());
+    }
     let Some(i) = org.member(v) else {
         let how = if v.contains('@') { "email" } else { "id" };
         return errs.at(
@@ -763,14 +852,16 @@ fn plan_user(
         );
     }
     seen[i] = row;
+    // §4 lets a disabled member keep its extension, so an export of such an org must
+    // re-import: the row stands, and the warning says what it means.
     if m.status == Status::Disabled {
-        errs.at(
+        errs.warn(
             row,
             COL_USER,
             v,
             ErrorCode::MemberDisabled,
             format!(
-                "{} is disabled; enable the member first or leave User empty",
+                "{} is disabled: the member holds the extension, but nothing is effective until the member is enabled",
                 m.email
             ),
         );
@@ -1007,15 +1098,16 @@ mod tests {
         assert_eq!(stale.status, PlanStatus::Invalid);
         let codes: BTreeSet<&str> = stale.errors.iter().map(|e| e.code.as_str()).collect();
         for code in [
-            "extension_taken",
+            "extension_exists",
             "member_has_extension",
-            "member_disabled",
             "unknown_member",
             "number_attached",
             "seats_exhausted",
         ] {
             assert!(codes.contains(code), "{code} in {codes:?}");
         }
+        let warned: Vec<&str> = stale.warnings.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(warned, ["member_disabled"]);
 
         // Rows a plan would not hold (an error row, a blank row) recheck as their sheet.
         let mut odd = ready.items.clone();
@@ -1025,6 +1117,7 @@ mod tests {
             outcome: Outcome::Create,
             key: None,
             member: None,
+            user: None,
             numbers: Vec::new(),
             addons: Vec::new(),
         };

@@ -195,14 +195,14 @@ impl FromStr for Code {
             .map(|e| e.code)
             .ok_or_else(|| {
                 let addons: Vec<&str> = Code::addons().map(Code::as_str).collect();
-                Error::new(
-                    ErrorCode::UnknownCode,
-                    format!(
+                let message = match crate::spelling::closest(t, addons.iter().copied()) {
+                    Some(near) => format!("unknown license code {t:?}; did you mean {near}?"),
+                    None => format!(
                         "unknown license code {t:?}; the add-on codes are {} (phone_system is the extension itself)",
                         addons.join(", ")
                     ),
-                )
-                .detail("value", t)
+                };
+                Error::new(ErrorCode::UnknownCode, message).detail("value", t)
             })
     }
 }
@@ -218,6 +218,23 @@ mod tests {
             assert_eq!(Code::ALL[i], e.code);
             assert_eq!(e.wire.parse::<Code>().unwrap(), e.code);
             assert_eq!(serde_json::to_value(e.code).unwrap(), e.wire);
+        }
+    }
+
+    #[test]
+    fn misspelled_code_suggests_the_closest() {
+        for typed in ["licence_center", "License_Centre", "team-chat"] {
+            let e = typed.parse::<Code>().unwrap_err();
+            assert_eq!(e.code, ErrorCode::UnknownCode);
+            let near = if typed.starts_with("team") {
+                "team_chat"
+            } else {
+                "license_center"
+            };
+            assert_eq!(
+                e.message,
+                format!("unknown license code {typed:?}; did you mean {near}?")
+            );
         }
     }
 

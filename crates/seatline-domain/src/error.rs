@@ -20,6 +20,8 @@ pub enum ErrorKind {
     TooLarge,
     /// 503: the server is busy; retry after the time it says.
     Unavailable,
+    /// 410: what the request points at is no longer kept.
+    Gone,
 }
 
 macro_rules! error_codes {
@@ -99,6 +101,20 @@ error_codes! {
     SubscriptionSuspended = "subscription_suspended": Conflict, "The code's subscription is suspended: no new copies until it is reactivated.";
     SubscriptionTerminated = "subscription_terminated": Conflict, "The code's subscription is terminated: only a new subscription brings it back.";
     SubscriptionOverAllocated = "subscription_over_allocated": Conflict, "More copies of the code are in use than purchased: no new copies until back under.";
+    InvalidFilter = "invalid_filter": Invalid, "The SCIM filter is not one Seatline answers: userName, externalId, id, emails.value or active with eq, joined by and.";
+    InvalidPath = "invalid_path": Invalid, "The SCIM PATCH path names no attribute of a User.";
+    ReadOnlyAttribute = "read_only_attribute": Invalid, "The SCIM attribute is read-only (id, meta, contactCenterRole, contactCenterReady, groups).";
+    PreconditionFailed = "precondition_failed": Conflict, "The resource changed since the version in If-Match; read it again and retry.";
+    // Webhooks (product.md §8)
+    InvalidWebhookUrl = "invalid_webhook_url": Invalid, "A webhook URL must be an absolute http or https URL with a host, at most 2,000 characters.";
+    InvalidWebhookTypes = "invalid_webhook_types": Invalid, "A webhook type filter is an event type (member.disabled) or a prefix ending in .* (extension.*).";
+    WebhookTargetForbidden = "webhook_target_forbidden": Invalid, "The webhook URL resolves to a loopback, private, link-local or otherwise internal address.";
+    InvalidReplayRange = "invalid_replay_range": Invalid, "A replay needs after < until, both event seqs, at most 10,000 apart.";
+    WebhookDisabled = "webhook_disabled": Conflict, "The webhook endpoint is disabled; enable it first.";
+    // the change feed (product.md §8)
+    CursorExpired = "cursor_expired": Gone, "The events after this cursor are no longer kept; read the entitlements snapshot again and follow from its as_of.";
+    // firstuse-api (issue 9)
+    ExtensionExists = "extension_exists": Conflict, "A bulk row names an existing extension; bulk only creates new extensions.";
 }
 
 impl serde::Serialize for ErrorCode {

@@ -6,11 +6,14 @@ pub mod bulk;
 mod catalog;
 mod contact_center;
 mod error;
+pub mod events;
 pub mod lifecycle;
 mod model;
 pub mod permissions;
 pub mod rules;
+pub mod spelling;
 mod values;
+pub mod webhooks;
 
 pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};
 pub use contact_center::{contact_center, entitled_codes, CcRole, ContactCenter, Missing};

@@ -167,6 +167,14 @@ pub enum Change {
     },
     /// Insert or replace a subscription: quantity, state, term and price (lifecycle, §10).
     SetSubscription(Subscription),
+    /// SCIM (product.md §9): set the identity provider's `externalId` of a member and the
+    /// last-modified time of its SCIM User, which also moves when a SCIM write changes only
+    /// the member's extension.
+    SetScimFields {
+        member: MemberId,
+        external_id: Option<String>,
+        modified_at: String,
+    },
 }
 
 /// What the audit log says about one decision; the use case adds actor, time and request id.

@@ -62,6 +62,24 @@ pub enum Action {
     ReadMember,
     IssueToken,
     SetPassword,
+    /// Create, list and revoke the organization's SCIM tokens.
+    ManageScimTokens,
+    /// Create, change, test and replay webhook endpoints and read their deliveries.
+    ManageWebhooks,
+    // the change feed (product.md §8): what a PBX or contact center reads, as rows an
+    // integration token is in
+    /// Read the organization's change feed.
+    ReadEvents,
+    /// Read the entitlements snapshot of every extension.
+    ReadEntitlements,
+    /// List and read extensions.
+    ReadExtensions,
+    /// List members (one member's record is `ReadMember`).
+    ReadMembers,
+    /// Read every member's Contact Center role and readiness.
+    ReadContactCenter,
+    /// Create, list and revoke integration tokens.
+    ManageIntegrationTokens,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -77,7 +95,7 @@ pub enum Who {
     Scim,
 }
 
-#[allow(unused_imports)] // rows for Integration and Scim arrive with their capabilities
+#[allow(unused_imports)] // rows for Scim arrive with its capability
 use Who::{Admin, Integration, Itself, Operator, Owner, Scim};
 
 /// The permission table of product.md §4. Finer rules (an admin creates only members, the
@@ -86,21 +104,45 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::CreateOrg, &[Operator]),
     (Action::SetQuantity, &[Operator]),
     (Action::ManageNumbers, &[Operator]),
-    (Action::CreateMember, &[Owner, Admin]),
+    (Action::CreateMember, &[Owner, Admin, Scim]),
     (Action::ChangeRole, &[Owner]),
     (Action::TransferOwnership, &[Owner]),
-    (Action::SetStatus, &[Owner, Admin]),
-    (Action::DeleteMember, &[Owner]),
-    (Action::Provision, &[Owner, Admin]),
+    (Action::SetStatus, &[Owner, Admin, Scim]),
+    (Action::DeleteMember, &[Owner, Scim]),
+    (Action::Provision, &[Owner, Admin, Scim]),
     (Action::Deprovision, &[Owner, Admin]),
-    (Action::Assign, &[Owner, Admin]),
-    (Action::SetAddons, &[Owner, Admin]),
-    (Action::SetNumbers, &[Owner, Admin]),
+    (Action::Assign, &[Owner, Admin, Scim]),
+    (Action::SetAddons, &[Owner, Admin, Scim]),
+    (Action::SetNumbers, &[Owner, Admin, Scim]),
     (Action::Bulk, &[Owner, Admin]),
-    (Action::ReadOrg, &[Operator, Owner, Admin]),
-    (Action::ReadMember, &[Operator, Owner, Admin, Itself]),
+    // Every read of the organization, the bulk sample, stored plans and the export
+    // included: the operator reads all of them, members none (their own record and
+    // extension come through ReadMember).
+    (Action::ReadOrg, &[Operator, Owner, Admin, Scim]),
+    (
+        Action::ReadMember,
+        &[Operator, Owner, Admin, Itself, Integration],
+    ),
     (Action::IssueToken, &[Operator, Owner, Itself]),
     (Action::SetPassword, &[Operator, Owner, Itself]),
+    (Action::ManageWebhooks, &[Owner, Admin]),
+    // the change feed (product.md §8)
+    (Action::ReadEvents, &[Operator, Owner, Admin, Integration]),
+    (
+        Action::ReadEntitlements,
+        &[Operator, Owner, Admin, Integration],
+    ),
+    (
+        Action::ReadExtensions,
+        &[Operator, Owner, Admin, Integration],
+    ),
+    (Action::ReadMembers, &[Operator, Owner, Admin, Integration]),
+    (
+        Action::ReadContactCenter,
+        &[Operator, Owner, Admin, Integration],
+    ),
+    (Action::ManageIntegrationTokens, &[Owner]),
+    (Action::ManageScimTokens, &[Owner]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -123,6 +165,14 @@ fn describe(action: Action) -> &'static str {
         Action::ReadMember => "read this member",
         Action::IssueToken => "issue tokens for this member",
         Action::SetPassword => "set this member's password",
+        Action::ManageScimTokens => "manage SCIM tokens",
+        Action::ManageWebhooks => "manage webhooks",
+        Action::ReadEvents => "read the change feed",
+        Action::ReadEntitlements => "read the entitlements snapshot",
+        Action::ReadExtensions => "read extensions",
+        Action::ReadMembers => "list members",
+        Action::ReadContactCenter => "read Contact Center readiness",
+        Action::ManageIntegrationTokens => "manage integration tokens",
     }
 }
 
@@ -170,6 +220,12 @@ mod tests {
         }
     }
 
+    fn scim() -> Actor {
+        Actor::Scim {
+            id: "scim_1".into(),
+        }
+    }
+
     #[test]
     fn every_action_has_a_row() {
         use Action::*;
@@ -192,6 +248,14 @@ mod tests {
             ReadMember,
             IssueToken,
             SetPassword,
+            ManageScimTokens,
+            ManageWebhooks,
+            ReadEvents,
+            ReadEntitlements,
+            ReadExtensions,
+            ReadMembers,
+            ReadContactCenter,
+            ManageIntegrationTokens,
         ] {
             assert!(PERMISSIONS.iter().any(|(x, _)| *x == a), "{a:?}");
         }
@@ -226,6 +290,23 @@ mod tests {
             (m("a", Role::Admin), Action::IssueToken, Some(&other), false),
             (m("o", Role::Owner), Action::IssueToken, Some(&other), true),
             (Actor::Operator, Action::IssueToken, Some(&other), true),
+            (scim(), Action::CreateMember, None, true),
+            (scim(), Action::DeleteMember, None, true),
+            (scim(), Action::Provision, None, true),
+            (scim(), Action::SetAddons, None, true),
+            (scim(), Action::ChangeRole, None, false),
+            (scim(), Action::TransferOwnership, None, false),
+            (scim(), Action::Deprovision, None, false),
+            (scim(), Action::SetQuantity, None, false),
+            (scim(), Action::IssueToken, Some(&other), false),
+            (scim(), Action::Bulk, None, false),
+            (scim(), Action::ManageScimTokens, None, false),
+            (m("a", Role::Admin), Action::ManageScimTokens, None, false),
+            (m("o", Role::Owner), Action::ManageScimTokens, None, true),
+            (m("o", Role::Owner), Action::ManageWebhooks, None, true),
+            (m("a", Role::Admin), Action::ManageWebhooks, None, true),
+            (m("m1", Role::Member), Action::ManageWebhooks, None, false),
+            (Actor::Operator, Action::ManageWebhooks, None, false),
             (
                 Actor::Member {
                     id: me.clone(),

@@ -10,6 +10,7 @@ use crate::error::{Error, ErrorCode};
 use crate::model::{
     member_json, Addons, Change, Decision, Extension, Member, NumberRow, Org, Seats,
 };
+use crate::permissions::Actor;
 use crate::values::{
     Email, ExtKey, MemberId, OrgId, Role, Status, E164, MAX_KEY, MAX_QUANTITY, MIN_KEY,
 };
@@ -209,6 +210,36 @@ pub fn transfer_ownership(owner: &Member, target: &Member) -> Result<Decision, E
     d.changes.extend(d2.changes);
     d.audit.extend(d2.audit);
     Ok(d)
+}
+
+/// Whether `by` may disable or enable `target` (product.md §4): the owner anyone but itself,
+/// an admin only members (not itself, not another admin). The owner as a target is left to
+/// [`set_status`], which refuses to disable it (`owner_protected`). Who may change statuses at all is
+/// the permission table's `SetStatus` row; this is the finer rule on the target.
+pub fn may_set_status(by: &Actor, target: &Member) -> Result<(), Error> {
+    let Actor::Member { id, role, .. } = by else {
+        return Ok(());
+    };
+    // The owner is never disabled: `set_status` says so (owner_protected), whoever asks.
+    if target.role == Role::Owner {
+        return Ok(());
+    }
+    if *id == target.id {
+        return Err(Error::new(
+            ErrorCode::Forbidden,
+            "you cannot disable or enable yourself; ask the owner or another admin",
+        ));
+    }
+    if *role == Role::Admin && target.role == Role::Admin {
+        return Err(Error::new(
+            ErrorCode::Forbidden,
+            format!(
+                "{} is an admin; only the owner disables or enables an admin",
+                target.email
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Disable or enable a member. The owner cannot be disabled.
@@ -615,4 +646,34 @@ pub fn new_org(id: OrgId, name: &str, now: String) -> Result<Org, Error> {
         name: crate::values::parse_name("name", name)?,
         created_at: now,
     })
+}
+
+/// Change a member's email and name (what an identity provider changes); the email stays
+/// unique in the organization, the role and status are not touched.
+pub fn update_profile(
+    target: &Member,
+    email: Email,
+    name: &str,
+    email_taken: bool,
+) -> Result<Decision, Error> {
+    let name = crate::values::parse_name("name", name)?;
+    if email == target.email && name == target.name {
+        return Ok(Decision::default());
+    }
+    if email != target.email && email_taken {
+        return Err(Error::new(
+            ErrorCode::EmailTaken,
+            format!("{email} is already a member of this organization; use another email"),
+        )
+        .detail("field", "email"));
+    }
+    Ok(update(
+        target,
+        Member {
+            email,
+            name,
+            ..target.clone()
+        },
+        "member.update",
+    ))
 }

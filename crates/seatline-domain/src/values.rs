@@ -64,8 +64,27 @@ impl<'de> Deserialize<'de> for ExtKey {
     }
 }
 
-/// A phone number in E.164 form: `+` and 8–15 digits. Spaces, dashes, dots and brackets are
-/// stripped on input.
+/// What people put between the digits of a number they paste: any Unicode space (also
+/// non-breaking and narrow ones), ASCII and Unicode dashes and the minus sign, dots, brackets,
+/// and the invisible marks copied from web pages (zero-width spaces, direction marks).
+fn is_number_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '.'
+                | '('
+                | ')'
+                | '\u{2010}'..='\u{2015}'
+                | '\u{2212}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'
+                | '\u{feff}'
+        )
+}
+
+/// A phone number in E.164 form: `+` and 8–15 digits, the first (the country code's) never
+/// 0. Spaces, dashes, dots and brackets are stripped on input.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct E164(String);
 
@@ -78,11 +97,18 @@ impl E164 {
 impl FromStr for E164 {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        let t: String = s
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}'))
-            .collect();
+        let t: String = s.chars().filter(|c| !is_number_separator(*c)).collect();
         let digits = t.strip_prefix('+').unwrap_or("");
+        if digits.starts_with('0') {
+            return Err(Error::new(
+                ErrorCode::InvalidNumber,
+                format!(
+                    "number {:?} starts its country code with 0, and no country code does; write the country code after '+' without the trunk 0, e.g. +6531234567",
+                    s.trim()
+                ),
+            )
+            .detail("value", s.trim()));
+        }
         if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::new(
                 ErrorCode::InvalidNumber,
@@ -308,6 +334,34 @@ mod tests {
         }
         assert!("+12345678".parse::<E164>().is_ok());
         assert!("+123456789012345".parse::<E164>().is_ok());
+    }
+
+    #[test]
+    fn numbers_shed_unicode_dashes_and_spaces() {
+        for pasted in [
+            "+65\u{a0}3123\u{a0}4567",
+            "+65\u{202f}3123\u{2009}4567",
+            "+65\u{2010}3123\u{2011}4567",
+            "+65\u{2012}3123\u{2013}45\u{2014}67",
+            "+65 \u{2212} 3123 4567",
+            "\u{200e}+65 3123 4567\u{200b}",
+            "\t+65\u{3000}31234567 ",
+        ] {
+            assert_eq!(
+                pasted.parse::<E164>().map(|n| n.0),
+                Ok("+6531234567".to_owned()),
+                "{pasted:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_country_code_starts_with_zero() {
+        for bad in ["+0531234567", "+00 65 3123 4567", "+0 800 123 456"] {
+            let e = bad.parse::<E164>().unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidNumber, "{bad}");
+            assert!(e.message.contains("country code"), "{}", e.message);
+        }
     }
 
     #[test]

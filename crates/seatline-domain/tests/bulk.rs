@@ -132,9 +132,9 @@ fn each_rule_reports_its_code_on_its_row_and_column() {
             &[(Some(3), "Ext key", BulkDuplicateExtKey)],
         ),
         (
-            "ext key taken in the org",
+            "ext key of an existing extension",
             "1042,,,,",
-            &[(Some(2), "Ext key", ExtensionTaken)],
+            &[(Some(2), "Ext key", ExtensionExists)],
         ),
         (
             "unknown member",
@@ -146,11 +146,8 @@ fn each_rule_reports_its_code_on_its_row_and_column() {
             "1001,,mem_zed,,",
             &[(Some(2), "User", UnknownMember)],
         ),
-        (
-            "disabled member",
-            "1001,,carl@example.com,,",
-            &[(Some(2), "User", MemberDisabled)],
-        ),
+        // A warning, not an error: see disabled_member_is_a_warning_and_the_row_stands.
+        ("disabled member", "1001,,carl@example.com,,", &[]),
         (
             "member holds an extension",
             "1001,,bob@example.com,,",
@@ -246,6 +243,37 @@ fn each_rule_reports_its_code_on_its_row_and_column() {
 }
 
 #[test]
+fn disabled_member_is_a_warning_and_the_row_stands() {
+    let p = plan(&sheet(&format!("{H}\n1001,,carl@example.com,,")), &org());
+    assert_eq!(p.status, PlanStatus::Ready, "{:?}", p.errors);
+    assert!(p.can_apply);
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+    let w = &p.warnings[0];
+    assert_eq!(
+        (w.row, w.column.as_str(), w.value.as_str(), w.code),
+        (
+            Some(2),
+            "User",
+            "carl@example.com",
+            ErrorCode::MemberDisabled
+        )
+    );
+    assert!(
+        w.message.contains("holds the extension")
+            && w.message.contains("nothing is effective until"),
+        "{}",
+        w.message
+    );
+    assert_eq!(p.items[0].outcome, Outcome::Create);
+    assert_eq!(p.items[0].member, Some(MemberId("mem_carl".into())));
+    let d = decide(&p).unwrap();
+    let Change::InsertExtensions(exts) = &d.changes[0] else {
+        panic!("{:?}", d.changes)
+    };
+    assert_eq!(exts[0].member, Some(MemberId("mem_carl".into())));
+}
+
+#[test]
 fn header_rules() {
     use ErrorCode::*;
     let cases: &[(&str, Want)] = &[
@@ -254,6 +282,11 @@ fn header_rules() {
             &[],
         ),
         ("Ext key\n1001", &[]),
+        // The add-on column as people type it: numbered, hyphenated, British.
+        (
+            "Ext key,Addon license 1,Addon license 2,Add-on license,Addon licence,ADD ON LICENCE\n1001,license_center,device_ip_phone,device_mobile_app,device_mobile_app,license_number",
+            &[],
+        ),
         (
             "Ext key,Number,User,Addon license,Number\n1001,+6531000001,,license_number",
             &[],
@@ -293,12 +326,46 @@ fn header_rules() {
 }
 
 #[test]
+fn addon_header_variants_read_every_code() {
+    let p = plan(
+        &sheet("Ext key,Addon license 2,Add-on license,Addon licence\n1001,license_center,device_ip_phone,device_mobile_app"),
+        &org(),
+    );
+    assert_eq!(p.status, PlanStatus::Ready, "{:?}", p.errors);
+    assert_eq!(
+        p.items[0].addons,
+        [
+            Code::LicenseCenter,
+            Code::DeviceIpPhone,
+            Code::DeviceMobileApp
+        ]
+    );
+}
+
+#[test]
+fn unknown_header_and_misspelled_code_suggest_the_closest() {
+    let p = plan(&sheet("Ext key,Numbr,User\n1001,,"), &org());
+    assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+    assert!(
+        p.errors[0].message.contains("did you mean \"Number\"?"),
+        "{}",
+        p.errors[0].message
+    );
+    let p = plan(&sheet(&format!("{H}\n1001,,,licence_center,")), &org());
+    assert_eq!(p.errors[0].code, ErrorCode::UnknownCode);
+    assert_eq!(
+        p.errors[0].message,
+        "unknown license code \"licence_center\"; did you mean license_center?"
+    );
+}
+
+#[test]
 fn taken_key_names_the_next_key_free_in_the_org_and_the_file() {
     let p = plan(&sheet(&format!("{H}\n1042,,,,\n1050,,,,")), &org());
     assert_eq!(p.errors.len(), 1);
     assert_eq!(
         p.errors[0].message,
-        "ext key 1042 is taken; the next free key is 1051"
+        "extension 1042 already exists and bulk only creates new extensions: change it on its page in the admin UI (/ui/extensions/1042) or with PUT /api/v1/orgs/{org}/extensions/1042/member, /addons or /numbers; or give this row a new key (the next free key is 1051)"
     );
     assert_eq!(p.errors[0].value, "1042");
 }
@@ -313,10 +380,11 @@ fn every_problem_is_reported_at_once() {
     assert_eq!(p.rows, 3, "the blank row is skipped");
     assert_eq!(p.items.len(), 3);
     // row 2: taken key, number not in inventory, unknown member, unknown code, number without license
-    // row 3: duplicate key, invalid number, disabled member, add-on limit
+    // row 3: duplicate key, invalid number, add-on limit (and a disabled member: a warning)
     // row 5: member holds an extension, number without license
     assert_eq!(rows.iter().filter(|r| **r == Some(2)).count(), 5, "{p:#?}");
-    assert_eq!(rows.iter().filter(|r| **r == Some(3)).count(), 4, "{p:#?}");
+    assert_eq!(rows.iter().filter(|r| **r == Some(3)).count(), 3, "{p:#?}");
+    assert_eq!(p.warnings.len(), 1, "{p:#?}");
     assert_eq!(rows.iter().filter(|r| **r == Some(5)).count(), 2, "{p:#?}");
 }
 
@@ -405,7 +473,7 @@ fn plans_round_trip_through_json() {
     let text = format!("{H}\n1001,+6531000001,ann@example.com,license_number,\n1042,,,,");
     let p = plan(&sheet(&text), &org());
     let json = serde_json::to_string(&p).unwrap();
-    assert!(json.contains(r#""code":"extension_taken""#), "{json}");
+    assert!(json.contains(r#""code":"extension_exists""#), "{json}");
     assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), p);
 }
 

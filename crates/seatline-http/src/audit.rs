@@ -32,6 +32,7 @@ pub(crate) enum Format {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct AuditFilter {
     /// Only entries of this action, e.g. `extension.assign`.
     pub action: Option<String>,

@@ -20,6 +20,8 @@ use crate::AppState;
 /// stays well below it.
 pub(crate) const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     let (schemas, paths, upload) = routes!(create_plan);
     OpenApiRouter::new()
@@ -32,6 +34,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_plan))
         .routes(routes!(apply_plan))
         .routes(routes!(export))
+        .routes(routes!(export_xlsx))
 }
 
 fn csv_file(name: &str, body: String) -> Response {
@@ -179,4 +182,29 @@ async fn export(
 ) -> ApiResult<Response> {
     let body = s.app.export_csv(&ctx, &OrgId(org)).await?;
     Ok(csv_file("seatline-extensions.csv", body))
+}
+
+/// The same export as an XLSX workbook: every cell is text, so Excel keeps `+6561230001`
+/// and `1001` as they are and the file re-imports unchanged.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/extensions/export.xlsx", tag = "bulk",
+    params(("org" = String, Path, description = "Organization id")),
+    responses((status = 200, description = "The extensions", content(
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
+async fn export_xlsx(
+    State(s): State<AppState>,
+    Auth(ctx): Auth,
+    ApiPath(org): ApiPath<String>,
+) -> ApiResult<Response> {
+    let body = s.app.export_xlsx(&ctx, &OrgId(org)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, XLSX),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"seatline-extensions.xlsx\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

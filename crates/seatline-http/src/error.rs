@@ -78,6 +78,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Gone => StatusCode::GONE,
     }
 }
 
@@ -240,6 +241,7 @@ mod tests {
                 ErrorKind::Conflict => 409,
                 ErrorKind::TooLarge => 413,
                 ErrorKind::Unavailable => 503,
+                ErrorKind::Gone => 410,
             };
             assert_eq!(e.status.as_u16(), want, "{}", c.as_str());
         }

@@ -28,6 +28,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ExtensionFilter {
     /// Only the extension of this member (id or email).
     pub member: Option<String>,
@@ -97,9 +98,54 @@ pub(crate) struct Provision {
     /// How many extensions, at least 1.
     #[schema(minimum = 1, maximum = 99_900, example = 2)]
     pub count: i64,
-    /// The first key; keys start … start+count−1 must all be free.
-    #[schema(pattern = "^[1-9][0-9]{2,4}$", example = "1001")]
+    /// The first key, as a string (`"1001"`) or a number (`1001`); keys start … start+count−1
+    /// must all be free.
+    #[serde(deserialize_with = "key_text")]
+    #[schema(schema_with = start_schema)]
     pub start: String,
+}
+
+/// An extension key as JSON sends it: a string, or a whole number (integrators type keys
+/// as numbers); either reads as the key's digits.
+fn key_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct Key;
+    impl serde::de::Visitor<'_> for Key {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an extension key as a string (\"1001\") or a whole number (1001)")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+    d.deserialize_any(Key)
+}
+
+fn start_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    let one_of = OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[1-9][0-9]{2,4}$")),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(100))
+                .maximum(Some(99_999)),
+        )
+        .description(Some(
+            "The first key: a string or a whole number, 100 to 99999.",
+        ))
+        .build();
+    Schema::OneOf(one_of)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -6,6 +6,7 @@
 mod audit;
 mod bulk;
 mod error;
+mod events;
 mod extensions;
 mod extract;
 mod guards;
@@ -15,6 +16,8 @@ mod metrics;
 mod openapi;
 mod ops;
 mod orgs;
+mod scim;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -82,6 +85,9 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(audit::routes())
         .merge(bulk::routes())
         .merge(ops::routes())
+        .merge(scim::routes())
+        .merge(webhooks::routes())
+        .merge(events::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.
@@ -98,7 +104,8 @@ pub fn router(app: App, config: Config) -> Router {
             idempotency::replay_or_record,
         ))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
-        .merge(openapi::docs(openapi::finish(doc)));
+        .merge(openapi::docs(openapi::finish(doc)))
+        .nest(scim::BASE_PATH, scim::protocol());
     if state.config.bench_baseline {
         router = router
             .route("/bench/baseline", axum::routing::get(ops::baseline))

@@ -24,6 +24,15 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_token))
         .routes(routes!(transfer_ownership))
         .routes(routes!(contact_center))
+        .routes(routes!(me))
+}
+
+/// Who the bearer token is: its kind, its organization, and for a member token the member
+/// and its role. Any valid token may ask.
+#[utoipa::path(get, path = "/api/v1/me", tag = "tokens",
+    responses((status = 200, description = "Who the token is", body = seatline_app::Me)))]
+async fn me(State(s): State<AppState>, Auth(ctx): Auth) -> ApiResult<Json<seatline_app::Me>> {
+    Ok(Json(s.app.me(&ctx).await?))
 }
 
 /// Members ordered by email.

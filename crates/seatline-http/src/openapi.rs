@@ -5,10 +5,12 @@
 
 use axum::Router;
 use seatline_domain::ErrorCode;
+use serde_json::json;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{status_of, HttpCode};
@@ -30,7 +32,10 @@ pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\
     ),
     tags(
         (name = "organizations"), (name = "licenses"), (name = "numbers"), (name = "members"),
-        (name = "tokens"), (name = "extensions"), (name = "bulk"), (name = "audit"), (name = "operations")
+        (name = "tokens"), (name = "extensions"), (name = "bulk"), (name = "audit"), (name = "operations"),
+        (name = "scim", description = "SCIM tokens; the SCIM 2.0 protocol itself is at /scim/v2 and describes itself at /scim/v2/Schemas"),
+        (name = "webhooks"),
+        (name = "events")
     )
 )]
 pub(crate) struct ApiDoc;
@@ -96,8 +101,132 @@ fn error_schema() -> Schema {
         .into()
 }
 
+/// An error body a client really gets with this status: its code is one Seatline answers
+/// with (checked against the code lists by the tests).
+fn error_example(status: u16) -> serde_json::Value {
+    let (code, message, details) = match status {
+        401 => (
+            ErrorCode::Unauthenticated.as_str(),
+            "the bearer token is missing, revoked or unknown; ask for a new token",
+            json!({}),
+        ),
+        403 => (
+            ErrorCode::Forbidden.as_str(),
+            "your role may not provision extensions",
+            json!({}),
+        ),
+        404 => (
+            ErrorCode::NotFound.as_str(),
+            "extension 1001 does not exist in this organization",
+            json!({"object": "extension"}),
+        ),
+        409 => (
+            ErrorCode::SeatsExhausted.as_str(),
+            "1 phone_system seat(s) needed but 0 available; free some or buy 1 more",
+            json!({"code": "phone_system", "needed": 1, "available": 0}),
+        ),
+        413 => (
+            ErrorCode::TooLarge.as_str(),
+            "the request body is too large for this endpoint",
+            json!({}),
+        ),
+        415 => (
+            HttpCode::UnsupportedMediaType.as_str(),
+            "send the body as JSON with 'Content-Type: application/json'",
+            json!({}),
+        ),
+        410 => (
+            ErrorCode::CursorExpired.as_str(),
+            "events after seq 12 are no longer kept; read /entitlements again and follow from its as_of",
+            json!({"oldest_available": 4812}),
+        ),
+        503 => (
+            ErrorCode::Busy.as_str(),
+            "the server is reading as many uploads as it can; retry after 5 seconds",
+            json!({"retry_after": 5}),
+        ),
+        422 => (
+            ErrorCode::InvalidExtKey.as_str(),
+            "extension key \"0100\" must be 3 to 5 digits without a leading zero, e.g. 1001",
+            json!({"field": "start"}),
+        ),
+        _ => (
+            HttpCode::Internal.as_str(),
+            "internal error; the cause is logged under the request id",
+            json!({}),
+        ),
+    };
+    json!({"error": {"code": code, "message": message, "details": details}})
+}
+
+/// The body of `POST …/bulk/plans`: the file's bytes as CSV or XLSX, or a multipart form
+/// whose `file` field is the file (the reference page then offers a file picker).
+fn upload_body() -> RequestBody {
+    let binary = |description: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some(description))
+            .build()
+    };
+    let form = ObjectBuilder::new()
+        .property("file", binary("The CSV or XLSX file."))
+        .required("file")
+        .build();
+    RequestBodyBuilder::new()
+        .description(Some(
+            "The bulk file: CSV (UTF-8, `,` or `;`) or XLSX (first sheet) as the raw body, or \
+             a multipart form whose `file` field is the file.",
+        ))
+        .required(Some(Required::True))
+        .content(
+            "text/csv",
+            ContentBuilder::new()
+                .schema(Some(binary("A CSV file.")))
+                .build(),
+        )
+        .content(
+            XLSX,
+            ContentBuilder::new()
+                .schema(Some(binary("An XLSX workbook.")))
+                .build(),
+        )
+        .content(
+            "multipart/form-data",
+            ContentBuilder::new().schema(Some(form)).build(),
+        )
+        .build()
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Files in and out are bytes: the upload body, and the XLSX export's response.
+fn binary_files(doc: &mut OpenApi) {
+    let paths = &mut doc.paths.paths;
+    if let Some(op) = paths
+        .get_mut("/api/v1/orgs/{org}/bulk/plans")
+        .and_then(|p| p.post.as_mut())
+    {
+        op.request_body = Some(upload_body());
+    }
+    if let Some(RefOr::T(ok)) = paths
+        .get_mut("/api/v1/orgs/{org}/extensions/export.xlsx")
+        .and_then(|p| p.get.as_mut())
+        .and_then(|op| op.responses.responses.get_mut("200"))
+    {
+        if let Some(content) = ok.content.get_mut(XLSX) {
+            content.schema = Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                    .into(),
+            );
+        }
+    }
+}
+
 fn add_error_responses(op: &mut Operation, write: bool) {
-    let mut statuses = vec![
+    let mut statuses: Vec<(u16, &str)> = vec![
         (
             401,
             "No valid bearer token (missing, unknown, revoked, or its member is disabled)",
@@ -120,24 +249,34 @@ fn add_error_responses(op: &mut Operation, write: bool) {
             (415, "The body is not application/json"),
         ]);
     }
+    add_responses(op, statuses);
+}
+
+/// Error responses with their examples, and the bearer requirement.
+fn add_responses(op: &mut Operation, statuses: Vec<(u16, &str)>) {
     for (status, description) in statuses {
-        op.responses
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| {
-                ResponseBuilder::new()
-                    .description(description)
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Error")))
-                            .build(),
-                    )
-                    .build()
-                    .into()
-            });
+        add_error_response(op, status, description);
     }
     op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+}
+
+fn add_error_response(op: &mut Operation, status: u16, description: &str) {
+    op.responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Error")))
+                        .example(Some(error_example(status)))
+                        .build(),
+                )
+                .build()
+                .into()
+        });
 }
 
 /// Add what every operation shares to the document the routes produced.
@@ -150,7 +289,22 @@ pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
     components
         .schemas
         .insert("Error".to_owned(), error_schema().into());
+    binary_files(&mut doc);
     for (path, item) in doc.paths.paths.iter_mut() {
+        if path == "/metrics" {
+            if let Some(op) = &mut item.get {
+                add_responses(
+                    op,
+                    vec![
+                        (401, "No valid bearer token"),
+                        (
+                            403,
+                            "Not the operator token: only the operator reads the metrics",
+                        ),
+                    ],
+                );
+            }
+        }
         if !path.starts_with("/api/v1/") {
             continue;
         }
@@ -165,6 +319,19 @@ pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
                 add_error_responses(op, write);
             }
         }
+    }
+    // The change feed: a cursor older than the retention is gone.
+    if let Some(op) = doc
+        .paths
+        .paths
+        .get_mut("/api/v1/orgs/{org}/events")
+        .and_then(|item| item.get.as_mut())
+    {
+        add_error_response(
+            op,
+            410,
+            "cursor_expired: the events after the cursor are no longer kept; details.oldest_available",
+        );
     }
     doc
 }

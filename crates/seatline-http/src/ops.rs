@@ -4,14 +4,15 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use seatline_domain::OrgId;
+use seatline_domain::permissions::Actor;
+use seatline_domain::{Error, OrgId};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiResult;
-use crate::extract::ApiPath;
+use crate::extract::{ApiPath, Auth};
 use crate::AppState;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -53,14 +54,18 @@ async fn readyz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
 }
 
 /// Request counts and latencies by route and status, and seats in use per organization and
-/// code, in the Prometheus text format.
+/// code, in the Prometheus text format. They name every organization, so only the operator
+/// token reads them (Prometheus sends it with `authorization: {credentials: …}`).
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
-async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    (
+async fn metrics(State(s): State<AppState>, Auth(ctx): Auth) -> ApiResult<impl IntoResponse> {
+    if ctx.actor != Actor::Operator {
+        return Err(Error::forbidden("read the metrics (the operator token does)").into());
+    }
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         s.metrics.render(&s.app).await,
-    )
+    ))
 }
 
 /// A bare handler with a fixed body: what the benchmark compares reads against.

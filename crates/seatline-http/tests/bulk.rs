@@ -339,7 +339,7 @@ async fn plan_errors_stale_and_invalid() {
     assert_eq!(e["error"]["code"], "plan_stale");
     assert_eq!(
         e["error"]["details"]["errors"][0]["code"],
-        "extension_taken"
+        "extension_exists"
     );
     api.send("GET", &format!("{base}/extensions/301"), &t, "", vec![])
         .await

@@ -11,8 +11,11 @@
 //! Timestamps are TEXT in RFC 3339, as on SQLite: they sort as text and read back identically
 //! from both stores.
 
+mod events;
 mod lifecycle;
+mod scim;
 mod tx;
+mod webhooks;
 mod writes;
 
 use std::str::FromStr;
@@ -20,10 +23,12 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use seatline_domain::{Email, Member, MemberId, OrgId};
 use seatline_store::{
-    decode, Credentials, IdempotencyRow, Result, Store, StoreError, TokenRow, Tx,
+    decode, Credentials, IdempotencyRow, Result, ScimTokenRow, Store, StoreError, TokenRow, Tx,
 };
+use seatline_store::{DeliveryOutcome, DeliveryRow, WebhookRow};
+use seatline_store::{EventWakeups, IntegrationTokenRow};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Row};
+use sqlx::{Connection, PgConnection, PgPool, Row};
 
 use tx::PgTx;
 
@@ -33,6 +38,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// on its row lock while holding one, so a few suffice and many processes fit the server's limit.
 const MAX_CONNECTIONS: u32 = 10;
 
+/// How long connecting at startup may take before Seatline gives up and says why.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub struct PostgresStore {
     pool: PgPool,
 }
@@ -41,6 +49,25 @@ impl PostgresStore {
     /// Connect to the database at a `postgres://` or `postgresql://` URL.
     pub async fn connect(url: &str) -> Result<Self> {
         let opts = PgConnectOptions::from_str(url).map_err(db)?;
+        // The pool retries a refused connection until its acquire timeout (30 s) and then
+        // reports only that it timed out: one direct attempt first says why, within 5 s.
+        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&opts)).await {
+            Ok(Ok(probe)) => {
+                let _ = probe.close().await;
+            }
+            Ok(Err(e)) => return Err(db(e)),
+            Err(_) => {
+                return Err(StoreError::Db(
+                    format!(
+                        "PostgreSQL at {}:{} did not answer within {} s",
+                        opts.get_host(),
+                        opts.get_port(),
+                        CONNECT_TIMEOUT.as_secs()
+                    )
+                    .into(),
+                ))
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .connect_with(opts)
@@ -219,6 +246,41 @@ impl Store for PostgresStore {
 
     async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>> {
         lifecycle::candidates(&self.pool, today).await
+    }
+
+    async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
+        scim::token(&self.pool, hash).await
+    }
+
+    async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>> {
+        webhooks::enabled_webhooks(&self.pool).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: &str,
+        claim: &str,
+        until: &str,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>> {
+        webhooks::claim_deliveries(&self.pool, now, claim, until, limit).await
+    }
+
+    async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool> {
+        webhooks::finish_delivery(&self.pool, outcome).await
+    }
+
+    // ---- the change feed: SQL in events.rs ----
+    async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
+        events::integration_token(&self.pool, hash).await
+    }
+
+    async fn events_prune(&self, before: &str) -> Result<u64> {
+        events::prune(&self.pool, before).await
+    }
+
+    async fn listen_events(&self) -> Result<Option<EventWakeups>> {
+        events::listen(&self.pool).await.map(Some)
     }
 }
 

@@ -8,11 +8,14 @@ use seatline_domain::{
 };
 use seatline_store::decode::{self, KeyedParts};
 use seatline_store::{
-    AuditEntry, AuditQuery, ExtensionQuery, PlanRow, Result, Snapshot, TokenRow, Tx,
+    AuditEntry, AuditQuery, ExtensionQuery, PlanRow, Result, ScimMember, ScimQuery, ScimTokenRow,
+    Snapshot, TokenRow, Tx,
 };
+use seatline_store::{EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent};
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 
-use crate::{db, member_row, token_row};
+use crate::{db, member_row, token_row, webhooks};
+use seatline_store::{DeliveryQuery, DeliveryRow, WebhookRow};
 
 pub(crate) struct PgTx {
     pub(crate) tx: Transaction<'static, Postgres>,
@@ -488,8 +491,91 @@ impl Tx for PgTx {
         self.read_subscriptions(org).await
     }
 
+    async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {
+        self.scim_members_impl(org, q).await
+    }
+
+    async fn insert_scim_token(&mut self, token: &ScimTokenRow) -> Result<()> {
+        self.insert_scim_token_impl(token).await
+    }
+
+    async fn scim_tokens(&mut self, org: &OrgId) -> Result<Vec<ScimTokenRow>> {
+        self.scim_tokens_impl(org).await
+    }
+
+    async fn revoke_scim_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        self.revoke_scim_token_impl(org, id).await
+    }
+
+    // ---- the change feed: SQL in events.rs ----
+    async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
+        self.reserve_seqs(org, count).await
+    }
+
+    async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()> {
+        self.insert_events(org, events).await
+    }
+
+    async fn events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>> {
+        self.read_events(org, q).await
+    }
+
+    async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon> {
+        self.horizon(org).await
+    }
+
+    async fn extension_versions(
+        &mut self,
+        org: &OrgId,
+        keys: &[ExtKey],
+    ) -> Result<Vec<(ExtKey, i64)>> {
+        self.versions(org, keys).await
+    }
+
+    async fn insert_integration_token(&mut self, t: &IntegrationTokenRow) -> Result<()> {
+        self.insert_integration(t).await
+    }
+
+    async fn integration_tokens(&mut self, org: &OrgId) -> Result<Vec<IntegrationTokenRow>> {
+        self.integrations(org).await
+    }
+
+    async fn revoke_integration_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        self.revoke_integration(org, id).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await.map_err(db)
+    }
+
+    async fn insert_webhook(&mut self, w: &WebhookRow) -> Result<()> {
+        webhooks::insert_webhook(&mut self.tx, w).await
+    }
+    async fn webhook(&mut self, org: &OrgId, id: &str) -> Result<Option<WebhookRow>> {
+        webhooks::webhook(&mut self.tx, org, id).await
+    }
+    async fn webhooks(&mut self, org: &OrgId) -> Result<Vec<WebhookRow>> {
+        webhooks::webhooks(&mut self.tx, org).await
+    }
+    async fn update_webhook(&mut self, w: &WebhookRow) -> Result<bool> {
+        webhooks::update_webhook(&mut self.tx, w).await
+    }
+    async fn delete_webhook(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        webhooks::delete_webhook(&mut self.tx, org, id).await
+    }
+    async fn advance_webhook(&mut self, org: &OrgId, id: &str, from: i64, to: i64) -> Result<bool> {
+        webhooks::advance_webhook(&mut self.tx, org, id, from, to).await
+    }
+    async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> Result<()> {
+        webhooks::insert_deliveries(&mut self.tx, rows).await
+    }
+    async fn deliveries(
+        &mut self,
+        org: &OrgId,
+        endpoint: &str,
+        q: &DeliveryQuery,
+    ) -> Result<Vec<DeliveryRow>> {
+        webhooks::deliveries(&mut self.tx, org, endpoint, q).await
     }
 }
 

@@ -141,6 +141,14 @@ impl PgTx {
                 self.attach(org, &pairs).await?;
             }
             Change::SetSubscription(s) => self.write_subscription(org, s).await?,
+            Change::SetScimFields {
+                member,
+                external_id,
+                modified_at,
+            } => {
+                self.set_scim_fields(org, member, external_id.as_deref(), modified_at)
+                    .await?
+            }
         }
         Ok(())
     }

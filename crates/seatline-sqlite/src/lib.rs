@@ -4,6 +4,8 @@
 //! SQLite's single write lock at once (other writers wait on the busy timeout), so the
 //! state a use case reads inside [`Store::lock`] cannot change before it commits.
 
+mod events;
+
 use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::Duration;
@@ -13,20 +15,28 @@ use seatline_domain::{
     Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
 };
 use seatline_store::{
-    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PlanRow, Result, Snapshot,
-    Store, StoreError, TokenRow, Tx,
+    AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PlanRow, Result,
+    ScimMember, ScimQuery, ScimTokenRow, Snapshot, Store, StoreError, TokenRow, Tx,
+};
+use seatline_store::{
+    EventHorizon, EventQuery, EventRow, EventWakeups, IntegrationTokenRow, NewEvent,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 use seatline_store::decode::{self, KeyedParts};
+use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, WebhookRow};
+
+mod webhooks;
+
+mod scim;
 
 mod lifecycle;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Rows per multi-row INSERT: stays under SQLite's 32,766 bound parameters.
-const BATCH: usize = 5_000;
+pub(crate) const BATCH: usize = 5_000;
 
 /// Rows per page when a snapshot reads members and numbers.
 const SNAPSHOT_PAGE: u32 = 10_000;
@@ -218,6 +228,42 @@ impl Store for SqliteStore {
 
     async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>> {
         lifecycle::candidates(&self.pool, today).await
+    }
+
+    async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
+        scim::token(&self.pool, hash).await
+    }
+
+    async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>> {
+        webhooks::enabled_webhooks(&self.pool).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: &str,
+        claim: &str,
+        until: &str,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>> {
+        webhooks::claim_deliveries(&self.pool, now, claim, until, limit).await
+    }
+
+    async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool> {
+        webhooks::finish_delivery(&self.pool, outcome).await
+    }
+
+    // ---- the change feed: SQL in events.rs ----
+    async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
+        events::integration_token(&self.pool, hash).await
+    }
+
+    async fn events_prune(&self, before: &str) -> Result<u64> {
+        events::prune(&self.pool, before).await
+    }
+
+    async fn listen_events(&self) -> Result<Option<EventWakeups>> {
+        // SQLite cannot push: readers in other processes poll.
+        Ok(None)
     }
 }
 
@@ -709,6 +755,14 @@ impl Tx for SqliteTx {
                 }
                 Change::SetNumbers { key, numbers } => self.set_numbers(org, *key, numbers).await?,
                 Change::SetSubscription(s) => self.write_subscription(org, s).await?,
+                Change::SetScimFields {
+                    member,
+                    external_id,
+                    modified_at,
+                } => {
+                    self.set_scim_fields(org, member, external_id.as_deref(), modified_at)
+                        .await?
+                }
             }
         }
         Ok(())
@@ -891,8 +945,91 @@ impl Tx for SqliteTx {
         self.read_subscriptions(org).await
     }
 
+    async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {
+        self.scim_members_impl(org, q).await
+    }
+
+    async fn insert_scim_token(&mut self, token: &ScimTokenRow) -> Result<()> {
+        self.insert_scim_token_impl(token).await
+    }
+
+    async fn scim_tokens(&mut self, org: &OrgId) -> Result<Vec<ScimTokenRow>> {
+        self.scim_tokens_impl(org).await
+    }
+
+    async fn revoke_scim_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        self.revoke_scim_token_impl(org, id).await
+    }
+
+    // ---- the change feed: SQL in events.rs ----
+    async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
+        self.reserve_seqs(org, count).await
+    }
+
+    async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()> {
+        self.insert_events(org, events).await
+    }
+
+    async fn events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>> {
+        self.read_events(org, q).await
+    }
+
+    async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon> {
+        self.horizon(org).await
+    }
+
+    async fn extension_versions(
+        &mut self,
+        org: &OrgId,
+        keys: &[ExtKey],
+    ) -> Result<Vec<(ExtKey, i64)>> {
+        self.versions(org, keys).await
+    }
+
+    async fn insert_integration_token(&mut self, t: &IntegrationTokenRow) -> Result<()> {
+        self.insert_integration(t).await
+    }
+
+    async fn integration_tokens(&mut self, org: &OrgId) -> Result<Vec<IntegrationTokenRow>> {
+        self.integrations(org).await
+    }
+
+    async fn revoke_integration_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        self.revoke_integration(org, id).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await.map_err(db)
+    }
+
+    async fn insert_webhook(&mut self, w: &WebhookRow) -> Result<()> {
+        webhooks::insert_webhook(&mut self.tx, w).await
+    }
+    async fn webhook(&mut self, org: &OrgId, id: &str) -> Result<Option<WebhookRow>> {
+        webhooks::webhook(&mut self.tx, org, id).await
+    }
+    async fn webhooks(&mut self, org: &OrgId) -> Result<Vec<WebhookRow>> {
+        webhooks::webhooks(&mut self.tx, org).await
+    }
+    async fn update_webhook(&mut self, w: &WebhookRow) -> Result<bool> {
+        webhooks::update_webhook(&mut self.tx, w).await
+    }
+    async fn delete_webhook(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        webhooks::delete_webhook(&mut self.tx, org, id).await
+    }
+    async fn advance_webhook(&mut self, org: &OrgId, id: &str, from: i64, to: i64) -> Result<bool> {
+        webhooks::advance_webhook(&mut self.tx, org, id, from, to).await
+    }
+    async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> Result<()> {
+        webhooks::insert_deliveries(&mut self.tx, rows).await
+    }
+    async fn deliveries(
+        &mut self,
+        org: &OrgId,
+        endpoint: &str,
+        q: &DeliveryQuery,
+    ) -> Result<Vec<DeliveryRow>> {
+        webhooks::deliveries(&mut self.tx, org, endpoint, q).await
     }
 }
 

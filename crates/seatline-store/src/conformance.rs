@@ -21,9 +21,10 @@ use seatline_domain::{
 };
 
 use crate::{
-    AuditEntry, AuditQuery, ExtensionQuery, IdempotencyRow, PlanRow, Snapshot, Store, StoreError,
-    TokenRow, Tx, IDEMPOTENCY_PENDING,
+    AuditEntry, AuditQuery, ExtensionQuery, IdempotencyRow, PlanRow, ScimQuery, ScimTokenRow,
+    Snapshot, Store, StoreError, TokenRow, Tx, IDEMPOTENCY_PENDING,
 };
+use crate::{EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent};
 
 /// A backend under test: a fresh, migrated database that the cases may fill at will.
 #[async_trait]
@@ -68,6 +69,16 @@ macro_rules! conformance_tests {
             race_addons_two_pools,
             session_epochs,
             subscriptions_round_trip,
+            scim_tokens_round_trip,
+            scim_members_query_and_fields,
+            events_round_trip,
+            events_rollback_and_isolation,
+            events_prune_keeps_a_suffix,
+            events_gapless_two_pools,
+            integration_tokens_round_trip,
+            webhooks_round_trip,
+            delivery_claims,
+            delivery_claim_race_two_pools,
         );
     };
 }
@@ -1826,5 +1837,949 @@ pub async fn subscriptions_round_trip(b: &impl Backend) {
             .await
             .expect("candidates"),
         both
+    );
+}
+
+// ---- SCIM (product.md §9) ----
+
+/// SCIM tokens: found by hash whatever the organization, listed and revoked only in their own.
+pub async fn scim_tokens_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "st", "owner@st.example").await;
+    let (other, _) = create_org(s, "st2", "owner@st2.example").await;
+    let token = |id: &str, org: &OrgId, at: &str| ScimTokenRow {
+        id: id.to_owned(),
+        org: org.clone(),
+        name: format!("IdP {id}"),
+        hash: format!("hash_{id}"),
+        created_at: at.to_owned(),
+        revoked: false,
+    };
+    let (a, b2, c) = (
+        token("scim_a", &org, "2026-01-01T00:00:01.000Z"),
+        token("scim_b", &org, "2026-01-01T00:00:02.000Z"),
+        token("scim_c", &other, "2026-01-01T00:00:03.000Z"),
+    );
+    let mut tx = locked(s, &org).await;
+    for t in [&b2, &a, &c] {
+        tx.insert_scim_token(t).await.expect("insert token");
+    }
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        s.scim_token("hash_scim_a").await.expect("by hash"),
+        Some(a.clone())
+    );
+    assert_eq!(
+        s.scim_token("hash_scim_c").await.expect("by hash"),
+        Some(c.clone())
+    );
+    assert_eq!(s.scim_token("nope").await.expect("by hash"), None);
+    let listed = read(s).await.scim_tokens(&org).await.expect("list");
+    assert_eq!(
+        listed,
+        vec![a.clone(), b2.clone()],
+        "oldest first, own org only"
+    );
+
+    let mut tx = locked(s, &org).await;
+    assert!(
+        !tx.revoke_scim_token(&org, "scim_c").await.expect("revoke"),
+        "another org's token"
+    );
+    assert!(tx.revoke_scim_token(&org, "scim_a").await.expect("revoke"));
+    assert!(
+        !tx.revoke_scim_token(&org, "scim_a").await.expect("revoke"),
+        "already revoked"
+    );
+    tx.commit().await.expect("commit");
+    assert!(
+        s.scim_token("hash_scim_a")
+            .await
+            .expect("by hash")
+            .expect("kept")
+            .revoked
+    );
+    assert!(
+        !s.scim_token("hash_scim_c")
+            .await
+            .expect("by hash")
+            .expect("kept")
+            .revoked
+    );
+    let mut tx = locked(s, &org).await;
+    let dup = ScimTokenRow {
+        hash: "hash_scim_b".into(),
+        ..token("scim_d", &org, AT)
+    };
+    assert!(
+        is_constraint(tx.insert_scim_token(&dup).await),
+        "a hash is unique"
+    );
+}
+
+/// A SCIM member query of up to 100 rows, shaped by `f`.
+fn scim_q(f: impl FnOnce(&mut ScimQuery)) -> ScimQuery {
+    let mut q = ScimQuery {
+        limit: 100,
+        ..ScimQuery::default()
+    };
+    f(&mut q);
+    q
+}
+
+/// SCIM member queries: filters, creation order, paging and totals; `externalId` and the
+/// member times the database keeps.
+pub async fn scim_members_query_and_fields(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, owner) = create_org(s, "sm", "owner@sm.example").await;
+    let (other, _) = create_org(s, "sm2", "owner@sm2.example").await;
+    let ann = add_member(s, &org, "mem_sm_ann", "ann@sm.example", Role::Member).await;
+    let bob = add_member(s, &org, "mem_sm_bob", "bob@sm.example", Role::Admin).await;
+    add_member(s, &other, "mem_sm_x", "ann@sm.example", Role::Member).await;
+    let run = |q: ScimQuery| {
+        let org = org.clone();
+        async move {
+            read(s)
+                .await
+                .scim_members(&org, &q)
+                .await
+                .expect("scim members")
+        }
+    };
+    let (total, all) = run(scim_q(|_| {})).await;
+    assert_eq!(total, 3);
+    let order: Vec<(&str, &str)> = all
+        .iter()
+        .map(|m| (m.created_at.as_str(), m.member.id.as_str()))
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "creation order, then id");
+    let mut ids: Vec<&str> = order.iter().map(|(_, id)| *id).collect();
+    ids.sort();
+    assert_eq!(ids, ["mem_sm_ann", "mem_sm_bob", "own_sm"]);
+    assert!(all.iter().all(|m| m.external_id.is_none()));
+    assert!(all
+        .iter()
+        .all(|m| m.created_at.len() == AT.len() && m.created_at.ends_with('Z')));
+    assert!(all.iter().any(|m| m.member == ann));
+    let (total, page) = run(ScimQuery {
+        offset: 1,
+        limit: 1,
+        ..scim_q(|_| {})
+    })
+    .await;
+    assert_eq!((total, page.len()), (3, 1));
+    assert_eq!(page[0].member.id, all[1].member.id);
+    let (total, none) = run(ScimQuery {
+        limit: 0,
+        ..scim_q(|_| {})
+    })
+    .await;
+    assert_eq!(
+        (total, none.len()),
+        (3, 0),
+        "count 0 answers the total only"
+    );
+    let (total, found) = run(scim_q(|q| {
+        q.email = Some("bob@sm.example".parse().unwrap())
+    }))
+    .await;
+    assert_eq!((total, found[0].member.id.as_str()), (1, "mem_sm_bob"));
+    let (total, _) = run(scim_q(|q| q.status = Some(Status::Disabled))).await;
+    assert_eq!(total, 0);
+
+    // SetScimFields stores the externalId and the last-modified time; a rule's member update
+    // moves the time too (the database keeps it).
+    let before = all[1].updated_at.clone();
+    let mut tx = locked(s, &org).await;
+    tx.apply(
+        &org,
+        &[Change::SetScimFields {
+            member: ann.id.clone(),
+            external_id: Some("entra-ann".into()),
+            modified_at: "2999-01-01T00:00:00.000Z".into(),
+        }],
+    )
+    .await
+    .expect("set scim fields");
+    tx.commit().await.expect("commit");
+    let (total, found) = run(scim_q(|q| q.external_id = Some("entra-ann".into()))).await;
+    assert_eq!(total, 1);
+    assert_eq!(found[0].member.id, ann.id);
+    assert_eq!(found[0].external_id.as_deref(), Some("entra-ann"));
+    assert_eq!(
+        found[0].updated_at, "2999-01-01T00:00:00.000Z",
+        "the write's own time"
+    );
+    assert_ne!(found[0].updated_at, before);
+    let (total, _) = run(scim_q(|q| {
+        q.id = Some(MemberId("mem_sm_bob".into()));
+        q.status = Some(Status::Active);
+    }))
+    .await;
+    assert_eq!(total, 1);
+    let long_ago = "2000-01-01T00:00:00.000Z";
+    let mut tx = locked(s, &org).await;
+    let d = rules::set_status(&bob, Status::Disabled).expect("disable");
+    let mut changes = vec![Change::SetScimFields {
+        member: bob.id.clone(),
+        external_id: None,
+        modified_at: long_ago.into(),
+    }];
+    changes.extend(d.changes);
+    tx.apply(&org, &changes).await.expect("apply");
+    tx.commit().await.expect("commit");
+    let (_, found) = run(scim_q(|q| q.id = Some(MemberId("mem_sm_bob".into())))).await;
+    assert_eq!(found[0].member.status, Status::Disabled);
+    assert!(
+        found[0].updated_at.as_str() > long_ago,
+        "a rule's change of the member moves its last-modified time: {}",
+        found[0].updated_at
+    );
+    let bob_created = all
+        .iter()
+        .find(|m| m.member.id == bob.id)
+        .map(|m| m.created_at.clone());
+    assert_eq!(
+        Some(found[0].created_at.clone()),
+        bob_created,
+        "created_at never moves"
+    );
+    let (_, found) = run(scim_q(|q| q.external_id = Some("entra-ann".into()))).await;
+    assert_eq!(found.len(), 1);
+    let (total, _) = read(s)
+        .await
+        .scim_members(
+            &other,
+            &scim_q(|q| q.external_id = Some("entra-ann".into())),
+        )
+        .await
+        .expect("other org");
+    assert_eq!(total, 0, "another organization's members are not found");
+    let (_, found) = run(scim_q(|q| q.id = Some(owner.id.clone()))).await;
+    assert_eq!(found[0].member, owner);
+}
+
+// ---- the change feed (product.md §8) ----
+
+/// An event as a use case would append it; the body says which seq and type it is.
+fn new_event(seq: i64, kind: &str, at: &str, ext: Option<u32>) -> NewEvent {
+    let subject = ext.map_or_else(|| "member:m".to_owned(), |k| format!("extension:{k}"));
+    NewEvent {
+        row: EventRow {
+            seq,
+            id: format!("evt_{seq}"),
+            kind: kind.to_owned(),
+            at: at.to_owned(),
+            body: json!({"seq": seq, "type": kind, "subject": subject}).to_string(),
+        },
+        subject,
+        extension: ext.map(key),
+    }
+}
+
+/// Reserve seqs for `kinds` under the lock and append them; the first seq.
+async fn append(
+    store: &dyn Store,
+    org: &OrgId,
+    kinds: &[(&str, Option<u32>)],
+    at: &str,
+    commit: bool,
+) -> i64 {
+    let mut tx = locked(store, org).await;
+    let first = tx
+        .reserve_event_seqs(org, kinds.len() as u32)
+        .await
+        .expect("reserve");
+    let events: Vec<NewEvent> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, ext))| new_event(first + i as i64, kind, at, *ext))
+        .collect();
+    tx.append_events(org, &events).await.expect("append");
+    if commit {
+        tx.commit().await.expect("commit events");
+    }
+    first
+}
+
+async fn events_of(store: &dyn Store, org: &OrgId, q: EventQuery) -> Vec<i64> {
+    read(store)
+        .await
+        .events(org, &q)
+        .await
+        .expect("events")
+        .iter()
+        .map(|e| e.seq)
+        .collect()
+}
+
+async fn horizon(store: &dyn Store, org: &OrgId) -> EventHorizon {
+    read(store).await.event_horizon(org).await.expect("horizon")
+}
+
+fn after(after: i64, types: &[&str]) -> EventQuery {
+    EventQuery {
+        after,
+        limit: 1000,
+        types: types.iter().map(|t| (*t).to_owned()).collect(),
+    }
+}
+
+pub async fn events_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "ev", "owner@ev.example").await;
+    assert_eq!(horizon(s, &org).await, EventHorizon { oldest: 1, last: 0 });
+    set_quantity(s, &org, Code::PhoneSystem, 5).await;
+    provision(s, &org, 2, 1001).await.expect("provision");
+    let first = append(
+        s,
+        &org,
+        &[
+            ("extension.provisioned", Some(1001)),
+            ("extension.provisioned", Some(1002)),
+            ("member.created", None),
+            ("extension.entitlements_changed", Some(1001)),
+        ],
+        AT,
+        true,
+    )
+    .await;
+    assert_eq!(first, 1, "the feed starts at 1");
+    assert_eq!(events_of(s, &org, after(0, &[])).await, [1, 2, 3, 4]);
+    assert_eq!(events_of(s, &org, after(2, &[])).await, [3, 4]);
+    assert_eq!(events_of(s, &org, after(0, &["member.created"])).await, [3]);
+    assert_eq!(
+        events_of(s, &org, after(0, &["extension.*"])).await,
+        [1, 2, 4]
+    );
+    assert_eq!(
+        events_of(s, &org, after(1, &["extension.provisioned", "member.*"])).await,
+        [2, 3]
+    );
+    assert!(events_of(s, &org, after(0, &["bulk.*"])).await.is_empty());
+    let mut q = after(0, &[]);
+    q.limit = 2;
+    assert_eq!(events_of(s, &org, q).await, [1, 2]);
+    let rows = read(s)
+        .await
+        .events(&org, &after(3, &[]))
+        .await
+        .expect("events");
+    assert_eq!(
+        rows,
+        [EventRow {
+            seq: 4,
+            id: "evt_4".into(),
+            kind: "extension.entitlements_changed".into(),
+            at: AT.into(),
+            body: json!({"seq": 4, "type": "extension.entitlements_changed", "subject": "extension:1001"}).to_string(),
+        }]
+    );
+    assert_eq!(horizon(s, &org).await, EventHorizon { oldest: 1, last: 4 });
+    // The last event naming an extension sets its version; unknown keys are skipped.
+    let versions = read(s)
+        .await
+        .extension_versions(&org, &[key(1001), key(1002), key(1003)])
+        .await
+        .expect("versions");
+    assert_eq!(versions, [(key(1001), 4), (key(1002), 2)]);
+    assert_eq!(
+        append(s, &org, &[("member.updated", None)], AT, true).await,
+        5
+    );
+}
+
+pub async fn events_rollback_and_isolation(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "evr", "owner@evr.example").await;
+    let (other, _) = create_org(s, "evo", "owner@evo.example").await;
+    append(s, &org, &[("member.created", None)], AT, true).await;
+    // A rolled-back transaction leaves neither its events nor its seqs behind.
+    append(
+        s,
+        &org,
+        &[("member.updated", None), ("member.disabled", None)],
+        AT,
+        false,
+    )
+    .await;
+    assert_eq!(horizon(s, &org).await.last, 1);
+    assert_eq!(
+        append(s, &org, &[("member.enabled", None)], AT, true).await,
+        2
+    );
+    assert_eq!(events_of(s, &org, after(0, &[])).await, [1, 2]);
+    // Each organization has its own feed.
+    assert!(events_of(s, &other, after(0, &[])).await.is_empty());
+    assert_eq!(
+        append(s, &other, &[("member.created", None)], AT, true).await,
+        1
+    );
+    assert_eq!(events_of(s, &org, after(0, &[])).await, [1, 2]);
+    assert_eq!(
+        horizon(s, &OrgId("org_missing".into())).await,
+        EventHorizon { oldest: 1, last: 0 }
+    );
+}
+
+pub async fn events_prune_keeps_a_suffix(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "evp", "owner@evp.example").await;
+    let (other, _) = create_org(s, "evq", "owner@evq.example").await;
+    append(
+        s,
+        &org,
+        &[("member.created", None); 3],
+        "2026-01-01T00:00:00.000Z",
+        true,
+    )
+    .await;
+    append(
+        s,
+        &org,
+        &[("member.updated", None)],
+        "2026-01-03T00:00:00.000Z",
+        true,
+    )
+    .await;
+    // A clock behind the others stamped this later event earlier: still it is kept, the feed
+    // is pruned as a prefix.
+    append(
+        s,
+        &org,
+        &[("member.updated", None)],
+        "2026-01-01T00:00:00.000Z",
+        true,
+    )
+    .await;
+    append(
+        s,
+        &other,
+        &[("member.created", None)],
+        "2026-01-05T00:00:00.000Z",
+        true,
+    )
+    .await;
+    let pruned = s
+        .events_prune("2026-01-02T00:00:00.000Z")
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 3);
+    assert_eq!(horizon(s, &org).await, EventHorizon { oldest: 4, last: 5 });
+    assert_eq!(events_of(s, &org, after(0, &[])).await, [4, 5]);
+    assert_eq!(
+        s.events_prune("2026-02-01T00:00:00.000Z")
+            .await
+            .expect("prune"),
+        3
+    );
+    // With everything pruned the horizon is just past the last seq.
+    assert_eq!(horizon(s, &org).await, EventHorizon { oldest: 6, last: 5 });
+    assert_eq!(
+        horizon(s, &other).await,
+        EventHorizon { oldest: 2, last: 1 }
+    );
+    assert_eq!(
+        append(s, &org, &[("member.updated", None)], AT, true).await,
+        6
+    );
+}
+
+/// 8 writers from two pools append 25 transactions of 1–3 events each: the feed holds every
+/// seq from 1 once, in order, with nothing lost or doubled.
+pub async fn events_gapless_two_pools(b: &impl Backend) {
+    let stores = [b.store().await, b.store().await];
+    let (org, _) = create_org(&*stores[0], "evg", "owner@evg.example").await;
+    let start = Arc::new(Barrier::new(8));
+    let writers: Vec<_> = (0..8usize)
+        .map(|w| {
+            let store = stores[w % 2].clone();
+            let (org, start) = (org.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                let mut n = 0;
+                for i in 0..25usize {
+                    let count = 1 + (w + i) % 3;
+                    append(
+                        &*store,
+                        &org,
+                        &vec![("member.updated", None); count],
+                        AT,
+                        true,
+                    )
+                    .await;
+                    n += count;
+                }
+                n
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for w in writers {
+        total += w.await.expect("writer panicked");
+    }
+    let seqs = events_of(
+        &*stores[1],
+        &org,
+        EventQuery {
+            after: 0,
+            limit: u32::MAX,
+            types: vec![],
+        },
+    )
+    .await;
+    assert_eq!(seqs, (1..=total as i64).collect::<Vec<_>>());
+    assert_eq!(horizon(&*stores[0], &org).await.last, total as i64);
+}
+
+pub async fn integration_tokens_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "it", "owner@it.example").await;
+    let (other, _) = create_org(s, "io", "owner@io.example").await;
+    let token = |id: &str, org: &OrgId, at: &str| IntegrationTokenRow {
+        id: id.to_owned(),
+        org: org.clone(),
+        name: format!("PBX {id}"),
+        hash: format!("hash_{id}"),
+        created_at: at.to_owned(),
+        revoked: false,
+    };
+    let (t1, t2) = (
+        token("int_1", &org, "2026-01-01T00:00:00.000Z"),
+        token("int_2", &org, "2026-01-02T00:00:00.000Z"),
+    );
+    let t3 = token("int_3", &other, AT);
+    let mut tx = read(s).await;
+    for t in [&t2, &t1, &t3] {
+        tx.insert_integration_token(t).await.expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        read(s).await.integration_tokens(&org).await.expect("list"),
+        [t1.clone(), t2.clone()]
+    );
+    assert_eq!(
+        s.integration_token("hash_int_3").await.expect("get"),
+        Some(t3)
+    );
+    assert_eq!(s.integration_token("hash_nope").await.expect("get"), None);
+    let mut tx = read(s).await;
+    assert!(
+        !tx.revoke_integration_token(&other, "int_1")
+            .await
+            .expect("revoke"),
+        "another org's token"
+    );
+    assert!(tx
+        .revoke_integration_token(&org, "int_1")
+        .await
+        .expect("revoke"));
+    tx.commit().await.expect("commit");
+    let got = s
+        .integration_token("hash_int_1")
+        .await
+        .expect("get")
+        .expect("kept");
+    assert!(got.revoked);
+    let dup = token("int_4", &org, AT);
+    let mut tx = read(s).await;
+    assert!(is_constraint(
+        tx.insert_integration_token(&IntegrationTokenRow {
+            hash: t2.hash.clone(),
+            ..dup
+        })
+        .await
+    ));
+}
+
+// ---- webhooks: endpoints, deliveries, claims ----
+
+fn webhook_row(org: &OrgId, id: &str, at: &str) -> crate::WebhookRow {
+    crate::WebhookRow {
+        id: id.to_owned(),
+        org: org.clone(),
+        url: "https://hooks.example/in".to_owned(),
+        types: vec!["extension.*".to_owned()],
+        description: "PBX".to_owned(),
+        enabled: true,
+        disabled_reason: None,
+        secrets: vec![crate::WebhookSecret {
+            secret: "whsec_a".to_owned(),
+            expires_at: None,
+        }],
+        created_at: at.to_owned(),
+        cursor: 0,
+        failing_since: None,
+    }
+}
+
+fn delivery_row(org: &OrgId, endpoint: &str, seq: i64, due: &str) -> crate::DeliveryRow {
+    crate::DeliveryRow {
+        id: 0,
+        org: org.clone(),
+        endpoint: endpoint.to_owned(),
+        event_seq: seq,
+        event_id: format!("evt_{seq}"),
+        event_type: "extension.provisioned".to_owned(),
+        body: format!(r#"{{"seq":{seq}}}"#),
+        status: "pending".to_owned(),
+        attempts: 0,
+        next_attempt_at: due.to_owned(),
+        last_status: None,
+        last_error: None,
+        last_duration_ms: None,
+        created_at: AT.to_owned(),
+        updated_at: AT.to_owned(),
+    }
+}
+
+fn all_deliveries(status: Option<&str>) -> crate::DeliveryQuery {
+    crate::DeliveryQuery {
+        status: status.map(str::to_owned),
+        before_id: None,
+        limit: u32::MAX,
+    }
+}
+
+const LATER: &str = "2026-01-01T00:10:00.000Z";
+
+/// Endpoints round-trip, move their cursor only from where it is, and are invisible to other
+/// organizations; deliveries list newest first by status and cursor and go with their endpoint.
+pub async fn webhooks_round_trip(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (a, _) = create_org(s, "a", "owner@a.example").await;
+    let (other, _) = create_org(s, "b", "owner@b.example").await;
+    let w = webhook_row(&a, "whk_1", AT);
+    let mut tx = locked(s, &a).await;
+    tx.insert_webhook(&w).await.unwrap();
+    tx.insert_webhook(&webhook_row(&a, "whk_2", LATER))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = read(s).await;
+    assert_eq!(tx.webhook(&a, "whk_1").await.unwrap(), Some(w.clone()));
+    let ids: Vec<String> = tx
+        .webhooks(&a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(ids, ["whk_1", "whk_2"]);
+    assert_eq!(tx.webhook(&other, "whk_1").await.unwrap(), None);
+    assert!(tx.webhooks(&other).await.unwrap().is_empty());
+    drop(tx);
+
+    let mut changed = w.clone();
+    changed.url = "https://hooks.example/v2".to_owned();
+    changed.types = Vec::new();
+    changed.enabled = false;
+    changed.disabled_reason = Some("disabled by member:own_a".to_owned());
+    changed.secrets.push(crate::WebhookSecret {
+        secret: "whsec_b".to_owned(),
+        expires_at: Some(LATER.to_owned()),
+    });
+    changed.failing_since = Some(AT.to_owned());
+    changed.cursor = 99; // not stored by update_webhook
+    let mut tx = locked(s, &a).await;
+    assert!(tx.update_webhook(&changed).await.unwrap());
+    let mut foreign = changed.clone();
+    foreign.org = other.clone();
+    assert!(!tx.update_webhook(&foreign).await.unwrap());
+    assert!(tx.advance_webhook(&a, "whk_1", 0, 5).await.unwrap());
+    assert!(
+        !tx.advance_webhook(&a, "whk_1", 0, 6).await.unwrap(),
+        "moved only from where it is"
+    );
+    assert!(!tx.advance_webhook(&other, "whk_1", 5, 6).await.unwrap());
+    tx.commit().await.unwrap();
+    let stored = read(s).await.webhook(&a, "whk_1").await.unwrap().unwrap();
+    changed.cursor = 5;
+    assert_eq!(stored, changed);
+
+    let mut tx = locked(s, &a).await;
+    let rows: Vec<_> = (1..=5)
+        .map(|seq| delivery_row(&a, "whk_1", seq, AT))
+        .collect();
+    tx.insert_deliveries(&rows).await.unwrap();
+    tx.insert_deliveries(&[delivery_row(&a, "whk_2", 1, AT)])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = read(s).await;
+    let got = tx
+        .deliveries(&a, "whk_1", &all_deliveries(None))
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = got.iter().map(|d| d.event_seq).collect();
+    assert_eq!(seqs, [5, 4, 3, 2, 1], "newest first");
+    assert!(got.windows(2).all(|w| w[0].id > w[1].id));
+    let first = &got[4];
+    assert_eq!(
+        (
+            first.event_id.as_str(),
+            first.body.as_str(),
+            first.status.as_str(),
+            first.attempts
+        ),
+        ("evt_1", r#"{"seq":1}"#, "pending", 0)
+    );
+    let page = tx
+        .deliveries(
+            &a,
+            "whk_1",
+            &crate::DeliveryQuery {
+                status: None,
+                before_id: Some(got[1].id),
+                limit: 2,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.iter().map(|d| d.event_seq).collect::<Vec<_>>(), [3, 2]);
+    assert!(tx
+        .deliveries(&a, "whk_1", &all_deliveries(Some("failed")))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(tx
+        .deliveries(&other, "whk_1", &all_deliveries(None))
+        .await
+        .unwrap()
+        .is_empty());
+    drop(tx);
+
+    let mut tx = locked(s, &a).await;
+    assert!(!tx.delete_webhook(&other, "whk_1").await.unwrap());
+    assert!(tx.delete_webhook(&a, "whk_1").await.unwrap());
+    assert!(!tx.delete_webhook(&a, "whk_1").await.unwrap());
+    tx.commit().await.unwrap();
+    let mut tx = read(s).await;
+    assert!(tx
+        .deliveries(&a, "whk_1", &all_deliveries(None))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        tx.deliveries(&a, "whk_2", &all_deliveries(None))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// Claims take due deliveries of enabled endpoints once, count the attempt, expire, and guard
+/// the recording of an outcome; outcomes keep the endpoint's run of failures.
+pub async fn delivery_claims(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (a, _) = create_org(s, "a", "owner@a.example").await;
+    let mut off = webhook_row(&a, "whk_off", AT);
+    off.enabled = false;
+    let mut tx = locked(s, &a).await;
+    tx.insert_webhook(&webhook_row(&a, "whk_on", AT))
+        .await
+        .unwrap();
+    tx.insert_webhook(&off).await.unwrap();
+    tx.insert_deliveries(&[
+        delivery_row(&a, "whk_on", 1, AT),
+        delivery_row(&a, "whk_on", 2, LATER),
+        delivery_row(&a, "whk_off", 1, AT),
+    ])
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let enabled: Vec<String> = s
+        .enabled_webhooks()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(enabled, ["whk_on"]);
+
+    let t1 = "2026-01-01T00:00:01.000Z";
+    let until = "2026-01-01T00:00:21.000Z";
+    let got = s.claim_deliveries(t1, "clm_1", until, 10).await.unwrap();
+    assert_eq!(got.len(), 1, "only what is due, of enabled endpoints");
+    let d = &got[0];
+    assert_eq!(
+        (d.event_seq, d.status.as_str(), d.attempts),
+        (1, "delivering", 1)
+    );
+    assert!(
+        s.claim_deliveries(t1, "clm_2", until, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "claimed once"
+    );
+
+    // The claim expires: its process died. Another claimer takes it, and the first one's
+    // outcome is no longer recorded.
+    let t2 = "2026-01-01T00:00:22.000Z";
+    let again = s
+        .claim_deliveries(t2, "clm_3", "2026-01-01T00:00:42.000Z", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.iter().map(|d| (d.id, d.attempts)).collect::<Vec<_>>(),
+        [(d.id, 2)]
+    );
+    let failed = crate::DeliveryOutcome {
+        id: d.id,
+        claim: "clm_1".to_owned(),
+        status: "pending".to_owned(),
+        next_attempt_at: "2026-01-01T00:00:27.000Z".to_owned(),
+        last_status: Some(500),
+        last_error: Some("the endpoint answered 500".to_owned()),
+        last_duration_ms: 12,
+        at: t2.to_owned(),
+        succeeded: false,
+    };
+    assert!(!s.finish_delivery(&failed).await.unwrap());
+    let failed = crate::DeliveryOutcome {
+        claim: "clm_3".to_owned(),
+        ..failed
+    };
+    assert!(s.finish_delivery(&failed).await.unwrap());
+    assert!(!s.finish_delivery(&failed).await.unwrap(), "recorded once");
+    let mut tx = read(s).await;
+    let stored = tx
+        .deliveries(&a, "whk_on", &all_deliveries(Some("pending")))
+        .await
+        .unwrap();
+    let row = stored.iter().find(|r| r.id == d.id).unwrap();
+    assert_eq!(
+        (
+            row.attempts,
+            row.last_status,
+            row.last_error.as_deref(),
+            row.last_duration_ms
+        ),
+        (2, Some(500), Some("the endpoint answered 500"), Some(12))
+    );
+    assert_eq!(row.next_attempt_at, "2026-01-01T00:00:27.000Z");
+    let hook = tx.webhook(&a, "whk_on").await.unwrap().unwrap();
+    assert_eq!(
+        hook.failing_since.as_deref(),
+        Some(t2),
+        "a failure starts the run"
+    );
+    drop(tx);
+
+    // The retry is due at its time; a later failure keeps the run's start, a success ends it.
+    assert!(s
+        .claim_deliveries("2026-01-01T00:00:26.999Z", "clm_4", until, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let retry = s
+        .claim_deliveries(LATER, "clm_5", "2026-01-01T00:10:20.000Z", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        retry.iter().map(|d| d.event_seq).collect::<Vec<_>>(),
+        [1, 2],
+        "oldest due first"
+    );
+    let at = "2026-01-01T00:10:01.000Z";
+    let outcome = |id: i64, ok: bool| crate::DeliveryOutcome {
+        id,
+        claim: "clm_5".to_owned(),
+        status: if ok { "succeeded" } else { "pending" }.to_owned(),
+        next_attempt_at: LATER.to_owned(),
+        last_status: Some(if ok { 200 } else { 503 }),
+        last_error: None,
+        last_duration_ms: 3,
+        at: at.to_owned(),
+        succeeded: ok,
+    };
+    assert!(s
+        .finish_delivery(&outcome(retry[1].id, false))
+        .await
+        .unwrap());
+    let hook = read(s).await.webhook(&a, "whk_on").await.unwrap().unwrap();
+    assert_eq!(hook.failing_since.as_deref(), Some(t2));
+    assert!(s
+        .finish_delivery(&outcome(retry[0].id, true))
+        .await
+        .unwrap());
+    let hook = read(s).await.webhook(&a, "whk_on").await.unwrap().unwrap();
+    assert_eq!(hook.failing_since, None);
+    let done = read(s)
+        .await
+        .deliveries(&a, "whk_on", &all_deliveries(Some("succeeded")))
+        .await
+        .unwrap();
+    assert_eq!(done.len(), 1);
+    assert!(
+        s.claim_deliveries(
+            "2030-01-01T00:00:00.000Z",
+            "clm_6",
+            "2030-01-01T00:00:20.000Z",
+            10
+        )
+        .await
+        .unwrap()
+        .iter()
+        .all(|d| d.id != retry[0].id),
+        "a succeeded delivery is never claimed again"
+    );
+}
+
+/// 8 claimers on two connection pools drain 60 due deliveries: each is claimed exactly once.
+pub async fn delivery_claim_race_two_pools(b: &impl Backend) {
+    let stores = [b.store().await, b.store().await];
+    let s = &*stores[0];
+    let (a, _) = create_org(s, "a", "owner@a.example").await;
+    let mut tx = locked(s, &a).await;
+    tx.insert_webhook(&webhook_row(&a, "whk_1", AT))
+        .await
+        .unwrap();
+    let rows: Vec<_> = (1..=60)
+        .map(|seq| delivery_row(&a, "whk_1", seq, AT))
+        .collect();
+    tx.insert_deliveries(&rows).await.unwrap();
+    tx.commit().await.unwrap();
+    let start = Arc::new(Barrier::new(8));
+    let claimers = (0..8).map(|i| {
+        let s = stores[i % 2].clone();
+        let start = start.clone();
+        tokio::spawn(async move {
+            start.wait().await;
+            let mut mine = Vec::new();
+            loop {
+                let got = s
+                    .claim_deliveries(LATER, &format!("clm_{i}"), "2026-01-01T01:00:00.000Z", 3)
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|d| d.id));
+            }
+        })
+    });
+    let mut all = Vec::new();
+    for c in claimers.collect::<Vec<_>>() {
+        all.extend(c.await.unwrap());
+    }
+    let unique: BTreeSet<i64> = all.iter().copied().collect();
+    assert_eq!(
+        (all.len(), unique.len()),
+        (60, 60),
+        "every delivery claimed exactly once"
     );
 }

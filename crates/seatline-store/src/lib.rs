@@ -13,7 +13,8 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use seatline_domain::{
-    Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
+    Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, Status,
+    E164,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -115,6 +116,184 @@ pub struct Snapshot {
     pub seats: Seats,
 }
 
+// ---- Webhooks (product.md §8): endpoints, their deliveries, the delivery worker's claims ----
+
+/// A signing secret of a webhook endpoint. A rotated-out secret keeps signing beside the new
+/// one until `expires_at`; the current secret has none.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct WebhookSecret {
+    pub secret: String,
+    pub expires_at: Option<String>,
+}
+
+/// A webhook endpoint as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookRow {
+    pub id: String,
+    pub org: OrgId,
+    pub url: String,
+    /// Event type filters (`member.disabled`, `extension.*`); empty means every type.
+    pub types: Vec<String>,
+    pub description: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    /// The current secret first, then rotated-out ones still signing.
+    pub secrets: Vec<WebhookSecret>,
+    pub created_at: String,
+    /// The last event seq the worker has turned into deliveries for this endpoint.
+    pub cursor: i64,
+    /// When the endpoint's current run of failed attempts began; `None` after a success.
+    pub failing_since: Option<String>,
+}
+
+/// One event to be sent to one endpoint, with its attempts so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRow {
+    /// Assigned by the store, growing.
+    pub id: i64,
+    pub org: OrgId,
+    pub endpoint: String,
+    /// 0 for a `webhook.test` event, which is not in the feed.
+    pub event_seq: i64,
+    /// The event id, sent as `webhook-id` on every attempt and replay.
+    pub event_id: String,
+    pub event_type: String,
+    /// The event JSON, sent as the body.
+    pub body: String,
+    /// pending | delivering | succeeded | failed
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_duration_ms: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Which deliveries of an endpoint to read: newest first, before the cursor id.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryQuery {
+    pub status: Option<String>,
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+/// The outcome of a claimed attempt, recorded by the claimer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryOutcome {
+    pub id: i64,
+    /// The claim token the delivery was claimed with; a claim taken over since is not touched.
+    pub claim: String,
+    pub status: String,
+    pub next_attempt_at: String,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_duration_ms: i64,
+    pub at: String,
+    /// Whether the attempt succeeded: ends the endpoint's run of failures, or starts one at `at`.
+    pub succeeded: bool,
+}
+
+/// A SCIM token of an organization (product.md §9), as stored: only the hash of its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScimTokenRow {
+    pub id: String,
+    pub org: OrgId,
+    pub name: String,
+    pub hash: String,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+// ---- the change feed (product.md §8): events and integration tokens ----
+
+/// One stored event; `body` is the complete event JSON of product.md §8 as sent to consumers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub at: String,
+    pub body: String,
+}
+
+/// Which events to read: ascending by seq, after the cursor.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub after: i64,
+    pub limit: u32,
+    /// Exact types or `prefix.*`; empty = all.
+    pub types: Vec<String>,
+}
+
+impl EventQuery {
+    /// The type filter as exact types and prefixes (`extension.*` → `extension.`).
+    pub fn type_filter(&self) -> (Vec<&str>, Vec<&str>) {
+        let (prefixes, exact): (Vec<&str>, Vec<&str>) = self
+            .types
+            .iter()
+            .map(String::as_str)
+            .partition(|t| t.ends_with(".*"));
+        let prefixes = prefixes.iter().map(|p| &p[..p.len() - 1]).collect();
+        (exact, prefixes)
+    }
+}
+
+/// An event to append with its subject (`extension:1001`, `member:mem_…`) and, when it
+/// leaves an extension in place, that extension: its `version` becomes the event's seq.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub row: EventRow,
+    pub subject: String,
+    pub extension: Option<ExtKey>,
+}
+
+/// The seqs an organization's feed can still answer from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventHorizon {
+    /// The oldest retained seq, or `last + 1` when nothing is retained.
+    pub oldest: i64,
+    /// The seq of the organization's latest event (0 before the first).
+    pub last: i64,
+}
+
+/// A read-only integration token as stored: only the hash of its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationTokenRow {
+    pub id: String,
+    pub org: OrgId,
+    pub name: String,
+    pub hash: String,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+/// A member with what its SCIM User adds: the identity provider's `externalId` and the
+/// times the database keeps for every member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScimMember {
+    pub member: Member,
+    pub external_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Which members a SCIM list or filter reads: every given field must match; ordered by
+/// creation time then id, `offset` rows skipped.
+#[derive(Debug, Clone, Default)]
+pub struct ScimQuery {
+    pub id: Option<MemberId>,
+    pub email: Option<Email>,
+    pub external_id: Option<String>,
+    pub status: Option<Status>,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// Wake-ups of committed events from other processes: (organization, its latest seq).
+pub type EventWakeups = tokio::sync::mpsc::UnboundedReceiver<(OrgId, i64)>;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Create or update the schema.
@@ -159,6 +338,39 @@ pub trait Store: Send + Sync + 'static {
     /// whose `term_end` is before `today` (YYYY-MM-DD), or one expired or suspended. The
     /// scheduler then decides under each org's lock, so a stale answer does no harm.
     async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>>;
+
+    // SCIM (product.md §9).
+    /// The SCIM token with this hash, whatever its organization.
+    async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>>;
+
+    // ---- the change feed (product.md §8) ----
+    /// The integration token with this hash, whatever its organization.
+    async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>>;
+    /// Forget, in every organization, the events before its first one stamped at or after
+    /// `before` (RFC 3339; all when there is none): always a prefix of the feed, so what
+    /// remains stays gapless.
+    async fn events_prune(&self, before: &str) -> Result<u64>;
+    /// Wake-ups for events committed by any process, when the database can push them
+    /// (PostgreSQL LISTEN/NOTIFY); `None` when readers must poll (SQLite).
+    async fn listen_events(&self) -> Result<Option<EventWakeups>>;
+
+    // ---- Webhooks: the delivery worker, across organizations ----
+    /// Every enabled webhook endpoint, whatever its organization.
+    async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>>;
+    /// Claim up to `limit` deliveries due at `now` (pending with `next_attempt_at <= now`, or
+    /// delivering under a claim that expired before `now`) of enabled endpoints: mark them
+    /// delivering under `claim` until `until`, add one attempt, and return them. Atomic across
+    /// processes: concurrent claimers never get the same delivery.
+    async fn claim_deliveries(
+        &self,
+        now: &str,
+        claim: &str,
+        until: &str,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRow>>;
+    /// Record a claimed attempt's outcome and the endpoint's run of failures, if the claim is
+    /// still held; false when it expired and was taken over.
+    async fn finish_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool>;
 }
 
 /// One transaction. Every method is scoped by organization; dropping without `commit` rolls back.
@@ -223,5 +435,58 @@ pub trait Tx: Send {
     /// The organization's stored subscriptions, in catalog order; a code never set has none.
     async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>>;
 
+    // SCIM (product.md §9).
+    /// The members matching `q` in SCIM order, and how many match in all.
+    async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)>;
+    async fn insert_scim_token(&mut self, token: &ScimTokenRow) -> Result<()>;
+    /// The organization's SCIM tokens, oldest first, revoked ones included.
+    async fn scim_tokens(&mut self, org: &OrgId) -> Result<Vec<ScimTokenRow>>;
+    /// Revoke a SCIM token; false when the organization has no such live token.
+    async fn revoke_scim_token(&mut self, org: &OrgId, id: &str) -> Result<bool>;
+
+    // ---- the change feed (product.md §8) ----
+    /// Reserve `count` consecutive seqs of the organization's feed and return the first.
+    /// Call only inside [`Store::lock`]: the org lock is what makes the feed gapless and in
+    /// commit order.
+    async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64>;
+    /// Append events (their seqs reserved) and set each named extension's version to the
+    /// seq of the last event naming it.
+    async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()>;
+    async fn events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>>;
+    async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon>;
+    /// The versions of these extensions (missing keys are skipped).
+    async fn extension_versions(
+        &mut self,
+        org: &OrgId,
+        keys: &[ExtKey],
+    ) -> Result<Vec<(ExtKey, i64)>>;
+    async fn insert_integration_token(&mut self, t: &IntegrationTokenRow) -> Result<()>;
+    /// The organization's integration tokens, oldest first.
+    async fn integration_tokens(&mut self, org: &OrgId) -> Result<Vec<IntegrationTokenRow>>;
+    /// Revoke an integration token; false when there is no such token.
+    async fn revoke_integration_token(&mut self, org: &OrgId, id: &str) -> Result<bool>;
+
     async fn commit(self: Box<Self>) -> Result<()>;
+
+    // ---- Webhooks: endpoints and deliveries of one organization ----
+    async fn insert_webhook(&mut self, w: &WebhookRow) -> Result<()>;
+    async fn webhook(&mut self, org: &OrgId, id: &str) -> Result<Option<WebhookRow>>;
+    /// The organization's endpoints, oldest first.
+    async fn webhooks(&mut self, org: &OrgId) -> Result<Vec<WebhookRow>>;
+    /// Store an endpoint's url, types, description, enabled, disabled reason and secrets
+    /// (not its cursor, which only [`Tx::advance_webhook`] moves); false when it is gone.
+    async fn update_webhook(&mut self, w: &WebhookRow) -> Result<bool>;
+    /// Delete an endpoint and its deliveries; false when there is no such endpoint.
+    async fn delete_webhook(&mut self, org: &OrgId, id: &str) -> Result<bool>;
+    /// Move an endpoint's cursor from `from` to `to`; false (nothing changed) when it is no
+    /// longer at `from`, because another worker moved it first.
+    async fn advance_webhook(&mut self, org: &OrgId, id: &str, from: i64, to: i64) -> Result<bool>;
+    /// Insert deliveries; their ids are assigned by the store.
+    async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> Result<()>;
+    async fn deliveries(
+        &mut self,
+        org: &OrgId,
+        endpoint: &str,
+        q: &DeliveryQuery,
+    ) -> Result<Vec<DeliveryRow>>;
 }

@@ -16,6 +16,8 @@ pub enum Nav {
     Members,
     Audit,
     Me,
+    Scim,
+    Webhooks,
 }
 
 fn head(title: &str) -> Markup {
@@ -62,6 +64,10 @@ pub fn page(v: &Viewer, nav: Nav, title: &str, body: Markup) -> Markup {
                                 (item(Nav::Bulk, "/ui/bulk", "Bulk Assignment"))
                                 (item(Nav::Members, "/ui/members", "Members"))
                                 (item(Nav::Audit, "/ui/audit", "Audit"))
+                                (item(Nav::Webhooks, "/ui/webhooks", "Webhooks"))
+                            }
+                            @if v.is_owner() {
+                                (item(Nav::Scim, "/ui/scim", "SCIM"))
                             }
                             (item(Nav::Me, "/ui/me", "My seat"))
                         }

@@ -25,9 +25,11 @@ mod layout;
 mod licenses;
 mod me;
 mod members;
+mod scim;
 mod session;
 mod signin;
 mod throttle;
+mod webhooks;
 
 use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -128,6 +130,14 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/bulk/plans", post(bulk::upload))
         .route("/ui/bulk/plans/{id}", get(bulk::plan))
         .route("/ui/bulk/plans/{id}/apply", post(bulk::apply))
+        .route("/ui/scim", get(scim::page))
+        .route("/ui/scim/tokens", post(scim::create))
+        .route("/ui/scim/tokens/{id}/revoke", post(scim::revoke))
+        .route("/ui/webhooks", get(webhooks::page).post(webhooks::create))
+        .route("/ui/webhooks/{id}", get(webhooks::deliveries))
+        .route("/ui/webhooks/{id}/enabled", post(webhooks::enabled))
+        .route("/ui/webhooks/{id}/test", post(webhooks::test))
+        .route("/ui/webhooks/{id}/replay", post(webhooks::replay))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(middleware::from_fn_with_state(state.clone(), flash_once))
         .layer(middleware::from_fn(security_headers))

@@ -42,9 +42,9 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct OrgArg {
-    /// Organization id.
+    /// Organization id; required unless SEATLINE_ORG is set.
     #[arg(long, env = "SEATLINE_ORG")]
-    org: String,
+    org: Option<String>,
     /// Act as this member (id or email) instead of the owner.
     #[arg(long = "as")]
     as_member: Option<String>,
@@ -77,8 +77,12 @@ pub enum OrgCmd {
         name: String,
         #[arg(long)]
         owner_email: String,
-        #[arg(long, default_value = "")]
+        /// The owner's display name (default: the email).
+        #[arg(long, default_value = "", hide_default_value = true)]
         owner_name: String,
+        /// Print only the new organization's id, for `export SEATLINE_ORG=$(…)`.
+        #[arg(long)]
+        id_only: bool,
     },
     /// Show an organization.
     Show(OrgArg),
@@ -122,9 +126,12 @@ pub enum MemberCmd {
     Add {
         #[command(flatten)]
         org: OrgArg,
+        /// The member's email (unique in the organization).
         email: String,
-        #[arg(long, default_value = "")]
+        /// Display name (default: the email).
+        #[arg(long, default_value = "", hide_default_value = true)]
         name: String,
+        /// `member` or `admin`.
         #[arg(long, default_value = "member")]
         role: String,
     },
@@ -156,8 +163,10 @@ pub enum ExtCmd {
     Provision {
         #[command(flatten)]
         org: OrgArg,
+        /// How many extensions, at least 1.
         #[arg(long)]
         count: i64,
+        /// The first key (3 to 5 digits); keys START … START+COUNT−1 must all be free.
         #[arg(long)]
         start: String,
     },
@@ -213,7 +222,15 @@ pub struct OrgKey {
 
 /// The context a command acts in: the operator, or a member of the org (default: the owner).
 pub(crate) async fn ctx(app: &App, o: &OrgArg, operator: bool) -> AppResult<(Ctx, OrgId)> {
-    let org = OrgId(o.org.clone());
+    // Optional on the command line (SEATLINE_ORG usually names it), required here: a
+    // missing organization is a command-line error, exit 2 like clap's own.
+    let Some(org) = o.org.clone().map(OrgId) else {
+        clap::Error::raw(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "no organization: pass --org ORG_ID or set SEATLINE_ORG\n",
+        )
+        .exit()
+    };
     if operator && o.as_member.is_none() {
         return Ok((Ctx::operator(), org));
     }
@@ -365,10 +382,15 @@ async fn exec(app: &App, cmd: Command, json: bool) -> AppResult<()> {
             name,
             owner_email,
             owner_name,
+            id_only,
         }) => {
             let o = app
                 .create_org(&Ctx::operator(), &name, &owner_email, &owner_name)
                 .await?;
+            if id_only {
+                println!("{}", o.id);
+                return Ok(());
+            }
             show(json, &o, |o| {
                 format!(
                     "created organization {} ({}) with owner {} ({})",

@@ -1,6 +1,8 @@
 //! `seatline bulk`: the sample file, planning a CSV or XLSX file with a readable error table,
-//! applying a plan, and the export. A spinner shows on a terminal while a large file is read,
-//! planned or applied; nothing is drawn when stderr is not a terminal.
+//! applying a plan (a stale one shows the same table), and the export as CSV or XLSX. On a
+//! terminal a progress bar follows planning and applying (rows done of the total, percentage,
+//! rate, from the use case's progress reports); when stderr is not a terminal nothing is drawn
+//! and nothing extra is printed.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,13 +11,13 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use seatline_app::bulk::PlanView;
+use seatline_app::bulk::{PlanView, Step};
 use seatline_app::{App, AppError, AppResult};
-use seatline_domain::bulk::PlanStatus;
+use seatline_domain::bulk::{PlanStatus, RowError};
 use seatline_domain::{Error, ErrorCode};
 
 use crate::admin::{ctx, OrgArg};
-use crate::output::{fail, print_json, table, EXIT_REFUSED};
+use crate::output::{fail, print_json, table, EXIT_IO, EXIT_REFUSED};
 
 #[derive(Subcommand)]
 pub enum BulkCmd {
@@ -25,8 +27,19 @@ pub enum BulkCmd {
     Plan(PlanArgs),
     /// Apply a ready plan: every row in one transaction, or nothing.
     Apply(ApplyArgs),
-    /// Print the organization's extensions as a bulk file (re-imports unchanged).
-    Export(OrgArg),
+    /// Print the organization's extensions as a bulk CSV file (re-imports unchanged), or
+    /// write them as an XLSX workbook with `--xlsx FILE`.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    org: OrgArg,
+    /// Write an XLSX workbook (every cell text, so Excel keeps the numbers) to this file
+    /// instead of printing CSV.
+    #[arg(long, value_name = "FILE")]
+    xlsx: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -35,6 +48,10 @@ pub struct PlanArgs {
     org: OrgArg,
     /// The CSV or XLSX file.
     file: PathBuf,
+    /// Print only the plan's id on stdout (its problems go to stderr), for
+    /// `seatline bulk apply "$(seatline bulk plan FILE --id-only)"`.
+    #[arg(long)]
+    id_only: bool,
 }
 
 #[derive(Args)]
@@ -45,7 +62,7 @@ pub struct ApplyArgs {
     plan: String,
 }
 
-/// A spinner on a terminal, hidden otherwise.
+/// A spinner on a terminal while a file is read, hidden otherwise.
 fn spinner(message: &'static str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -58,14 +75,53 @@ fn spinner(message: &'static str) -> ProgressBar {
     bar
 }
 
+/// A progress bar on a terminal (rows done of the total, percentage, rate), fed by the use
+/// case's progress reports; hidden when stderr is not a terminal, so a pipe gets nothing.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Bar(ProgressBar::hidden());
+        }
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:9} [{bar:32}] {pos}/{len} rows {percent:>3}% {per_sec} {elapsed}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        Bar(bar)
+    }
+
+    fn report(&self, step: Step, done: usize, total: usize) {
+        let name = match step {
+            Step::Plan => "planning",
+            Step::Check => "checking",
+            Step::Apply => "applying",
+        };
+        if self.0.message() != name {
+            self.0.set_message(name);
+            self.0.reset();
+        }
+        self.0.set_length(total as u64);
+        self.0.set_position(done as u64);
+    }
+
+    fn visible(&self) -> bool {
+        !self.0.is_hidden()
+    }
+}
+
 fn secs(since: Instant) -> String {
     format!("{:.2} s", since.elapsed().as_secs_f64())
 }
 
-/// The errors as a table, grouped by row: the row number shows once per group, problems of
-/// the whole file (seats) first.
-fn error_table(view: &PlanView) -> String {
-    let mut errors: Vec<_> = view.errors.iter().collect();
+/// Errors or warnings as a table, grouped by row: the row number shows once per group,
+/// problems of the whole file (seats) first.
+fn problem_table(problems: &[RowError]) -> String {
+    let mut errors: Vec<_> = problems.iter().collect();
     errors.sort_by_key(|e| e.row);
     let mut last = None;
     let rows = errors
@@ -104,6 +160,19 @@ fn seat_table(view: &PlanView) -> String {
     table(&["code", "needed", "available"], rows)
 }
 
+/// A stale plan: the message on stderr, and the problems that now stand in the way as the
+/// same table `bulk plan` prints. Exits 1, like every refusal.
+fn stale(e: &Error) -> ExitCode {
+    eprintln!("error [{}]: {}", e.code.as_str(), e.message);
+    let problems: Vec<RowError> = e
+        .details
+        .get("errors")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    println!("{}", problem_table(&problems));
+    ExitCode::from(EXIT_REFUSED)
+}
+
 pub async fn run(app: &App, cmd: BulkCmd, json: bool) -> ExitCode {
     match exec(app, cmd, json).await {
         Ok(code) => code,
@@ -117,13 +186,22 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
             let (c, org) = ctx(app, &o, false).await?;
             print!("{}", app.bulk_sample(&c, &org).await?);
         }
-        BulkCmd::Export(o) => {
-            let (c, org) = ctx(app, &o, false).await?;
-            print!("{}", app.export_csv(&c, &org).await?);
+        BulkCmd::Export(e) => {
+            let (c, org) = ctx(app, &e.org, false).await?;
+            match e.xlsx {
+                None => print!("{}", app.export_csv(&c, &org).await?),
+                Some(path) => {
+                    let bytes = app.export_xlsx(&c, &org).await?;
+                    if let Err(err) = std::fs::write(&path, bytes) {
+                        eprintln!("error: cannot write {}: {err}", path.display());
+                        return Ok(ExitCode::from(EXIT_IO));
+                    }
+                }
+            }
         }
         BulkCmd::Plan(p) => {
             let (c, org) = ctx(app, &p.org, false).await?;
-            let bar = spinner("reading");
+            let reading = spinner("reading");
             let start = Instant::now();
             let bytes = std::fs::read(&p.file).map_err(|e| {
                 AppError::from(Error::new(
@@ -133,32 +211,53 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
             })?;
             // Read on a blocking thread, as the server does: a reader panic is an error
             // message, not a crash. The turn is held while the sheet is planned.
-            let (sheet, _turn) = app.read_upload(bytes).await?;
+            let sheet = app.read_upload(bytes).await;
+            reading.finish_and_clear();
+            let (sheet, _turn) = sheet?;
             let rows = sheet.rows.len();
             let read = secs(start);
-            bar.set_message("planning");
+            let bar = Bar::new();
             let start = Instant::now();
-            let view = app.bulk_plan_sheet(&c, &org, sheet).await?;
-            bar.finish_and_clear();
-            eprintln!(
-                "read {rows} rows in {read}; planned and stored in {}",
-                secs(start)
-            );
-            if json {
+            let view = app
+                .bulk_plan_sheet_reporting(&c, &org, sheet, &|step, done, total| {
+                    bar.report(step, done, total)
+                })
+                .await;
+            bar.0.finish_and_clear();
+            let view = view?;
+            if bar.visible() {
+                eprintln!(
+                    "read {rows} rows in {read}; planned and stored in {}",
+                    secs(start)
+                );
+            }
+            if p.id_only {
+                println!("{}", view.id);
+                for problems in [&view.warnings, &view.errors] {
+                    if !problems.is_empty() {
+                        eprintln!("{}", problem_table(problems));
+                    }
+                }
+            } else if json {
                 print_json(&view);
             } else {
                 println!(
-                    "plan {}: {} ({} rows, {} errors)",
+                    "plan {}: {} ({} rows, {} errors, {} warnings)",
                     view.id,
                     view.status.as_str(),
                     view.rows,
-                    view.errors.len()
+                    view.errors.len(),
+                    view.warnings.len()
                 );
                 println!("{}", seat_table(&view));
+                if !view.warnings.is_empty() {
+                    println!("warnings (the plan can still be applied):");
+                    println!("{}", problem_table(&view.warnings));
+                }
                 if view.errors.is_empty() {
                     println!("apply it with: seatline bulk apply --org {org} {}", view.id);
                 } else {
-                    println!("{}", error_table(&view));
+                    println!("{}", problem_table(&view.errors));
                 }
             }
             if view.status == PlanStatus::Invalid {
@@ -167,12 +266,24 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
         }
         BulkCmd::Apply(a) => {
             let (c, org) = ctx(app, &a.org, false).await?;
-            let bar = spinner("applying");
+            let bar = Bar::new();
             let start = Instant::now();
-            let view = app.bulk_apply(&c, &org, &a.plan).await;
-            bar.finish_and_clear();
-            let view = view?;
-            eprintln!("applied {} rows in {}", view.rows, secs(start));
+            let view = app
+                .bulk_apply_reporting(&c, &org, &a.plan, &|step, done, total| {
+                    bar.report(step, done, total)
+                })
+                .await;
+            bar.0.finish_and_clear();
+            let view = match view {
+                Ok(view) => view,
+                Err(AppError::Rule(e)) if e.code == ErrorCode::PlanStale && !json => {
+                    return Ok(stale(&e));
+                }
+                Err(e) => return Err(e),
+            };
+            if bar.visible() {
+                eprintln!("applied {} rows in {}", view.rows, secs(start));
+            }
             if json {
                 print_json(&view);
             } else {

@@ -1,9 +1,10 @@
 //! `serve --demo`: seed a demo organization through the same use cases the API calls, so the
-//! demo obeys every rule. Each run seeds a new organization, so running it twice on one
-//! database works (the second run's people share the first run's emails in their own org).
+//! demo obeys every rule. A database that already holds the demo organization (its owner's
+//! email owns an organization named "Seatline Demo") keeps it: the run prints a fresh owner
+//! token and fresh sign-in passwords for it instead of seeding a second one.
 
 use seatline_app::{new_id, App, AppResult, Ctx};
-use seatline_domain::{Code, OrgId};
+use seatline_domain::{Code, Email, OrgId, Role};
 
 /// How to sign in to what was seeded.
 pub struct Demo {
@@ -34,11 +35,42 @@ fn quantity(code: Code) -> i64 {
     }
 }
 
-pub async fn seed(app: &App) -> AppResult<Demo> {
+const NAME: &str = "Seatline Demo";
+
+/// The demo organization: the one already in the database, or a new one.
+pub async fn open(app: &App) -> AppResult<Demo> {
     let op = Ctx::operator();
-    let created = app
-        .create_org(&op, "Seatline Demo", OWNER, "Olivia Owner")
-        .await?;
+    let owner: Email = OWNER.parse()?;
+    for found in app.store().credentials_by_email(&owner).await? {
+        if found.member.role != Role::Owner || app.org(&op, &found.org).await?.name != NAME {
+            continue;
+        }
+        let owner_token = app
+            .issue_token(&op, &found.org, found.member.id.as_str())
+            .await?;
+        return signed_in(app, found.org, owner_token.token).await;
+    }
+    seed(app).await
+}
+
+/// Fresh sign-in passwords for the owner and the agent (setting one ends older sessions).
+async fn signed_in(app: &App, org: OrgId, owner_token: String) -> AppResult<Demo> {
+    let op = Ctx::operator();
+    let owner_password = new_id("demo");
+    app.set_password(&op, &org, OWNER, &owner_password).await?;
+    app.set_password(&op, &org, AGENT, &owner_password).await?;
+    Ok(Demo {
+        org,
+        owner_email: OWNER.to_owned(),
+        owner_password,
+        owner_token,
+        agent_email: AGENT.to_owned(),
+    })
+}
+
+async fn seed(app: &App) -> AppResult<Demo> {
+    let op = Ctx::operator();
+    let created = app.create_org(&op, NAME, OWNER, "Olivia Owner").await?;
     let org = OrgId(created.id.clone());
     for code in Code::ALL {
         app.set_quantity(&op, &org, code.as_str(), quantity(code))
@@ -98,14 +130,5 @@ pub async fn seed(app: &App) -> AppResult<Demo> {
         }
     }
 
-    let owner_password = new_id("demo");
-    app.set_password(&op, &org, OWNER, &owner_password).await?;
-    app.set_password(&op, &org, AGENT, &owner_password).await?;
-    Ok(Demo {
-        org,
-        owner_email: OWNER.to_owned(),
-        owner_password,
-        owner_token: owner_token.token,
-        agent_email: AGENT.to_owned(),
-    })
+    signed_in(app, org, owner_token.token).await
 }

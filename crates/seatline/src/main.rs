@@ -4,18 +4,30 @@
 mod admin;
 mod bulk;
 mod demo;
+mod events;
 mod lifecycle;
 mod output;
+mod scim;
+mod webhooks;
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use seatline_app::App;
 use seatline_store::Store;
 
-/// Seatline: license and extension provisioning for a cloud phone system.
+/// Seatline: licenses, extensions and their add-ons for a cloud phone system and contact
+/// center.
+///
+/// `seatline serve` runs the HTTP API and the admin UI; every other command does the same
+/// work from a shell against the same database: organizations and purchased licenses,
+/// members, extensions, add-ons and numbers, bulk assignment from a spreadsheet, the audit
+/// log. Tables by default, `--json` for scripts. Exit codes: 0 success, 1 a rule refused
+/// (the code and how to fix it are on stderr), 2 a bad command line or listen address, 3 the
+/// database could not be opened or failed.
 #[derive(Parser)]
-#[command(name = "seatline", version, about)]
+#[command(name = "seatline", version)]
 struct Cli {
     /// Database URL: `sqlite:FILE` (the default, created if missing) or `postgres://…`.
     #[arg(
@@ -28,6 +40,15 @@ struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
+    /// Write no events: the baseline `scripts/bench-events` and `scripts/bench-bulk` measure
+    /// the change feed's cost against. Consumers of such a database miss changes.
+    #[arg(
+        long,
+        env = "SEATLINE_BENCH_WITHOUT_EVENTS",
+        hide = true,
+        global = true
+    )]
+    bench_without_events: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,6 +67,18 @@ enum Command {
     /// Subscription lifecycle: set a subscription's state and term, run the scheduler once.
     #[command(subcommand)]
     Lifecycle(lifecycle::LifecycleCmd),
+    /// SCIM tokens for identity providers (Entra ID, Okta): create, list, revoke.
+    #[command(subcommand)]
+    ScimToken(scim::ScimTokenCmd),
+    /// Webhook endpoints and their deliveries.
+    #[command(subcommand)]
+    Webhook(webhooks::WebhookCmd),
+    /// The change feed: `events tail [--after SEQ] [--follow] [--types …]`.
+    #[command(subcommand)]
+    Events(events::EventsCmd),
+    /// Read-only integration tokens for the PBX and the contact center (owner).
+    #[command(subcommand)]
+    IntegrationToken(events::IntegrationTokenCmd),
 }
 
 #[derive(clap::Args)]
@@ -78,6 +111,21 @@ struct ServeArgs {
     /// Days an expired subscription stays in grace before it is suspended.
     #[arg(long, env = "SEATLINE_GRACE_DAYS", default_value_t = seatline_domain::lifecycle::DEFAULT_GRACE_DAYS)]
     grace_days: u32,
+    /// Let webhooks target loopback, private and link-local addresses (tests, on-premises PBXs).
+    #[arg(long, env = "SEATLINE_WEBHOOKS_ALLOW_PRIVATE")]
+    webhooks_allow_private: bool,
+    /// How long a webhook receiver may take to answer, in milliseconds (product.md: 15 s).
+    #[arg(
+        long,
+        env = "SEATLINE_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 15_000,
+        hide = true
+    )]
+    webhook_timeout_ms: u64,
+    /// Days the change feed keeps events; older ones are pruned in the background.
+    #[arg(long, env = "SEATLINE_EVENT_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    event_retention_days: u32,
 }
 
 /// Open the store the URL names and bring its schema up to date.
@@ -92,11 +140,25 @@ async fn open_store(url: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Err
     Ok(store)
 }
 
-async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+/// Why serving stopped: the listen address (exit 2, a setting to fix) or anything else.
+enum ServeError {
+    Listen(String, std::io::Error),
+    Other(Box<dyn std::error::Error>),
+}
+
+fn other(e: impl Into<Box<dyn std::error::Error>>) -> ServeError {
+    ServeError::Other(e.into())
+}
+
+async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
+    // Bind first: a taken port or a mistyped address fails before anything is seeded.
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| ServeError::Listen(args.listen.clone(), e))?;
     let mut operator_token = args.operator_token;
     let demo = if args.demo {
         operator_token.get_or_insert_with(|| seatline_app::new_id("op"));
-        Some(demo::seed(&app).await?)
+        Some(demo::open(&app).await.map_err(other)?)
     } else {
         None
     };
@@ -108,6 +170,24 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
             args.grace_days,
         ));
     }
+    let app = app.with_webhook_settings(seatline_app::webhooks::Settings {
+        allow_private: args.webhooks_allow_private,
+        ..Default::default()
+    });
+    let worker = seatline_app::webhooks::worker::Worker::new(
+        app.clone(),
+        seatline_app::webhooks::worker::WorkerConfig {
+            timeout: std::time::Duration::from_millis(args.webhook_timeout_ms),
+            ..Default::default()
+        },
+    )
+    .map_err(other)?;
+    tokio::spawn(worker.run());
+    app.listen_events().await.map_err(other)?;
+    tokio::spawn(
+        app.clone()
+            .prune_events_periodically(args.event_retention_days),
+    );
     let config = seatline_http::Config {
         operator_token: operator_token.clone(),
         bench_baseline: args.bench_baseline,
@@ -119,12 +199,17 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
     // The API router is guarded already; the UI gets the same panic, timeout and header guards.
     let router = seatline_http::router(app.clone(), config)
         .merge(seatline_http::guarded(seatline_ui::router(app, ui)));
-    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     tracing::info!(listen = %args.listen, "seatline serving");
-    eprintln!("Seatline listening on http://{}", listener.local_addr()?);
-    eprintln!("Admin UI: http://{}/ui/", listener.local_addr()?);
+    eprintln!(
+        "Seatline listening on http://{}",
+        listener.local_addr().map_err(other)?
+    );
+    eprintln!(
+        "Admin UI: http://{}/ui/",
+        listener.local_addr().map_err(other)?
+    );
     if let (Some(d), Some(op)) = (demo, &operator_token) {
-        let url = format!("http://{}", listener.local_addr()?);
+        let url = format!("http://{}", listener.local_addr().map_err(other)?);
         eprintln!("\nDemo organization {} is ready.", d.org);
         eprintln!("  API reference:  {url}/api/docs/");
         eprintln!("  Operator token: {op}");
@@ -136,7 +221,9 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), Box<dyn std::error::Erro
             d.owner_token, d.org
         );
     }
-    seatline_http::serve(listener, router, shutdown()).await?;
+    seatline_http::serve(listener, router, shutdown())
+        .await
+        .map_err(other)?;
     Ok(())
 }
 
@@ -151,6 +238,8 @@ async fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
+        // Colour codes only for a person at a terminal, never into a file or a collector.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     // SEATLINE_LOG_FORMAT=json: one JSON object per line, with the request span's fields
     // (method, route, request_id) on every event.
@@ -168,6 +257,11 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let app = App::new(store);
+    let app = if cli.bench_without_events {
+        app.without_events_for_benchmark()
+    } else {
+        app
+    };
     match cli.command {
         Command::Migrate => {
             eprintln!("database is up to date");
@@ -175,7 +269,11 @@ async fn main() -> std::process::ExitCode {
         }
         Command::Serve(args) => match serve(app, args).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
+            Err(ServeError::Listen(addr, e)) => {
+                eprintln!("error: cannot listen on {addr}: {e}; pass another --listen address (host:port)");
+                std::process::ExitCode::from(output::EXIT_USAGE)
+            }
+            Err(ServeError::Other(e)) => {
                 eprintln!("error: {e}");
                 std::process::ExitCode::from(output::EXIT_IO)
             }
@@ -183,5 +281,9 @@ async fn main() -> std::process::ExitCode {
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
         Command::Lifecycle(cmd) => lifecycle::run(&app, cmd, cli.json).await,
+        Command::ScimToken(cmd) => scim::run(&app, cmd, cli.json).await,
+        Command::Webhook(cmd) => webhooks::run(&app, cmd, cli.json).await,
+        Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,
+        Command::IntegrationToken(cmd) => events::integration_token(&app, cmd, cli.json).await,
     }
 }

@@ -6,9 +6,10 @@ use comfy_table::{presets::UTF8_BORDERS_ONLY, Table};
 use seatline_app::AppError;
 use serde::Serialize;
 
-/// Exit codes: 0 success, 1 a rule refused the request, 2 bad command line (clap),
-/// 3 the database could not be reached or failed.
+/// Exit codes: 0 success, 1 a rule refused the request, 2 bad command line (clap) or a
+/// listen address that cannot be bound, 3 the database could not be reached or failed.
 pub const EXIT_REFUSED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_IO: u8 = 3;
 
 pub fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {

@@ -63,6 +63,20 @@ pub fn status() -> Object {
 }
 
 pub fn errors() -> Schema {
+    problems(
+        "One problem of the file.",
+        "Every problem of the file at once.",
+    )
+}
+
+pub fn warnings() -> Schema {
+    problems(
+        "One warning: the row stands, but something about it needs attention (member_disabled).",
+        "Warnings, in the shape of errors; they never block applying the plan.",
+    )
+}
+
+fn problems(one: &str, all: &str) -> Schema {
     let row = ObjectBuilder::new()
         .schema_type(Type::Integer)
         .minimum(Some(1))
@@ -86,9 +100,9 @@ pub fn errors() -> Schema {
             ),
             ("message", text("What is wrong and how to fix it."), true),
         ],
-        "One problem of the file.",
+        one,
     );
-    list(item, "Every problem of the file at once.")
+    list(item, all)
 }
 
 pub fn seats() -> Schema {

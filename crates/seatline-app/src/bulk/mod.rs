@@ -39,6 +39,10 @@ pub struct PlanView {
     pub can_apply: bool,
     #[schema(schema_with = doc::errors)]
     pub errors: Vec<RowError>,
+    /// Plans stored before warnings existed read back with none.
+    #[serde(default)]
+    #[schema(schema_with = doc::warnings)]
+    pub warnings: Vec<RowError>,
     #[schema(schema_with = doc::seats)]
     pub seats: Vec<SeatNeed>,
     #[schema(schema_with = doc::items)]
@@ -54,6 +58,7 @@ impl PlanView {
             rows: plan.rows,
             can_apply: plan.can_apply,
             errors: plan.errors,
+            warnings: plan.warnings,
             seats: plan.seats,
             items: plan.items,
         }
@@ -67,6 +72,21 @@ pub const UPLOAD_READERS: usize = 2;
 pub const UPLOAD_WAIT: Duration = Duration::from_secs(3);
 /// The seconds a `busy` answer asks the client to wait before retrying.
 pub const BUSY_RETRY_SECS: u64 = 5;
+
+/// The step of a bulk use case a progress report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Planning an uploaded file's rows.
+    Plan,
+    /// Checking a stored plan's rows again before applying them.
+    Check,
+    /// Writing the rows.
+    Apply,
+}
+
+/// Told `(step, rows done, rows in all)` as a long bulk use case goes, so a terminal can
+/// draw a progress bar; called from the task running the use case, so it must be cheap.
+pub type Progress<'a> = &'a (dyn Fn(Step, usize, usize) + Send + Sync);
 
 /// Rows per decision when a plan is applied: the slices go into one transaction, and only
 /// one slice's extensions and audit entries are in memory at a time.
@@ -134,7 +154,7 @@ impl App {
     /// A sample file: the documented header and two rows that would pass for this
     /// organization (its free keys, free members and numbers, codes with seats left).
     pub async fn bulk_sample(&self, ctx: &Ctx, org: &OrgId) -> AppResult<String> {
-        self.guard(ctx, org, Action::Bulk, None)?;
+        self.guard(ctx, org, Action::ReadOrg, None)?;
         let snap = self.bulk_snapshot(org).await?;
         let mut taken: BTreeSet<u32> = snap.extensions.iter().map(|e| e.key.get()).collect();
         let holders: BTreeSet<&MemberId> = snap
@@ -257,9 +277,26 @@ impl App {
         org: &OrgId,
         sheet: Sheet,
     ) -> AppResult<PlanView> {
+        self.bulk_plan_sheet_reporting(ctx, org, sheet, &|_, _, _| {})
+            .await
+    }
+
+    /// [`App::bulk_plan_sheet`], reporting rows planned to `progress`.
+    pub async fn bulk_plan_sheet_reporting(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        sheet: Sheet,
+        progress: Progress<'_>,
+    ) -> AppResult<PlanView> {
         self.guard(ctx, org, Action::Bulk, None)?;
         let snap = self.bulk_snapshot(org).await?;
-        let plan = bulk::plan(&sheet, &state(&snap));
+        let total = sheet.rows.len();
+        let plan = bulk::plan_reporting(&sheet, &state(&snap), &mut |n| {
+            progress(Step::Plan, n, total)
+        });
+        // Blank lines are not planned: the last report still says "all of them".
+        progress(Step::Plan, total, total);
         // The file and the org's state are no longer needed: free them before encoding.
         drop(sheet);
         drop(snap);
@@ -271,7 +308,7 @@ impl App {
     }
 
     pub async fn bulk_get_plan(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<PlanView> {
-        self.guard(ctx, org, Action::Bulk, None)?;
+        self.guard(ctx, org, Action::ReadOrg, None)?;
         let mut tx = self.read(org).await?;
         let row = need(tx.plan(org, id).await?, "plan", id)?;
         Ok(decode(&row)?)
@@ -279,6 +316,17 @@ impl App {
 
     /// Apply a ready plan: every row in one transaction with its audit entry, or nothing.
     pub async fn bulk_apply(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<PlanView> {
+        self.bulk_apply_reporting(ctx, org, id, &|_, _, _| {}).await
+    }
+
+    /// [`App::bulk_apply`], reporting rows checked, then rows written, to `progress`.
+    pub async fn bulk_apply_reporting(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        id: &str,
+        progress: Progress<'_>,
+    ) -> AppResult<PlanView> {
         self.guard(ctx, org, Action::Bulk, None)?;
         let mut tx = self.lock(org).await?;
         let row = need(tx.plan(org, id).await?, "plan", id)?;
@@ -306,8 +354,22 @@ impl App {
         } = row;
         drop(body);
         let snap = tx.snapshot(org).await?;
-        let plan = bulk::recheck(items, &state(&snap));
-        drop(snap);
+        let total = items.len();
+        let plan = bulk::recheck_reporting(items, &state(&snap), &mut |n| {
+            progress(Step::Check, n, total)
+        });
+        // The members, for the events of the extensions they get; the rest is freed now.
+        drop(snap.extensions);
+        drop(snap.numbers);
+        let mut before = seatline_domain::events::Before::default();
+        if self.write_events {
+            before.states = Self::states(&mut tx, org).await?;
+            before.members = snap
+                .members
+                .into_iter()
+                .map(|m| (m.id.clone(), m))
+                .collect();
+        }
         if plan.status != PlanStatus::Ready {
             let errors = serde_json::to_value(&plan.errors).expect("errors serialize");
             return Err(Error::new(
@@ -320,11 +382,26 @@ impl App {
             .detail("errors", errors)
             .into());
         }
+        let rows = plan.items.len();
+        let mut written = 0;
         for slice in plan.items.chunks(APPLY_SLICE) {
             let d = bulk::decide_rows(slice)?;
+            // One event per extension, numbered right after the previous slice's.
+            let drafts = if self.write_events {
+                seatline_domain::events::derive(&d.changes, &mut before)
+            } else {
+                Vec::new()
+            };
             tx.apply(org, &d.changes).await?;
             drop(d.changes);
             tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
+            crate::events::append(&mut tx, ctx, org, drafts).await?;
+            written += slice.len();
+            progress(Step::Apply, written, total);
+        }
+        if self.write_events {
+            let applied = vec![seatline_domain::events::bulk_applied(&id, rows)];
+            crate::events::append(&mut tx, ctx, org, applied).await?;
         }
         let mut view = PlanView::new(id, created_at, plan);
         view.status = PlanStatus::Applied;
@@ -332,20 +409,21 @@ impl App {
         let applied = plan_row(view);
         tx.update_plan(org, &applied).await?;
         tx.commit().await?;
+        self.feed.publish(org);
         Ok(decode(&applied)?)
     }
 
-    /// The organization's extensions as a bulk file: members by email, numbers and add-ons
-    /// in as many columns as the widest extension needs, spreadsheet formulas neutralised.
-    pub async fn export_csv(&self, ctx: &Ctx, org: &OrgId) -> AppResult<String> {
-        self.guard(ctx, org, Action::Bulk, None)?;
+    /// The organization's extensions as bulk rows: members by email, numbers and add-ons as
+    /// stored.
+    async fn export_lines(&self, ctx: &Ctx, org: &OrgId) -> AppResult<Vec<write::Line>> {
+        self.guard(ctx, org, Action::ReadOrg, None)?;
         let snap = self.bulk_snapshot(org).await?;
         let emails: HashMap<&MemberId, &str> = snap
             .members
             .iter()
             .map(|m| (&m.id, m.email.as_str()))
             .collect();
-        let lines: Vec<write::Line> = snap
+        Ok(snap
             .extensions
             .iter()
             .map(|e| write::Line {
@@ -363,7 +441,20 @@ impl App {
                     .map(|c| c.as_str().to_owned())
                     .collect(),
             })
-            .collect();
-        Ok(write::csv(&lines, 1))
+            .collect())
+    }
+
+    /// The organization's extensions as a bulk CSV file: members by email, numbers and
+    /// add-ons in as many columns as the widest extension needs, spreadsheet formulas
+    /// neutralised.
+    pub async fn export_csv(&self, ctx: &Ctx, org: &OrgId) -> AppResult<String> {
+        Ok(write::csv(&self.export_lines(ctx, org).await?, 1))
+    }
+
+    /// The same export as an XLSX workbook whose cells are all text, so a round trip through
+    /// Excel keeps numbers such as `+6561230001` as they are.
+    pub async fn export_xlsx(&self, ctx: &Ctx, org: &OrgId) -> AppResult<Vec<u8>> {
+        let lines = self.export_lines(ctx, org).await?;
+        write::xlsx(&lines, 1).map_err(|e| StoreError::Db(Box::new(e)).into())
     }
 }

@@ -1,4 +1,5 @@
-//! Writing bulk files: the sample and the export, in the format [`super::read`] reads.
+//! Writing bulk files: the sample and the export (CSV or XLSX), in the format
+//! [`super::read`] reads.
 
 use seatline_domain::bulk::{COL_ADDON, COL_KEY, COL_NUMBER, COL_USER};
 
@@ -23,9 +24,12 @@ pub struct Line {
     pub addons: Vec<String>,
 }
 
-/// A CSV with as many Number and Addon license columns as the widest line needs (at least
-/// one Number and `min_addons` Addon license columns).
-pub fn csv(lines: &[Line], min_addons: usize) -> String {
+/// A cell as stored (not yet made safe), and whether it sits in a Number column.
+type Cell<'a> = (&'a str, bool);
+
+/// The header and the rows of a bulk file, with as many Number and Addon license columns as
+/// the widest line needs (at least one Number and `min_addons` Addon license columns).
+fn grid(lines: &[Line], min_addons: usize) -> (Vec<&'static str>, Vec<Vec<Cell<'_>>>) {
     let numbers = lines
         .iter()
         .map(|l| l.numbers.len())
@@ -38,31 +42,73 @@ pub fn csv(lines: &[Line], min_addons: usize) -> String {
         .max()
         .unwrap_or(0)
         .max(min_addons);
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::with_capacity(64 * (lines.len() + 1)));
-    let mut header = vec![COL_KEY];
-    header.extend(std::iter::repeat_n(COL_NUMBER, 1));
-    header.push(COL_USER);
+    let mut header = vec![COL_KEY, COL_NUMBER, COL_USER];
     header.extend(std::iter::repeat_n(COL_ADDON, addons));
     // Extra numbers go after the add-ons so that the first columns match the sample.
     header.extend(std::iter::repeat_n(COL_NUMBER, numbers - 1));
+    let rows = lines
+        .iter()
+        .map(|l| {
+            let number = |i: usize| (l.numbers.get(i).map_or("", String::as_str), true);
+            let mut row = vec![(l.key.as_str(), false), number(0), (l.user.as_str(), false)];
+            row.extend((0..addons).map(|i| (l.addons.get(i).map_or("", String::as_str), false)));
+            row.extend((1..numbers).map(number));
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+/// A CSV file (CRLF lines), formula cells neutralised by [`safe`].
+pub fn csv(lines: &[Line], min_addons: usize) -> String {
+    let (header, rows) = grid(lines, min_addons);
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(64 * (lines.len() + 1)));
     w.write_record(&header).expect("writing to memory");
     let mut record: Vec<String> = Vec::with_capacity(header.len());
-    for l in lines {
+    for row in rows {
         record.clear();
-        record.push(safe(&l.key, false));
-        record.push(l.numbers.first().map_or(String::new(), |n| safe(n, true)));
-        record.push(safe(&l.user, false));
-        for i in 0..addons {
-            record.push(l.addons.get(i).map_or(String::new(), |a| safe(a, false)));
-        }
-        for i in 1..numbers {
-            record.push(l.numbers.get(i).map_or(String::new(), |n| safe(n, true)));
-        }
+        record.extend(row.into_iter().map(|(v, number)| safe(v, number)));
         w.write_record(&record).expect("writing to memory");
     }
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("cells are UTF-8")
+}
+
+/// An XLSX workbook of one sheet with the same columns as [`csv`]. Every cell is a text
+/// cell in a text-formatted column, so Excel keeps `+6561230001` and `1001` as typed
+/// instead of turning them into numbers; a value a spreadsheet would run as a formula gets
+/// Excel's own quote prefix (the value is unchanged, and editing the cell keeps it text).
+pub fn xlsx(lines: &[Line], min_addons: usize) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let (header, rows) = grid(lines, min_addons);
+    let text = Format::new().set_num_format("@");
+    let quoted = Format::new().set_num_format("@").set_quote_prefix();
+    let bold = Format::new().set_num_format("@").set_bold();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("Extensions")?;
+    for (c, name) in header.iter().enumerate() {
+        let c = u16::try_from(c).expect("a bulk file has few columns");
+        sheet.set_column_format(c, &text)?;
+        sheet.set_column_width(c, if *name == COL_USER { 28 } else { 16 })?;
+        sheet.write_string_with_format(0, c, *name, &bold)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = u32::try_from(r + 1).expect("at most 100,000 rows");
+        for (c, (value, _)) in row.iter().enumerate() {
+            if value.is_empty() {
+                continue;
+            }
+            let c = u16::try_from(c).expect("a bulk file has few columns");
+            let format = if value.starts_with(['=', '+', '-', '@']) {
+                &quoted
+            } else {
+                &text
+            };
+            sheet.write_string_with_format(r, c, *value, format)?;
+        }
+    }
+    book.save_to_buffer()
 }
 
 #[cfg(test)]

@@ -215,8 +215,15 @@ async fn a_plan_the_org_no_longer_allows_is_stale_and_changes_nothing() {
             listed,
             [
                 (2, "member_has_extension".to_owned()),
-                (4, "extension_taken".to_owned())
+                (4, "extension_exists".to_owned())
             ]
+        );
+        // The file's values, never internal member ids.
+        assert_eq!(e.details["errors"][0]["value"], "m1@example.com");
+        assert!(
+            !e.details["errors"].to_string().contains("mem_"),
+            "{}",
+            e.details["errors"]
         );
         assert_eq!(observe(&w.app, &o).await, before, "{}", w.name);
         let stored = w
@@ -322,6 +329,141 @@ async fn export_reimports_unchanged_into_a_fresh_org() {
             w.name
         );
     }
+}
+
+/// §4 lets a disabled member keep its extension and §5 promises the round trip: the row
+/// naming the disabled member plans ready with a `member_disabled` warning, not an error.
+#[tokio::test]
+async fn export_with_a_disabled_holder_reimports_with_a_warning() {
+    for w in World::all().await {
+        let a = org(&w.app, "disabled-exporter").await;
+        let plan = w
+            .app
+            .bulk_plan(&a.owner, &a.id, FILE.as_bytes())
+            .await
+            .unwrap();
+        w.app.bulk_apply(&a.owner, &a.id, &plan.id).await.unwrap();
+        let b = org(&w.app, "disabled-importer").await;
+        for o in [&a, &b] {
+            w.app
+                .update_member(&o.owner, &o.id, "m1@example.com", None, Some("disabled"))
+                .await
+                .unwrap();
+        }
+        let export = w.app.export_csv(&a.owner, &a.id).await.unwrap();
+        assert!(
+            export.contains("1001,+6531230001,m1@example.com,"),
+            "{export}"
+        );
+
+        let plan = w
+            .app
+            .bulk_plan(&b.owner, &b.id, export.clone().into_bytes())
+            .await
+            .unwrap();
+        assert_eq!(plan.status, PlanStatus::Ready, "{}: {plan:#?}", w.name);
+        let warned: Vec<_> = plan
+            .warnings
+            .iter()
+            .map(|e| (e.row, e.column.as_str(), e.value.as_str(), e.code))
+            .collect();
+        assert_eq!(
+            warned,
+            [(Some(2), "User", "m1@example.com", ErrorCode::MemberDisabled)]
+        );
+        // Warnings are stored with the plan and survive apply's second look.
+        let stored = w
+            .app
+            .bulk_get_plan(&b.owner, &b.id, &plan.id)
+            .await
+            .unwrap();
+        assert_eq!(stored.warnings, plan.warnings);
+        let applied = w.app.bulk_apply(&b.owner, &b.id, &plan.id).await.unwrap();
+        assert_eq!(applied.status, PlanStatus::Applied);
+        assert_eq!(applied.warnings, plan.warnings);
+        assert_eq!(
+            w.app.export_csv(&b.owner, &b.id).await.unwrap(),
+            export,
+            "{}",
+            w.name
+        );
+    }
+}
+
+/// The XLSX export re-imports unchanged: numbers stay `+…` text, formula-looking values
+/// come back as they were.
+#[tokio::test]
+async fn xlsx_export_reimports_unchanged() {
+    for w in World::all().await {
+        let a = org(&w.app, "xlsx-exporter").await;
+        let file = format!("{FILE}1004,+6531230002,+plus@example.com,license_number,,\n");
+        let plan = w
+            .app
+            .bulk_plan(&a.owner, &a.id, file.into_bytes())
+            .await
+            .unwrap();
+        w.app.bulk_apply(&a.owner, &a.id, &plan.id).await.unwrap();
+        let xlsx = w.app.export_xlsx(&a.owner, &a.id).await.unwrap();
+        assert!(xlsx.starts_with(b"PK"), "an XLSX workbook");
+
+        let b = org(&w.app, "xlsx-importer").await;
+        let plan = w
+            .app
+            .bulk_plan(&b.owner, &b.id, xlsx.clone())
+            .await
+            .unwrap();
+        assert_eq!(plan.status, PlanStatus::Ready, "{}: {plan:#?}", w.name);
+        w.app.bulk_apply(&b.owner, &b.id, &plan.id).await.unwrap();
+        assert_eq!(
+            w.app.export_csv(&b.owner, &b.id).await.unwrap(),
+            w.app.export_csv(&a.owner, &a.id).await.unwrap(),
+            "{}",
+            w.name
+        );
+    }
+}
+
+/// Planning and applying report rows done up to the total, step by step, in order.
+#[tokio::test]
+async fn plan_and_apply_report_progress() {
+    use seatline_app::bulk::Step;
+    use std::sync::Mutex;
+    let w = World::sqlite().await;
+    let o = org(&w.app, "progress").await;
+    let rows: String = (0..3000).map(|i| format!("{},,,\n", 10_000 + i)).collect();
+    let file = format!("Ext key,Number,User,Addon license\n{rows}");
+    let seen = Mutex::new(Vec::new());
+    let report = |step: Step, done: usize, total: usize| {
+        seen.lock().unwrap().push((step, done, total));
+    };
+    let sheet = read_sheet(file.as_bytes()).unwrap();
+    w.app
+        .set_quantity(&Ctx::operator(), &o.id, "phone_system", 5000)
+        .await
+        .unwrap();
+    let plan = w
+        .app
+        .bulk_plan_sheet_reporting(&o.owner, &o.id, sheet, &report)
+        .await
+        .unwrap();
+    assert_eq!(plan.status, PlanStatus::Ready, "{:?}", plan.errors);
+    w.app
+        .bulk_apply_reporting(&o.owner, &o.id, &plan.id, &report)
+        .await
+        .unwrap();
+    let seen = seen.into_inner().unwrap();
+    for step in [Step::Plan, Step::Check, Step::Apply] {
+        let of: Vec<_> = seen.iter().filter(|(s, _, _)| *s == step).collect();
+        assert!(!of.is_empty(), "{step:?} reported nothing");
+        assert!(of.iter().all(|(_, _, total)| *total == 3000), "{of:?}");
+        assert!(of.windows(2).all(|p| p[0].1 <= p[1].1), "{of:?}");
+        assert_eq!(of.last().unwrap().1, 3000, "{step:?} ends at the total");
+    }
+    let planning = seen.iter().filter(|(s, _, _)| *s == Step::Plan).count();
+    assert!(planning >= 3, "rows reported as they go: {planning}");
+    let order: Vec<Step> = seen.iter().map(|(s, _, _)| *s).collect();
+    let first_check = order.iter().position(|s| *s == Step::Check).unwrap();
+    assert!(order[..first_check].iter().all(|s| *s == Step::Plan));
 }
 
 #[tokio::test]

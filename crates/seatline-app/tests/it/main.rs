@@ -2,8 +2,10 @@
 //! bearer tokens, and the audit log (every write one entry, a refused write none).
 
 mod audit;
+mod events;
 mod reads;
 mod seats;
 mod support;
 mod tenancy;
 mod tokens;
+mod webhooks;

@@ -52,6 +52,34 @@ async fn a_disabled_members_token_stops_authenticating() {
     );
 }
 
+/// Enabling a member again does not revive what it held before the disable: its tokens and
+/// admin UI sessions stay dead; a new token works.
+#[tokio::test]
+async fn reenabling_does_not_revive_old_tokens_or_sessions() {
+    let w = world().await;
+    let app = &w.app;
+    let o = org(app, "acme").await;
+    let member = seatline_domain::MemberId(o.member_id.clone());
+    let t = app.issue_token(&op(), &o.id, &o.member_id).await.unwrap();
+    app.set_password(&op(), &o.id, &o.member_id, "a-long-password")
+        .await
+        .unwrap();
+    let epoch = app.start_session(&o.id, &member).await.unwrap();
+    assert!(app.session(&o.id, &member, epoch).await.is_ok());
+    for status in ["disabled", "active"] {
+        app.update_member(&o.admin, &o.id, &o.member_id, None, Some(status))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        code(app.authenticate(&t.token).await),
+        ErrorCode::Unauthenticated
+    );
+    assert!(app.session(&o.id, &member, epoch).await.is_err());
+    let fresh = app.issue_token(&op(), &o.id, &o.member_id).await.unwrap();
+    assert!(app.authenticate(&fresh.token).await.is_ok());
+}
+
 #[tokio::test]
 async fn revoked_and_unknown_tokens_do_not_authenticate() {
     let w = world().await;

@@ -117,8 +117,10 @@ fn source(code: ErrorCode) -> Option<Source> {
         IdempotencyKeyReused | IdempotencyKeyInProgress => Elsewhere("HTTP: Idempotency-Key"),
         TooLarge => Elsewhere("HTTP and bulk upload size limits"),
         FileUnreadable | TooManyRows | BulkEmpty | BulkUnknownColumn | BulkMissingColumn
-        | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember => {
-            Elsewhere("bulk assignment: bulk.rs and its own tests")
+        | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember
+        | ExtensionExists => Elsewhere("bulk assignment: bulk.rs and its own tests"),
+        InvalidFilter | InvalidPath | ReadOnlyAttribute | PreconditionFailed => {
+            Elsewhere("SCIM: seatline-http/src/scim and its tests")
         }
         TooManyColumns | CellTooLong | RecordTooLong | TooManyCells | UnpackedTooLarge | Busy => {
             Elsewhere("reading uploaded bulk files: seatline-app bulk/read.rs and its tests")
@@ -140,6 +142,17 @@ fn source(code: ErrorCode) -> Option<Source> {
         | SubscriptionOverAllocated => {
             Elsewhere("subscription lifecycle: tests/it/lifecycle.rs, one case per code")
         }
+        CursorExpired => {
+            Elsewhere("the change feed: app events tests (cursor older than retention)")
+        }
+        // Webhooks (product.md §8)
+        InvalidWebhookUrl => Elsewhere("app: webhook URL check (app webhooks tests)"),
+        InvalidWebhookTypes => {
+            Domain(|| refused(seatline_domain::webhooks::parse_types(&["Bad*".to_owned()])))
+        }
+        WebhookTargetForbidden => Elsewhere("app: SSRF guard (app webhooks tests)"),
+        InvalidReplayRange => Elsewhere("app: webhook replay (app webhooks tests)"),
+        WebhookDisabled => Elsewhere("app: webhook test and replay (app webhooks tests)"),
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,

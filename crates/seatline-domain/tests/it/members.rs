@@ -1,8 +1,8 @@
 //! The organization with its owner, and members: create, roles, ownership, status, delete.
 
 use seatline_domain::rules::{
-    change_role, create_member, create_org, delete_member, new_member, new_org, set_status,
-    transfer_ownership,
+    change_role, create_member, create_org, delete_member, may_set_status, new_member, new_org,
+    set_status, transfer_ownership,
 };
 use seatline_domain::{member_json, Change, Code, Email, ErrorCode, MemberId, OrgId, Role, Status};
 use serde_json::{json, Value};
@@ -230,6 +230,36 @@ fn disable_and_enable() {
         )
         .unwrap(),
     );
+}
+
+#[test]
+fn admins_set_the_status_of_members_only_and_no_one_their_own() {
+    use seatline_domain::permissions::Actor;
+    let by = |id: &str, role| Actor::Member {
+        id: MemberId(id.into()),
+        role,
+        status: Status::Active,
+    };
+    let cases = [
+        (by("boss", Role::Owner), active("a1", Role::Admin), true),
+        (by("boss", Role::Owner), active("m1", Role::Member), true),
+        // The owner as a target is set_status's: owner_protected.
+        (by("boss", Role::Owner), active("boss", Role::Owner), true),
+        (by("a1", Role::Admin), active("m1", Role::Member), true),
+        (by("a1", Role::Admin), active("a2", Role::Admin), false),
+        (by("a1", Role::Admin), active("a1", Role::Admin), false),
+        (by("a1", Role::Admin), active("boss", Role::Owner), true),
+        (by("a1", Role::Admin), active("a1", Role::Member), false),
+        (Actor::Operator, active("a1", Role::Admin), true),
+    ];
+    for (actor, target, ok) in cases {
+        let r = may_set_status(&actor, &target);
+        assert_eq!(r.is_ok(), ok, "{actor:?} on {}", target.id);
+        if let Err(e) = r {
+            assert_eq!(e.code, ErrorCode::Forbidden);
+            assert!(e.message.contains("owner"), "{}", e.message);
+        }
+    }
 }
 
 #[test]

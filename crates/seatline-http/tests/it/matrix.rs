@@ -192,9 +192,17 @@ fn routes() -> Vec<Route> {
             allowed: MANAGERS,
             success: 201,
         },
+        // The member holds 101: it reads that extension, and no other.
         Route {
             method: "GET",
             path: |w| w.at("/extensions/101"),
+            body: none,
+            allowed: &[Operator, Owner, Admin, Member],
+            success: 200,
+        },
+        Route {
+            method: "GET",
+            path: |w| w.at("/extensions/102"),
             body: none,
             allowed: READERS,
             success: 200,
@@ -239,6 +247,51 @@ fn routes() -> Vec<Route> {
             path: |w| w.at("/audit"),
             body: none,
             allowed: READERS,
+            success: 200,
+        },
+        // Bulk: every read of the organization is the readers' (the operator included),
+        // planning and applying are the managers'.
+        Route {
+            method: "GET",
+            path: |w| w.at("/bulk/sample.csv"),
+            body: none,
+            allowed: READERS,
+            success: 200,
+        },
+        Route {
+            method: "GET",
+            path: |w| w.at(&format!("/bulk/plans/{}", w.plan)),
+            body: none,
+            allowed: READERS,
+            success: 200,
+        },
+        Route {
+            method: "POST",
+            path: |w| w.at(&format!("/bulk/plans/{}/apply", w.plan)),
+            body: none,
+            allowed: MANAGERS,
+            success: 200,
+        },
+        Route {
+            method: "GET",
+            path: |w| w.at("/extensions/export.csv"),
+            body: none,
+            allowed: READERS,
+            success: 200,
+        },
+        Route {
+            method: "GET",
+            path: |w| w.at("/extensions/export.xlsx"),
+            body: none,
+            allowed: READERS,
+            success: 200,
+        },
+        // Every valid token learns who it is.
+        Route {
+            method: "GET",
+            path: |_| "/api/v1/me".into(),
+            body: none,
+            allowed: &[Operator, Owner, Admin, Member, OtherOrg],
             success: 200,
         },
     ]

@@ -331,6 +331,9 @@ async fn openapi_document_lists_routes_codes_and_bearer() {
         ("/api/v1/orgs/{org}/extensions/{key}/numbers", &["put"]),
         ("/api/v1/orgs/{org}/contact-center", &["get"]),
         ("/api/v1/orgs/{org}/audit", &["get"]),
+        ("/api/v1/orgs/{org}/scim-tokens", &["get", "post"]),
+        ("/api/v1/orgs/{org}/scim-tokens/{id}", &["delete"]),
+        ("/api/v1/me", &["get"]),
         ("/healthz", &["get"]),
         ("/readyz", &["get"]),
         ("/metrics", &["get"]),
@@ -390,8 +393,15 @@ async fn health_and_metrics() {
         json!({"status": "ready"})
     );
     api.call("GET", &w.at("/licenses"), None, None).await;
+    // The metrics name every organization: only the operator reads them.
+    api.call("GET", "/metrics", None, None)
+        .await
+        .expect(401, "unauthenticated");
+    api.call("GET", "/metrics", Some(&w.owner.token), None)
+        .await
+        .expect(403, "forbidden");
     let m = api
-        .send(Api::request("GET", "/metrics", None, None, &[]))
+        .send(Api::request("GET", "/metrics", Some(OPERATOR), None, &[]))
         .await;
     assert!(m.headers()["content-type"]
         .to_str()
@@ -458,4 +468,75 @@ async fn benchmark_baselines_exist_only_when_asked_for() {
         .call("POST", &format!("/bench/write/{org}"), None, None)
         .await
         .expect(404, "not_found");
+}
+
+/// The upload is documented as a file (a file picker on the reference page), the XLSX
+/// export as bytes, and every error example carries a code the API really answers with,
+/// matching its status.
+#[tokio::test]
+async fn openapi_files_are_binary_and_error_examples_use_real_codes() {
+    let api = Api::new().await;
+    let doc = api.ok("GET", "/api/openapi.json", None, None, 200).await;
+    let upload = &doc["paths"]["/api/v1/orgs/{org}/bulk/plans"]["post"]["requestBody"]["content"];
+    for media in [
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ] {
+        assert_eq!(
+            (
+                &upload[media]["schema"]["type"],
+                &upload[media]["schema"]["format"]
+            ),
+            (&json!("string"), &json!("binary")),
+            "{media}: {upload:#}"
+        );
+    }
+    let form = &upload["multipart/form-data"]["schema"];
+    assert_eq!(form["properties"]["file"]["format"], "binary", "{form:#}");
+    assert_eq!(form["required"], json!(["file"]));
+    let xlsx = &doc["paths"]["/api/v1/orgs/{org}/extensions/export.xlsx"]["get"]["responses"]
+        ["200"]["content"]["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+        ["schema"];
+    assert_eq!(xlsx["format"], "binary", "{xlsx:#}");
+
+    let codes = doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]
+        ["enum"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut examples = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, r) in op["responses"].as_object().unwrap() {
+                let json = &r["content"]["application/json"];
+                if json["schema"]["$ref"] != "#/components/schemas/Error" {
+                    continue;
+                }
+                let example = &json["example"];
+                let code = &example["error"]["code"];
+                assert!(codes.contains(code), "{method} {path} {status}: {example}");
+                let known = seatline_domain::ErrorCode::ALL
+                    .iter()
+                    .find(|c| json!(c.as_str()) == *code);
+                if let Some(c) = known {
+                    let want = match c.kind() {
+                        seatline_domain::ErrorKind::Invalid => "422",
+                        seatline_domain::ErrorKind::Unauthenticated => "401",
+                        seatline_domain::ErrorKind::Forbidden => "403",
+                        seatline_domain::ErrorKind::NotFound => "404",
+                        seatline_domain::ErrorKind::Conflict => "409",
+                        seatline_domain::ErrorKind::TooLarge => "413",
+                        seatline_domain::ErrorKind::Gone => "410",
+                        seatline_domain::ErrorKind::Unavailable => "503",
+                    };
+                    assert_eq!(status, want, "{method} {path}: {example}");
+                }
+                examples += 1;
+            }
+        }
+    }
+    assert!(examples > 100, "only {examples} error examples");
+    let metrics = &doc["paths"]["/metrics"]["get"];
+    assert_eq!(metrics["security"], json!([{"bearer": []}]));
+    assert!(metrics["responses"]["403"].is_object());
 }

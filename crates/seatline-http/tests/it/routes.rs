@@ -342,6 +342,14 @@ async fn members() {
     .expect(409, "owner_protected");
     api.call(
         "PATCH",
+        &w.at(&format!("/members/{}", w.owner.id)),
+        owner,
+        Some(json!({"status": "disabled"})),
+    )
+    .await
+    .expect(409, "owner_protected");
+    api.call(
+        "PATCH",
         &w.at(&format!("/members/{}", w.spare.id)),
         owner,
         Some(json!({"status": "gone"})),
@@ -540,7 +548,8 @@ async fn tokens() {
     .await
     .expect(404, "not_found");
 
-    // Disabling a member stops its tokens at once; enabling brings them back.
+    // Disabling a member stops its tokens at once, for good: enabling it again does not
+    // bring back the tokens issued before; it gets new ones.
     let owner = Some(w.owner.token.as_str());
     api.ok(
         "PATCH",
@@ -561,10 +570,22 @@ async fn tokens() {
         200,
     )
     .await;
+    api.call("GET", &w.at(&format!("/members/{}", w.member.id)), me, None)
+        .await
+        .expect(401, "unauthenticated");
+    let fresh = api
+        .ok(
+            "POST",
+            &w.at(&format!("/members/{}/tokens", w.member.id)),
+            owner,
+            None,
+            201,
+        )
+        .await;
     api.ok(
         "GET",
         &w.at(&format!("/members/{}", w.member.id)),
-        me,
+        fresh["token"].as_str(),
         None,
         200,
     )
@@ -1115,4 +1136,153 @@ async fn audit_log() {
     api.call("GET", &w.at("/audit?cursor=x"), owner, None)
         .await
         .expect(422, "malformed");
+}
+
+/// Admins disable and enable members only; no one their own record; the owner anyone else.
+#[tokio::test]
+async fn who_disables_whom() {
+    let w = World::new().await;
+    let api = &w.api;
+    let owner = Some(w.owner.token.as_str());
+    let admin = Some(w.admin.token.as_str());
+    let patch = |who: &str| w.at(&format!("/members/{who}"));
+    let off = || Some(json!({"status": "disabled"}));
+    let second = api
+        .ok(
+            "POST",
+            &w.at("/members"),
+            owner,
+            Some(json!({"email": "second@acme.test", "role": "admin"})),
+            201,
+        )
+        .await;
+    let second = second["id"].as_str().unwrap();
+    let e = api.call("PATCH", &patch(second), admin, off()).await;
+    e.expect(403, "forbidden");
+    assert!(
+        e.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only the owner"),
+        "{:#}",
+        e.body
+    );
+    api.call("PATCH", &patch(&w.admin.id), admin, off())
+        .await
+        .expect(403, "forbidden");
+    api.ok("PATCH", &patch(&w.spare.id), admin, off(), 200)
+        .await;
+    api.ok("PATCH", &patch(second), owner, off(), 200).await;
+    api.ok(
+        "PATCH",
+        &patch(second),
+        owner,
+        Some(json!({"status": "active"})),
+        200,
+    )
+    .await;
+}
+
+/// `GET /api/v1/me`: the kind of token, its organization, and a member token's member.
+#[tokio::test]
+async fn me_says_who_the_token_is() {
+    let w = World::new().await;
+    let api = &w.api;
+    let me = api
+        .ok("GET", "/api/v1/me", Some(&w.member.token), None, 200)
+        .await;
+    assert_eq!(me["kind"], "member");
+    assert_eq!(me["organization"], w.org.as_str());
+    assert_eq!(me["role"], "member");
+    assert_eq!(me["member"]["id"], w.member.id.as_str());
+    assert_eq!(me["member"]["email"], "member@acme.test");
+    assert_eq!(me["member"]["extension"], "101");
+    let me = api
+        .ok("GET", "/api/v1/me", Some(&w.owner.token), None, 200)
+        .await;
+    assert_eq!(
+        (&me["kind"], &me["role"]),
+        (&json!("member"), &json!("owner"))
+    );
+    let me = api.ok("GET", "/api/v1/me", Some(OPERATOR), None, 200).await;
+    assert_eq!(
+        me,
+        json!({"kind": "operator", "organization": null, "member": null, "role": null})
+    );
+    api.call("GET", "/api/v1/me", None, None)
+        .await
+        .expect(401, "unauthenticated");
+    api.call("GET", "/api/v1/me", Some(&w.disabled.token), None)
+        .await
+        .expect(401, "unauthenticated");
+}
+
+/// A member reads the extension it holds, not the others.
+#[tokio::test]
+async fn a_member_reads_its_own_extension() {
+    let w = World::new().await;
+    let api = &w.api;
+    let me = Some(w.member.token.as_str());
+    let own = api.ok("GET", &w.at("/extensions/101"), me, None, 200).await;
+    assert_eq!(own["member"]["id"], w.member.id.as_str());
+    assert_eq!(own["numbers"], json!([ATTACHED_NUMBER]));
+    for other in ["102", "999"] {
+        api.call("GET", &w.at(&format!("/extensions/{other}")), me, None)
+            .await
+            .expect(403, "forbidden");
+    }
+    api.call("GET", &w.at("/extensions"), me, None)
+        .await
+        .expect(403, "forbidden");
+}
+
+/// `start` is a string or a number; lists refuse query parameters they do not know,
+/// naming the ones they do.
+#[tokio::test]
+async fn start_as_a_number_and_unknown_query_parameters() {
+    let w = World::new().await;
+    let api = &w.api;
+    let owner = Some(w.owner.token.as_str());
+    let made = api
+        .ok(
+            "POST",
+            &w.at("/extensions/provision"),
+            owner,
+            Some(json!({"count": 2, "start": 2001})),
+            201,
+        )
+        .await;
+    assert_eq!(made["items"][1]["key"], "2002");
+    for bad in [json!(20.5), json!(true), json!(null)] {
+        api.call(
+            "POST",
+            &w.at("/extensions/provision"),
+            owner,
+            Some(json!({"count": 1, "start": bad})),
+        )
+        .await
+        .expect(422, "malformed");
+    }
+    api.call(
+        "POST",
+        &w.at("/extensions/provision"),
+        owner,
+        Some(json!({"count": 1, "start": 12})),
+    )
+    .await
+    .expect(422, "invalid_ext_key");
+    for (path, known) in [
+        ("/extensions?addons=team_chat", "addon"),
+        ("/members?page=2", "cursor"),
+        ("/numbers?limt=5", "limit"),
+        ("/audit?acton=member.create", "action"),
+    ] {
+        let a = api.call("GET", &w.at(path), owner, None).await;
+        a.expect(422, "malformed");
+        let message = a.body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("unknown") && message.contains(known),
+            "{path}: {message}"
+        );
+    }
 }

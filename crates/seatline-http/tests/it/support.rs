@@ -169,6 +169,8 @@ pub struct World {
     /// The id of another, active token of `member`.
     pub member_token_id: String,
     pub other_owner: Person,
+    /// A stored bulk plan (ready: one new extension, 301).
+    pub plan: String,
 }
 
 pub struct Person {
@@ -350,7 +352,18 @@ impl World {
             id: other_owner_id,
             email: "boss@other.test".into(),
         };
+        let upload = Request::builder()
+            .method("POST")
+            .uri(format!("{o}/bulk/plans"))
+            .header("authorization", format!("Bearer {}", owner.token))
+            .header("content-type", "text/csv")
+            .body(Body::from("Ext key,Number,User\n301,,\n"))
+            .unwrap();
+        let plan = Api::read(api.send(upload).await).await;
+        assert_eq!(plan.status, 201, "{:#}", plan.body);
+        let plan = plan.body["id"].as_str().unwrap().to_owned();
         World {
+            plan,
             api,
             org,
             o,

@@ -5,6 +5,7 @@ mod access;
 mod bulk;
 mod licenses;
 mod members;
+mod scim;
 mod signin;
 
 use std::collections::HashMap;

@@ -121,6 +121,7 @@ async fn the_owner_changes_roles_and_admins_disable_members() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
+    // Only the owner disables an admin; an admin disables members.
     let r = admin
         .post(
             "/ui/members",
@@ -128,8 +129,18 @@ async fn the_owner_changes_roles_and_admins_disable_members() {
             &[("status", "disabled")],
         )
         .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_has("only the owner");
+    let bob = member_id(&w, "bob@acme.test").await;
+    let r = admin
+        .post(
+            "/ui/members",
+            &format!("/ui/members/{bob}/status"),
+            &[("status", "disabled")],
+        )
+        .await;
     let page = admin.follow(&r).await;
-    page.assert_has("alice@acme.test is now disabled.");
+    page.assert_has("bob@acme.test is now disabled.");
     page.assert_has("member is disabled");
     let owner_id = member_id(&w, "owner@acme.test").await;
     let r = admin
@@ -144,14 +155,14 @@ async fn the_owner_changes_roles_and_admins_disable_members() {
     let r = admin
         .post(
             "/ui/members",
-            &format!("/ui/members/{alice}/status"),
+            &format!("/ui/members/{bob}/status"),
             &[("status", "active")],
         )
         .await;
     admin
         .follow(&r)
         .await
-        .assert_has("alice@acme.test is now active.");
+        .assert_has("bob@acme.test is now active.");
 }
 
 #[tokio::test]

@@ -140,3 +140,111 @@ fn bulk_sample_plan_apply_export() {
         .count();
     assert_eq!(created, 3);
 }
+
+/// A plan the organization no longer allows: `bulk apply` exits 1 and prints the problems
+/// as the same table `bulk plan` does, with the file's values. Piped, nothing else is
+/// printed: no progress, no timings.
+#[test]
+fn stale_apply_prints_the_error_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli { dir: dir.path() };
+    let o = org(&cli);
+    let o = o.as_str();
+    let file = dir.path().join("two.csv");
+    std::fs::write(
+        &file,
+        "Ext key,User\n1001,ann@bulk.example\n1002,bob@bulk.example\n",
+    )
+    .unwrap();
+    let out = cli.run(&[
+        "bulk",
+        "plan",
+        "--org",
+        o,
+        file.to_str().unwrap(),
+        "--id-only",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "nothing but the id when piped");
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(id.starts_with("plan_"), "{id}");
+    // Meanwhile 1002 is provisioned and Ann gets an extension.
+    cli.json(&[
+        "ext",
+        "provision",
+        "--org",
+        o,
+        "--count",
+        "2",
+        "--start",
+        "1002",
+    ]);
+    cli.json(&["ext", "assign", "--org", o, "1003", "ann@bulk.example"]);
+
+    let out = cli.run(&["bulk", "apply", "--org", o, &id]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("plan_stale"), "{}", stderr(&out));
+    let table = String::from_utf8(out.stdout).unwrap();
+    let errors = error_rows(&table);
+    assert_eq!(
+        errors,
+        [
+            ["file", "Ext key", "seats_exhausted"].map(str::to_owned),
+            ["2", "User", "member_has_extension"].map(str::to_owned),
+            ["3", "Ext key", "extension_exists"].map(str::to_owned),
+        ],
+        "{table}"
+    );
+    assert!(table.contains("ann@bulk.example"), "{table}");
+    assert!(!table.contains("mem_"), "no internal ids: {table}");
+}
+
+/// A disabled member's row plans ready with a warning table; the export also writes XLSX.
+#[test]
+fn warnings_and_xlsx_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli { dir: dir.path() };
+    let o = org(&cli);
+    let o = o.as_str();
+    cli.json(&[
+        "member",
+        "set",
+        "--org",
+        o,
+        "bob@bulk.example",
+        "--status",
+        "disabled",
+    ]);
+    let file = dir.path().join("one.csv");
+    std::fs::write(&file, "Ext key,User\n1001,bob@bulk.example\n").unwrap();
+    let out = cli.run(&["bulk", "plan", "--org", o, file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("ready (1 rows, 0 errors, 1 warnings)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warnings (the plan can still be applied)"),
+        "{text}"
+    );
+    let (warnings, rest) = text.split_once("apply it with:").expect("a ready plan");
+    assert_eq!(
+        error_rows(warnings),
+        [["2", "User", "member_disabled"].map(str::to_owned)],
+        "{text}"
+    );
+    assert!(rest.contains(" bulk apply --org "), "{text}");
+
+    let xlsx = dir.path().join("out.xlsx");
+    cli.ok(&[
+        "bulk",
+        "export",
+        "--org",
+        o,
+        "--xlsx",
+        xlsx.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an XLSX workbook");
+}

@@ -6,8 +6,11 @@
 
 mod bulk;
 mod lifecycle;
+mod readme;
+mod scim_token;
 mod serve_demo;
 mod serve_race;
+mod webhooks;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -274,6 +277,8 @@ fn exit_codes() {
         &["ext", "provision", "--org", o, "--start", "1001"][..],
         &["no-such-command"],
         &["license", "show-me", "--org", o],
+        // Neither --org nor SEATLINE_ORG.
+        &["ext", "list"],
         &[
             "ext",
             "provision",
@@ -358,4 +363,93 @@ fn exit_codes() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["name"], "Acme");
+}
+
+/// `serve` exits 2 naming the address when it cannot listen there (mistyped, or taken), and
+/// 3 with the connection error when the database does not answer, within 5 seconds.
+#[test]
+fn serve_listen_and_database_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli { dir: dir.path() };
+    let out = cli.run(&["serve", "--listen", "not-an-address"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot listen on not-an-address"),
+        "{}",
+        stderr(&out)
+    );
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = cli.run(&["serve", "--listen", &addr]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("cannot listen on {addr}")),
+        "{}",
+        stderr(&out)
+    );
+
+    // Nothing listens on port 1: PostgreSQL refuses, and is not retried for 30 s.
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_seatline"))
+        .current_dir(dir.path())
+        .env_remove("SEATLINE_DATABASE_URL")
+        .args([
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/seatline",
+            "migrate",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "took {:?}",
+        started.elapsed()
+    );
+    let text = stderr(&out).to_lowercase();
+    assert!(text.contains("refused"), "the connection error: {text}");
+}
+
+/// `--help` says what the tool does, not what the crate is; logs written to a pipe carry
+/// no colour codes.
+#[test]
+fn help_and_plain_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli { dir: dir.path() };
+    let help = cli.ok(&["--help"]);
+    assert!(help.contains("cloud phone system"), "{help}");
+    assert!(!help.contains("names a backend"), "{help}");
+    let serve = cli.ok(&["serve", "--help"]);
+    assert!(serve.contains("[default: 127.0.0.1:8080]"), "{serve}");
+    // --org may come from SEATLINE_ORG: the usage line does not demand it.
+    let provision = cli.ok(&["ext", "provision", "--help"]);
+    let usage = provision.lines().find(|l| l.starts_with("Usage:")).unwrap();
+    assert_eq!(
+        usage,
+        "Usage: seatline ext provision [OPTIONS] --count <COUNT> --start <START>"
+    );
+    assert!(provision.contains("How many extensions"), "{provision}");
+
+    let mut child = cli
+        .command(&["serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap()));
+    let mut seen = Vec::new();
+    for line in lines {
+        let line = line.unwrap();
+        let done = line.starts_with("Seatline listening");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = seen.join("\n");
+    assert!(text.contains("seatline serving"), "{text}");
+    assert!(!text.contains('\u{1b}'), "colour codes in a pipe: {text:?}");
 }

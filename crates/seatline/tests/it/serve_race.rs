@@ -16,14 +16,14 @@ const RACERS: usize = 64;
 const LEFT: usize = 10;
 
 /// A fresh database, dropped at the end.
-struct Database {
+pub(crate) struct Database {
     admin: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Database {
-    async fn create() -> Option<Database> {
+    pub(crate) async fn create() -> Option<Database> {
         let admin =
             std::env::var("SEATLINE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
         let mut conn = match PgConnection::connect(&admin).await {
@@ -49,7 +49,7 @@ impl Database {
         Some(Database { admin, name, url })
     }
 
-    async fn drop_it(self) {
+    pub(crate) async fn drop_it(self) {
         let mut conn = PgConnection::connect(&self.admin).await.expect("admin");
         sqlx::query(&format!(
             "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
@@ -109,6 +109,14 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kill the process at once (SIGKILL): no shutdown, no cleanup.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -144,7 +152,7 @@ pub(crate) async fn call(
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
 
-async fn ok(
+pub(crate) async fn ok(
     addr: &str,
     method: &str,
     path: &str,

@@ -1,0 +1,340 @@
+//! The delivery worker that runs inside `seatline serve`. Deliveries are rows, so the worker
+//! keeps no state of its own: each round it
+//! 1. advances every enabled endpoint's cursor over the event feed, turning the events its
+//!    filters want into pending deliveries (cursor move and rows in one transaction, the move
+//!    a compare-and-set, so two processes never queue an event twice);
+//! 2. claims the due deliveries (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a claim column with
+//!    an expiry on both), so no two processes send the same attempt;
+//! 3. sends each one, signed, and records the outcome and the next attempt the policy of
+//!    `seatline_domain::webhooks` decides.
+//!
+//! A crash between claim and record leaves a claim that expires and is taken again: delivery
+//! is at least once, and receivers deduplicate on `webhook-id`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use seatline_domain::webhooks::{after_attempt, AttemptFacts, AttemptResult};
+use seatline_store::{DeliveryOutcome, DeliveryRow, EventQuery, WebhookRow};
+
+use super::{millis, new_delivery, sign, stamp, target};
+use crate::{new_id, App, AppResult};
+
+/// How the worker runs; the defaults are product.md §8's.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// How long a receiver may take to answer.
+    pub timeout: Duration,
+    /// How often the worker looks for work when nothing wakes it.
+    pub poll: Duration,
+    /// Most deliveries claimed (and sent concurrently) per round.
+    pub batch: u32,
+    /// Most events turned into deliveries per endpoint and round.
+    pub events_per_round: u32,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            timeout: Duration::from_secs(15),
+            poll: Duration::from_millis(250),
+            batch: 64,
+            events_per_round: 500,
+        }
+    }
+}
+
+/// The source of each scheduled retry's jitter, in [-1, 1]; tests fix it.
+pub type Jitter = Arc<dyn Fn() -> f64 + Send + Sync>;
+
+pub struct Worker {
+    app: App,
+    config: WorkerConfig,
+    client: reqwest::Client,
+    jitter: Jitter,
+}
+
+impl Worker {
+    pub fn new(app: App, config: WorkerConfig) -> reqwest::Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            // A proxy would connect on the worker's behalf, past the resolver's guard.
+            .no_proxy()
+            .dns_resolver(Arc::new(target::GuardedResolver {
+                allow_private: app.webhook_settings().allow_private,
+            }))
+            .user_agent(concat!("Seatline-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Worker {
+            app,
+            config,
+            client,
+            jitter: Arc::new(|| rand::rng().random_range(-1.0..=1.0)),
+        })
+    }
+
+    /// Replace the jitter source (tests use a fixed one).
+    pub fn with_jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Run rounds forever: right after a wake-up (events committed in this process or, on
+    /// PostgreSQL, in another; a test, a replay, an enabled endpoint) or after `poll`.
+    pub async fn run(self) {
+        let wake = &self.app.webhook_settings().wake;
+        // Commits of this process, and of others where the database pushes them.
+        let mut committed = self.app.feed().subscribe();
+        loop {
+            // Registered before the round, so a wake-up during it is not lost.
+            let woken = wake.notified();
+            if let Err(e) = self.round().await {
+                tracing::warn!(error = %e, "webhook round failed; retrying");
+            }
+            tokio::select! {
+                () = woken => {}
+                _ = committed.next() => {}
+                () = tokio::time::sleep(self.config.poll) => {}
+            }
+        }
+    }
+
+    /// One round: queue new events, then send what is due. Returns how many attempts it made.
+    pub async fn round(&self) -> AppResult<usize> {
+        self.queue_events().await?;
+        self.send_due().await
+    }
+
+    /// Turn new events of every enabled endpoint into pending deliveries.
+    pub async fn queue_events(&self) -> AppResult<usize> {
+        let store = self.app.store();
+        let mut queued = 0;
+        for w in store.enabled_webhooks().await? {
+            match self.queue_for(&w).await {
+                Ok(n) => queued += n,
+                // Another process moved the cursor at the same moment; the next round goes on.
+                Err(e) => tracing::debug!(webhook = %w.id, error = %e, "queueing deferred"),
+            }
+        }
+        Ok(queued)
+    }
+
+    async fn queue_for(&self, w: &WebhookRow) -> AppResult<usize> {
+        let mut tx = self.app.store().begin().await?;
+        let events = tx
+            .events(
+                &w.org,
+                &EventQuery {
+                    after: w.cursor,
+                    limit: self.config.events_per_round,
+                    types: Vec::new(),
+                },
+            )
+            .await?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return Ok(0);
+        };
+        if !tx.advance_webhook(&w.org, &w.id, w.cursor, last).await? {
+            return Ok(0);
+        }
+        let at = stamp(self.app.webhook_settings().clock.now_ms());
+        let rows: Vec<DeliveryRow> = events
+            .into_iter()
+            .filter(|e| seatline_domain::webhooks::wants(&w.types, &e.kind))
+            .map(|e| new_delivery(w, e.seq, &e.id, &e.kind, e.body, &at))
+            .collect();
+        tx.insert_deliveries(&rows).await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    /// Claim the due deliveries and send them concurrently.
+    pub async fn send_due(&self) -> AppResult<usize> {
+        let now = self.app.webhook_settings().clock.now_ms();
+        // The claim outlives the longest attempt, so it expires only when its process died.
+        let until = now + self.config.timeout.as_millis() as i64 + 5_000;
+        let claim = new_id("clm");
+        let store = self.app.store();
+        let due = store
+            .claim_deliveries(&stamp(now), &claim, &stamp(until), self.config.batch)
+            .await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut endpoints: HashMap<String, Option<WebhookRow>> = HashMap::new();
+        let mut tx = store.begin().await?;
+        for d in &due {
+            if !endpoints.contains_key(&d.endpoint) {
+                let w = tx.webhook(&d.org, &d.endpoint).await?;
+                endpoints.insert(d.endpoint.clone(), w);
+            }
+        }
+        drop(tx);
+        let count = due.len();
+        let attempts = due.into_iter().filter_map(|d| {
+            let w = endpoints.get(&d.endpoint).cloned().flatten()?;
+            Some(self.attempt(d, w, &claim))
+        });
+        for r in futures_util::future::join_all(attempts).await {
+            if let Err(e) = r {
+                tracing::warn!(error = %e, "recording a webhook attempt failed");
+            }
+        }
+        Ok(count)
+    }
+
+    /// Send one claimed delivery, record its outcome, and disable the endpoint if the policy
+    /// says so.
+    async fn attempt(&self, d: DeliveryRow, w: WebhookRow, claim: &str) -> AppResult<()> {
+        let clock = &self.app.webhook_settings().clock;
+        let sent_at = clock.now_ms();
+        let started = Instant::now();
+        let (result, error) = self.send(&d, &w, sent_at).await;
+        let duration = started.elapsed().as_millis() as i64;
+        let now = clock.now_ms();
+        let after = after_attempt(
+            &result,
+            &AttemptFacts {
+                attempts: d.attempts as u32,
+                now_ms: now,
+                failing_since_ms: w.failing_since.as_deref().and_then(millis),
+                jitter: (self.jitter)(),
+            },
+        );
+        let outcome = DeliveryOutcome {
+            id: d.id,
+            claim: claim.to_owned(),
+            status: after.status.as_str().to_owned(),
+            next_attempt_at: after
+                .next_attempt_ms
+                .map_or_else(|| d.next_attempt_at.clone(), stamp),
+            last_status: match result {
+                AttemptResult::Answered { status, .. } => Some(i64::from(status)),
+                AttemptResult::NoAnswer => None,
+            },
+            last_error: error,
+            last_duration_ms: duration,
+            at: stamp(now),
+            succeeded: after.failing_since_ms.is_none(),
+        };
+        if !self.app.store().finish_delivery(&outcome).await? {
+            tracing::info!(
+                delivery = d.id,
+                "claim expired before the attempt was recorded"
+            );
+            return Ok(());
+        }
+        if let Some(reason) = after.disable {
+            tracing::warn!(webhook = %w.id, %reason, "webhook endpoint disabled");
+            self.app.disable_webhook_for(&w.org, &w.id, &reason).await?;
+        }
+        Ok(())
+    }
+
+    /// One signed POST; what came back, and why it failed when it did.
+    async fn send(
+        &self,
+        d: &DeliveryRow,
+        w: &WebhookRow,
+        now_ms: i64,
+    ) -> (AttemptResult, Option<String>) {
+        if !self.app.webhook_settings().allow_private {
+            if let Some(ip) = target::literal_forbidden(&w.url) {
+                return (
+                    AttemptResult::NoAnswer,
+                    Some(format!(
+                        "{ip} is an internal address, which webhooks may not reach"
+                    )),
+                );
+            }
+        }
+        let now = stamp(now_ms);
+        let live = w
+            .secrets
+            .iter()
+            .filter(|s| s.expires_at.as_deref().is_none_or(|e| e > now.as_str()))
+            .map(|s| s.secret.as_str());
+        let timestamp = now_ms.div_euclid(1_000);
+        let signed = sign::sign(live, &d.event_id, timestamp, d.body.as_bytes());
+        let request = self
+            .client
+            .post(&w.url)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header("webhook-id", &signed.id)
+            .header("webhook-timestamp", signed.timestamp.to_string())
+            .header("webhook-signature", &signed.signature)
+            .body(d.body.clone());
+        match request.send().await {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let retry_after_secs = resp
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| retry_after(v, now_ms));
+                let ok = resp.status().is_success();
+                (
+                    AttemptResult::Answered {
+                        status,
+                        retry_after_secs,
+                    },
+                    (!ok).then(|| format!("the endpoint answered {}", resp.status())),
+                )
+            }
+            Err(e) if e.is_timeout() => (
+                AttemptResult::NoAnswer,
+                Some(format!(
+                    "no answer within {} ms",
+                    self.config.timeout.as_millis()
+                )),
+            ),
+            Err(e) => (AttemptResult::NoAnswer, Some(error_chain(&e))),
+        }
+    }
+}
+
+/// A `Retry-After` value in seconds: delta-seconds, or an HTTP date relative to `now_ms`.
+fn retry_after(value: &str, now_ms: i64) -> Option<i64> {
+    if let Ok(secs) = value.trim().parse::<i64>() {
+        return Some(secs);
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value.trim()).ok()?;
+    Some((at.timestamp_millis() - now_ms).div_euclid(1_000).max(0))
+}
+
+/// An error and its causes on one line: reqwest's own message names only the outermost.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_values() {
+        assert_eq!(retry_after("120", 0), Some(120));
+        assert_eq!(retry_after(" 7 ", 0), Some(7));
+        // Wed, 21 Oct 2015 07:28:00 GMT is 1445412480 s.
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1_445_412_470_000),
+            Some(10)
+        );
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1_445_412_490_000),
+            Some(0)
+        );
+        assert_eq!(retry_after("soon", 0), None);
+    }
+}

@@ -1,0 +1,271 @@
+//! The change feed's SQL (product.md §8): events appended under the org lock (arrays through
+//! `UNNEST`, one round trip whatever the count), read after a cursor, pruned by age; extension
+//! versions; integration tokens; LISTEN/NOTIFY so every process's long polls wake on a commit.
+
+use seatline_domain::{ExtKey, OrgId};
+use seatline_store::{
+    decode, EventHorizon, EventQuery, EventRow, EventWakeups, IntegrationTokenRow, NewEvent, Result,
+};
+use sqlx::postgres::{PgListener, PgRow};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+
+use crate::db;
+use crate::tx::{pg_key, PgTx};
+
+/// The channel every commit with events notifies, with `org_id:last_seq` as payload.
+const CHANNEL: &str = "seatline_events";
+
+impl PgTx {
+    pub(crate) async fn reserve_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
+        let last: i64 = sqlx::query_scalar(
+            "UPDATE orgs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
+        )
+        .bind(org.as_str())
+        .bind(i64::from(count))
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(last - i64::from(count) + 1)
+    }
+
+    pub(crate) async fn insert_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()> {
+        let Some(last) = events.last() else {
+            return Ok(());
+        };
+        let col = |f: fn(&NewEvent) -> &str| events.iter().map(f).collect::<Vec<_>>();
+        let seqs: Vec<i64> = events.iter().map(|e| e.row.seq).collect();
+        sqlx::query(
+            "INSERT INTO events (org_id, seq, id, type, at, subject, body)
+             SELECT $1, * FROM UNNEST($2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])",
+        )
+        .bind(org.as_str())
+        .bind(&seqs)
+        .bind(col(|e| &e.row.id))
+        .bind(col(|e| &e.row.kind))
+        .bind(col(|e| &e.row.at))
+        .bind(col(|e| &e.subject))
+        .bind(col(|e| &e.row.body))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        // Events come in seq order, so the last one naming an extension sets its version.
+        let mut versions = std::collections::BTreeMap::new();
+        for e in events {
+            if let Some(k) = e.extension {
+                versions.insert(pg_key(k), e.row.seq);
+            }
+        }
+        if !versions.is_empty() {
+            let (keys, seqs): (Vec<i32>, Vec<i64>) = versions.into_iter().unzip();
+            sqlx::query(
+                "UPDATE extensions e SET version = v.seq
+                 FROM UNNEST($2::int4[], $3::int8[]) AS v(key, seq)
+                 WHERE e.org_id = $1 AND e.key = v.key",
+            )
+            .bind(org.as_str())
+            .bind(&keys)
+            .bind(&seqs)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        }
+        // Delivered to listeners when (and only if) the transaction commits.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{}:{}", org.as_str(), last.row.seq))
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    pub(crate) async fn read_events(
+        &mut self,
+        org: &OrgId,
+        q: &EventQuery,
+    ) -> Result<Vec<EventRow>> {
+        let mut qb = QueryBuilder::<Postgres>::new(
+            "SELECT seq, id, type, at, body FROM events WHERE org_id = ",
+        );
+        qb.push_bind(org.as_str())
+            .push(" AND seq > ")
+            .push_bind(q.after);
+        let (exact, prefixes) = q.type_filter();
+        if !exact.is_empty() || !prefixes.is_empty() {
+            let exact: Vec<String> = exact.into_iter().map(str::to_owned).collect();
+            let prefixes: Vec<String> = prefixes.into_iter().map(str::to_owned).collect();
+            qb.push(" AND (type = ANY(")
+                .push_bind(exact)
+                .push(") OR EXISTS (SELECT 1 FROM UNNEST(")
+                .push_bind(prefixes)
+                .push("::text[]) p WHERE left(type, length(p)) = p))");
+        }
+        qb.push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(q.limit));
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| EventRow {
+                seq: r.get(0),
+                id: r.get(1),
+                kind: r.get(2),
+                at: r.get(3),
+                body: r.get(4),
+            })
+            .collect())
+    }
+
+    pub(crate) async fn horizon(&mut self, org: &OrgId) -> Result<EventHorizon> {
+        let row = sqlx::query(
+            "SELECT event_seq, (SELECT min(seq) FROM events WHERE org_id = $1) FROM orgs WHERE id = $1",
+        )
+        .bind(org.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        let (last, oldest): (i64, Option<i64>) = row.map_or((0, None), |r| (r.get(0), r.get(1)));
+        Ok(EventHorizon {
+            oldest: oldest.unwrap_or(last + 1),
+            last,
+        })
+    }
+
+    pub(crate) async fn versions(
+        &mut self,
+        org: &OrgId,
+        keys: &[ExtKey],
+    ) -> Result<Vec<(ExtKey, i64)>> {
+        let keys: Vec<i32> = keys.iter().map(|k| pg_key(*k)).collect();
+        let rows = sqlx::query(
+            "SELECT key, version FROM extensions WHERE org_id = $1 AND key = ANY($2) ORDER BY key",
+        )
+        .bind(org.as_str())
+        .bind(&keys)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((decode::key(r.get::<i32, _>(0).into())?, r.get(1))))
+            .collect()
+    }
+
+    pub(crate) async fn insert_integration(&mut self, t: &IntegrationTokenRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO integration_tokens (id, org_id, name, hash, created_at, revoked)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&t.id)
+        .bind(t.org.as_str())
+        .bind(&t.name)
+        .bind(&t.hash)
+        .bind(&t.created_at)
+        .bind(t.revoked)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    pub(crate) async fn integrations(&mut self, org: &OrgId) -> Result<Vec<IntegrationTokenRow>> {
+        let rows = sqlx::query(
+            "SELECT id, org_id, name, hash, created_at, revoked FROM integration_tokens
+             WHERE org_id = $1 ORDER BY created_at, id COLLATE \"C\"",
+        )
+        .bind(org.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(rows.iter().map(integration_row).collect())
+    }
+
+    pub(crate) async fn revoke_integration(&mut self, org: &OrgId, id: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE integration_tokens SET revoked = TRUE WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org.as_str())
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+pub(crate) async fn integration_token(
+    pool: &PgPool,
+    hash: &str,
+) -> Result<Option<IntegrationTokenRow>> {
+    let row = sqlx::query(
+        "SELECT id, org_id, name, hash, created_at, revoked FROM integration_tokens WHERE hash = $1",
+    )
+    .bind(hash)
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    Ok(row.as_ref().map(integration_row))
+}
+
+pub(crate) async fn prune(pool: &PgPool, before: &str) -> Result<u64> {
+    // Each organization's feed loses the prefix before its first event stamped at or after
+    // the cutoff (all of it when there is none): clocks of several processes may disagree a
+    // little, and a hole in the middle of a feed would look like a gap to a consumer.
+    let r = sqlx::query(
+        "DELETE FROM events e
+         USING (SELECT o.id, COALESCE(
+                    (SELECT y.seq FROM events y WHERE y.org_id = o.id AND y.at >= $1
+                     ORDER BY y.seq LIMIT 1),
+                    o.event_seq + 1) AS first
+                FROM orgs o) k
+         WHERE e.org_id = k.id AND e.seq < k.first",
+    )
+    .bind(before)
+    .execute(pool)
+    .await
+    .map_err(db)?;
+    Ok(r.rows_affected())
+}
+
+/// LISTEN on the events channel and forward each notification until nobody receives them.
+/// The listener reconnects by itself after a lost connection; wake-ups missed meanwhile are
+/// covered by the readers' slow poll.
+pub(crate) async fn listen(pool: &PgPool) -> Result<EventWakeups> {
+    let mut listener = PgListener::connect_with(pool).await.map_err(db)?;
+    listener.listen(CHANNEL).await.map_err(db)?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            match listener.recv().await {
+                Ok(n) => {
+                    let Some((org, seq)) = n.payload().rsplit_once(':') else {
+                        continue;
+                    };
+                    let Ok(seq) = seq.parse::<i64>() else {
+                        continue;
+                    };
+                    if tx.send((OrgId(org.to_owned()), seq)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "event listener lost its connection; retrying");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    if tx.is_closed() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    Ok(rx)
+}
+
+fn integration_row(r: &PgRow) -> IntegrationTokenRow {
+    IntegrationTokenRow {
+        id: r.get(0),
+        org: OrgId(r.get(1)),
+        name: r.get(2),
+        hash: r.get(3),
+        created_at: r.get(4),
+        revoked: r.get(5),
+    }
+}

@@ -1,0 +1,307 @@
+//! Webhook endpoints and deliveries (product.md §8). SQLite is one process's database, so a
+//! claim is a column with an expiry: the claiming UPDATE runs under SQLite's write lock, and
+//! a claim left by a crashed process is taken again once it expires.
+
+use seatline_domain::OrgId;
+use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, Result, StoreError, WebhookRow};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+
+use crate::db;
+
+const ENDPOINT_COLUMNS: &str = "id, org_id, url, types, description, enabled, disabled_reason, \
+     secrets, created_at, cursor, failing_since";
+
+const DELIVERY_COLUMNS: &str = "id, org_id, endpoint_id, event_seq, event_id, event_type, body, \
+     status, attempts, next_attempt_at, last_status, last_error, last_duration_ms, created_at, \
+     updated_at";
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError::Db(Box::new(e))
+}
+
+fn endpoint(r: &SqliteRow) -> Result<WebhookRow> {
+    Ok(WebhookRow {
+        id: r.get(0),
+        org: OrgId(r.get(1)),
+        url: r.get(2),
+        types: serde_json::from_str(r.get(3)).map_err(json_err)?,
+        description: r.get(4),
+        enabled: r.get(5),
+        disabled_reason: r.get(6),
+        secrets: serde_json::from_str(r.get(7)).map_err(json_err)?,
+        created_at: r.get(8),
+        cursor: r.get(9),
+        failing_since: r.get(10),
+    })
+}
+
+fn delivery(r: &SqliteRow) -> DeliveryRow {
+    DeliveryRow {
+        id: r.get(0),
+        org: OrgId(r.get(1)),
+        endpoint: r.get(2),
+        event_seq: r.get(3),
+        event_id: r.get(4),
+        event_type: r.get(5),
+        body: r.get(6),
+        status: r.get(7),
+        attempts: r.get(8),
+        next_attempt_at: r.get(9),
+        last_status: r.get(10),
+        last_error: r.get(11),
+        last_duration_ms: r.get(12),
+        created_at: r.get(13),
+        updated_at: r.get(14),
+    }
+}
+
+pub(crate) async fn enabled_webhooks(pool: &SqlitePool) -> Result<Vec<WebhookRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE enabled ORDER BY created_at, id"
+    ))
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    rows.iter().map(endpoint).collect()
+}
+
+pub(crate) async fn claim_deliveries(
+    pool: &SqlitePool,
+    now: &str,
+    claim: &str,
+    until: &str,
+    limit: u32,
+) -> Result<Vec<DeliveryRow>> {
+    let rows = sqlx::query(&format!(
+        "UPDATE webhook_deliveries
+         SET status = 'delivering', claimed_by = ?, claimed_until = ?, attempts = attempts + 1,
+             updated_at = ?
+         WHERE id IN (
+             SELECT d.id FROM webhook_deliveries d
+             JOIN webhook_endpoints e ON e.id = d.endpoint_id
+             WHERE e.enabled AND d.next_attempt_at <= ?
+               AND (d.status = 'pending' OR (d.status = 'delivering' AND d.claimed_until < ?))
+             ORDER BY d.next_attempt_at, d.id LIMIT ?)
+         RETURNING {DELIVERY_COLUMNS}"
+    ))
+    .bind(claim)
+    .bind(until)
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    let mut out: Vec<DeliveryRow> = rows.iter().map(delivery).collect();
+    out.sort_by(|a, b| (&a.next_attempt_at, a.id).cmp(&(&b.next_attempt_at, b.id)));
+    Ok(out)
+}
+
+pub(crate) async fn finish_delivery(pool: &SqlitePool, o: &DeliveryOutcome) -> Result<bool> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let endpoint: Option<String> = sqlx::query_scalar(
+        "UPDATE webhook_deliveries
+         SET status = ?, next_attempt_at = ?, last_status = ?, last_error = ?,
+             last_duration_ms = ?, updated_at = ?, claimed_by = NULL, claimed_until = NULL
+         WHERE id = ? AND status = 'delivering' AND claimed_by = ?
+         RETURNING endpoint_id",
+    )
+    .bind(&o.status)
+    .bind(&o.next_attempt_at)
+    .bind(o.last_status)
+    .bind(&o.last_error)
+    .bind(o.last_duration_ms)
+    .bind(&o.at)
+    .bind(o.id)
+    .bind(&o.claim)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?;
+    let Some(endpoint) = endpoint else {
+        return Ok(false);
+    };
+    set_failing(&mut tx, &endpoint, o).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(true)
+}
+
+/// A success ends the endpoint's run of failures; a failure starts one unless it runs already.
+async fn set_failing(
+    conn: &mut SqliteConnection,
+    endpoint: &str,
+    o: &DeliveryOutcome,
+) -> Result<()> {
+    let q = if o.succeeded {
+        sqlx::query("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?").bind(endpoint)
+    } else {
+        sqlx::query(
+            "UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL",
+        )
+        .bind(&o.at)
+        .bind(endpoint)
+    };
+    q.execute(conn).await.map_err(db)?;
+    Ok(())
+}
+
+pub(crate) async fn insert_webhook(conn: &mut SqliteConnection, w: &WebhookRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&w.id)
+    .bind(w.org.as_str())
+    .bind(&w.url)
+    .bind(serde_json::to_string(&w.types).map_err(json_err)?)
+    .bind(&w.description)
+    .bind(w.enabled)
+    .bind(&w.disabled_reason)
+    .bind(serde_json::to_string(&w.secrets).map_err(json_err)?)
+    .bind(&w.created_at)
+    .bind(w.cursor)
+    .bind(&w.failing_since)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+pub(crate) async fn webhook(
+    conn: &mut SqliteConnection,
+    org: &OrgId,
+    id: &str,
+) -> Result<Option<WebhookRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE org_id = ? AND id = ?"
+    ))
+    .bind(org.as_str())
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .map_err(db)?;
+    row.as_ref().map(endpoint).transpose()
+}
+
+pub(crate) async fn webhooks(conn: &mut SqliteConnection, org: &OrgId) -> Result<Vec<WebhookRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE org_id = ? ORDER BY created_at, id"
+    ))
+    .bind(org.as_str())
+    .fetch_all(conn)
+    .await
+    .map_err(db)?;
+    rows.iter().map(endpoint).collect()
+}
+
+pub(crate) async fn update_webhook(conn: &mut SqliteConnection, w: &WebhookRow) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE webhook_endpoints
+         SET url = ?, types = ?, description = ?, enabled = ?, disabled_reason = ?, secrets = ?,
+             failing_since = ?
+         WHERE org_id = ? AND id = ?",
+    )
+    .bind(&w.url)
+    .bind(serde_json::to_string(&w.types).map_err(json_err)?)
+    .bind(&w.description)
+    .bind(w.enabled)
+    .bind(&w.disabled_reason)
+    .bind(serde_json::to_string(&w.secrets).map_err(json_err)?)
+    .bind(&w.failing_since)
+    .bind(w.org.as_str())
+    .bind(&w.id)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub(crate) async fn delete_webhook(
+    conn: &mut SqliteConnection,
+    org: &OrgId,
+    id: &str,
+) -> Result<bool> {
+    let r = sqlx::query("DELETE FROM webhook_endpoints WHERE org_id = ? AND id = ?")
+        .bind(org.as_str())
+        .bind(id)
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub(crate) async fn advance_webhook(
+    conn: &mut SqliteConnection,
+    org: &OrgId,
+    id: &str,
+    from: i64,
+    to: i64,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE webhook_endpoints SET cursor = ? WHERE org_id = ? AND id = ? AND cursor = ?",
+    )
+    .bind(to)
+    .bind(org.as_str())
+    .bind(id)
+    .bind(from)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Deliveries bind 13 parameters each; this many stay under SQLite's bound-parameter limit.
+const DELIVERY_BATCH: usize = 2_000;
+
+pub(crate) async fn insert_deliveries(
+    conn: &mut SqliteConnection,
+    rows: &[DeliveryRow],
+) -> Result<()> {
+    for chunk in rows.chunks(DELIVERY_BATCH) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO webhook_deliveries (org_id, endpoint_id, event_seq, event_id, event_type, \
+             body, status, attempts, next_attempt_at, last_status, last_error, created_at, updated_at) ",
+        );
+        q.push_values(chunk, |mut b, d| {
+            b.push_bind(d.org.as_str())
+                .push_bind(&d.endpoint)
+                .push_bind(d.event_seq)
+                .push_bind(&d.event_id)
+                .push_bind(&d.event_type)
+                .push_bind(&d.body)
+                .push_bind(&d.status)
+                .push_bind(d.attempts)
+                .push_bind(&d.next_attempt_at)
+                .push_bind(d.last_status)
+                .push_bind(&d.last_error)
+                .push_bind(&d.created_at)
+                .push_bind(&d.updated_at);
+        });
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn deliveries(
+    conn: &mut SqliteConnection,
+    org: &OrgId,
+    endpoint: &str,
+    dq: &DeliveryQuery,
+) -> Result<Vec<DeliveryRow>> {
+    let mut q = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE org_id = "
+    ));
+    q.push_bind(org.as_str())
+        .push(" AND endpoint_id = ")
+        .push_bind(endpoint);
+    if let Some(status) = &dq.status {
+        q.push(" AND status = ").push_bind(status);
+    }
+    if let Some(before) = dq.before_id {
+        q.push(" AND id < ").push_bind(before);
+    }
+    q.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(i64::from(dq.limit));
+    let rows = q.build().fetch_all(conn).await.map_err(db)?;
+    Ok(rows.iter().map(delivery).collect())
+}
