@@ -9,6 +9,7 @@ mod lifecycle;
 mod readme;
 mod scim_token;
 mod serve_demo;
+mod serve_lifecycle;
 mod serve_race;
 mod webhooks;
 
