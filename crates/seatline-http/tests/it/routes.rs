@@ -422,8 +422,8 @@ async fn entitlements_and_contact_center() {
         e["extension"],
         json!({"key": "101", "member": {"id": w.member.id, "email": "member@acme.test"},
                "addons": ["device_web_rtc", "license_center", "license_number"], "numbers": [ATTACHED_NUMBER],
-               "effective": ["phone_system", "device_web_rtc", "license_center", "license_number"]
-                   .map(|c| json!({"code": c, "effective": true, "reason": null}))})
+               "effective": (["phone_system", "device_web_rtc", "license_center", "license_number"]
+                   .map(|c| json!({"code": c, "effective": true, "reason": null})))})
     );
     assert_eq!(
         e["contact_center"],
