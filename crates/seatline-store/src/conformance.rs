@@ -1828,7 +1828,7 @@ pub async fn subscriptions_round_trip(b: &impl Backend) {
         s.lifecycle_candidates("2026-06-09")
             .await
             .expect("candidates"),
-        [org.clone()]
+        std::slice::from_ref(&org)
     );
     let mut both = vec![org.clone(), other.clone()];
     both.sort();
