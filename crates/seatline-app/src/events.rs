@@ -137,6 +137,18 @@ pub(crate) async fn load_before(
             before.extensions.insert(e.key, e);
         }
     }
+    before.states = crate::App::states(tx, org).await?;
+    // A subscription change may flip the effective flags of every extension holding its code.
+    for code in &needs.codes {
+        let q = seatline_store::ExtensionQuery {
+            addon: (*code != seatline_domain::Code::PhoneSystem).then_some(*code),
+            limit: u32::MAX,
+            ..Default::default()
+        };
+        for e in tx.extensions(org, &q).await? {
+            before.extensions.insert(e.key, e);
+        }
+    }
     let mut ids: BTreeSet<MemberId> = needs.members;
     ids.extend(before.extensions.values().filter_map(|e| e.member.clone()));
     if !ids.is_empty() {
@@ -161,9 +173,11 @@ pub(crate) async fn append(
     if drafts.iter().any(|d| d.license.is_some()) {
         // The license object with its counts after the change.
         let seats = tx.seats(org).await?;
+        let subs = tx.subscriptions(org).await?;
         for d in &mut drafts {
             if let Some(code) = d.license {
-                d.data = serde_json::to_value(LicenseView::new(code, &seats))
+                let sub = subs.iter().find(|s| s.code == code);
+                d.data = serde_json::to_value(LicenseView::new(code, &seats, sub))
                     .expect("a license serializes");
             }
         }
@@ -483,11 +497,13 @@ impl App {
             .into_iter()
             .map(|m| (m.id.clone(), m))
             .collect();
+        let states = crate::App::states(&mut tx, org).await?;
         let items = exts
             .iter()
             .map(|e| {
                 let member = e.member.as_ref().and_then(|m| members.get(m));
-                ev::extension_state(e, member, versions.get(&e.key).copied().unwrap_or(0))
+                let version = versions.get(&e.key).copied().unwrap_or(0);
+                ev::extension_state(e, member, version, &states)
             })
             .collect();
         Ok(EntitlementsPage {

@@ -21,7 +21,8 @@ impl App {
             Some(id) => tx.member(org, id).await?,
             None => None,
         };
-        Ok(ExtensionView::new(e, m.as_ref()))
+        let states = Self::states(tx, org).await?;
+        Ok(ExtensionView::new(e, m.as_ref(), &states))
     }
 
     pub async fn extensions(
@@ -58,11 +59,15 @@ impl App {
                 .map(|m| (m.id.clone(), m))
                 .collect()
         };
+        let states = Self::states(&mut tx, org).await?;
         Ok(Page::from_rows(
             rows,
             limit,
             |e| e.key.to_string(),
-            |e| ExtensionView::new(e, e.member.as_ref().and_then(|m| members.get(m))),
+            |e| {
+                let holder = e.member.as_ref().and_then(|m| members.get(m));
+                ExtensionView::new(e, holder, &states)
+            },
         ))
     }
 
@@ -108,9 +113,10 @@ impl App {
         let seats = tx.seats(org).await?;
         let d = rules::provision(count, start, &taken, &seats)?;
         let views = match d.changes.first() {
-            Some(seatline_domain::Change::InsertExtensions(exts)) => {
-                exts.iter().map(|e| ExtensionView::new(e, None)).collect()
-            }
+            Some(seatline_domain::Change::InsertExtensions(exts)) => exts
+                .iter()
+                .map(|e| ExtensionView::new(e, None, &seats))
+                .collect(),
             _ => Vec::new(),
         };
         self.commit(tx, ctx, org, d).await?;
@@ -148,8 +154,9 @@ impl App {
             member: Some(m.id.clone()),
             ..e
         };
+        let states = Self::states(&mut tx, org).await?;
         self.commit(tx, ctx, org, d).await?;
-        Ok(ExtensionView::new(&after, Some(&m)))
+        Ok(ExtensionView::new(&after, Some(&m), &states))
     }
 
     pub async fn unassign(&self, ctx: &Ctx, org: &OrgId, key: &str) -> AppResult<ExtensionView> {
@@ -159,8 +166,9 @@ impl App {
         let e = need(tx.extension(org, key).await?, "extension", key)?;
         let d = rules::unassign(&e);
         let after = seatline_domain::Extension { member: None, ..e };
+        let states = Self::states(&mut tx, org).await?;
         self.commit(tx, ctx, org, d).await?;
-        Ok(ExtensionView::new(&after, None))
+        Ok(ExtensionView::new(&after, None, &states))
     }
 
     pub async fn set_addons(

@@ -8,6 +8,7 @@ mod error;
 pub mod events;
 mod extension_parts;
 mod extensions;
+pub mod lifecycle;
 mod members;
 mod numbers;
 mod orgs;

@@ -32,7 +32,8 @@ impl App {
         m: &Member,
     ) -> AppResult<MemberView> {
         let ext = tx.extension_of(org, &m.id).await?;
-        Ok(MemberView::new(m, ext.as_ref()))
+        let states = Self::states(tx, org).await?;
+        Ok(MemberView::new(m, ext.as_ref(), &states))
     }
 
     pub async fn members(
@@ -56,11 +57,12 @@ impl App {
             .iter()
             .filter_map(|e| e.member.as_ref().map(|m| (m, e)))
             .collect();
+        let states = Self::states(&mut tx, org).await?;
         Ok(Page::from_rows(
             rows,
             limit,
             |m| m.email.to_string(),
-            |m| MemberView::new(m, by_member.get(&m.id).copied()),
+            |m| MemberView::new(m, by_member.get(&m.id).copied(), &states),
         ))
     }
 
@@ -93,7 +95,7 @@ impl App {
         let taken = tx.member_by_email(org, &member.email).await?.is_some();
         let d = rules::create_member(ctx.actor.role(), member.clone(), taken)?;
         self.commit(tx, ctx, org, d).await?;
-        Ok(MemberView::new(&member, None))
+        Ok(MemberView::new(&member, None, &Default::default()))
     }
 
     /// Change a member's role and/or status (PATCH).
@@ -195,7 +197,8 @@ impl App {
         self.guard(ctx, org, Action::ReadMember, m.as_ref().map(|m| &m.id))?;
         let m = need(m, "member", id)?;
         let ext = tx.extension_of(org, &m.id).await?;
-        Ok(Entitlements::new(&m, ext.as_ref()))
+        let states = Self::states(&mut tx, org).await?;
+        Ok(Entitlements::new(&m, ext.as_ref(), &states))
     }
 
     /// Every member with its Contact Center role, readiness and what is missing.

@@ -1,7 +1,8 @@
 //! Organizations and their subscriptions (purchased quantities).
 
+use seatline_domain::lifecycle::SubscriptionUpdate;
 use seatline_domain::permissions::{authorize, Action};
-use seatline_domain::{rules, Code, Email, MemberId, OrgId, Role};
+use seatline_domain::{rules, Email, MemberId, OrgId, Role};
 
 use crate::views::*;
 use crate::{need, new_id, now, App, AppResult, Ctx};
@@ -32,7 +33,7 @@ impl App {
             id: org.id.to_string(),
             name: org.name,
             created_at: org.created_at,
-            owner: MemberView::new(&owner, None),
+            owner: MemberView::new(&owner, None, &Default::default()),
         })
     }
 
@@ -54,19 +55,17 @@ impl App {
         code: &str,
         quantity: i64,
     ) -> AppResult<LicenseView> {
-        self.guard(ctx, org, Action::SetQuantity, None)?;
-        let code: Code = code.parse()?;
-        let mut tx = self.lock(org).await?;
-        let seats = tx.seats(org).await?;
-        let d = rules::set_quantity(code, quantity, &seats)?;
-        self.commit(tx, ctx, org, d).await?;
-        let mut tx = self.store.begin().await?;
-        Ok(LicenseView::new(code, &tx.seats(org).await?))
+        let req = SubscriptionUpdate {
+            quantity: Some(quantity),
+            ..Default::default()
+        };
+        self.set_subscription(ctx, org, code, req).await
     }
 
     pub async fn licenses(&self, ctx: &Ctx, org: &OrgId) -> AppResult<Vec<LicenseView>> {
         self.guard(ctx, org, Action::ReadOrg, None)?;
         let mut tx = self.read(org).await?;
-        Ok(LicenseView::all(&tx.seats(org).await?))
+        let seats = tx.seats(org).await?;
+        Ok(LicenseView::all(&seats, &tx.subscriptions(org).await?))
     }
 }

@@ -2,7 +2,7 @@
 //! of documentation concerns; the enumerations here are built from the domain's own values
 //! (serialized the way the wire shows them), so the document cannot drift from the code.
 
-use seatline_domain::{CcRole, Code, Kind, Missing, Role, Status};
+use seatline_domain::{CcRole, Code, Kind, Missing, Reason, Role, Status, SubState};
 use serde::Serialize;
 use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
@@ -75,12 +75,18 @@ pub fn contact_center() -> Object {
         Missing::NoExtension,
         Missing::LicenseCenter,
         Missing::Device,
+        Missing::SubscriptionSuspended,
+        Missing::SubscriptionTerminated,
+        Missing::PhoneSystemNotEffective,
     ]
     .map(|m| match m {
         Missing::MemberDisabled
         | Missing::NoExtension
         | Missing::LicenseCenter
-        | Missing::Device => m,
+        | Missing::Device
+        | Missing::SubscriptionSuspended
+        | Missing::SubscriptionTerminated
+        | Missing::PhoneSystemNotEffective => m,
     });
     ObjectBuilder::new()
         .property(
@@ -105,4 +111,46 @@ pub fn contact_center() -> Object {
         )
         .required("missing")
         .build()
+}
+
+/// A subscription's state (product.md §10).
+pub fn sub_state() -> Object {
+    one_of(
+        SubState::ALL,
+        "active; expired (grace: still effective, no new copies); suspended (not effective); terminated (never effective).",
+    )
+}
+
+/// Per code on an extension: whether it gives service now, and why not (product.md §10).
+pub fn effective() -> Schema {
+    let reasons = [
+        Reason::SubscriptionSuspended,
+        Reason::SubscriptionTerminated,
+        Reason::MemberDisabled,
+        Reason::PhoneSystemNotEffective,
+    ]
+    .map(|r| match r {
+        Reason::SubscriptionSuspended
+        | Reason::SubscriptionTerminated
+        | Reason::MemberDisabled
+        | Reason::PhoneSystemNotEffective => r,
+    });
+    let item = ObjectBuilder::new()
+        .property("code", code())
+        .required("code")
+        .property(
+            "effective",
+            ObjectBuilder::new().schema_type(Type::Boolean).build(),
+        )
+        .required("effective")
+        .property(
+            "reason",
+            one_of(reasons, "Why the code is not effective; null when it is."),
+        )
+        .required("reason")
+        .build();
+    array_of(
+        item,
+        "The extension itself (phone_system) first, then each add-on code it holds.",
+    )
 }

@@ -45,6 +45,8 @@ pub struct ScimUser {
     pub created_at: String,
     pub updated_at: String,
     pub extension: Option<Extension>,
+    /// Each code's subscription state, for the effective flags (product.md §10).
+    pub states: seatline_domain::Seats,
 }
 
 /// What a SCIM write asks for. `None` leaves a value as it is; for `external_id`,
@@ -319,6 +321,7 @@ impl App {
             created_at: String::new(),
             updated_at: String::new(),
             extension: draft.ext.clone(),
+            states: draft.seats.clone(),
         };
         let id = user.member.id.clone();
         self.commit(tx, ctx, &org, draft.decision).await?;
@@ -640,6 +643,7 @@ async fn with_extensions(
         ..Default::default()
     };
     let mut exts = tx.extensions(org, &q).await?;
+    let states = crate::App::states(tx, org).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -652,6 +656,7 @@ async fn with_extensions(
                 external_id: r.external_id,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
+                states: states.clone(),
             }
         })
         .collect())

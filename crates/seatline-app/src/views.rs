@@ -1,7 +1,9 @@
 //! The wire shapes of product.md §6, shared by the API, the CLI and the admin UI.
 
+use seatline_domain::lifecycle::effective;
 use seatline_domain::{
-    contact_center, entitled_codes, Code, ContactCenter, Extension, Kind, Member, Seats,
+    contact_center, entitled_codes, Code, ContactCenter, Effective, Extension, Kind, Member, Seats,
+    SubState, Subscription,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -23,7 +25,8 @@ pub struct MemberView {
 }
 
 impl MemberView {
-    pub fn new(m: &Member, ext: Option<&Extension>) -> Self {
+    /// `seats` gives each code's subscription state (only the states are read).
+    pub fn new(m: &Member, ext: Option<&Extension>, seats: &Seats) -> Self {
         MemberView {
             id: m.id.to_string(),
             email: m.email.to_string(),
@@ -31,7 +34,7 @@ impl MemberView {
             role: m.role,
             status: m.status,
             extension: ext.map(|e| e.key.to_string()),
-            contact_center: contact_center(m, ext),
+            contact_center: contact_center(m, ext, seats),
         }
     }
 }
@@ -49,11 +52,15 @@ pub struct ExtensionView {
     #[schema(schema_with = schema::codes)]
     pub addons: Vec<Code>,
     pub numbers: Vec<String>,
+    /// The extension itself (`phone_system`) first, then each add-on code it holds: whether
+    /// it gives service now and, if not, why (product.md §10).
+    #[schema(schema_with = schema::effective)]
+    pub effective: Vec<Effective>,
 }
 
 impl ExtensionView {
-    /// `email_of` finds the email of the extension's member.
-    pub fn new(e: &Extension, member: Option<&Member>) -> Self {
+    /// `member` is the extension's member; `seats` gives each code's subscription state.
+    pub fn new(e: &Extension, member: Option<&Member>, seats: &Seats) -> Self {
         ExtensionView {
             key: e.key.to_string(),
             member: member.map(|m| MemberRef {
@@ -62,6 +69,7 @@ impl ExtensionView {
             }),
             addons: e.addons.codes(),
             numbers: e.numbers.iter().map(|n| n.to_string()).collect(),
+            effective: effective(e, member, seats),
         }
     }
 }
@@ -78,11 +86,27 @@ pub struct LicenseView {
     pub available: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned: Option<u32>,
+    /// The subscription's state (product.md §10).
+    #[schema(schema_with = schema::sub_state)]
+    pub state: SubState,
+    /// The last day of the current term (YYYY-MM-DD), or null for no end.
+    pub term_end: Option<String>,
+    /// When the state began (RFC 3339), or null if it never changed.
+    pub state_since: Option<String>,
+    /// Copies in use beyond what is purchased (in use − purchased, else 0).
+    pub over_allocated: u32,
+    /// The unit price as a decimal string, e.g. "12.50", or null.
+    pub unit_price: Option<String>,
+    /// ISO 4217 currency of the unit price, or null.
+    pub currency: Option<String>,
 }
 
 impl LicenseView {
-    pub fn new(code: Code, seats: &Seats) -> Self {
+    /// `sub` is the stored subscription of the code, if the operator ever set one.
+    pub fn new(code: Code, seats: &Seats, sub: Option<&Subscription>) -> Self {
         let s = seats.get(code);
+        let none = Subscription::none(code);
+        let sub = sub.unwrap_or(&none);
         LicenseView {
             code,
             name: code.name(),
@@ -91,12 +115,18 @@ impl LicenseView {
             in_use: s.in_use,
             available: s.available(),
             assigned: (code == Code::PhoneSystem).then_some(seats.assigned),
+            state: sub.state,
+            term_end: sub.term_end.map(|d| d.to_string()),
+            state_since: sub.state_since.map(seatline_domain::lifecycle::stamp),
+            over_allocated: s.over_allocated(),
+            unit_price: sub.unit_price.as_ref().map(|p| p.as_str().to_owned()),
+            currency: sub.currency.as_ref().map(|c| c.as_str().to_owned()),
         }
     }
-    pub fn all(seats: &Seats) -> Vec<Self> {
+    pub fn all(seats: &Seats, subs: &[Subscription]) -> Vec<Self> {
         Code::ALL
             .iter()
-            .map(|c| LicenseView::new(*c, seats))
+            .map(|c| LicenseView::new(*c, seats, subs.iter().find(|s| s.code == *c)))
             .collect()
     }
 }
@@ -107,19 +137,20 @@ pub struct Entitlements {
     pub extension: Option<ExtensionView>,
     #[schema(schema_with = schema::contact_center)]
     pub contact_center: ContactCenter,
-    /// The codes the member may use now: empty when disabled or without an extension.
+    /// The codes the member may use now, one per copy: empty when disabled or without an
+    /// extension, and without the codes whose subscriptions are suspended or terminated.
     #[schema(schema_with = schema::codes)]
     pub entitled: Vec<Code>,
 }
 
 impl Entitlements {
-    pub fn new(m: &Member, ext: Option<&Extension>) -> Self {
-        let member = MemberView::new(m, ext);
+    pub fn new(m: &Member, ext: Option<&Extension>, seats: &Seats) -> Self {
+        let member = MemberView::new(m, ext, seats);
         Entitlements {
             contact_center: member.contact_center.clone(),
             member,
-            extension: ext.map(|e| ExtensionView::new(e, Some(m))),
-            entitled: entitled_codes(m, ext),
+            extension: ext.map(|e| ExtensionView::new(e, Some(m), seats)),
+            entitled: entitled_codes(m, ext, seats),
         }
     }
 }

@@ -680,18 +680,15 @@ fn plan_rows<R: Cells>(
             continue;
         }
         let available = u64::from(org.seats.get(code).available());
-        if need > available {
+        // Seats short, or a subscription that takes no new copies (expired, suspended,
+        // terminated, over-allocated): a problem of the whole file for that code.
+        if let Err(e) = org.seats.check_new(code, need) {
             let column = if code == Code::PhoneSystem {
                 COL_KEY
             } else {
                 COL_ADDON
             };
-            errs.push(
-                None,
-                column,
-                code.as_str(),
-                Error::seats(code, need, available),
-            );
+            errs.push(None, column, code.as_str(), e);
         }
         seats.push(SeatNeed {
             code,
@@ -1060,7 +1057,7 @@ mod tests {
                 code,
                 crate::Seat {
                     purchased,
-                    in_use: 0,
+                    ..Default::default()
                 },
             );
         }

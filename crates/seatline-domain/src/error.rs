@@ -91,6 +91,16 @@ error_codes! {
     TooManyCells = "too_many_cells": TooLarge, "A bulk file holds at most 1,000,000 non-empty cells and 32 MiB of cell text.";
     UnpackedTooLarge = "unpacked_too_large": TooLarge, "An XLSX workbook's parts unpack to at most 128 MiB together, at most 100 times their packed size, with at most 1,000,000 shared strings (16 MiB).";
     Busy = "busy": Unavailable, "The server is reading as many uploads as it can; retry after the Retry-After seconds.";
+    // Subscription lifecycle (issue 12, product.md §10).
+    InvalidState = "invalid_state": Invalid, "A subscription state is active, expired, suspended or terminated.";
+    InvalidTermEnd = "invalid_term_end": Invalid, "term_end is a date YYYY-MM-DD (or null), not already past for an active subscription.";
+    InvalidPrice = "invalid_price": Invalid, "unit_price is a decimal amount of at least 0 with at most 4 decimals.";
+    InvalidCurrency = "invalid_currency": Invalid, "currency is a three-letter ISO 4217 code.";
+    InvalidTransition = "invalid_transition": Conflict, "The subscription cannot move from its state to the one asked for.";
+    SubscriptionExpired = "subscription_expired": Conflict, "The code's subscription expired: no new copies until it is renewed.";
+    SubscriptionSuspended = "subscription_suspended": Conflict, "The code's subscription is suspended: no new copies until it is reactivated.";
+    SubscriptionTerminated = "subscription_terminated": Conflict, "The code's subscription is terminated: only a new subscription brings it back.";
+    SubscriptionOverAllocated = "subscription_over_allocated": Conflict, "More copies of the code are in use than purchased: no new copies until back under.";
     InvalidFilter = "invalid_filter": Invalid, "The SCIM filter is not one Seatline answers: userName, externalId, id, emails.value or active with eq, joined by and.";
     InvalidPath = "invalid_path": Invalid, "The SCIM PATCH path names no attribute of a User.";
     ReadOnlyAttribute = "read_only_attribute": Invalid, "The SCIM attribute is read-only (id, meta, contactCenterRole, contactCenterReady, groups).";

@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 
 use crate::catalog::Code;
 use crate::contact_center::contact_center;
-use crate::model::{Addons, Change, Extension, Member};
+use crate::lifecycle::effective;
+use crate::model::{Addons, Change, Extension, Member, Seats};
 use crate::permissions::Actor;
 use crate::values::{ExtKey, MemberId, Status, E164};
 
@@ -65,6 +66,9 @@ pub struct Needs {
     pub members: BTreeSet<MemberId>,
     /// Members whose extension (if any) the events must show.
     pub holdings: BTreeSet<MemberId>,
+    /// Codes whose subscription changes: the extensions holding them (all extensions for
+    /// `phone_system`) get `extension.entitlements_changed` when the code's effectiveness flips.
+    pub codes: BTreeSet<Code>,
 }
 
 /// The extensions and members a decision touches, as they were before it.
@@ -72,6 +76,8 @@ pub struct Needs {
 pub struct Before {
     pub extensions: HashMap<ExtKey, Extension>,
     pub members: HashMap<MemberId, Member>,
+    /// Each code's subscription state, for the effective flags (only the states are read).
+    pub states: Seats,
 }
 
 /// What [`derive`] needs loaded for these changes. The holders of the touched extensions are
@@ -86,6 +92,9 @@ pub fn needs(changes: &[Change]) -> Needs {
             | Change::SetPurchased { .. }
             | Change::InsertMember(_)
             | Change::SetScimFields { .. } => {}
+            Change::SetSubscription(s) => {
+                n.codes.insert(s.code);
+            }
             Change::UpdateMember(m) => {
                 n.members.insert(m.id.clone());
                 n.holdings.insert(m.id.clone());
@@ -172,19 +181,25 @@ pub fn actor_json(actor: &Actor) -> Value {
 }
 
 /// An extension's state as events and the entitlements snapshot show it.
-pub fn extension_state(ext: &Extension, member: Option<&Member>, version: i64) -> Value {
+pub fn extension_state(
+    ext: &Extension,
+    member: Option<&Member>,
+    version: i64,
+    states: &Seats,
+) -> Value {
     json!({
         "key": ext.key,
         "version": version,
         "member": member.map(member_ref),
         "addons": ext.addons,
         "numbers": ext.numbers,
-        "contact_center": member.map(|m| contact_center(m, Some(ext))),
+        "effective": effective(ext, member, states),
+        "contact_center": member.map(|m| contact_center(m, Some(ext), states)),
     })
 }
 
 /// A member as its events show it: the member object of product.md §6.
-pub fn member_state(m: &Member, ext: Option<&Extension>) -> Value {
+pub fn member_state(m: &Member, ext: Option<&Extension>, states: &Seats) -> Value {
     json!({
         "id": m.id,
         "email": m.email,
@@ -192,7 +207,7 @@ pub fn member_state(m: &Member, ext: Option<&Extension>) -> Value {
         "role": m.role,
         "status": m.status,
         "extension": ext.map(|e| e.key),
-        "contact_center": contact_center(m, ext),
+        "contact_center": contact_center(m, ext, states),
     })
 }
 
@@ -218,6 +233,7 @@ pub fn derive(changes: &[Change], state: &mut Before) -> Vec<Draft> {
     let mut d = Deriving {
         exts: &mut state.extensions,
         members: &mut state.members,
+        states: &mut state.states,
         out: Vec::new(),
     };
     for c in changes {
@@ -229,6 +245,7 @@ pub fn derive(changes: &[Change], state: &mut Before) -> Vec<Draft> {
 struct Deriving<'a> {
     exts: &'a mut HashMap<ExtKey, Extension>,
     members: &'a mut HashMap<MemberId, Member>,
+    states: &'a mut Seats,
     out: Vec<Draft>,
 }
 
@@ -248,6 +265,36 @@ impl Deriving<'_> {
                 extension: None,
                 license: Some(*code),
             }),
+            Change::SetSubscription(s) => {
+                let seat = self.states.by_code.entry(s.code).or_default();
+                let flips = seat.state.is_effective() != s.state.is_effective();
+                seat.state = s.state;
+                self.out.push(Draft {
+                    kind: SUBSCRIPTION_UPDATED,
+                    subject: format!("subscription:{}", s.code),
+                    data: Value::Null,
+                    extension: None,
+                    license: Some(s.code),
+                });
+                if flips {
+                    // Every extension holding the code (every extension, for the base
+                    // license) now gives or stops giving service: its effective flags change.
+                    let mut keys: Vec<ExtKey> = self
+                        .exts
+                        .values()
+                        .filter(|e| s.code == Code::PhoneSystem || e.addons.count(s.code) > 0)
+                        .map(|e| e.key)
+                        .collect();
+                    keys.sort();
+                    for key in keys {
+                        self.entitlements_changed(
+                            key,
+                            (Vec::new(), Vec::new()),
+                            (Vec::new(), Vec::new()),
+                        );
+                    }
+                }
+            }
             Change::InsertMember(m) => {
                 self.members.insert(m.id.clone(), m.clone());
                 self.member_event(MEMBER_CREATED, m);
@@ -255,7 +302,7 @@ impl Deriving<'_> {
             Change::UpdateMember(m) => self.update_member(m),
             Change::DeleteMember(id) => {
                 let data = match self.members.remove(id) {
-                    Some(m) => member_state(&m, None),
+                    Some(m) => member_state(&m, None, self.states),
                     None => json!({"id": id}),
                 };
                 self.out.push(Draft {
@@ -279,7 +326,7 @@ impl Deriving<'_> {
                     self.out.push(Draft {
                         kind: EXTENSION_DEPROVISIONED,
                         subject: format!("extension:{key}"),
-                        data: extension_state(&ext, member, 0),
+                        data: extension_state(&ext, member, 0, self.states),
                         extension: None,
                         license: None,
                     });
@@ -378,7 +425,7 @@ impl Deriving<'_> {
         self.out.push(Draft {
             kind,
             subject: format!("member:{}", m.id),
-            data: member_state(m, ext),
+            data: member_state(m, ext, self.states),
             extension: None,
             license: None,
         });
@@ -413,7 +460,7 @@ impl Deriving<'_> {
             return;
         };
         let member = ext.member.as_ref().and_then(|m| self.members.get(m));
-        let mut data = extension_state(ext, member, 0);
+        let mut data = extension_state(ext, member, 0, self.states);
         if let Some(map) = data.as_object_mut() {
             extra(map);
         }

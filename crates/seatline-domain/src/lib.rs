@@ -7,6 +7,7 @@ mod catalog;
 mod contact_center;
 mod error;
 pub mod events;
+pub mod lifecycle;
 mod model;
 pub mod permissions;
 pub mod rules;
@@ -17,6 +18,7 @@ pub mod webhooks;
 pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};
 pub use contact_center::{contact_center, entitled_codes, CcRole, ContactCenter, Missing};
 pub use error::{Error, ErrorCode, ErrorKind};
+pub use lifecycle::{Effective, Reason, SubState, Subscription};
 pub use model::{
     member_json, Addons, AuditRecord, Change, Decision, Extension, Member, NumberRow, Org, Seat,
     Seats,

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::catalog::Code;
+use crate::lifecycle::{SubState, Subscription};
 use crate::values::{Email, ExtKey, MemberId, OrgId, Role, Status, E164};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -102,16 +103,21 @@ pub struct NumberRow {
     pub extension: Option<ExtKey>,
 }
 
-/// Purchased and used seats of one code.
+/// Purchased and used seats of one code, and its subscription's state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Seat {
     pub purchased: u32,
     pub in_use: u32,
+    pub state: SubState,
 }
 
 impl Seat {
     pub fn available(self) -> u32 {
         self.purchased.saturating_sub(self.in_use)
+    }
+    /// Copies in use beyond what is purchased (a renewal for fewer seats); nothing is removed.
+    pub fn over_allocated(self) -> u32 {
+        self.in_use.saturating_sub(self.purchased)
     }
 }
 
@@ -159,6 +165,8 @@ pub enum Change {
         key: ExtKey,
         numbers: Vec<E164>,
     },
+    /// Insert or replace a subscription: quantity, state, term and price (lifecycle, §10).
+    SetSubscription(Subscription),
     /// SCIM (product.md §9): set the identity provider's `externalId` of a member and the
     /// last-modified time of its SCIM User, which also moves when a SCIM write changes only
     /// the member's extension.

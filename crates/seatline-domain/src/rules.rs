@@ -359,14 +359,7 @@ pub fn provision(
         .detail("taken", taken_here)
         .detail("next_free_start", next.map(|n| n.to_string())));
     }
-    let available = seats.get(Code::PhoneSystem).available();
-    if count > available {
-        return Err(Error::seats(
-            Code::PhoneSystem,
-            count.into(),
-            available.into(),
-        ));
-    }
+    seats.check_new(Code::PhoneSystem, count.into())?;
     let exts: Vec<Extension> = (first..=last as u32)
         .map(|k| Extension::new(ExtKey::new(k).expect("range checked")))
         .collect();
@@ -540,10 +533,7 @@ pub fn set_addons(ext: &Extension, addons: Addons, seats: &Seats) -> Result<Deci
     for code in Code::addons() {
         let (old, new) = (ext.addons.count(code), addons.count(code));
         if new > old {
-            let available = seats.get(code).available();
-            if new - old > available {
-                return Err(Error::seats(code, (new - old).into(), available.into()));
-            }
+            seats.check_new(code, (new - old).into())?;
         }
     }
     if addons == ext.addons {

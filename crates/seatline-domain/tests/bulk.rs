@@ -59,7 +59,14 @@ fn org() -> OrgState<'static> {
         (Code::DeviceMobileApp, 5, 0),
         (Code::LicenseCenter, 1, 0),
     ] {
-        seats.by_code.insert(code, Seat { purchased, in_use });
+        seats.by_code.insert(
+            code,
+            Seat {
+                purchased,
+                in_use,
+                ..Default::default()
+            },
+        );
     }
     OrgState::new(members, &exts, numbers, seats)
 }

@@ -12,6 +12,7 @@
 //! from both stores.
 
 mod events;
+mod lifecycle;
 mod passwords;
 mod scim;
 mod tx;
@@ -247,6 +248,10 @@ impl Store for PostgresStore {
             .await
             .map_err(db)?;
         Ok(r.rows_affected())
+    }
+
+    async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>> {
+        lifecycle::candidates(&self.pool, today).await
     }
 
     async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {

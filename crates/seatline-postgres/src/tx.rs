@@ -218,10 +218,10 @@ impl Tx for PgTx {
 
     async fn seats(&mut self, org: &OrgId) -> Result<Seats> {
         let rows = sqlx::query(
-            "SELECT code, quantity::int8, 0::int8 FROM subscriptions WHERE org_id = $1
-             UNION ALL SELECT code, 0, SUM(copies)::int8 FROM extension_addons WHERE org_id = $1 GROUP BY code
-             UNION ALL SELECT 'phone_system', 0, COUNT(*) FROM extensions WHERE org_id = $1
-             UNION ALL SELECT 'assigned', 0, COUNT(member_id) FROM extensions WHERE org_id = $1",
+            "SELECT code, quantity::int8, 0::int8, state FROM subscriptions WHERE org_id = $1
+             UNION ALL SELECT code, 0, SUM(copies)::int8, NULL FROM extension_addons WHERE org_id = $1 GROUP BY code
+             UNION ALL SELECT 'phone_system', 0, COUNT(*), NULL FROM extensions WHERE org_id = $1
+             UNION ALL SELECT 'assigned', 0, COUNT(member_id), NULL FROM extensions WHERE org_id = $1",
         )
         .bind(org.as_str())
         .fetch_all(&mut *self.tx)
@@ -232,6 +232,7 @@ impl Tx for PgTx {
                 r.get::<String, _>(0),
                 r.get::<i64, _>(1),
                 r.get::<i64, _>(2),
+                r.get::<Option<String>, _>(3),
             )
         }))
     }
@@ -484,6 +485,10 @@ impl Tx for PgTx {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>> {
+        self.read_subscriptions(org).await
     }
 
     async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {

@@ -140,6 +140,7 @@ impl PgTx {
                 let pairs: Vec<_> = numbers.iter().map(|n| (pg_key(*key), n)).collect();
                 self.attach(org, &pairs).await?;
             }
+            Change::SetSubscription(s) => self.write_subscription(org, s).await?,
             Change::SetScimFields {
                 member,
                 external_id,

@@ -31,6 +31,7 @@ mod webhooks;
 
 mod scim;
 
+mod lifecycle;
 mod passwords;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -228,6 +229,10 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         Ok(r.rows_affected())
+    }
+
+    async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>> {
+        lifecycle::candidates(&self.pool, today).await
     }
 
     async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
@@ -549,10 +554,10 @@ impl Tx for SqliteTx {
 
     async fn seats(&mut self, org: &OrgId) -> Result<Seats> {
         let rows = sqlx::query(
-            "SELECT code, quantity, 0 FROM subscriptions WHERE org_id = ?1
-             UNION ALL SELECT code, 0, SUM(copies) FROM extension_addons WHERE org_id = ?1 GROUP BY code
-             UNION ALL SELECT 'phone_system', 0, COUNT(*) FROM extensions WHERE org_id = ?1
-             UNION ALL SELECT 'assigned', 0, COUNT(member_id) FROM extensions WHERE org_id = ?1",
+            "SELECT code, quantity, 0, state FROM subscriptions WHERE org_id = ?1
+             UNION ALL SELECT code, 0, SUM(copies), NULL FROM extension_addons WHERE org_id = ?1 GROUP BY code
+             UNION ALL SELECT 'phone_system', 0, COUNT(*), NULL FROM extensions WHERE org_id = ?1
+             UNION ALL SELECT 'assigned', 0, COUNT(member_id), NULL FROM extensions WHERE org_id = ?1",
         )
         .bind(org.as_str())
         .fetch_all(&mut *self.tx)
@@ -563,6 +568,7 @@ impl Tx for SqliteTx {
                 r.get::<String, _>(0),
                 r.get::<i64, _>(1),
                 r.get::<i64, _>(2),
+                r.get::<Option<String>, _>(3),
             )
         }))
     }
@@ -753,6 +759,7 @@ impl Tx for SqliteTx {
                     self.insert_addons(org, &rows).await?;
                 }
                 Change::SetNumbers { key, numbers } => self.set_numbers(org, *key, numbers).await?,
+                Change::SetSubscription(s) => self.write_subscription(org, s).await?,
                 Change::SetScimFields {
                     member,
                     external_id,
@@ -937,6 +944,10 @@ impl Tx for SqliteTx {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>> {
+        self.read_subscriptions(org).await
     }
 
     async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {

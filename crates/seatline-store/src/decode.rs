@@ -46,11 +46,11 @@ pub fn number(number: &str, ext_key: Option<i64>) -> Result<NumberRow> {
     })
 }
 
-/// Seats from rows of (code, purchased, in use); the pseudo-code `assigned` carries the
-/// count of extensions with a member.
-pub fn seats(rows: impl IntoIterator<Item = (String, i64, i64)>) -> Result<Seats> {
+/// Seats from rows of (code, purchased, in use, subscription state); the pseudo-code
+/// `assigned` carries the count of extensions with a member.
+pub fn seats(rows: impl IntoIterator<Item = (String, i64, i64, Option<String>)>) -> Result<Seats> {
     let mut s = Seats::default();
-    for (c, purchased, used) in rows {
+    for (c, purchased, used, state) in rows {
         if c == "assigned" {
             s.assigned = used as u32;
             continue;
@@ -58,6 +58,9 @@ pub fn seats(rows: impl IntoIterator<Item = (String, i64, i64)>) -> Result<Seats
         let seat: &mut Seat = s.by_code.entry(code(&c)?).or_default();
         seat.purchased += purchased as u32;
         seat.in_use += used as u32;
+        if let Some(st) = state {
+            seat.state = st.parse().map_err(|_| corrupt("subscription state", &st))?;
+        }
     }
     Ok(s)
 }
@@ -92,4 +95,62 @@ impl KeyedParts {
             numbers: self.numbers.remove(&key.get()).unwrap_or_default(),
         })
     }
+}
+
+/// One subscription row (lifecycle, §10): code, quantity, state, term end, state since,
+/// unit price, currency.
+pub type SubscriptionRow = (
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+pub fn subscription(row: SubscriptionRow) -> Result<seatline_domain::Subscription> {
+    let (c, quantity, state, term_end, since, price, currency) = row;
+    Ok(seatline_domain::Subscription {
+        code: code(&c)?,
+        quantity: u32::try_from(quantity).map_err(|_| corrupt("quantity", quantity))?,
+        state: state
+            .parse()
+            .map_err(|_| corrupt("subscription state", &state))?,
+        term_end: term_end
+            .map(|d| d.parse().map_err(|_| corrupt("term_end", &d)))
+            .transpose()?,
+        state_since: since
+            .map(|t| {
+                chrono::DateTime::parse_from_rfc3339(&t)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| corrupt("state_since", &t))
+            })
+            .transpose()?,
+        unit_price: price
+            .map(|p| p.parse().map_err(|_| corrupt("unit_price", &p)))
+            .transpose()?,
+        currency: currency
+            .map(|c| c.parse().map_err(|_| corrupt("currency", &c)))
+            .transpose()?,
+    })
+}
+
+/// A subscription as stored columns: state, term end, state since, unit price, currency.
+pub fn subscription_columns(
+    s: &seatline_domain::Subscription,
+) -> (
+    &'static str,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+) {
+    (
+        s.state.as_str(),
+        s.term_end.map(|d| d.to_string()),
+        s.state_since.map(seatline_domain::lifecycle::stamp),
+        s.unit_price.as_ref().map(|p| p.as_str().to_owned()),
+        s.currency.as_ref().map(|c| c.as_str().to_owned()),
+    )
 }

@@ -342,6 +342,12 @@ pub trait Store: Send + Sync + 'static {
     /// Forget remembered responses created before `before` (RFC 3339).
     async fn idempotency_prune(&self, before: &str) -> Result<u64>;
 
+    // Subscription lifecycle (issue 12).
+    /// The organizations that may have a time-driven transition due: an active subscription
+    /// whose `term_end` is before `today` (YYYY-MM-DD), or one expired or suspended. The
+    /// scheduler then decides under each org's lock, so a stale answer does no harm.
+    async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>>;
+
     // SCIM (product.md §9).
     /// The SCIM token with this hash, whatever its organization.
     async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>>;
@@ -440,6 +446,11 @@ pub trait Tx: Send {
         member: &MemberId,
         hash: Option<&str>,
     ) -> Result<()>;
+
+    // Subscription lifecycle (issue 12).
+    /// The organization's stored subscriptions, in catalog order; a code never set has none.
+    async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>>;
+
     // SCIM (product.md §9).
     /// The members matching `q` in SCIM order, and how many match in all.
     async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)>;

@@ -152,6 +152,7 @@ fn render(v: &Viewer, d: &Data, error: Option<(Section, &Error)>) -> Markup {
                 "Contact Center ready with Contact Center plus at least one device (IP Phone, Mobile, Desktop or Web Phone). "
                 "Each number needs a Number add-on; choosing a number adds the one it needs." }
             @if let Some(x) = err(Section::Parts) { (layout::error_box(x)) }
+            (not_effective(&e.effective))
             form #parts-form method="post" action={ "/ui/extensions/" (e.key) "/addons-numbers" } {
                 (csrf(v))
                 div.parts {
@@ -396,5 +397,32 @@ pub async fn deprovision(
             format!("Deprovisioned extension {key}; its seats are available again."),
         )),
         Err(e) => answer(&s, v, &key, Section::Deprovision, Err(e)).await,
+    }
+}
+
+/// The codes of this extension that give no service now, and why (product.md §10).
+fn not_effective(flags: &[seatline_domain::Effective]) -> Markup {
+    use seatline_domain::Reason;
+    let off: Vec<_> = flags.iter().filter(|f| !f.effective).collect();
+    html! {
+        @if !off.is_empty() {
+            div.alert role="alert" #not-effective {
+                p { "Not effective now (kept on the extension, nothing was removed):" }
+                ul {
+                    @for f in off {
+                        li {
+                            (f.code.name()) " (" code { (f.code) } "): "
+                            (match f.reason {
+                                Some(Reason::SubscriptionSuspended) => "its subscription is suspended",
+                                Some(Reason::SubscriptionTerminated) => "its subscription is terminated",
+                                Some(Reason::MemberDisabled) => "the member is disabled",
+                                Some(Reason::PhoneSystemNotEffective) => "the extension's Phone System is not effective",
+                                None => "",
+                            })
+                        }
+                    }
+                }
+            }
+        }
     }
 }

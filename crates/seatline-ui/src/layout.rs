@@ -151,6 +151,11 @@ pub fn missing_text(m: Missing) -> &'static str {
         Missing::NoExtension => "no extension",
         Missing::LicenseCenter => "Contact Center add-on (license_center)",
         Missing::Device => "a device add-on (IP Phone, Mobile, Desktop or Web Phone)",
+        Missing::SubscriptionSuspended => "an add-on whose subscription is suspended",
+        Missing::SubscriptionTerminated => "an add-on whose subscription is terminated",
+        Missing::PhoneSystemNotEffective => {
+            "an effective Phone System (its subscription is suspended or terminated)"
+        }
     }
 }
 

@@ -37,6 +37,7 @@ pub fn summary_table(licenses: &[LicenseView]) -> Markup {
                     th.num scope="col" { "In use" }
                     th.num scope="col" { "Assigned" }
                     th.num scope="col" { "Available" }
+                    th scope="col" { "Subscription" }
                     th.hide-sm scope="col" { span.sr-only { "Usage" } }
                 } }
                 tbody {
@@ -55,6 +56,7 @@ pub fn summary_table(licenses: &[LicenseView]) -> Markup {
                                 @if l.available == 0 && l.purchased > 0 { (layout::badge("b-amber", "0")) }
                                 @else { (count(l.available)) }
                             }
+                            td.subscription { (subscription_cell(l)) }
                             td.meter-cell.hide-sm {
                                 div class={ "meter" @if pct >= 100 { " full" } } role="presentation" {
                                     span class={ "fill w" (pct / 5 * 5) } {}
@@ -63,6 +65,64 @@ pub fn summary_table(licenses: &[LicenseView]) -> Markup {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A license's subscription state, term end and over-allocation (product.md §10).
+fn subscription_cell(l: &LicenseView) -> Markup {
+    use seatline_domain::SubState;
+    let (class, label) = match l.state {
+        SubState::Active => ("b-green", "Active"),
+        SubState::Expired => ("b-amber", "Expired (grace)"),
+        SubState::Suspended => ("b-red", "Suspended"),
+        SubState::Terminated => ("b-red", "Terminated"),
+    };
+    html! {
+        (layout::badge(class, label))
+        @if let Some(end) = &l.term_end { " " span.muted { "term ends " (end) } }
+        @if l.over_allocated > 0 { " " (layout::badge("b-amber", &format!("over-allocated by {}", l.over_allocated))) }
+    }
+}
+
+/// One line per code that is expired, suspended, terminated or over-allocated, so an admin
+/// sees at once which codes take no new copies and which give no service.
+pub fn lifecycle_banner(licenses: &[LicenseView]) -> Markup {
+    use seatline_domain::SubState;
+    let lines: Vec<String> = licenses
+        .iter()
+        .filter_map(|l| {
+            let state = match l.state {
+                SubState::Active => None,
+                SubState::Expired => Some(format!(
+                    "{} expired{}: still working during the grace period, but no new copies until it is renewed.",
+                    l.name,
+                    l.term_end.as_ref().map(|d| format!(" (term ended {d})")).unwrap_or_default()
+                )),
+                SubState::Suspended => Some(format!(
+                    "{} is suspended: its {} copies give no service until the subscription is reactivated; nothing was removed.",
+                    l.name, l.in_use
+                )),
+                SubState::Terminated => Some(format!(
+                    "{} is terminated: its {} copies give no service; only a new subscription brings it back.",
+                    l.name, l.in_use
+                )),
+            };
+            let over = (l.over_allocated > 0).then(|| format!(
+                "{} is over-allocated: {} in use but {} purchased; free {} before adding new copies.",
+                l.name, l.in_use, l.purchased, l.over_allocated
+            ));
+            match (state, over) {
+                (None, None) => None,
+                (a, b) => Some([a, b].into_iter().flatten().collect::<Vec<_>>().join(" ")),
+            }
+        })
+        .collect();
+    html! {
+        @if !lines.is_empty() {
+            div.alert role="alert" #lifecycle-banner {
+                @for line in &lines { p { (line) } }
             }
         }
     }
@@ -171,6 +231,7 @@ pub async fn page(
             a.btn href="/ui/bulk/export.csv" download #export-csv { "Export (.csv)" }
             a.btn href="/ui/bulk/export.xlsx" download #export-xlsx { "Export (.xlsx)" }
         }))
+        (lifecycle_banner(&licenses))
         section.card {
             h2 { "Summary" }
             (summary_table(&licenses))

@@ -327,7 +327,7 @@ fn ext_rows(items: &[ExtensionView]) -> String {
     table(&["key", "member", "numbers", "add-ons"], rows)
 }
 
-fn license_rows(items: &[LicenseView]) -> String {
+pub(crate) fn license_rows(items: &[LicenseView]) -> String {
     let rows = items
         .iter()
         .map(|l| {
@@ -338,6 +338,9 @@ fn license_rows(items: &[LicenseView]) -> String {
                 l.in_use.to_string(),
                 l.assigned.map(|a| a.to_string()).unwrap_or_default(),
                 l.available.to_string(),
+                l.state.as_str().to_owned(),
+                l.term_end.clone().unwrap_or_default(),
+                l.over_allocated.to_string(),
             ]
         })
         .collect();
@@ -349,13 +352,16 @@ fn license_rows(items: &[LicenseView]) -> String {
             "in use",
             "assigned",
             "available",
+            "state",
+            "term end",
+            "over",
         ],
         rows,
     )
 }
 
 /// Print a value as JSON or through its table renderer.
-fn show<T: serde::Serialize>(json: bool, v: &T, human: impl FnOnce(&T) -> String) {
+pub(crate) fn show<T: serde::Serialize>(json: bool, v: &T, human: impl FnOnce(&T) -> String) {
     if json {
         print_json(v)
     } else {

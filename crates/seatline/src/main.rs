@@ -5,6 +5,7 @@ mod admin;
 mod bulk;
 mod demo;
 mod events;
+mod lifecycle;
 mod output;
 mod scim;
 mod webhooks;
@@ -63,6 +64,9 @@ enum Command {
     /// Bulk assignment from a spreadsheet: sample, plan, apply, export.
     #[command(subcommand)]
     Bulk(bulk::BulkCmd),
+    /// Subscription lifecycle: set a subscription's state and term, run the scheduler once.
+    #[command(subcommand)]
+    Lifecycle(lifecycle::LifecycleCmd),
     /// SCIM tokens for identity providers (Entra ID, Okta): create, list, revoke.
     #[command(subcommand)]
     ScimToken(scim::ScimTokenCmd),
@@ -100,6 +104,13 @@ struct ServeArgs {
     /// Serve GET /bench/baseline, a bare handler the API benchmark compares against.
     #[arg(long, env = "SEATLINE_BENCH_BASELINE", hide = true)]
     bench_baseline: bool,
+    /// Seconds between two runs of the lifecycle scheduler (expire, suspend, terminate);
+    /// 0 turns it off. Every process may run it: each transition is made once.
+    #[arg(long, env = "SEATLINE_LIFECYCLE_INTERVAL", default_value_t = 60)]
+    lifecycle_interval: u64,
+    /// Days an expired subscription stays in grace before it is suspended.
+    #[arg(long, env = "SEATLINE_GRACE_DAYS", default_value_t = seatline_domain::lifecycle::DEFAULT_GRACE_DAYS)]
+    grace_days: u32,
     /// Let webhooks target loopback, private and link-local addresses (tests, on-premises PBXs).
     #[arg(long, env = "SEATLINE_WEBHOOKS_ALLOW_PRIVATE")]
     webhooks_allow_private: bool,
@@ -152,6 +163,13 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
         None
     };
     tokio::spawn(seatline_http::prune_periodically(app.store().clone()));
+    if args.lifecycle_interval > 0 {
+        tokio::spawn(seatline_app::lifecycle::tick_periodically(
+            app.clone(),
+            std::time::Duration::from_secs(args.lifecycle_interval),
+            args.grace_days,
+        ));
+    }
     let app = app.with_webhook_settings(seatline_app::webhooks::Settings {
         allow_private: args.webhooks_allow_private,
         ..Default::default()
@@ -262,6 +280,7 @@ async fn main() -> std::process::ExitCode {
         },
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
+        Command::Lifecycle(cmd) => lifecycle::run(&app, cmd, cli.json).await,
         Command::ScimToken(cmd) => scim::run(&app, cmd, cli.json).await,
         Command::Webhook(cmd) => webhooks::run(&app, cmd, cli.json).await,
         Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,

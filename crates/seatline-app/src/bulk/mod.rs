@@ -412,6 +412,7 @@ impl App {
         drop(snap.numbers);
         let mut before = seatline_domain::events::Before::default();
         if self.write_events {
+            before.states = Self::states(&mut tx, org).await?;
             before.members = snap
                 .members
                 .into_iter()

@@ -262,7 +262,8 @@ async fn every_write_use_case_emits_its_event_types() {
         assert_eq!(
             e[0]["data"],
             json!({"key": "1001", "version": e[0]["seq"], "member": null, "addons": [],
-                   "numbers": [], "contact_center": null})
+                   "numbers": [], "contact_center": null,
+                   "effective": [{"code": "phone_system", "effective": true, "reason": null}]})
         );
 
         app.assign(owner, id, "1001", &o.member_id, false)

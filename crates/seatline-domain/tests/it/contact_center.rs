@@ -2,7 +2,8 @@
 
 use seatline_domain::rules::{change_role, set_status};
 use seatline_domain::{
-    contact_center, entitled_codes, CcRole, Change, Code, Decision, Member, Missing, Role, Status,
+    contact_center, entitled_codes, CcRole, Change, Code, Decision, Member, Missing, Role, Seats,
+    Status,
 };
 use serde_json::json;
 
@@ -101,7 +102,7 @@ fn readiness_lists_exactly_what_is_missing() {
     for (case, status, codes, missing) in cases {
         let m = member("m1", Role::Member, *status);
         let e = codes.map(|c| held_by(ext(1001, c), &m));
-        let cc = contact_center(&m, e.as_ref());
+        let cc = contact_center(&m, e.as_ref(), &Seats::default());
         assert_eq!(cc.missing, *missing, "{case}");
         assert_eq!(cc.ready, missing.is_empty(), "{case}");
     }
@@ -116,7 +117,7 @@ fn owners_and_admins_supervise_members_are_agents() {
     ] {
         // The role does not depend on readiness.
         assert_eq!(
-            contact_center(&active("x", role), None).role,
+            contact_center(&active("x", role), None, &Seats::default()).role,
             want,
             "{role:?}"
         );
@@ -127,41 +128,50 @@ fn owners_and_admins_supervise_members_are_agents() {
 fn a_role_change_flips_supervisor_and_agent() {
     let agent = active("m1", Role::Member);
     let e = held_by(ext(1001, &[LicenseCenter, DeviceWebRtc]), &agent);
-    assert_eq!(contact_center(&agent, Some(&e)).role, CcRole::Agent);
+    assert_eq!(
+        contact_center(&agent, Some(&e), &Seats::default()).role,
+        CcRole::Agent
+    );
 
     let admin = updated(&change_role(&agent, Role::Admin).unwrap());
-    let cc = contact_center(&admin, Some(&e));
+    let cc = contact_center(&admin, Some(&e), &Seats::default());
     assert_eq!((cc.role, cc.ready), (CcRole::Supervisor, true));
 
     let back = updated(&change_role(&admin, Role::Member).unwrap());
-    assert_eq!(contact_center(&back, Some(&e)).role, CcRole::Agent);
+    assert_eq!(
+        contact_center(&back, Some(&e), &Seats::default()).role,
+        CcRole::Agent
+    );
 }
 
 #[test]
 fn disabling_loses_readiness_and_entitlements_enabling_restores_them() {
     let m = active("m1", Role::Member);
     let e = held_by(ext(1001, &[LicenseCenter, DeviceWebRtc]), &m);
-    assert!(contact_center(&m, Some(&e)).ready);
+    assert!(contact_center(&m, Some(&e), &Seats::default()).ready);
     assert_eq!(
-        entitled_codes(&m, Some(&e)),
+        entitled_codes(&m, Some(&e), &Seats::default()),
         [PhoneSystem, DeviceWebRtc, LicenseCenter]
     );
 
     let off = updated(&set_status(&m, Status::Disabled).unwrap());
-    let cc = contact_center(&off, Some(&e));
+    let cc = contact_center(&off, Some(&e), &Seats::default());
     assert_eq!(
         (cc.ready, cc.missing.as_slice()),
         (false, &[MemberDisabled][..])
     );
-    assert_eq!(entitled_codes(&off, Some(&e)), []);
+    assert_eq!(entitled_codes(&off, Some(&e), &Seats::default()), []);
 
     let on = updated(&set_status(&off, Status::Active).unwrap());
-    assert!(contact_center(&on, Some(&e)).ready);
+    assert!(contact_center(&on, Some(&e), &Seats::default()).ready);
 }
 
 #[test]
 fn without_an_extension_nothing_is_entitled() {
-    assert_eq!(entitled_codes(&active("m1", Role::Member), None), []);
+    assert_eq!(
+        entitled_codes(&active("m1", Role::Member), None, &Seats::default()),
+        []
+    );
 }
 
 #[test]
@@ -169,12 +179,12 @@ fn wire_shape() {
     let m = active("m1", Role::Admin);
     let e = held_by(ext(1001, &[]), &m);
     assert_eq!(
-        serde_json::to_value(contact_center(&m, Some(&e))).unwrap(),
+        serde_json::to_value(contact_center(&m, Some(&e), &Seats::default())).unwrap(),
         json!({"role": "supervisor", "ready": false, "missing": ["license_center", "device"]})
     );
     let off = member("m2", Role::Member, Status::Disabled);
     assert_eq!(
-        serde_json::to_value(contact_center(&off, None)).unwrap(),
+        serde_json::to_value(contact_center(&off, None, &Seats::default())).unwrap(),
         json!({"role": "agent", "ready": false, "missing": ["member_disabled", "no_extension"]})
     );
 }

@@ -122,6 +122,23 @@ fn source(code: ErrorCode) -> Option<Source> {
         InvalidFilter | InvalidPath | ReadOnlyAttribute | PreconditionFailed => {
             Elsewhere("SCIM: seatline-http/src/scim and its tests")
         }
+        InvalidState => Domain(|| refused("lapsed".parse::<seatline_domain::SubState>())),
+        InvalidTermEnd => {
+            Domain(|| refused(seatline_domain::lifecycle::parse_term_end("31/12/2026")))
+        }
+        InvalidPrice => {
+            Domain(|| refused("12.345678".parse::<seatline_domain::lifecycle::Price>()))
+        }
+        InvalidCurrency => {
+            Domain(|| refused("euro".parse::<seatline_domain::lifecycle::Currency>()))
+        }
+        InvalidTransition
+        | SubscriptionExpired
+        | SubscriptionSuspended
+        | SubscriptionTerminated
+        | SubscriptionOverAllocated => {
+            Elsewhere("subscription lifecycle: tests/it/lifecycle.rs, one case per code")
+        }
         CursorExpired => {
             Elsewhere("the change feed: app events tests (cursor older than retention)")
         }

@@ -6,6 +6,7 @@ mod addons;
 mod assignment;
 mod contact_center;
 mod error_codes;
+mod lifecycle;
 mod members;
 mod numbers;
 mod permissions;

@@ -16,7 +16,6 @@ const IO_CRATES: &[&str] = &[
     "reqwest",
     "tower",
     "mio",
-    "chrono",
     "uuid",
     "rand",
     "tracing",
@@ -51,6 +50,17 @@ fn the_manifest_names_no_io_crate() {
             "seatline-domain depends on {dep}"
         );
     }
+    // Dates and durations come from chrono, but never its clock: time stays an input.
+    let chrono = manifest
+        .lines()
+        .find(|l| l.trim_start().starts_with("chrono"))
+        .unwrap_or_default();
+    if !chrono.is_empty() {
+        assert!(
+            chrono.contains("default-features = false") && !chrono.contains("clock"),
+            "chrono must come without its clock: {chrono}"
+        );
+    }
 }
 
 #[test]
@@ -72,6 +82,8 @@ fn the_source_touches_no_file_socket_process_environment_or_clock() {
             "std::thread",
             "SystemTime",
             "Instant::now",
+            "Utc::now",
+            "Local::now",
         ] {
             assert!(!text.contains(banned), "{} uses {banned}", path.display());
         }

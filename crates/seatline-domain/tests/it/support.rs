@@ -59,7 +59,16 @@ pub fn seats(rows: &[(Code, u32, u32)]) -> Seats {
     Seats {
         by_code: rows
             .iter()
-            .map(|&(c, purchased, in_use)| (c, Seat { purchased, in_use }))
+            .map(|&(c, purchased, in_use)| {
+                (
+                    c,
+                    Seat {
+                        purchased,
+                        in_use,
+                        ..Default::default()
+                    },
+                )
+            })
             .collect(),
         assigned: 0,
     }

@@ -38,7 +38,7 @@ fn split_name(name: &str) -> (String, Option<String>) {
 
 /// The Seatline extension block of a member.
 fn seatline_block(u: &ScimUser) -> Value {
-    let cc = contact_center(&u.member, u.extension.as_ref());
+    let cc = contact_center(&u.member, u.extension.as_ref(), &u.states);
     let mut block = Map::new();
     if let Some(e) = &u.extension {
         block.insert("extension".into(), json!(e.key.to_string()));
@@ -58,6 +58,11 @@ fn seatline_block(u: &ScimUser) -> Value {
     }
     block.insert("contactCenterRole".into(), json!(cc.role));
     block.insert("contactCenterReady".into(), json!(cc.ready));
+    // product.md §10: which of the extension's codes give service now, and why not.
+    if let Some(e) = &u.extension {
+        let flags = seatline_domain::lifecycle::effective(e, Some(&u.member), &u.states);
+        block.insert("effective".into(), json!(flags));
+    }
     Value::Object(block)
 }
 

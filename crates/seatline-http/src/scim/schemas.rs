@@ -105,7 +105,8 @@ pub(crate) const SEATLINE_ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
     ("deviceDesktopApp", "integer", "readWrite", "Copies of device_desktop_app on the member's extension."),
     ("phoneNumber", "string", "readWrite", "The extension's (first) number, E.164, from the organization's inventory; adds the license_number it needs."),
     ("contactCenterRole", "string", "readOnly", "supervisor (owner, admin) or agent (member)."),
-    ("contactCenterReady", "boolean", "readOnly", "Active, with an extension holding license_center and a device."),
+    ("contactCenterReady", "boolean", "readOnly", "Active, with an extension holding an effective license_center and an effective device."),
+    ("effective", "complex", "readOnly", "Per code on the extension (phone_system first): {code, effective, reason}; reason is subscription_suspended, subscription_terminated, member_disabled or phone_system_not_effective when the code gives no service now."),
 ];
 
 fn seatline_schema() -> Value {

@@ -74,7 +74,7 @@ async fn subscriptions_and_licenses() {
         .await;
     assert_eq!(
         l,
-        json!({"code": "team_chat", "name": "Team Chat", "kind": "addon", "purchased": 7, "in_use": 0, "available": 7})
+        json!({"code": "team_chat", "name": "Team Chat", "kind": "addon", "purchased": 7, "in_use": 0, "available": 7, "state": "active", "term_end": null, "state_since": null, "over_allocated": 0, "unit_price": null, "currency": null})
     );
     api.call(
         "PUT",
@@ -118,7 +118,7 @@ async fn subscriptions_and_licenses() {
     assert_eq!(items.len(), 10);
     assert_eq!(
         items[0],
-        json!({"code": "phone_system", "name": "Phone System", "kind": "base", "purchased": 10, "in_use": 2, "available": 8, "assigned": 1})
+        json!({"code": "phone_system", "name": "Phone System", "kind": "base", "purchased": 10, "in_use": 2, "available": 8, "assigned": 1, "state": "active", "term_end": null, "state_since": null, "over_allocated": 0, "unit_price": null, "currency": null})
     );
     assert!(items[1..].iter().all(|l| l.get("assigned").is_none()));
 }
@@ -421,7 +421,9 @@ async fn entitlements_and_contact_center() {
     assert_eq!(
         e["extension"],
         json!({"key": "101", "member": {"id": w.member.id, "email": "member@acme.test"},
-               "addons": ["device_web_rtc", "license_center", "license_number"], "numbers": [ATTACHED_NUMBER]})
+               "addons": ["device_web_rtc", "license_center", "license_number"], "numbers": [ATTACHED_NUMBER],
+               "effective": (["phone_system", "device_web_rtc", "license_center", "license_number"]
+                   .map(|c| json!({"code": c, "effective": true, "reason": null})))})
     );
     assert_eq!(
         e["contact_center"],
@@ -741,8 +743,8 @@ async fn provision_and_deprovision() {
     assert_eq!(
         made,
         json!({"items": [
-            {"key": "201", "member": null, "addons": [], "numbers": []},
-            {"key": "202", "member": null, "addons": [], "numbers": []}]})
+            {"key": "201", "member": null, "addons": [], "numbers": [], "effective": [{"code": "phone_system", "effective": true, "reason": null}]},
+            {"key": "202", "member": null, "addons": [], "numbers": [], "effective": [{"code": "phone_system", "effective": true, "reason": null}]}]})
     );
     let taken = api
         .call(

@@ -5,9 +5,11 @@
 //! Also checks the documented exit codes: 0 success, 1 refused, 2 usage.
 
 mod bulk;
+mod lifecycle;
 mod readme;
 mod scim_token;
 mod serve_demo;
+mod serve_lifecycle;
 mod serve_race;
 mod webhooks;
 
