@@ -423,7 +423,7 @@ impl App {
         loop {
             let mut tx = self.read(org).await?;
             let horizon = tx.event_horizon(org).await?;
-            if q.after + 1 < horizon.oldest {
+            if q.after.saturating_add(1) < horizon.oldest {
                 return Err(Error::new(
                     ErrorCode::CursorExpired,
                     format!(

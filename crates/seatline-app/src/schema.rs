@@ -4,7 +4,7 @@
 
 use seatline_domain::{CcRole, Code, Kind, Missing, Reason, Role, Status, SubState};
 use serde::Serialize;
-use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::RefOr;
 
 fn wire(v: impl Serialize) -> serde_json::Value {
@@ -145,7 +145,17 @@ pub fn effective() -> Schema {
         .required("effective")
         .property(
             "reason",
-            one_of(reasons, "Why the code is not effective; null when it is."),
+            // null while the code is effective
+            ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                .enum_values(Some(
+                    reasons
+                        .into_iter()
+                        .map(wire)
+                        .chain([serde_json::Value::Null]),
+                ))
+                .description(Some("Why the code is not effective; null when it is."))
+                .build(),
         )
         .required("reason")
         .build();
