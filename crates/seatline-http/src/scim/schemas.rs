@@ -112,7 +112,30 @@ pub(crate) const SEATLINE_ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
 fn seatline_schema() -> Value {
     let attributes: Vec<Value> = SEATLINE_ATTRIBUTES
         .iter()
-        .map(|(name, kind, mutability, description)| attr(name, kind, mutability, description))
+        .map(|(name, kind, mutability, description)| {
+            let mut a = attr(name, kind, mutability, description);
+            if *name == "effective" {
+                // One entry per code: the only multi-valued attribute, read-only, so an
+                // identity provider never maps it.
+                a["multiValued"] = json!(true);
+                a["subAttributes"] = json!([
+                    attr(
+                        "code",
+                        "string",
+                        "readOnly",
+                        "The catalog code (phone_system first)."
+                    ),
+                    attr(
+                        "effective",
+                        "boolean",
+                        "readOnly",
+                        "Whether the code gives service now."
+                    ),
+                    attr("reason", "string", "readOnly", "Why not, when it does not."),
+                ]);
+            }
+            a
+        })
         .collect();
     json!({
         "schemas": [SCHEMA],

@@ -740,11 +740,16 @@ async fn discovery_paging_and_attribute_selection() {
             .map(|a| a["name"].as_str().unwrap())
             .collect();
         assert!(names.contains(&"deviceMobileApp") && names.contains(&"contactCenterReady"));
-        assert!(ext["attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|a| a["multiValued"] == false));
+        // Entra maps single-valued attributes only: every one it could write is single-valued;
+        // the one multi-valued attribute (`effective`, per code) is read-only.
+        for a in ext["attributes"].as_array().unwrap() {
+            if a["multiValued"] == true {
+                assert_eq!(
+                    (&a["name"], &a["mutability"]),
+                    (&json!("effective"), &json!("readOnly"))
+                );
+            }
+        }
         w.scim("GET", "/Schemas/urn:nope", None)
             .await
             .scim_error(404, None, "not_found");
