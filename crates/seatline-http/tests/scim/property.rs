@@ -1,5 +1,5 @@
 //! Any sequence of SCIM writes never exceeds purchased seats; GET reflects the last accepted
-//! write; the list and GET render the same user.
+//! write; the list and GET render the same user. On SQLite and on PostgreSQL.
 
 use std::collections::BTreeMap;
 
@@ -79,7 +79,8 @@ async fn check_seats(w: &World) {
     for item in l["items"].as_array().unwrap() {
         assert!(
             item["in_use"].as_u64() <= item["purchased"].as_u64(),
-            "seats exceeded: {item}"
+            "[{}] seats exceeded: {item}",
+            w.name
         );
     }
 }
@@ -95,12 +96,11 @@ async fn check_list_matches_get(w: &World) {
                 200,
             )
             .await;
-        assert_eq!(&one, u, "list and GET render the same user");
+        assert_eq!(&one, u, "[{}] list and GET render the same user", w.name);
     }
 }
 
-async fn run(ops: Vec<Op>) {
-    let w = World::sqlite().await;
+async fn run(w: &World, ops: Vec<Op>) {
     for (code, q) in [
         ("phone_system", 3),
         ("license_center", 2),
@@ -135,12 +135,12 @@ async fn run(ops: Vec<Op>) {
                     201 => {
                         let id = a.body["id"].as_str().unwrap().to_owned();
                         let got = w.scim_ok("GET", &format!("/Users/{id}"), None, 200).await;
-                        assert_eq!(got, a.body, "GET reflects the create");
+                        assert_eq!(got, a.body, "[{}] GET reflects the create", w.name);
                         ids.insert(who, id);
                     }
-                    409 => assert!(ids.contains_key(&who), "{:#}", a.body),
+                    409 => assert!(ids.contains_key(&who), "[{}] {:#}", w.name, a.body),
                     400 => {}
-                    s => panic!("unexpected {s}: {:#}", a.body),
+                    s => panic!("[{}] unexpected {s}: {:#}", w.name, a.body),
                 }
             }
             Op::Patch { who, attr } => {
@@ -151,35 +151,49 @@ async fn run(ops: Vec<Op>) {
                 match a.status.as_u16() {
                     200 => {
                         let got = w.scim_ok("GET", &format!("/Users/{id}"), None, 200).await;
-                        assert_eq!(attr.shown(&got), attr.written(), "{attr:?}: {got:#}");
-                        assert_eq!(got, a.body);
+                        assert_eq!(
+                            attr.shown(&got),
+                            attr.written(),
+                            "[{}] {attr:?}: {got:#}",
+                            w.name
+                        );
+                        assert_eq!(got, a.body, "[{}] GET reflects the PATCH", w.name);
                     }
                     400 => {}
-                    s => panic!("unexpected {s}: {:#}", a.body),
+                    s => panic!("[{}] unexpected {s}: {:#}", w.name, a.body),
                 }
             }
             Op::Delete { who } => {
                 let Some(id) = ids.remove(&who) else { continue };
                 let a = w.scim("DELETE", &format!("/Users/{id}"), None).await;
-                assert_eq!(a.status.as_u16(), 204, "{:#}", a.body);
+                assert_eq!(a.status.as_u16(), 204, "[{}] {:#}", w.name, a.body);
                 w.scim("GET", &format!("/Users/{id}"), None)
                     .await
                     .scim_error(404, None, "not_found");
             }
         }
-        check_seats(&w).await;
+        check_seats(w).await;
     }
-    check_list_matches_get(&w).await;
+    check_list_matches_get(w).await;
+}
+
+/// Each case runs on a fresh SQLite file and, when reachable, a fresh PostgreSQL database.
+fn run_everywhere(ops: Vec<Op>) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            for w in World::all().await {
+                run(&w, ops.clone()).await;
+            }
+        });
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
     #[test]
     fn scim_writes_keep_every_rule(ops in prop::collection::vec(op(), 1..14)) {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(run(ops));
+        run_everywhere(ops);
     }
 }
