@@ -56,6 +56,21 @@ impl App {
         code: &str,
         req: SubscriptionUpdate,
     ) -> AppResult<LicenseView> {
+        self.set_subscription_at(ctx, org, code, req, Utc::now())
+            .await
+    }
+
+    /// [`App::set_subscription`] as if it were `now`: the state it sets begins then, and the
+    /// reactivation window and term end are judged then. Ticks take their time the same way,
+    /// so a test can run billing and the scheduler on one fake clock.
+    pub async fn set_subscription_at(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        code: &str,
+        req: SubscriptionUpdate,
+        now: DateTime<Utc>,
+    ) -> AppResult<LicenseView> {
         self.guard(ctx, org, Action::SetQuantity, None)?;
         let code: Code = code.parse()?;
         let mut tx = self.lock(org).await?;
@@ -66,7 +81,7 @@ impl App {
             .find(|s| s.code == code)
             .cloned()
             .unwrap_or_else(|| Subscription::none(code));
-        let d = lifecycle::update_subscription(&current, seats.get(code), req, Utc::now())?;
+        let d = lifecycle::update_subscription(&current, seats.get(code), req, now)?;
         self.commit(tx, ctx, org, d).await?;
         let mut tx = self.store.begin().await?;
         let subs = tx.subscriptions(org).await?;
