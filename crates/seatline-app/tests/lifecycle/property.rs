@@ -15,7 +15,9 @@ use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use seatline_app::{App, AppResult, Ctx};
 use seatline_domain::lifecycle::{stamp, SubscriptionUpdate, REACTIVATION_DAYS};
 use seatline_domain::permissions::Actor;
-use seatline_domain::{Code, Effective, ErrorCode, MemberId, OrgId, Reason, Role, Status, SubState};
+use seatline_domain::{
+    Code, Effective, ErrorCode, MemberId, OrgId, Reason, Role, Status, SubState,
+};
 use seatline_store::ExtensionQuery;
 
 use crate::support::World;
@@ -28,7 +30,11 @@ const CODES: [Code; 4] = [
     Code::DeviceWebRtc,
     Code::LicenseCenter,
 ];
-const ADDONS: [Code; 3] = [Code::DeviceMobileApp, Code::DeviceWebRtc, Code::LicenseCenter];
+const ADDONS: [Code; 3] = [
+    Code::DeviceMobileApp,
+    Code::DeviceWebRtc,
+    Code::LicenseCenter,
+];
 const MEMBERS: usize = 3;
 
 /// A term end sent with a state change or a renewal, in days from the fake clock's date.
@@ -44,23 +50,59 @@ enum Advance {
     Hours(i64),
     Days(i64),
     /// To the instant the next time-driven transition of a code falls due, ± 1 ms.
-    ToDue { code: usize, ms: i64 },
+    ToDue {
+        code: usize,
+        ms: i64,
+    },
 }
 
 #[derive(Debug, Clone)]
 enum Op {
-    Quantity { code: usize, quantity: u32, allow: bool },
-    State { code: usize, to: SubState, term: Term },
-    Renew { code: usize, term: Term },
-    TermEnd { code: usize, days: Option<i64> },
+    Quantity {
+        code: usize,
+        quantity: u32,
+        allow: bool,
+    },
+    State {
+        code: usize,
+        to: SubState,
+        term: Term,
+    },
+    Renew {
+        code: usize,
+        term: Term,
+    },
+    TermEnd {
+        code: usize,
+        days: Option<i64>,
+    },
+    /// The scheduler runs at the new time.
     Tick(Advance),
+    /// Time passes before the scheduler runs: billing may act on a transition not yet made.
+    Wait(Advance),
     Provision,
-    AddAddon { ext: usize, code: usize },
-    RemoveAddon { ext: usize, code: usize },
-    Assign { ext: usize, member: usize },
-    Unassign { ext: usize },
-    Deprovision { ext: usize },
-    SetStatus { member: usize, disabled: bool },
+    AddAddon {
+        ext: usize,
+        code: usize,
+    },
+    RemoveAddon {
+        ext: usize,
+        code: usize,
+    },
+    Assign {
+        ext: usize,
+        member: usize,
+    },
+    Unassign {
+        ext: usize,
+    },
+    Deprovision {
+        ext: usize,
+    },
+    SetStatus {
+        member: usize,
+        disabled: bool,
+    },
 }
 
 impl Op {
@@ -73,6 +115,7 @@ impl Op {
                 | Op::Renew { .. }
                 | Op::TermEnd { .. }
                 | Op::Tick(_)
+                | Op::Wait(_)
         )
     }
 }
@@ -85,6 +128,14 @@ fn term() -> impl Strategy<Value = Term> {
     ]
 }
 
+fn advance(code: std::ops::Range<usize>) -> impl Strategy<Value = Advance> {
+    prop_oneof![
+        1 => (0i64..72).prop_map(Advance::Hours),
+        1 => (1i64..100).prop_map(Advance::Days),
+        2 => (code, -1i64..=1).prop_map(|(code, ms)| Advance::ToDue { code, ms }),
+    ]
+}
+
 fn state() -> impl Strategy<Value = SubState> {
     prop::sample::select(SubState::ALL.to_vec())
 }
@@ -93,15 +144,14 @@ fn op() -> impl Strategy<Value = Op> {
     let code = 0..CODES.len();
     let addon = 0..ADDONS.len();
     prop_oneof![
-        2 => (code.clone(), 0u32..5, any::<bool>())
+        3 => (code.clone(), 0u32..5, prop::bool::weighted(0.7))
             .prop_map(|(code, quantity, allow)| Op::Quantity { code, quantity, allow }),
         3 => (code.clone(), state(), term()).prop_map(|(code, to, term)| Op::State { code, to, term }),
         1 => (code.clone(), term()).prop_map(|(code, term)| Op::Renew { code, term }),
         1 => (code.clone(), prop::option::of(-3i64..45))
             .prop_map(|(code, days)| Op::TermEnd { code, days }),
-        1 => (0i64..72).prop_map(|h| Op::Tick(Advance::Hours(h))),
-        1 => (1i64..100).prop_map(|d| Op::Tick(Advance::Days(d))),
-        2 => (code, -1i64..=1).prop_map(|(code, ms)| Op::Tick(Advance::ToDue { code, ms })),
+        4 => advance(code.clone()).prop_map(Op::Tick),
+        1 => advance(code).prop_map(Op::Wait),
         3 => Just(Op::Provision),
         4 => (0usize..4, addon.clone()).prop_map(|(ext, code)| Op::AddAddon { ext, code }),
         1 => (0usize..4, addon).prop_map(|(ext, code)| Op::RemoveAddon { ext, code }),
@@ -159,9 +209,7 @@ fn allowed(from: SubState, to: SubState) -> bool {
     match (from, to) {
         (Terminated, _) => false,
         (_, Terminated) => true,
-        (Active, Expired | Suspended) | (Expired, Active | Suspended) | (Suspended, Active) => {
-            true
-        }
+        (Active, Expired | Suspended) | (Expired, Active | Suspended) | (Suspended, Active) => true,
         _ => false,
     }
 }
@@ -174,8 +222,24 @@ impl Model {
     fn in_use(&self, code: Code) -> u32 {
         match code {
             Code::PhoneSystem => self.exts.len() as u32,
-            c => self.exts.iter().map(|e| e.addons.get(&c).copied().unwrap_or(0)).sum(),
+            c => self
+                .exts
+                .iter()
+                .map(|e| e.addons.get(&c).copied().unwrap_or(0))
+                .sum(),
         }
+    }
+
+    /// The clock after `advance` (never backwards).
+    fn after(&self, advance: &Advance) -> DateTime<Utc> {
+        match advance {
+            Advance::Hours(h) => self.now + Duration::hours(*h),
+            Advance::Days(d) => self.now + Duration::days(*d),
+            Advance::ToDue { code, ms } => self
+                .due(CODES[*code])
+                .map_or(self.now, |(_, at)| at + Duration::milliseconds(*ms)),
+        }
+        .max(self.now)
     }
 
     fn date_in(&self, days: i64) -> NaiveDate {
@@ -527,7 +591,11 @@ fn invariants(seen: &Seen) -> Result<(), String> {
             ));
         }
     }
-    let holders: Vec<&String> = seen.extensions.iter().filter_map(|e| e.member.as_ref()).collect();
+    let holders: Vec<&String> = seen
+        .extensions
+        .iter()
+        .filter_map(|e| e.member.as_ref())
+        .collect();
     let mut unique = holders.clone();
     unique.sort();
     unique.dedup();
@@ -555,7 +623,12 @@ async fn setup(app: &App, t0: DateTime<Utc>) -> Result<(Case, Model), TestCaseEr
     let op = Ctx::operator();
     let err = |e: seatline_app::AppError| fail(format!("setup: {e}"));
     let created = app
-        .create_org(&op, &format!("life{n}"), &format!("owner@life{n}.example"), "Owner")
+        .create_org(
+            &op,
+            &format!("life{n}"),
+            &format!("owner@life{n}.example"),
+            "Owner",
+        )
         .await
         .map_err(err)?;
     let org = OrgId(created.id.clone());
@@ -687,15 +760,12 @@ async fn step(app: &App, c: &Case, m: &mut Model, op: &Op) -> Result<(), TestCas
                 .await;
             (outcome(got)?, m.operator(code, None, false, term))
         }
+        Op::Wait(advance) => {
+            m.now = m.after(advance);
+            (Ok(()), Ok(()))
+        }
         Op::Tick(advance) => {
-            let target = match advance {
-                Advance::Hours(h) => m.now + Duration::hours(*h),
-                Advance::Days(d) => m.now + Duration::days(*d),
-                Advance::ToDue { code, ms } => m
-                    .due(CODES[*code])
-                    .map_or(m.now, |(_, at)| at + Duration::milliseconds(*ms)),
-            }
-            .max(m.now);
+            let target = m.after(advance);
             let report = app
                 .lifecycle_tick(target, m.grace_days as u32)
                 .await
@@ -721,9 +791,7 @@ async fn step(app: &App, c: &Case, m: &mut Model, op: &Op) -> Result<(), TestCas
             while m.exts.iter().any(|e| e.key == key) {
                 key += 1;
             }
-            let got = app
-                .provision(&c.owner, &c.org, 1, &key.to_string())
-                .await;
+            let got = app.provision(&c.owner, &c.org, 1, &key.to_string()).await;
             let want = m.may_take(Code::PhoneSystem, 1).map(|()| {
                 m.exts.push(Ext {
                     key,
@@ -881,9 +949,7 @@ async fn run(w: &World, grace_days: u32, ops: &[Op]) -> Result<(), TestCaseError
         };
         for code in CODES {
             let was = before.licenses.iter().find(|l| l.code == code).unwrap();
-            if grew(code)
-                && (was.state != SubState::Active || was.in_use >= was.purchased)
-            {
+            if grew(code) && (was.state != SubState::Active || was.in_use >= was.purchased) {
                 return Err(at(format!(
                     "a new {code:?} copy was taken while {:?} with {}/{} in use",
                     was.state, was.in_use, was.purchased
@@ -909,13 +975,13 @@ fn lifecycle_matches_the_model_on_both_stores() {
         .unwrap();
     let worlds = rt.block_on(World::all());
     let mut runner = TestRunner::new(Config {
-        cases: 48,
+        cases: 96,
         failure_persistence: None,
         ..Config::default()
     });
     let strategy = (
         prop::sample::select(vec![1u32, 30]),
-        prop::collection::vec(op(), 1..40),
+        prop::collection::vec(op(), 1..48),
     );
     let result = runner.run(&strategy, |(grace_days, ops)| {
         for w in &worlds {
