@@ -124,6 +124,17 @@ mod tests {
     fn read_only_and_unknown_paths() {
         let e = assignments(json!({"Operations": [{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:seatline:2.0:User:contactCenterRole", "value": "agent"}]})).unwrap_err();
         assert_eq!(e.code, ErrorCode::ReadOnlyAttribute);
+        // Inside the whole extension object a read-only attribute is an echo, judged against
+        // the User's current value when the write is made.
+        let a = assignments(json!({"Operations": [{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:seatline:2.0:User", "value": {"contactCenterRole": "agent", "teamChat": true}}]})).unwrap();
+        let targets: Vec<&Target> = a.iter().map(|(t, _)| t).collect();
+        assert_eq!(
+            targets,
+            [
+                &Target::Echo("contactCenterRole"),
+                &Target::Seatline("teamChat")
+            ]
+        );
         let e = assignments(json!({"Operations": [{"op": "replace", "path": "id", "value": "x"}]}))
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::ReadOnlyAttribute);

@@ -132,6 +132,9 @@ pub(crate) enum Target {
     Active,
     /// An attribute of the Seatline extension, by its schema name.
     Seatline(&'static str),
+    /// A read-only attribute of the Seatline extension inside a PATCH value holding the whole
+    /// extension object: a client echoing the object it read. Accepted only unchanged.
+    Echo(&'static str),
 }
 
 pub(crate) type Assignment = (Target, Value);
@@ -166,16 +169,25 @@ fn is_urn(path: &str, urn: &str) -> bool {
     path.eq_ignore_ascii_case(urn)
 }
 
+/// One attribute of the Seatline extension; `in_object` when it arrives inside a value holding
+/// the whole extension object.
 fn seatline_attribute(
     name: &str,
     value: Value,
     source: Source,
+    in_object: bool,
     out: &mut Vec<Assignment>,
 ) -> Result<(), Error> {
     let found = SEATLINE_ATTRIBUTES
         .iter()
         .find(|(n, ..)| n.eq_ignore_ascii_case(name));
     match found {
+        // RFC 7644 §3.5.2: a client must not *modify* a read-only attribute. A PATCH of the
+        // whole object read back and edited carries them as they were: not a modification.
+        Some((n, _, "readOnly", _)) if in_object && source == Source::Patch => {
+            out.push((Target::Echo(n), value));
+            Ok(())
+        }
         Some((n, _, "readOnly", _)) => read_only(n, source),
         Some((n, ..)) => {
             out.push((Target::Seatline(n), value));
@@ -223,7 +235,7 @@ pub(crate) fn assign(
                 for (k, v) in map {
                     // Clients serialising an extension object may name its schema in it.
                     if !k.eq_ignore_ascii_case("schemas") {
-                        seatline_attribute(&k, v, source, out)?;
+                        seatline_attribute(&k, v, source, true, out)?;
                     }
                 }
                 Ok(())
@@ -244,7 +256,7 @@ pub(crate) fn assign(
         };
     }
     if let Some(rest) = strip_urn(path, SEATLINE) {
-        return seatline_attribute(rest, value, source, out);
+        return seatline_attribute(rest, value, source, false, out);
     }
     if is_urn(path, USER) {
         return assign_object(value, source, out);
@@ -362,6 +374,16 @@ fn flag(field: &str, v: &Value) -> Result<Option<bool>, Error> {
     })
 }
 
+/// Whether a read-only value sent back is the one shown, as SCIM compares: strings ignoring
+/// case, booleans also as strings.
+fn unchanged(shown: &Value, sent: &Value) -> bool {
+    match (shown, sent) {
+        (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b.trim()),
+        (Value::Bool(a), _) => super::patch::boolean(Some(sent)) == Some(*a),
+        _ => shown == sent,
+    }
+}
+
 /// The write a list of assignments asks for. `current` completes a partial name (a PATCH
 /// of `name.familyName` keeps the given name); `replace` (POST, PUT) clears an `externalId`
 /// the body leaves out.
@@ -377,6 +399,20 @@ pub(crate) fn write_from(
             .find(|(x, _)| x == t)
             .map(|(_, v)| v)
     };
+    for (target, sent) in assignments {
+        if let Target::Echo(name) = target {
+            let shown = current
+                .and_then(|u| seatline_block(u).get(*name).cloned())
+                .unwrap_or(Value::Null);
+            if !unchanged(&shown, sent) {
+                return Err(Error::new(
+                    ErrorCode::ReadOnlyAttribute,
+                    format!("{name} is read-only and is {shown} now; leave it out of the request or send it unchanged"),
+                )
+                .detail("field", *name));
+            }
+        }
+    }
     let mut w = UserWrite::default();
     let user_name = match last(&Target::UserName).or_else(|| last(&Target::Email)) {
         Some(v) => Some(text("userName", v)?.ok_or_else(|| {

@@ -331,6 +331,140 @@ async fn urn_prefixed_paths() {
     }
 }
 
+/// PATCH of the whole Seatline object (path = its URN), RFC 7644 §3.5.2: the value's
+/// attributes are written and the ones it leaves out stay; the object as read back, edited,
+/// may carry its read-only attributes unchanged (changed, they are refused); remove clears the
+/// writable ones while the read-only ones stay. This is why scim2-tester's whole-object checks
+/// (which expect the object to read back as exactly the value written, and to vanish on
+/// remove) fail by design: see scripts/check-scim.
+#[tokio::test]
+async fn whole_extension_object_patch() {
+    for w in World::all().await {
+        let user = create(
+            &w,
+            "whole@acme.test",
+            Some(json!({"phoneSystem": true, "contactCenter": true})),
+        )
+        .await;
+        let path = format!("/Users/{}", id(&user));
+        let key = user[SEATLINE]["extension"].as_str().unwrap().to_owned();
+
+        // Add and replace merge: contactCenter stays, the read-only attributes are shown.
+        for op in ["add", "replace"] {
+            let after = w
+                .scim_ok(
+                    "PATCH",
+                    &path,
+                    Some(patch(
+                        json!([{"op": op, "path": SEATLINE, "value": {"deviceWebRtc": true}}]),
+                    )),
+                    200,
+                )
+                .await;
+            let block = &after[SEATLINE];
+            assert_eq!(
+                (&block["contactCenter"], &block["deviceWebRtc"]),
+                (&json!(true), &json!(true)),
+                "[{}] {op}: {block:#}",
+                w.name
+            );
+            assert_eq!(
+                (&block["contactCenterRole"], &block["contactCenterReady"]),
+                (&json!("agent"), &json!(true)),
+                "[{}] {op}",
+                w.name
+            );
+        }
+
+        // The object as read, edited and sent back whole, read-only attributes included.
+        let mut echoed = w.scim_ok("GET", &path, None, 200).await[SEATLINE].clone();
+        echoed["callRecording"] = json!(true);
+        echoed["contactCenterRole"] = json!("Agent");
+        let after = w
+            .scim_ok(
+                "PATCH",
+                &path,
+                Some(patch(
+                    json!([{"op": "replace", "path": SEATLINE, "value": echoed.clone()}]),
+                )),
+                200,
+            )
+            .await;
+        assert_eq!(after[SEATLINE]["callRecording"], true, "[{}]", w.name);
+        assert_eq!(
+            w.extension(&key).await["addons"],
+            json!(["device_web_rtc", "license_center", "call_recording"]),
+            "[{}]",
+            w.name
+        );
+        // The same without a path, the object under its URN.
+        let without_path = w
+            .scim("PATCH", &path, Some(patch(json!([{"op": "replace", "value": {SEATLINE: {"contactCenterReady": "True", "teamChat": true}}}]))))
+            .await;
+        assert_eq!(
+            without_path.status.as_u16(),
+            200,
+            "[{}] {:#}",
+            w.name,
+            without_path.body
+        );
+        assert_eq!(without_path.body[SEATLINE]["teamChat"], true);
+        // A read-only attribute changed is refused, whole object or path, and nothing is written.
+        echoed["contactCenterRole"] = json!("supervisor");
+        echoed["teamChat"] = json!(false);
+        w.scim(
+            "PATCH",
+            &path,
+            Some(patch(
+                json!([{"op": "replace", "path": SEATLINE, "value": echoed}]),
+            )),
+        )
+        .await
+        .scim_error(400, Some("mutability"), "read_only_attribute");
+        w.scim("PATCH", &path, Some(patch(json!([{"op": "replace", "path": format!("{SEATLINE}:contactCenterRole"), "value": "agent"}]))))
+            .await
+            .scim_error(400, Some("mutability"), "read_only_attribute");
+        let now = w.scim_ok("GET", &path, None, 200).await;
+        assert_eq!(now[SEATLINE]["teamChat"], true, "[{}]", w.name);
+
+        // Remove clears what can be written: the member leaves its extension, which stays
+        // provisioned with its add-ons; the object stays, with the read-only attributes.
+        let after = w
+            .scim_ok(
+                "PATCH",
+                &path,
+                Some(patch(json!([{"op": "remove", "path": SEATLINE}]))),
+                200,
+            )
+            .await;
+        let block = &after[SEATLINE];
+        assert_eq!(
+            (
+                &block["phoneSystem"],
+                &block["contactCenterRole"],
+                &block["contactCenterReady"]
+            ),
+            (&json!(false), &json!("agent"), &json!(false)),
+            "[{}] {block:#}",
+            w.name
+        );
+        assert!(block.get("extension").is_none(), "[{}] {block:#}", w.name);
+        let ext = w.extension(&key).await;
+        assert_eq!(ext["member"], Value::Null, "[{}]", w.name);
+        assert_eq!(
+            ext["addons"],
+            json!([
+                "device_web_rtc",
+                "license_center",
+                "call_recording",
+                "team_chat"
+            ]),
+            "[{}]",
+            w.name
+        );
+    }
+}
+
 #[tokio::test]
 async fn extension_urn_missing_from_schemas() {
     for w in World::all().await {
