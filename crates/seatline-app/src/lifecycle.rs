@@ -33,8 +33,13 @@ impl App {
     /// Each code's subscription state, for the effective flags: only the (few) subscription
     /// rows are read, never the seat counts.
     pub(crate) async fn states(tx: &mut Box<dyn Tx>, org: &OrgId) -> AppResult<Seats> {
+        Ok(Self::states_of(tx.subscriptions(org).await?))
+    }
+
+    /// The purchased quantities and states of the subscriptions, without counting seats.
+    pub(crate) fn states_of(subscriptions: Vec<seatline_domain::Subscription>) -> Seats {
         let mut seats = Seats::default();
-        for s in tx.subscriptions(org).await? {
+        for s in subscriptions {
             seats.by_code.insert(
                 s.code,
                 Seat {
@@ -44,7 +49,7 @@ impl App {
                 },
             );
         }
-        Ok(seats)
+        seats
     }
 
     /// The operator's update of one subscription: quantity (over-allocation only when asked),

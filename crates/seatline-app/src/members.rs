@@ -4,10 +4,20 @@ use std::collections::HashMap;
 
 use seatline_domain::permissions::Action;
 use seatline_domain::{rules, Decision, Email, Member, MemberId, OrgId, Role, Status};
-use seatline_store::{ExtensionQuery, Tx};
+use seatline_store::{ExtensionQuery, MemberRef, Tx};
 
 use crate::views::*;
 use crate::{need, new_id, page_limit, App, AppResult, Ctx};
+
+/// A member reference as the routes take it: an email when it contains `@`, else an id;
+/// `None` for a malformed email, which no member can have.
+fn member_ref(reference: &str) -> Option<MemberRef> {
+    if reference.contains('@') {
+        reference.parse::<Email>().ok().map(MemberRef::Email)
+    } else {
+        Some(MemberRef::Id(MemberId(reference.to_owned())))
+    }
+}
 
 impl App {
     /// Find a member by id or, when the reference contains `@`, by email.
@@ -16,13 +26,10 @@ impl App {
         org: &OrgId,
         reference: &str,
     ) -> AppResult<Option<Member>> {
-        if reference.contains('@') {
-            match reference.parse::<Email>() {
-                Ok(e) => Ok(tx.member_by_email(org, &e).await?),
-                Err(_) => Ok(None),
-            }
-        } else {
-            Ok(tx.member(org, &MemberId(reference.to_owned())).await?)
+        match member_ref(reference) {
+            Some(MemberRef::Email(e)) => Ok(tx.member_by_email(org, &e).await?),
+            Some(MemberRef::Id(id)) => Ok(tx.member(org, &id).await?),
+            None => Ok(None),
         }
     }
 
@@ -191,14 +198,22 @@ impl App {
         self.commit(tx, ctx, org, d).await
     }
 
+    /// The PBX and the contact center ask on every registration and call: one statement
+    /// reads the member, its extension and the subscription states (issue 15).
     pub async fn entitlements(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<Entitlements> {
-        let mut tx = self.store.begin().await?;
-        let m = Self::find_member(&mut tx, org, id).await?;
-        self.guard(ctx, org, Action::ReadMember, m.as_ref().map(|m| &m.id))?;
-        let m = need(m, "member", id)?;
-        let ext = tx.extension_of(org, &m.id).await?;
-        let states = Self::states(&mut tx, org).await?;
-        Ok(Entitlements::new(&m, ext.as_ref(), &states))
+        let sources = match member_ref(id) {
+            Some(r) => self.store.entitlement_sources(org, &r).await?,
+            None => None,
+        };
+        self.guard(
+            ctx,
+            org,
+            Action::ReadMember,
+            sources.as_ref().map(|s| &s.member.id),
+        )?;
+        let s = need(sources, "member", id)?;
+        let states = Self::states_of(s.subscriptions);
+        Ok(Entitlements::new(&s.member, s.extension.as_ref(), &states))
     }
 
     /// Every member with its Contact Center role, readiness and what is missing.

@@ -11,6 +11,7 @@
 //! Timestamps are TEXT in RFC 3339, as on SQLite: they sort as text and read back identically
 //! from both stores.
 
+mod entitlements;
 mod events;
 mod lifecycle;
 mod passwords;
@@ -28,6 +29,7 @@ use seatline_store::{
     TokenRow, Tx,
 };
 use seatline_store::{DeliveryOutcome, DeliveryRow, WebhookRow};
+use seatline_store::{EntitlementSources, MemberRef};
 use seatline_store::{EventWakeups, IntegrationTokenRow};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Connection, PgConnection, PgPool, Row};
@@ -91,6 +93,14 @@ impl Store for PostgresStore {
             .await
             .map_err(db)
             .map(|_| ())
+    }
+
+    async fn entitlement_sources(
+        &self,
+        org: &OrgId,
+        member: &MemberRef,
+    ) -> Result<Option<EntitlementSources>> {
+        entitlements::read(&self.pool, org, member).await
     }
 
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {

@@ -4,6 +4,7 @@
 //! SQLite's single write lock at once (other writers wait on the busy timeout), so the
 //! state a use case reads inside [`Store::lock`] cannot change before it commits.
 
+mod entitlements;
 mod events;
 
 use std::collections::BTreeSet;
@@ -26,6 +27,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 use seatline_store::decode::{self, KeyedParts};
 use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, WebhookRow};
+use seatline_store::{EntitlementSources, MemberRef};
 
 mod webhooks;
 
@@ -84,6 +86,14 @@ impl Store for SqliteStore {
             .await
             .map_err(db)
             .map(|_| ())
+    }
+
+    async fn entitlement_sources(
+        &self,
+        org: &OrgId,
+        member: &MemberRef,
+    ) -> Result<Option<EntitlementSources>> {
+        entitlements::read(&self.pool, org, member).await
     }
 
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {

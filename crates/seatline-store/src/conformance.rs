@@ -24,6 +24,7 @@ use crate::{
     AuditEntry, AuditQuery, ExtensionQuery, IdempotencyRow, PasswordReset, PlanRow, ScimQuery,
     ScimTokenRow, Snapshot, Store, StoreError, TokenRow, Tx, IDEMPOTENCY_PENDING,
 };
+use crate::{EntitlementSources, MemberRef};
 use crate::{EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent};
 
 /// A backend under test: a fresh, migrated database that the cases may fill at will.
@@ -81,6 +82,7 @@ macro_rules! conformance_tests {
             delivery_claims,
             delivery_claim_race_two_pools,
             delivery_outcomes_in_one_batch,
+            entitlement_sources_in_one_read,
         );
     };
 }
@@ -2975,4 +2977,107 @@ pub async fn password_resets(b: &impl Backend) {
         .await
         .expect("delete member");
     assert_eq!(s.password_reset("hash-3").await.expect("read"), None);
+}
+
+// ---- the one-statement entitlement read (issue 15) ----
+
+/// The entitlement read answers, by id and by email, exactly what the transaction's reads
+/// answer (member, its extension with add-ons and sorted numbers, the subscriptions), and
+/// nothing of another organization.
+pub async fn entitlement_sources_in_one_read(b: &impl Backend) {
+    use seatline_domain::lifecycle::{Currency, Price};
+    use seatline_domain::{SubState, Subscription};
+    let store = b.store().await;
+    let s = &*store;
+    let (org, owner) = create_org(s, "ent", "owner@ent.example").await;
+    let (other, _) = create_org(s, "ent2", "owner@ent2.example").await;
+    use Code::*;
+    for (code, q) in [
+        (PhoneSystem, 3),
+        (LicenseCenter, 2),
+        (LicenseNumber, 2),
+        (DeviceIpPhone, 1),
+    ] {
+        set_quantity(s, &org, code, q).await;
+    }
+    set_quantity(s, &other, PhoneSystem, 5).await;
+    let center = Subscription {
+        code: LicenseCenter,
+        quantity: 2,
+        state: SubState::Suspended,
+        term_end: None,
+        state_since: Some(
+            chrono::DateTime::parse_from_rfc3339("2026-05-01T00:00:00.123Z")
+                .expect("time")
+                .with_timezone(&chrono::Utc),
+        ),
+        unit_price: Some("12.50".parse::<Price>().expect("price")),
+        currency: Some("EUR".parse::<Currency>().expect("currency")),
+    };
+    add_numbers(s, &org, &["+6532000002", "+6532000001"]).await;
+    let agent = add_member(s, &org, "mem_ent", "agent@ent.example", Role::Member).await;
+    let idle = add_member(s, &org, "mem_idle", "idle@ent.example", Role::Member).await;
+    provision(s, &org, 1, 2001).await.expect("provision");
+    assign(s, &org, 2001, &agent).await.expect("assign");
+    set_addons(
+        s,
+        &org,
+        2001,
+        &[LicenseCenter, LicenseNumber, LicenseNumber, DeviceIpPhone],
+    )
+    .await
+    .expect("addons");
+    set_numbers(s, &org, 2001, &["+6532000002", "+6532000001"])
+        .await
+        .expect("numbers");
+    // Suspended after the copies were taken: the read carries the state that makes them
+    // not effective.
+    force(s, &org, vec![Change::SetSubscription(center)])
+        .await
+        .expect("set subscription");
+
+    // What the transaction's reads say, member by member.
+    for m in [agent.clone(), idle.clone(), owner.clone()] {
+        let mut tx = read(s).await;
+        let want = EntitlementSources {
+            extension: tx.extension_of(&org, &m.id).await.expect("extension"),
+            subscriptions: tx.subscriptions(&org).await.expect("subscriptions"),
+            member: m.clone(),
+        };
+        drop(tx);
+        let by_id = s
+            .entitlement_sources(&org, &MemberRef::Id(m.id.clone()))
+            .await
+            .expect("by id");
+        assert_eq!(by_id.as_ref(), Some(&want), "by id: {}", m.id.as_str());
+        let by_email = s
+            .entitlement_sources(&org, &MemberRef::Email(m.email.clone()))
+            .await
+            .expect("by email");
+        assert_eq!(by_email, Some(want), "by email: {}", m.email.as_str());
+    }
+    let got = s
+        .entitlement_sources(&org, &MemberRef::Id(agent.id.clone()))
+        .await
+        .expect("agent")
+        .expect("agent exists");
+    let ext = got.extension.expect("agent holds 2001");
+    assert_eq!(ext.key, key(2001));
+    assert_eq!(ext.numbers, [e164("+6532000001"), e164("+6532000002")]);
+    assert_eq!(
+        ext.addons,
+        addons(&[LicenseCenter, LicenseNumber, LicenseNumber, DeviceIpPhone])
+    );
+    assert_eq!(got.subscriptions.len(), 4);
+    // Unknown members are not there, nor members asked for in another organization.
+    let unknown = [
+        (&org, MemberRef::Id(MemberId("mem_nobody".into()))),
+        (&org, MemberRef::Email(email("nobody@ent.example"))),
+        (&other, MemberRef::Id(agent.id.clone())),
+        (&other, MemberRef::Email(agent.email.clone())),
+    ];
+    for (o, r) in unknown {
+        let got = s.entitlement_sources(o, &r).await.expect("read");
+        assert_eq!(got, None, "{r:?} in {}", o.as_str());
+    }
 }

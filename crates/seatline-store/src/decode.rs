@@ -154,3 +154,73 @@ pub fn subscription_columns(
         s.currency.as_ref().map(|c| c.as_str().to_owned()),
     )
 }
+
+/// One row of the entitlement read: which part it is (`m` member, `e` extension, `a` add-on,
+/// `n` number, `s` subscription) and up to seven text columns, every value cast to text so one
+/// UNION carries them all on both backends.
+pub type TaggedRow = (String, [Option<String>; 7]);
+
+/// The entitlement sources from the tagged rows of the one-statement read; `None` without a
+/// member row.
+pub fn entitlement_sources(
+    rows: impl IntoIterator<Item = TaggedRow>,
+) -> Result<Option<crate::EntitlementSources>> {
+    fn text(v: &mut Option<String>, what: &str) -> Result<String> {
+        v.take().ok_or_else(|| corrupt(what, "NULL"))
+    }
+    fn int(v: &mut Option<String>, what: &str) -> Result<i64> {
+        let t = text(v, what)?;
+        t.parse().map_err(|_| corrupt(what, &t))
+    }
+    let (mut member, mut key, mut subscriptions) = (None, None, Vec::new());
+    let mut parts = KeyedParts::default();
+    for (kind, mut c) in rows {
+        match kind.as_str() {
+            "m" => {
+                member = Some(crate::decode::member(
+                    text(&mut c[0], "member id")?,
+                    &text(&mut c[1], "email")?,
+                    text(&mut c[2], "name")?,
+                    &text(&mut c[3], "role")?,
+                    &text(&mut c[4], "status")?,
+                )?)
+            }
+            "e" => key = Some(int(&mut c[0], "extension key")?),
+            "a" => parts.add_addon(
+                int(&mut c[0], "extension key")?,
+                &text(&mut c[1], "code")?,
+                int(&mut c[2], "copies")?,
+            )?,
+            "n" => parts.add_number(
+                int(&mut c[0], "extension key")?,
+                &text(&mut c[1], "number")?,
+            )?,
+            "s" => subscriptions.push(subscription((
+                text(&mut c[0], "code")?,
+                int(&mut c[1], "quantity")?,
+                text(&mut c[2], "subscription state")?,
+                c[3].take(),
+                c[4].take(),
+                c[5].take(),
+                c[6].take(),
+            ))?),
+            other => return Err(corrupt("entitlement row kind", other)),
+        }
+    }
+    let Some(member) = member else {
+        return Ok(None);
+    };
+    let extension = key
+        .map(|k| {
+            let mut ext = parts.extension(k, Some(member.id.0.clone()))?;
+            ext.numbers.sort();
+            Ok::<_, StoreError>(ext)
+        })
+        .transpose()?;
+    subscriptions.sort_by_key(|s| s.code);
+    Ok(Some(crate::EntitlementSources {
+        member,
+        extension,
+        subscriptions,
+    }))
+}

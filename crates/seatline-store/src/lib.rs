@@ -106,6 +106,22 @@ pub struct Credentials {
     pub member: Member,
     pub password_hash: Option<String>,
 }
+/// A member named by its id or by its email, as the routes accept either.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberRef {
+    Id(MemberId),
+    Email(Email),
+}
+
+/// What a member's entitlements are computed from: the member, its extension with add-ons
+/// and numbers, and the organization's subscriptions (their states make add-ons effective).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntitlementSources {
+    pub member: Member,
+    pub extension: Option<Extension>,
+    pub subscriptions: Vec<seatline_domain::Subscription>,
+}
+
 /// A one-time password reset link as stored (only the hash of its secret), with the member
 /// it lets set a new password.
 #[derive(Debug, Clone, PartialEq)]
@@ -387,6 +403,16 @@ pub trait Store: Send + Sync + 'static {
     /// The reset link with this hash, whatever its organization, and its member: the page
     /// the link opens knows nothing else.
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>>;
+
+    // ---- entitlement reads (the PBX asks on every registration and call) ----
+    /// A member's entitlement sources in ONE statement, outside any transaction (a single
+    /// statement reads one snapshot): a round trip, not seven, on the hottest read.
+    /// `None` when the organization has no such member.
+    async fn entitlement_sources(
+        &self,
+        org: &OrgId,
+        member: &MemberRef,
+    ) -> Result<Option<EntitlementSources>>;
 }
 
 /// One transaction. Every method is scoped by organization; dropping without `commit` rolls back.

@@ -2,6 +2,7 @@
 //! SQLite file per world.
 
 mod concurrency;
+mod feed;
 mod hostile;
 mod matrix;
 mod protocol;
