@@ -6,6 +6,7 @@ mod bulk;
 mod demo;
 mod events;
 mod lifecycle;
+mod memory;
 mod output;
 mod scim;
 mod webhooks;
@@ -231,8 +232,13 @@ async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+fn main() -> std::process::ExitCode {
+    memory::tune_allocator();
+    run()
+}
+
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn run() -> std::process::ExitCode {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

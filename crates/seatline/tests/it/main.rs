@@ -6,6 +6,7 @@
 
 mod bulk;
 mod lifecycle;
+mod memory;
 mod readme;
 mod scim_token;
 mod serve_demo;

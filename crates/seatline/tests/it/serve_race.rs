@@ -70,6 +70,10 @@ pub(crate) struct Server {
 }
 
 impl Server {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn start(database_url: &str) -> Server {
         Self::start_with(database_url, &["--operator-token", OPERATOR])
     }
