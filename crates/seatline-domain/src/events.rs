@@ -91,7 +91,12 @@ pub fn needs(changes: &[Change]) -> Needs {
             | Change::DeleteNumber(_)
             | Change::SetPurchased { .. }
             | Change::InsertMember(_)
-            | Change::SetScimFields { .. } => {}
+            | Change::SetScimFields { .. }
+            | Change::InsertTeam(_)
+            | Change::UpdateTeam(_)
+            | Change::DeleteTeam(_)
+            | Change::SetTeamMembers { .. }
+            | Change::SetScope { .. } => {}
             Change::SetSubscription(s) => {
                 n.codes.insert(s.code);
             }
@@ -257,7 +262,12 @@ impl Deriving<'_> {
             Change::InsertOrg(_)
             | Change::InsertNumber(_)
             | Change::DeleteNumber(_)
-            | Change::SetScimFields { .. } => {}
+            | Change::SetScimFields { .. }
+            | Change::InsertTeam(_)
+            | Change::UpdateTeam(_)
+            | Change::DeleteTeam(_)
+            | Change::SetTeamMembers { .. }
+            | Change::SetScope { .. } => {}
             Change::SetPurchased { code, .. } => self.out.push(Draft {
                 kind: SUBSCRIPTION_UPDATED,
                 subject: format!("subscription:{code}"),

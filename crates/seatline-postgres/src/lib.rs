@@ -15,6 +15,7 @@ mod events;
 mod lifecycle;
 mod passwords;
 mod scim;
+mod teams;
 mod tx;
 mod webhooks;
 mod writes;

@@ -201,6 +201,11 @@ impl Tx for PgTx {
             qb.push(" AND CAST(key AS TEXT) LIKE ")
                 .push_bind(format!("{}%", p.replace(['%', '_', '\\'], "")));
         }
+        if let Some(teams) = &q.teams {
+            qb.push(" AND (member_id IS NULL OR member_id IN (");
+            crate::teams::push_team_members(&mut qb, org, teams);
+            qb.push("))");
+        }
         qb.push(" ORDER BY key LIMIT ").push_bind(limit(q.limit));
         let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
         let rows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
@@ -489,6 +494,28 @@ impl Tx for PgTx {
 
     async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>> {
         self.read_subscriptions(org).await
+    }
+
+    async fn teams(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Team>> {
+        self.teams_impl(org).await
+    }
+
+    async fn admin_scope(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+    ) -> Result<Option<Vec<seatline_domain::TeamId>>> {
+        self.admin_scope_impl(org, member).await
+    }
+
+    async fn members_in_teams(
+        &mut self,
+        org: &OrgId,
+        teams: &[seatline_domain::TeamId],
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Member>> {
+        self.members_in_teams_impl(org, teams, after, limit).await
     }
 
     async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {

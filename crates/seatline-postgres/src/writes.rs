@@ -149,6 +149,15 @@ impl PgTx {
                 self.set_scim_fields(org, member, external_id.as_deref(), modified_at)
                     .await?
             }
+            Change::InsertTeam(t) => self.insert_team(org, t).await?,
+            Change::UpdateTeam(t) => self.update_team(org, t).await?,
+            Change::DeleteTeam(id) => self.delete_team(org, id).await?,
+            Change::SetTeamMembers { team, members } => {
+                self.set_team_members(org, team, members).await?
+            }
+            Change::SetScope { member, teams } => {
+                self.set_scope(org, member, teams.as_deref()).await?
+            }
         }
         Ok(())
     }

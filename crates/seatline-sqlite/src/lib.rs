@@ -33,6 +33,7 @@ mod scim;
 
 mod lifecycle;
 mod passwords;
+mod teams;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -537,6 +538,11 @@ impl Tx for SqliteTx {
             qb.push(" AND CAST(key AS TEXT) LIKE ")
                 .push_bind(format!("{}%", p.replace(['%', '_'], "")));
         }
+        if let Some(teams) = &q.teams {
+            qb.push(" AND (member_id IS NULL OR member_id IN (");
+            teams::push_team_members(&mut qb, org, teams);
+            qb.push("))");
+        }
         qb.push(" ORDER BY key LIMIT ").push_bind(q.limit);
         let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
         let rows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
@@ -768,6 +774,15 @@ impl Tx for SqliteTx {
                     self.set_scim_fields(org, member, external_id.as_deref(), modified_at)
                         .await?
                 }
+                Change::InsertTeam(t) => self.insert_team(org, t).await?,
+                Change::UpdateTeam(t) => self.update_team(org, t).await?,
+                Change::DeleteTeam(id) => self.delete_team(org, id).await?,
+                Change::SetTeamMembers { team, members } => {
+                    self.set_team_members(org, team, members).await?
+                }
+                Change::SetScope { member, teams } => {
+                    self.set_scope(org, member, teams.as_deref()).await?
+                }
             }
         }
         Ok(())
@@ -948,6 +963,28 @@ impl Tx for SqliteTx {
 
     async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>> {
         self.read_subscriptions(org).await
+    }
+
+    async fn teams(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Team>> {
+        self.teams_impl(org).await
+    }
+
+    async fn admin_scope(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+    ) -> Result<Option<Vec<seatline_domain::TeamId>>> {
+        self.admin_scope_impl(org, member).await
+    }
+
+    async fn members_in_teams(
+        &mut self,
+        org: &OrgId,
+        teams: &[seatline_domain::TeamId],
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Member>> {
+        self.members_in_teams_impl(org, teams, after, limit).await
     }
 
     async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {
