@@ -16,6 +16,7 @@ mod passwords;
 mod previews;
 pub mod schema;
 pub mod scim;
+mod teams;
 mod tokens;
 pub mod views;
 pub mod webhooks;
@@ -32,6 +33,7 @@ pub use passwords::{
     hash_password, verify_password, ResetHolder, ResetLink, SignInMatch, MAX_PASSWORD,
     MIN_PASSWORD, RESET_LINK_HOURS,
 };
+pub use teams::{ScopeView, TeamView};
 pub use tokens::hash_secret;
 pub use tokens::{IntegrationTokenView, IssuedIntegrationToken};
 pub use tokens::{Me, TokenKind};
@@ -50,6 +52,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The member acting, if a member is.
+    pub fn member(&self) -> Option<&MemberId> {
+        match &self.actor {
+            Actor::Member { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
     pub fn operator() -> Self {
         Ctx {
             actor: Actor::Operator,

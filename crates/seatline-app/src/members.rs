@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use seatline_domain::permissions::Action;
-use seatline_domain::{rules, Decision, Email, Member, MemberId, OrgId, Role, Status};
+use seatline_domain::{rules, Decision, Email, Member, MemberId, OrgId, Role, Scope, Status};
 use seatline_store::{ExtensionQuery, Tx};
 
 use crate::views::*;
@@ -46,7 +46,22 @@ impl App {
         self.guard(ctx, org, Action::ReadMembers, None)?;
         let limit = page_limit(limit);
         let mut tx = self.read(org).await?;
-        let rows = tx.members(org, after, limit + 1).await?;
+        let rows = match Self::scope(&mut tx, ctx, org).await? {
+            Scope::Org => tx.members(org, after, limit + 1).await?,
+            // Its teams' members, and itself when it is in none of them.
+            Scope::Teams { teams, members } => {
+                let teams: Vec<_> = teams.into_iter().collect();
+                let mut rows = tx.members_in_teams(org, &teams, after, limit + 1).await?;
+                if let Some(me) = ctx.member() {
+                    if members.contains(me) && !rows.iter().any(|m| m.id == *me) {
+                        let mine = tx.member(org, me).await?;
+                        rows.extend(mine.filter(|m| after.is_none_or(|a| m.email.as_str() > a)));
+                        rows.sort_by(|a, b| a.email.as_str().cmp(b.email.as_str()));
+                    }
+                }
+                rows
+            }
+        };
         let q = ExtensionQuery {
             members: rows.iter().map(|m| m.id.clone()).collect(),
             limit: u32::MAX,
@@ -68,7 +83,8 @@ impl App {
 
     pub async fn member(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<MemberView> {
         let mut tx = self.store.begin().await?;
-        let m = Self::find_member(&mut tx, org, id).await?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let m = Self::scoped_member(&mut tx, org, &scope, id).await?;
         self.guard(ctx, org, Action::ReadMember, m.as_ref().map(|m| &m.id))?;
         let m = need(m, "member", id)?;
         Self::member_view(&mut tx, org, &m).await
@@ -119,7 +135,12 @@ impl App {
             self.guard(ctx, org, Action::ReadOrg, None)?;
         }
         let mut tx = self.lock(org).await?;
-        let mut m = need(Self::find_member(&mut tx, org, id).await?, "member", id)?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let mut m = need(
+            Self::scoped_member(&mut tx, org, &scope, id).await?,
+            "member",
+            id,
+        )?;
         let mut d = Decision::default();
         if let Some(r) = role {
             let step = rules::change_role(&m, r)?;
@@ -193,7 +214,8 @@ impl App {
 
     pub async fn entitlements(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<Entitlements> {
         let mut tx = self.store.begin().await?;
-        let m = Self::find_member(&mut tx, org, id).await?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let m = Self::scoped_member(&mut tx, org, &scope, id).await?;
         self.guard(ctx, org, Action::ReadMember, m.as_ref().map(|m| &m.id))?;
         let m = need(m, "member", id)?;
         let ext = tx.extension_of(org, &m.id).await?;

@@ -245,11 +245,18 @@ pub(crate) async fn ctx(app: &App, o: &OrgArg, operator: bool) -> AppResult<(Ctx
             .find(|m| m.role == Role::Owner)
             .ok_or_else(|| Error::new(ErrorCode::NotFound, "the organization has no owner"))?,
     };
-    let actor = Actor::Member {
-        id: seatline_domain::MemberId(m.id),
-        role: m.role,
-        status: m.status,
-    };
+    let actor = app
+        .actor_of(
+            &org,
+            seatline_domain::Member {
+                id: seatline_domain::MemberId(m.id),
+                email: m.email.parse()?,
+                name: m.name,
+                role: m.role,
+                status: m.status,
+            },
+        )
+        .await?;
     Ok((
         Ctx {
             actor,
