@@ -75,7 +75,7 @@ async fn render(s: &UiState, v: &Viewer, error: Option<&Error>) -> Result<Markup
                 form.stack method="post" action="/ui/teams" {
                     (csrf(v))
                     div.field {
-                        label for="team-name" { "Name" }
+                        label for="team-name" { "New team name" }
                         input #team-name type="text" name="name" maxlength="100" required;
                         p.hint { "Up to 100 teams; names are unique ignoring case." }
                     }
@@ -99,7 +99,7 @@ fn team_forms(v: &Viewer, t: &TeamView, members: &HashMap<String, MemberView>) -
             summary { "Edit " (t.name) }
             form.inline method="post" action=(action("rename")) {
                 (csrf(v))
-                label for={ "rename-" (t.id) } { "Name" }
+                label for={ "rename-" (t.id) } { "Rename to" }
                 input id={ "rename-" (t.id) } type="text" name="name" value=(t.name) maxlength="100" required;
                 button.btn type="submit" { "Rename" }
             }

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use seatline_app::views::{ExtensionView, LicenseView, MemberView};
 use seatline_app::{App, AppResult, Ctx};
-use seatline_domain::permissions::Actor;
 use seatline_domain::{Error, ErrorCode, OrgId, Role};
 use seatline_store::{AuditQuery, ExtensionQuery};
 
