@@ -41,6 +41,21 @@ pub struct ScopeView {
     pub teams: Option<Vec<String>>,
 }
 
+/// The member an audit record concerns: its target, or the holder of the extension it
+/// targets (after the change, else before it).
+pub(crate) fn concerned(a: &seatline_domain::AuditRecord) -> Option<MemberId> {
+    if let Some(id) = a.target.strip_prefix("member:") {
+        return Some(MemberId(id.to_owned()));
+    }
+    if a.target.starts_with("extension:") {
+        let holder = |v: &serde_json::Value| v["member"].as_str().map(str::to_owned);
+        return holder(&a.after)
+            .or_else(|| holder(&a.before))
+            .map(MemberId);
+    }
+    None
+}
+
 impl App {
     /// The actor a member acts as, with its scope when it is an admin limited to teams:
     /// what every token, session and CLI `--as` resolves to (one more query, for admins only).

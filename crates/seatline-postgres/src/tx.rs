@@ -324,7 +324,7 @@ impl Tx for PgTx {
 
     async fn audit(&mut self, org: &OrgId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let mut qb = QueryBuilder::<Postgres>::new(
-            "SELECT id, at, actor, action, target, before::text, after::text, request_id FROM audit WHERE org_id = ",
+            "SELECT id, at, actor, action, target, before::text, after::text, request_id, teams FROM audit WHERE org_id = ",
         );
         qb.push_bind(org.as_str());
         if let Some(a) = &q.action {
@@ -350,6 +350,7 @@ impl Tx for PgTx {
                     before: serde_json::from_str(r.get(5)).map_err(db)?,
                     after: serde_json::from_str(r.get(6)).map_err(db)?,
                     request_id: r.get(7),
+                    teams: serde_json::from_str(r.get(8)).map_err(db)?,
                 })
             })
             .collect()

@@ -37,3 +37,6 @@ CREATE TABLE admin_scope_teams (
     FOREIGN KEY (org_id, member_id) REFERENCES admin_scopes(org_id, member_id) ON DELETE CASCADE,
     FOREIGN KEY (org_id, team_id) REFERENCES teams(org_id, id) ON DELETE CASCADE
 );
+
+-- Audit entries name the teams of the member concerned (a JSON array of team ids).
+ALTER TABLE audit ADD COLUMN teams TEXT NOT NULL DEFAULT '[]';

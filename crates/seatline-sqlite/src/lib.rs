@@ -42,8 +42,8 @@ pub(crate) const BATCH: usize = 5_000;
 
 /// Rows per page when a snapshot reads members and numbers.
 const SNAPSHOT_PAGE: u32 = 10_000;
-/// Audit rows bind 8 parameters each, so fewer fit in one INSERT.
-const AUDIT_BATCH: usize = 4_000;
+/// Audit rows bind 9 parameters each, so fewer fit in one INSERT.
+const AUDIT_BATCH: usize = 3_500;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -791,7 +791,7 @@ impl Tx for SqliteTx {
     async fn append_audit(&mut self, org: &OrgId, entries: &[AuditEntry]) -> Result<()> {
         for chunk in entries.chunks(AUDIT_BATCH) {
             let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO audit (org_id, at, actor, action, target, before, after, request_id) ",
+                "INSERT INTO audit (org_id, at, actor, action, target, before, after, request_id, teams) ",
             );
             qb.push_values(chunk, |mut b, e| {
                 b.push_bind(org.as_str())
@@ -801,7 +801,8 @@ impl Tx for SqliteTx {
                     .push_bind(&e.target)
                     .push_bind(e.before.to_string())
                     .push_bind(e.after.to_string())
-                    .push_bind(&e.request_id);
+                    .push_bind(&e.request_id)
+                    .push_bind(serde_json::to_string(&e.teams).unwrap_or_default());
             });
             qb.build().execute(&mut *self.tx).await.map_err(db)?;
         }
@@ -810,7 +811,7 @@ impl Tx for SqliteTx {
 
     async fn audit(&mut self, org: &OrgId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT id, at, actor, action, target, before, after, request_id FROM audit WHERE org_id = ",
+            "SELECT id, at, actor, action, target, before, after, request_id, teams FROM audit WHERE org_id = ",
         );
         qb.push_bind(org.as_str());
         if let Some(a) = &q.action {
@@ -835,6 +836,7 @@ impl Tx for SqliteTx {
                     before: serde_json::from_str(r.get(5)).map_err(db)?,
                     after: serde_json::from_str(r.get(6)).map_err(db)?,
                     request_id: r.get(7),
+                    teams: serde_json::from_str(r.get(8)).map_err(db)?,
                 })
             })
             .collect()

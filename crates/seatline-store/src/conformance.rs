@@ -157,6 +157,7 @@ fn audit_entries(d: &Decision) -> Vec<AuditEntry> {
             before: a.before.clone(),
             after: a.after.clone(),
             request_id: Some("req_conformance".to_owned()),
+            teams: Vec::new(),
         })
         .collect()
 }
@@ -713,6 +714,8 @@ pub async fn audit_round_trip(b: &impl Backend) {
         before,
         after,
         request_id: request_id.map(str::to_owned),
+        // Entries round-trip the teams they name, in order.
+        teams: (0..i % 3).map(|t| format!("team_{t}")).collect(),
     };
     let written = vec![
         entry(
@@ -1251,6 +1254,7 @@ pub async fn tenant_isolation(b: &impl Backend) {
             before: json!(null),
             after: json!(null),
             request_id: None,
+            teams: Vec::new(),
         }],
     )
     .await

@@ -41,6 +41,8 @@ pub struct AuditEntry {
     pub before: Value,
     pub after: Value,
     pub request_id: Option<String>,
+    /// The teams (ids) of the member the entry concerns, when it was written (§12).
+    pub teams: Vec<String>,
 }
 
 /// Which audit entries to read: newest first, before the cursor id.

@@ -442,6 +442,7 @@ impl App {
         }
         let rows = plan.items.len();
         let mut written = 0;
+        let teams = tx.teams(org).await?;
         for slice in plan.items.chunks(APPLY_SLICE) {
             let d = bulk::decide_rows(slice)?;
             // One event per extension, numbered right after the previous slice's.
@@ -452,7 +453,8 @@ impl App {
             };
             tx.apply(org, &d.changes).await?;
             drop(d.changes);
-            tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
+            tx.append_audit(org, &audit_entries(ctx, d.audit, &teams))
+                .await?;
             crate::events::append(&mut tx, ctx, org, drafts).await?;
             written += slice.len();
             progress(Step::Apply, written, total);

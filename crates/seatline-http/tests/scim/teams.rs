@@ -357,6 +357,36 @@ async fn a_scoped_admin_runs_its_teams_seats() {
             .api_ok("GET", &format!("{base}/audit?limit=1000"), &owner, Value::Null, 200)
             .await;
         assert!(all["items"].as_array().unwrap().len() > targets.len());
+        // Audit entries and events name the teams of the member concerned (§12).
+        let assigned = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["target"] == "extension:2005" && e["action"] == "extension.assign")
+            .unwrap_or_else(|| panic!("[{}] no assign entry: {all:#}", w.name));
+        assert_eq!(assigned["teams"], json!([s.team_a]), "{assigned:#}");
+        let provisioned = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["target"] == "extension:2004")
+            .unwrap();
+        assert_eq!(provisioned["teams"], json!([]), "{provisioned:#}");
+        let events = w
+            .api_ok("GET", &format!("{base}/events?after=0&limit=1000"), &owner, Value::Null, 200)
+            .await;
+        let of = |subject: String| {
+            events["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|e| e["subject"] == subject)
+                .map(|e| e["teams"].clone())
+        };
+        assert_eq!(of("extension:2005".into()), Some(json!([s.team_a])));
+        assert_eq!(of(format!("member:{amy}")), Some(json!([s.team_a])));
+        assert_eq!(of("extension:2002".into()), Some(json!([s.team_b])));
 
         // Its export holds the extensions in reach only.
         let export = w
