@@ -33,7 +33,7 @@ pub use passwords::{
     hash_password, verify_password, ResetHolder, ResetLink, SignInMatch, MAX_PASSWORD,
     MIN_PASSWORD, RESET_LINK_HOURS,
 };
-pub use teams::{ScopeView, TeamView};
+pub use teams::{ScopeView, TeamChange, TeamView};
 pub use tokens::hash_secret;
 pub use tokens::{IntegrationTokenView, IssuedIntegrationToken};
 pub use tokens::{Me, TokenKind};

@@ -4,6 +4,8 @@
 //! a team-scoped admin's reach is "not found" exactly as another organization's is; no
 //! handler checks a team.
 
+use std::collections::BTreeSet;
+
 use seatline_domain::permissions::{Action, Actor};
 use seatline_domain::teams::{self, Team};
 use seatline_domain::{Error, ExtKey, Extension, Member, MemberId, OrgId, Role, Scope, TeamId};
@@ -32,6 +34,16 @@ impl From<&Team> for TeamView {
             members: t.members.iter().map(|m| m.to_string()).collect(),
         }
     }
+}
+
+/// What [`App::change_team`] does: a new name, the members (ids or emails) replaced, then
+/// members added and removed (by id).
+#[derive(Debug, Clone, Default)]
+pub struct TeamChange {
+    pub name: Option<String>,
+    pub members: Option<Vec<String>>,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
 }
 
 /// An admin's scope as the API shows it: `teams` null is the whole organization.
@@ -159,19 +171,37 @@ impl App {
         Ok((tx, all, t))
     }
 
-    pub async fn create_team(&self, ctx: &Ctx, org: &OrgId, name: &str) -> AppResult<TeamView> {
+    /// Create a team with its first members (ids or emails; none from the API and the UI,
+    /// which set them afterwards), in one transaction.
+    pub async fn create_team(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        name: &str,
+        members: &[String],
+    ) -> AppResult<TeamView> {
         self.guard(ctx, org, Action::ManageTeams, None)?;
         let mut tx = self.lock(org).await?;
         let all = tx.teams(org).await?;
         let id = TeamId(new_id("team"));
-        let d = teams::create_team(&all, id.clone(), name)?;
-        self.commit(tx, ctx, org, d).await?;
-        Ok(TeamView::from(&Team {
+        let mut d = teams::create_team(&all, id.clone(), name)?;
+        let mut team = Team {
             id,
             name: teams::parse_team_name(name)?,
             enabled: true,
             members: Vec::new(),
-        }))
+        };
+        if !members.is_empty() {
+            let ids = Self::resolve_members(&mut tx, org, members).await?;
+            let step = teams::set_team_members(&team, ids);
+            if let Some(seatline_domain::Change::SetTeamMembers { members, .. }) = step.changes.first() {
+                team.members = members.clone();
+            }
+            d.changes.extend(step.changes);
+            d.audit.extend(step.audit);
+        }
+        self.commit(tx, ctx, org, d).await?;
+        Ok(TeamView::from(&team))
     }
 
     /// Rename a team and/or enable or disable it (PATCH).
@@ -206,22 +236,69 @@ impl App {
         id: &str,
         members: &[String],
     ) -> AppResult<TeamView> {
-        let (mut tx, _, t) = self.locked_team(ctx, org, id).await?;
-        let mut found = Vec::with_capacity(members.len());
-        for (i, reference) in members.iter().enumerate() {
-            let m = Self::find_member(&mut tx, org, reference)
-                .await?
-                .ok_or_else(|| {
-                    Error::not_found("member", reference).detail("field", format!("members[{i}]"))
-                })?;
-            found.push(m);
+        self.change_team(
+            ctx,
+            org,
+            id,
+            TeamChange {
+                members: Some(members.to_vec()),
+                ..TeamChange::default()
+            },
+        )
+        .await
+    }
+
+    /// Members by id or email, each known or refused by its place in the list.
+    async fn resolve_members(
+        tx: &mut Box<dyn Tx>,
+        org: &OrgId,
+        refs: &[String],
+    ) -> AppResult<Vec<MemberId>> {
+        let mut ids = Vec::with_capacity(refs.len());
+        for (i, reference) in refs.iter().enumerate() {
+            let m = Self::find_member(tx, org, reference).await?.ok_or_else(|| {
+                Error::not_found("member", reference).detail("field", format!("members[{i}]"))
+            })?;
+            ids.push(m.id);
         }
-        let d = teams::set_team_members(&t, &found);
-        let mut ids: Vec<MemberId> = found.into_iter().map(|m| m.id).collect();
-        ids.sort();
-        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Rename a team and replace, add or remove members, in one transaction: what a SCIM
+    /// PATCH of a Group asks.
+    pub async fn change_team(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        id: &str,
+        change: TeamChange,
+    ) -> AppResult<TeamView> {
+        let (mut tx, all, t) = self.locked_team(ctx, org, id).await?;
+        let mut d = teams::update_team(&all, &t, change.name.as_deref(), None)?;
+        let renamed = match d.changes.first() {
+            Some(seatline_domain::Change::UpdateTeam(after)) => after.clone(),
+            _ => t.clone(),
+        };
+        let mut ids: BTreeSet<MemberId> = match &change.members {
+            Some(refs) => Self::resolve_members(&mut tx, org, refs)
+                .await?
+                .into_iter()
+                .collect(),
+            None => t.members.iter().cloned().collect(),
+        };
+        ids.extend(Self::resolve_members(&mut tx, org, &change.add).await?);
+        for r in &change.remove {
+            ids.remove(&MemberId(r.clone()));
+        }
+        let ids: Vec<MemberId> = ids.into_iter().collect();
+        let step = teams::set_team_members(&renamed, ids.clone());
+        d.changes.extend(step.changes);
+        d.audit.extend(step.audit);
         self.commit(tx, ctx, org, d).await?;
-        Ok(TeamView::from(&Team { members: ids, ..t }))
+        Ok(TeamView::from(&Team {
+            members: ids,
+            ..renamed
+        }))
     }
 
     /// An admin's scope (owner, and whole-organization admins reading teams).

@@ -66,7 +66,7 @@ async fn create_team(
     ApiPath(org): ApiPath<String>,
     ApiJson(body): ApiJson<CreateTeam>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
-    let view = s.app.create_team(&ctx, &OrgId(org), &body.name).await?;
+    let view = s.app.create_team(&ctx, &OrgId(org), &body.name, &[]).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

@@ -3004,8 +3004,8 @@ async fn set_team_members(store: &dyn Store, org: &OrgId, id: &str, members: &[&
     let mut tx = locked(store, org).await;
     let teams = tx.teams(org).await.expect("teams");
     let team = teams.iter().find(|t| t.id.as_str() == id).expect("team");
-    let members: Vec<Member> = members.iter().map(|m| (*m).clone()).collect();
-    let d = seatline_domain::teams::set_team_members(team, &members);
+    let ids: Vec<MemberId> = members.iter().map(|m| m.id.clone()).collect();
+    let d = seatline_domain::teams::set_team_members(team, ids);
     commit(tx, org, d).await.expect("commit members");
 }
 

@@ -139,7 +139,7 @@ async fn refused(s: &UiState, v: &Viewer, e: seatline_app::AppError) -> Result<R
 
 pub async fn create(State(s): State<UiState>, p: Post<Admin>) -> Result<Response, UiError> {
     let v = &p.user.0;
-    match s.app.create_team(&v.ctx, &v.org, p.fields.get("name")).await {
+    match s.app.create_team(&v.ctx, &v.org, p.fields.get("name"), &[]).await {
         Ok(t) => Ok(done(&s, "/ui/teams", format!("Created team {}.", t.name))),
         Err(e) => refused(&s, v, e).await,
     }

@@ -514,3 +514,121 @@ async fn team_rules_over_http() {
         assert_eq!(list["items"].as_array().unwrap().len(), 99);
     }
 }
+
+/// SCIM Groups are teams: create, get, list and filter, rename, members added and removed by
+/// PATCH as Entra ID and Okta send them, PUT, delete, and in discovery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scim_groups_are_teams() {
+    use crate::support::PATCH_OP;
+    for w in World::all().await {
+        let base = format!("/api/v1/orgs/{}", w.org);
+        let owner = w.owner.clone();
+        let user = |email: &'static str| {
+            let owner = owner.clone();
+            let base = base.clone();
+            let w = &w;
+            async move {
+                w.api_ok("POST", &format!("{base}/members"), &owner, json!({"email": email}), 201)
+                    .await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }
+        };
+        let ann = user("ann@acme.test").await;
+        let bob = user("bob@acme.test").await;
+        let g = w
+            .scim_ok("POST", "/Groups", Some(json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "Support",
+                "members": [{"value": ann}]
+            })), 201)
+            .await;
+        let id = g["id"].as_str().unwrap().to_owned();
+        assert_eq!(g["displayName"], "Support");
+        assert_eq!(g["members"][0]["value"], ann.as_str());
+        assert_eq!(g["meta"]["resourceType"], "Group");
+        // The team, over the JSON API.
+        let t = w
+            .api_ok("GET", &format!("{base}/teams/{id}"), &owner, Value::Null, 200)
+            .await;
+        assert_eq!(t["members"], json!([ann]));
+        // A second group of the same name is a uniqueness conflict.
+        w.scim("POST", "/Groups", Some(json!({"displayName": "SUPPORT"})))
+            .await
+            .scim_error(409, Some("uniqueness"), "team_name_taken");
+        // Entra: add a member, replace displayName.
+        let g = w
+            .scim_ok("PATCH", &format!("/Groups/{id}"), Some(json!({
+                "schemas": [PATCH_OP],
+                "Operations": [
+                    {"op": "Add", "path": "members", "value": [{"value": bob}]},
+                    {"op": "Replace", "path": "displayName", "value": "Support EMEA"}
+                ]
+            })), 200)
+            .await;
+        assert_eq!(g["displayName"], "Support EMEA");
+        assert_eq!(g["members"].as_array().unwrap().len(), 2);
+        // Okta: remove by filter path.
+        let g = w
+            .scim_ok("PATCH", &format!("/Groups/{id}"), Some(json!({
+                "schemas": [PATCH_OP],
+                "Operations": [{"op": "remove", "path": format!("members[value eq \"{ann}\"]")}]
+            })), 200)
+            .await;
+        assert_eq!(g["members"], json!([{"value": bob, "$ref": format!("http://seatline.test/scim/v2/Users/{bob}"), "type": "User"}]));
+        // Entra: remove with a value list; Okta: replace displayName without a path.
+        let g = w
+            .scim_ok("PATCH", &format!("/Groups/{id}"), Some(json!({
+                "schemas": [PATCH_OP],
+                "Operations": [
+                    {"op": "Remove", "path": "members", "value": [{"value": bob}]},
+                    {"op": "replace", "value": {"displayName": "Support"}}
+                ]
+            })), 200)
+            .await;
+        assert_eq!((g["displayName"].as_str(), g["members"].as_array().map(Vec::len)), (Some("Support"), Some(0)));
+        // An unknown member is an invalid value, and nothing changes.
+        w.scim("PATCH", &format!("/Groups/{id}"), Some(json!({
+            "schemas": [PATCH_OP],
+            "Operations": [
+                {"op": "replace", "path": "displayName", "value": "Renamed"},
+                {"op": "add", "path": "members", "value": [{"value": "mem_nobody"}]}
+            ]
+        })))
+        .await
+        .scim_error(400, Some("invalidValue"), "not_found");
+        let g = w.scim_ok("GET", &format!("/Groups/{id}"), None, 200).await;
+        assert_eq!(g["displayName"], "Support");
+        // List, filter, excludedAttributes.
+        let l = w
+            .scim_ok("GET", "/Groups?filter=displayName%20eq%20%22support%22&excludedAttributes=members", None, 200)
+            .await;
+        assert_eq!(l["totalResults"], 1);
+        assert!(l["Resources"][0].get("members").is_none(), "{l:#}");
+        let l = w
+            .scim_ok("GET", "/Groups?filter=displayName%20eq%20%22nope%22", None, 200)
+            .await;
+        assert_eq!(l["totalResults"], 0);
+        w.scim("GET", "/Groups?filter=members%20pr", None)
+            .await
+            .scim_error(400, Some("invalidFilter"), "invalid_filter");
+        // PUT replaces name and members.
+        let g = w
+            .scim_ok("PUT", &format!("/Groups/{id}"), Some(json!({"displayName": "Sales", "members": [{"value": ann}, {"value": bob}]})), 200)
+            .await;
+        assert_eq!(g["members"].as_array().unwrap().len(), 2);
+        // Discovery names Groups.
+        let rt = w.scim_ok("GET", "/ResourceTypes/Group", None, 200).await;
+        assert_eq!(rt["endpoint"], "/Groups");
+        w.scim_ok("GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group", None, 200)
+            .await;
+        // The audit names the SCIM token; delete, then 404.
+        assert_eq!(w.last_audit().await["action"], "team.members");
+        let a = w.scim(&"DELETE", &format!("/Groups/{id}"), None).await;
+        assert_eq!(a.status.as_u16(), 204);
+        w.scim("GET", &format!("/Groups/{id}"), None)
+            .await
+            .scim_error(404, None, "not_found");
+    }
+}
