@@ -61,9 +61,7 @@ pub(crate) fn concerned(a: &seatline_domain::AuditRecord) -> Option<MemberId> {
     }
     if a.target.starts_with("extension:") {
         let holder = |v: &serde_json::Value| v["member"].as_str().map(str::to_owned);
-        return holder(&a.after)
-            .or_else(|| holder(&a.before))
-            .map(MemberId);
+        return holder(&a.after).or_else(|| holder(&a.before)).map(MemberId);
     }
     None
 }
@@ -194,7 +192,9 @@ impl App {
         if !members.is_empty() {
             let ids = Self::resolve_members(&mut tx, org, members).await?;
             let step = teams::set_team_members(&team, ids);
-            if let Some(seatline_domain::Change::SetTeamMembers { members, .. }) = step.changes.first() {
+            if let Some(seatline_domain::Change::SetTeamMembers { members, .. }) =
+                step.changes.first()
+            {
                 team.members = members.clone();
             }
             d.changes.extend(step.changes);
@@ -256,9 +256,11 @@ impl App {
     ) -> AppResult<Vec<MemberId>> {
         let mut ids = Vec::with_capacity(refs.len());
         for (i, reference) in refs.iter().enumerate() {
-            let m = Self::find_member(tx, org, reference).await?.ok_or_else(|| {
-                Error::not_found("member", reference).detail("field", format!("members[{i}]"))
-            })?;
+            let m = Self::find_member(tx, org, reference)
+                .await?
+                .ok_or_else(|| {
+                    Error::not_found("member", reference).detail("field", format!("members[{i}]"))
+                })?;
             ids.push(m.id);
         }
         Ok(ids)
@@ -328,7 +330,11 @@ impl App {
     ) -> AppResult<ScopeView> {
         self.guard(ctx, org, Action::SetScope, None)?;
         let mut tx = self.lock(org).await?;
-        let m = need(Self::find_member(&mut tx, org, member).await?, "member", member)?;
+        let m = need(
+            Self::find_member(&mut tx, org, member).await?,
+            "member",
+            member,
+        )?;
         let all = tx.teams(org).await?;
         let current = tx.admin_scope(org, &m.id).await?;
         let wanted = teams.map(|ts| ts.into_iter().map(TeamId).collect::<Vec<_>>());

@@ -20,11 +20,12 @@ pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};
 pub use contact_center::{contact_center, entitled_codes, CcRole, ContactCenter, Missing};
 pub use error::{Error, ErrorCode, ErrorKind};
 pub use lifecycle::{Effective, Reason, SubState, Subscription};
-pub use teams::{Scope, Team, MAX_TEAMS};
 pub use model::{
     member_json, Addons, AuditRecord, Change, Decision, Extension, Member, NumberRow, Org, Seat,
     Seats,
 };
+pub use teams::{Scope, Team, MAX_TEAMS};
 pub use values::{
-    parse_name, Email, ExtKey, MemberId, OrgId, TeamId, Role, Status, E164, MAX_KEY, MAX_QUANTITY, MIN_KEY,
+    parse_name, Email, ExtKey, MemberId, OrgId, Role, Status, TeamId, E164, MAX_KEY, MAX_QUANTITY,
+    MIN_KEY,
 };

@@ -137,7 +137,10 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     // included: the operator reads all of them, members none (their own record and
     // extension come through ReadMember). A team-scoped admin's audit and export are
     // filtered to its scope.
-    (Action::ReadOrg, &[Operator, Owner, Admin, ScopedAdmin, Scim]),
+    (
+        Action::ReadOrg,
+        &[Operator, Owner, Admin, ScopedAdmin, Scim],
+    ),
     (
         Action::ReadMember,
         &[Operator, Owner, Admin, ScopedAdmin, Itself, Integration],
@@ -167,7 +170,10 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::ManageScimTokens, &[Owner]),
     (Action::ResetPassword, &[Owner, Admin, ScopedAdmin]),
     // teams (product.md §12)
-    (Action::ReadTeams, &[Operator, Owner, Admin, ScopedAdmin, Scim]),
+    (
+        Action::ReadTeams,
+        &[Operator, Owner, Admin, ScopedAdmin, Scim],
+    ),
     (Action::ManageTeams, &[Owner, Admin, Scim]),
     (Action::SetScope, &[Owner]),
 ];
@@ -236,7 +242,14 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&MemberId>) -> Re
     };
     if ok {
         Ok(())
-    } else if matches!(actor, Actor::Member { role: Role::Admin, scope: Some(_), .. }) {
+    } else if matches!(
+        actor,
+        Actor::Member {
+            role: Role::Admin,
+            scope: Some(_),
+            ..
+        }
+    ) {
         Err(Error::new(
             ErrorCode::Forbidden,
             format!(
@@ -387,15 +400,40 @@ mod tests {
     fn team_scoped_admins() {
         use Action::*;
         let allowed = [
-            SetStatus, Provision, Deprovision, Assign, SetAddons, SetNumbers, Bulk, ReadOrg,
-            ReadMember, ReadExtensions, ReadMembers, ReadContactCenter, ResetPassword, ReadTeams,
+            SetStatus,
+            Provision,
+            Deprovision,
+            Assign,
+            SetAddons,
+            SetNumbers,
+            Bulk,
+            ReadOrg,
+            ReadMember,
+            ReadExtensions,
+            ReadMembers,
+            ReadContactCenter,
+            ResetPassword,
+            ReadTeams,
         ];
         // §12: never teams, scopes, subscriptions, roles, others' tokens, webhooks or SCIM;
         // nor the whole organization's feed, nor new members (they would be out of scope).
         let refused = [
-            ManageTeams, SetScope, SetQuantity, ChangeRole, TransferOwnership, DeleteMember,
-            IssueToken, SetPassword, ManageWebhooks, ManageScimTokens, ManageIntegrationTokens,
-            ReadEvents, ReadEntitlements, CreateMember, CreateOrg, ManageNumbers,
+            ManageTeams,
+            SetScope,
+            SetQuantity,
+            ChangeRole,
+            TransferOwnership,
+            DeleteMember,
+            IssueToken,
+            SetPassword,
+            ManageWebhooks,
+            ManageScimTokens,
+            ManageIntegrationTokens,
+            ReadEvents,
+            ReadEntitlements,
+            CreateMember,
+            CreateOrg,
+            ManageNumbers,
         ];
         let other = MemberId("m2".into());
         for a in allowed {

@@ -122,7 +122,10 @@ fn name_taken(existing: &[Team], name: &str, except: Option<&TeamId>) -> Result<
     {
         return Err(Error::new(
             ErrorCode::TeamNameTaken,
-            format!("team {} is already named {:?}; choose another name", t.id, t.name),
+            format!(
+                "team {} is already named {:?}; choose another name",
+                t.id, t.name
+            ),
         )
         .detail("field", "name")
         .detail("team", t.id.as_str()));
@@ -231,7 +234,11 @@ pub fn set_scope(
             format!(
                 "{} is {} {}; only an admin is limited to teams",
                 member.email,
-                if member.role == Role::Owner { "the" } else { "a" },
+                if member.role == Role::Owner {
+                    "the"
+                } else {
+                    "a"
+                },
                 member.role.as_str()
             ),
         )
@@ -303,7 +310,9 @@ mod tests {
         let e = create_team(&existing, TeamId("t2".into()), "sales").unwrap_err();
         assert_eq!(e.code, ErrorCode::TeamNameTaken);
         let d = create_team(&existing, TeamId("t2".into()), "Support").unwrap();
-        assert!(matches!(&d.changes[..], [Change::InsertTeam(t)] if t.name == "Support" && t.enabled));
+        assert!(
+            matches!(&d.changes[..], [Change::InsertTeam(t)] if t.name == "Support" && t.enabled)
+        );
         let full: Vec<Team> = (0..MAX_TEAMS)
             .map(|i| team(&format!("t{i}"), &format!("n{i}"), &[]))
             .collect();
@@ -325,7 +334,9 @@ mod tests {
         // Its own name in another case is a rename, not a clash.
         let d = update_team(&all, &a, Some("a"), Some(false)).unwrap();
         assert!(matches!(&d.changes[..], [Change::UpdateTeam(t)] if t.name == "a" && !t.enabled));
-        assert!(update_team(&all, &a, Some("A"), Some(true)).unwrap().is_empty());
+        assert!(update_team(&all, &a, Some("A"), Some(true))
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -333,8 +344,10 @@ mod tests {
         let t = team("a", "A", &["m1"]);
         let id = |s: &str| MemberId(s.into());
         let d = set_team_members(&t, vec![id("m2"), id("m1"), id("m2")]);
-        assert!(matches!(&d.changes[..], [Change::SetTeamMembers { members, .. }]
-            if members == &[MemberId("m1".into()), MemberId("m2".into())]));
+        assert!(
+            matches!(&d.changes[..], [Change::SetTeamMembers { members, .. }]
+            if members == &[MemberId("m1".into()), MemberId("m2".into())])
+        );
         assert!(set_team_members(&t, vec![id("m1")]).is_empty());
     }
 
@@ -350,13 +363,19 @@ mod tests {
         let e = set_scope(&admin, None, Some(vec![TeamId("zz".into())]), &teams).unwrap_err();
         assert_eq!(e.code, ErrorCode::NotFound);
         let d = set_scope(&admin, None, Some(vec![a.clone(), a.clone()]), &teams).unwrap();
-        assert!(matches!(&d.changes[..], [Change::SetScope { teams: Some(t), .. }] if t.len() == 1));
-        assert!(set_scope(&admin, Some(&[a.clone()]), Some(vec![a.clone()]), &teams)
-            .unwrap()
-            .is_empty());
+        assert!(
+            matches!(&d.changes[..], [Change::SetScope { teams: Some(t), .. }] if t.len() == 1)
+        );
+        assert!(
+            set_scope(&admin, Some(&[a.clone()]), Some(vec![a.clone()]), &teams)
+                .unwrap()
+                .is_empty()
+        );
         // An empty list is a scope too: unassigned extensions only, never the whole org.
         let d = set_scope(&admin, Some(&[a]), Some(vec![]), &teams).unwrap();
-        assert!(matches!(&d.changes[..], [Change::SetScope { teams: Some(t), .. }] if t.is_empty()));
+        assert!(
+            matches!(&d.changes[..], [Change::SetScope { teams: Some(t), .. }] if t.is_empty())
+        );
     }
 
     #[test]

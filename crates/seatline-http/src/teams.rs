@@ -66,7 +66,10 @@ async fn create_team(
     ApiPath(org): ApiPath<String>,
     ApiJson(body): ApiJson<CreateTeam>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
-    let view = s.app.create_team(&ctx, &OrgId(org), &body.name, &[]).await?;
+    let view = s
+        .app
+        .create_team(&ctx, &OrgId(org), &body.name, &[])
+        .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -175,7 +178,9 @@ pub(crate) struct SetScope {
 
 /// `teams` as sent, null included: only a missing `teams` is `None`, so `{}` is refused
 /// rather than read as "the whole organization".
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Vec<String>>>, D::Error> {
+fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<Vec<String>>>, D::Error> {
     Option::<Vec<String>>::deserialize(d).map(Some)
 }
 

@@ -32,14 +32,15 @@ impl PgTx {
             .fetch_all(&mut *self.tx)
             .await
             .map_err(db)?;
-        let members =
-            sqlx::query("SELECT team_id, member_id FROM team_members WHERE org_id = $1")
-                .bind(org.as_str())
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(db)?;
+        let members = sqlx::query("SELECT team_id, member_id FROM team_members WHERE org_id = $1")
+            .bind(org.as_str())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)?;
         Ok(decode::teams(
-            rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
+            rows.iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect(),
             members.iter().map(|r| (r.get(0), r.get(1))).collect(),
         ))
     }
@@ -49,13 +50,12 @@ impl PgTx {
         org: &OrgId,
         member: &MemberId,
     ) -> Result<Option<Vec<TeamId>>> {
-        let scoped =
-            sqlx::query("SELECT 1 FROM admin_scopes WHERE org_id = $1 AND member_id = $2")
-                .bind(org.as_str())
-                .bind(member.as_str())
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(db)?;
+        let scoped = sqlx::query("SELECT 1 FROM admin_scopes WHERE org_id = $1 AND member_id = $2")
+            .bind(org.as_str())
+            .bind(member.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
         if scoped.is_none() {
             return Ok(None);
         }

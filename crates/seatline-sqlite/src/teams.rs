@@ -39,7 +39,9 @@ impl SqliteTx {
             .await
             .map_err(db)?;
         Ok(decode::teams(
-            rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
+            rows.iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect(),
             members.iter().map(|r| (r.get(0), r.get(1))).collect(),
         ))
     }
@@ -141,8 +143,9 @@ impl SqliteTx {
             .await
             .map_err(db)?;
         for chunk in members.chunks(BATCH / 3) {
-            let mut qb =
-                QueryBuilder::<Sqlite>::new("INSERT INTO team_members (org_id, team_id, member_id) ");
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO team_members (org_id, team_id, member_id) ",
+            );
             qb.push_values(chunk, |mut b, m| {
                 b.push_bind(org.as_str())
                     .push_bind(team.as_str())

@@ -3035,7 +3035,11 @@ pub async fn teams_round_trip(b: &impl Backend) {
     create_team(s, &org, "t_a", "Alpha").await;
     create_team(s, &other, "t_x", "Other org").await;
     // Ordered by name ignoring case, whatever the ids.
-    let names: Vec<String> = teams_of(s, &org).await.into_iter().map(|t| t.name).collect();
+    let names: Vec<String> = teams_of(s, &org)
+        .await
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
     assert_eq!(names, ["Alpha", "beta"]);
     set_team_members(s, &org, "t_a", &[&m2, &m1]).await;
     set_team_members(s, &org, "t_b", &[&m1]).await;
@@ -3046,7 +3050,9 @@ pub async fn teams_round_trip(b: &impl Backend) {
     // Rename and disable.
     let d = seatline_domain::teams::update_team(&teams, &teams[1], Some("Gamma"), Some(false))
         .expect("update");
-    commit(locked(s, &org).await, &org, d).await.expect("update");
+    commit(locked(s, &org).await, &org, d)
+        .await
+        .expect("update");
     let t = teams_of(s, &org).await;
     assert_eq!((t[1].name.as_str(), t[1].enabled), ("Gamma", false));
     assert_eq!(t[1].members, [m1.id.clone()], "an update keeps the members");
@@ -3070,24 +3076,38 @@ pub async fn teams_round_trip(b: &impl Backend) {
         }],
     )
     .await;
-    assert!(matches!(stranger, Err(StoreError::Constraint(_))), "{stranger:?}");
+    assert!(
+        matches!(stranger, Err(StoreError::Constraint(_))),
+        "{stranger:?}"
+    );
     // Deleting a member drops its memberships; deleting a team keeps its members.
     let d = rules::set_status(&m2, Status::Disabled).expect("disable");
-    commit(locked(s, &org).await, &org, d).await.expect("disable");
+    commit(locked(s, &org).await, &org, d)
+        .await
+        .expect("disable");
     let disabled = Member {
         status: Status::Disabled,
         ..m2.clone()
     };
     let d = rules::delete_member(&disabled, None).expect("delete");
-    commit(locked(s, &org).await, &org, d).await.expect("delete");
+    commit(locked(s, &org).await, &org, d)
+        .await
+        .expect("delete");
     assert_eq!(teams_of(s, &org).await[0].members, [m1.id.clone()]);
     let t = teams_of(s, &org).await;
     let d = seatline_domain::teams::delete_team(&t[0]);
-    commit(locked(s, &org).await, &org, d).await.expect("delete team");
+    commit(locked(s, &org).await, &org, d)
+        .await
+        .expect("delete team");
     let t = teams_of(s, &org).await;
     assert_eq!(t.len(), 1);
     assert_eq!(t[0].id, team_id("t_b"));
-    assert!(read(s).await.member(&org, &m1.id).await.expect("m1").is_some());
+    assert!(read(s)
+        .await
+        .member(&org, &m1.id)
+        .await
+        .expect("m1")
+        .is_some());
     assert_eq!(audit_of(s, &org, "team.create").await.len(), 2);
 }
 
@@ -3110,7 +3130,13 @@ pub async fn team_scopes(b: &impl Backend) {
     let scope = || {
         let (org, id) = (org.clone(), admin.id.clone());
         let store = store.clone();
-        async move { read(&*store).await.admin_scope(&org, &id).await.expect("scope") }
+        async move {
+            read(&*store)
+                .await
+                .admin_scope(&org, &id)
+                .await
+                .expect("scope")
+        }
     };
     assert_eq!(scope().await, None, "the whole organization by default");
     set_scope(s, &org, &admin, Some(&["tb", "ta"])).await;
@@ -3135,7 +3161,12 @@ pub async fn team_scopes(b: &impl Backend) {
         "each member once, by email"
     );
     assert_eq!(
-        members_in(vec![team_id("ta"), team_id("tb")], Some("a1@scopes.test"), 1).await,
+        members_in(
+            vec![team_id("ta"), team_id("tb")],
+            Some("a1@scopes.test"),
+            1
+        )
+        .await,
         ["a2"]
     );
     assert!(members_in(vec![], None, 100).await.is_empty());
@@ -3154,7 +3185,13 @@ pub async fn team_scopes(b: &impl Backend) {
                 limit: 100,
                 ..ExtensionQuery::default()
             };
-            keys(&read(s).await.extensions(&org, &q).await.expect("extensions"))
+            keys(
+                &read(s)
+                    .await
+                    .extensions(&org, &q)
+                    .await
+                    .expect("extensions"),
+            )
         }
     };
     assert_eq!(exts(None).await, [1000, 1001, 1002, 1003, 1004]);
@@ -3168,7 +3205,9 @@ pub async fn team_scopes(b: &impl Backend) {
     let t = teams_of(s, &org).await;
     let tb = t.iter().find(|t| t.id.as_str() == "tb").expect("tb");
     let d = seatline_domain::teams::update_team(&t, tb, None, Some(false)).expect("disable");
-    commit(locked(s, &org).await, &org, d).await.expect("disable");
+    commit(locked(s, &org).await, &org, d)
+        .await
+        .expect("disable");
     assert_eq!(
         exts(Some(vec![team_id("tb")])).await,
         [1003, 1004],
@@ -3181,7 +3220,9 @@ pub async fn team_scopes(b: &impl Backend) {
     for id in ["ta", "tb"] {
         let team = t.iter().find(|t| t.id.as_str() == id).expect("team");
         let d = seatline_domain::teams::delete_team(team);
-        commit(locked(s, &org).await, &org, d).await.expect("delete");
+        commit(locked(s, &org).await, &org, d)
+            .await
+            .expect("delete");
     }
     assert_eq!(scope().await, Some(vec![]));
     set_scope(s, &org, &admin, None).await;

@@ -178,8 +178,6 @@ pub fn teams(
             }
         })
         .collect();
-    teams.sort_by(|a, b| {
-        (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id))
-    });
+    teams.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
     teams
 }

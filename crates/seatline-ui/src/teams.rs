@@ -24,7 +24,12 @@ async fn members(s: &UiState, v: &Viewer) -> Result<HashMap<String, MemberView>,
     loop {
         let page = s
             .app
-            .members(&v.ctx, &v.org, cursor.as_deref(), Some(seatline_app::MAX_PAGE))
+            .members(
+                &v.ctx,
+                &v.org,
+                cursor.as_deref(),
+                Some(seatline_app::MAX_PAGE),
+            )
             .await?;
         all.extend(page.items.into_iter().map(|m| (m.id.clone(), m)));
         match page.next_cursor {
@@ -139,7 +144,11 @@ async fn refused(s: &UiState, v: &Viewer, e: seatline_app::AppError) -> Result<R
 
 pub async fn create(State(s): State<UiState>, p: Post<Admin>) -> Result<Response, UiError> {
     let v = &p.user.0;
-    match s.app.create_team(&v.ctx, &v.org, p.fields.get("name"), &[]).await {
+    match s
+        .app
+        .create_team(&v.ctx, &v.org, p.fields.get("name"), &[])
+        .await
+    {
         Ok(t) => Ok(done(&s, "/ui/teams", format!("Created team {}.", t.name))),
         Err(e) => refused(&s, v, e).await,
     }
@@ -152,8 +161,16 @@ pub async fn rename(
 ) -> Result<Response, UiError> {
     let v = &p.user.0;
     let name = p.fields.get("name");
-    match s.app.update_team(&v.ctx, &v.org, &id, Some(name), None).await {
-        Ok(t) => Ok(done(&s, "/ui/teams", format!("Renamed the team to {}.", t.name))),
+    match s
+        .app
+        .update_team(&v.ctx, &v.org, &id, Some(name), None)
+        .await
+    {
+        Ok(t) => Ok(done(
+            &s,
+            "/ui/teams",
+            format!("Renamed the team to {}.", t.name),
+        )),
         Err(e) => refused(&s, v, e).await,
     }
 }

@@ -21,9 +21,13 @@ use super::{base_url, json_body, list_response, Params, Scim, ScimAuth};
 use crate::AppState;
 
 fn org(ctx: &seatline_app::Ctx) -> ScimResult<OrgId> {
-    ctx.org
-        .clone()
-        .ok_or_else(|| Error::new(ErrorCode::Unauthenticated, "a SCIM token names its organization").into())
+    ctx.org.clone().ok_or_else(|| {
+        Error::new(
+            ErrorCode::Unauthenticated,
+            "a SCIM token names its organization",
+        )
+        .into()
+    })
 }
 
 /// A team as a SCIM Group.
@@ -42,12 +46,7 @@ fn render(t: &TeamView, base: &str) -> Value {
     })
 }
 
-fn answer(
-    status: StatusCode,
-    t: &TeamView,
-    headers: &HeaderMap,
-    p: &Params,
-) -> ScimResult<Scim> {
+fn answer(status: StatusCode, t: &TeamView, headers: &HeaderMap, p: &Params) -> ScimResult<Scim> {
     let base = base_url(headers);
     let body = project(render(t, &base), &p.attributes, &p.excluded);
     Ok(Scim {
@@ -142,7 +141,8 @@ fn read_group(body: &Value) -> ScimResult<(String, Option<Vec<String>>)> {
     let name = get("displayName")
         .and_then(Value::as_str)
         .ok_or_else(|| {
-            Error::new(ErrorCode::Malformed, "a Group needs a displayName").detail("field", "displayName")
+            Error::new(ErrorCode::Malformed, "a Group needs a displayName")
+                .detail("field", "displayName")
         })?
         .to_owned();
     let members = get("members").map(member_values).transpose()?;
@@ -156,9 +156,12 @@ fn member_values(v: &Value) -> ScimResult<Vec<String>> {
         Value::Object(_) => vec![v.clone()],
         Value::Null => Vec::new(),
         _ => {
-            return Err(Error::new(ErrorCode::Malformed, "members is a list of {\"value\": member id}")
-                .detail("field", "members")
-                .into())
+            return Err(Error::new(
+                ErrorCode::Malformed,
+                "members is a list of {\"value\": member id}",
+            )
+            .detail("field", "members")
+            .into())
         }
     };
     items
@@ -168,9 +171,12 @@ fn member_values(v: &Value) -> ScimResult<Vec<String>> {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
                 .ok_or_else(|| {
-                    Error::new(ErrorCode::Malformed, "each member is {\"value\": member id}")
-                        .detail("field", "members")
-                        .into()
+                    Error::new(
+                        ErrorCode::Malformed,
+                        "each member is {\"value\": member id}",
+                    )
+                    .detail("field", "members")
+                    .into()
                 })
         })
         .collect()
@@ -222,11 +228,15 @@ fn member_in_path(path: &str) -> Option<String> {
 
 fn patch_change(body: Value) -> ScimResult<TeamChange> {
     let malformed = |m: &str| -> super::error::ScimError {
-        Error::new(ErrorCode::Malformed, m.to_owned()).detail("field", "Operations").into()
+        Error::new(ErrorCode::Malformed, m.to_owned())
+            .detail("field", "Operations")
+            .into()
     };
     let declared = body.get("schemas").and_then(Value::as_array);
     if declared.is_some_and(|s| !s.iter().any(|x| x.as_str() == Some(PATCH_OP))) {
-        return Err(malformed("a PATCH body declares the schema urn:ietf:params:scim:api:messages:2.0:PatchOp"));
+        return Err(malformed(
+            "a PATCH body declares the schema urn:ietf:params:scim:api:messages:2.0:PatchOp",
+        ));
     }
     let ops = body
         .as_object()

@@ -61,7 +61,10 @@ pub(crate) fn protocol() -> Router<AppState> {
                 .patch(patch_user)
                 .delete(delete_user),
         )
-        .route("/Groups", get(groups::list_groups).post(groups::create_group))
+        .route(
+            "/Groups",
+            get(groups::list_groups).post(groups::create_group),
+        )
         .route(
             "/Groups/{id}",
             get(groups::get_group)

@@ -186,24 +186,27 @@ pub(crate) fn schemas() -> Vec<Value> {
 }
 
 pub(crate) fn resource_types() -> Vec<Value> {
-    vec![json!({
-        "schemas": [RESOURCE_TYPE],
-        "id": "User",
-        "name": "User",
-        "endpoint": "/Users",
-        "description": "Members of the organization",
-        "schema": USER,
-        "schemaExtensions": [{"schema": SEATLINE, "required": false}],
-        "meta": {"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/User"}
-    }), json!({
-        "schemas": [RESOURCE_TYPE],
-        "id": "Group",
-        "name": "Group",
-        "endpoint": "/Groups",
-        "description": "Teams of the organization",
-        "schema": GROUP,
-        "meta": {"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/Group"}
-    })]
+    vec![
+        json!({
+            "schemas": [RESOURCE_TYPE],
+            "id": "User",
+            "name": "User",
+            "endpoint": "/Users",
+            "description": "Members of the organization",
+            "schema": USER,
+            "schemaExtensions": [{"schema": SEATLINE, "required": false}],
+            "meta": {"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/User"}
+        }),
+        json!({
+            "schemas": [RESOURCE_TYPE],
+            "id": "Group",
+            "name": "Group",
+            "endpoint": "/Groups",
+            "description": "Teams of the organization",
+            "schema": GROUP,
+            "meta": {"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/Group"}
+        }),
+    ]
 }
 
 pub(crate) fn service_provider_config() -> Value {
