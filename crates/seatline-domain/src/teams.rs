@@ -367,7 +367,7 @@ mod tests {
             matches!(&d.changes[..], [Change::SetScope { teams: Some(t), .. }] if t.len() == 1)
         );
         assert!(
-            set_scope(&admin, Some(&[a.clone()]), Some(vec![a.clone()]), &teams)
+            set_scope(&admin, Some(std::slice::from_ref(&a)), Some(vec![a.clone()]), &teams)
                 .unwrap()
                 .is_empty()
         );

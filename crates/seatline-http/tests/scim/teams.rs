@@ -1179,7 +1179,7 @@ async fn scim_groups_are_teams() {
         .await;
         // The audit names the SCIM token; delete, then 404.
         assert_eq!(w.last_audit().await["action"], "team.members");
-        let a = w.scim(&"DELETE", &format!("/Groups/{id}"), None).await;
+        let a = w.scim("DELETE", &format!("/Groups/{id}"), None).await;
         assert_eq!(a.status.as_u16(), 204);
         w.scim("GET", &format!("/Groups/{id}"), None)
             .await
