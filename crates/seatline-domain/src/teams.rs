@@ -366,11 +366,14 @@ mod tests {
         assert!(
             matches!(&d.changes[..], [Change::SetScope { teams: Some(t), .. }] if t.len() == 1)
         );
-        assert!(
-            set_scope(&admin, Some(std::slice::from_ref(&a)), Some(vec![a.clone()]), &teams)
-                .unwrap()
-                .is_empty()
-        );
+        assert!(set_scope(
+            &admin,
+            Some(std::slice::from_ref(&a)),
+            Some(vec![a.clone()]),
+            &teams
+        )
+        .unwrap()
+        .is_empty());
         // An empty list is a scope too: unassigned extensions only, never the whole org.
         let d = set_scope(&admin, Some(&[a]), Some(vec![]), &teams).unwrap();
         assert!(

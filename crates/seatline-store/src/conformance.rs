@@ -3055,7 +3055,11 @@ pub async fn teams_round_trip(b: &impl Backend) {
         .expect("update");
     let t = teams_of(s, &org).await;
     assert_eq!((t[1].name.as_str(), t[1].enabled), ("Gamma", false));
-    assert_eq!(t[1].members, std::slice::from_ref(&m1.id), "an update keeps the members");
+    assert_eq!(
+        t[1].members,
+        std::slice::from_ref(&m1.id),
+        "an update keeps the members"
+    );
     // The schema refuses a second team of the same name, in any ASCII case.
     let clash = seatline_domain::Team {
         id: team_id("t_c"),
@@ -3093,7 +3097,10 @@ pub async fn teams_round_trip(b: &impl Backend) {
     commit(locked(s, &org).await, &org, d)
         .await
         .expect("delete");
-    assert_eq!(teams_of(s, &org).await[0].members, std::slice::from_ref(&m1.id));
+    assert_eq!(
+        teams_of(s, &org).await[0].members,
+        std::slice::from_ref(&m1.id)
+    );
     let t = teams_of(s, &org).await;
     let d = seatline_domain::teams::delete_team(&t[0]);
     commit(locked(s, &org).await, &org, d)
