@@ -365,7 +365,19 @@ impl App {
         self.guard(ctx, org, Action::ReadOrg, None)?;
         let mut tx = self.read(org).await?;
         let row = need(tx.plan(org, id).await?, "plan", id)?;
-        Ok(decode(&row)?)
+        let view = decode(&row)?;
+        // A plan whose rows give extensions to members out of the reader's reach is not its
+        // to see (an owner's or another admin's upload), as if it did not exist.
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let hidden = view
+            .items
+            .iter()
+            .filter_map(|r| r.member.as_ref())
+            .any(|m| !scope.contains_member(m));
+        if hidden {
+            return Err(Error::not_found("plan", id).into());
+        }
+        Ok(view)
     }
 
     /// Apply a ready plan: every row in one transaction with its audit entry, or nothing.

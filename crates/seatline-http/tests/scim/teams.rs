@@ -759,6 +759,25 @@ async fn a_scoped_admin_runs_its_teams_seats() {
             .await;
         assert_eq!(plan.body["can_apply"], true, "{:#}", plan.body);
         let id = plan.body["id"].as_str().unwrap();
+        // Its rows give an extension to a member out of A's reach: A's admin cannot read it.
+        let a = w
+            .send(
+                "GET",
+                &format!("{base}/bulk/plans/{id}"),
+                Some(&scoped_a),
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(a.status.as_u16(), 404, "{:#}", a.body);
+        w.api_ok(
+            "GET",
+            &format!("{base}/bulk/plans/{id}"),
+            &scoped_ab,
+            Value::Null,
+            200,
+        )
+        .await;
         let a = w
             .send(
                 "POST",
