@@ -23,6 +23,10 @@ pub struct TeamView {
     pub enabled: bool,
     /// Member ids, sorted.
     pub members: Vec<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// The last change of its name, state or members; RFC 3339, UTC.
+    pub updated_at: String,
 }
 
 impl From<&Team> for TeamView {
@@ -32,6 +36,8 @@ impl From<&Team> for TeamView {
             name: t.name.clone(),
             enabled: t.enabled,
             members: t.members.iter().map(|m| m.to_string()).collect(),
+            created_at: t.created_at.clone(),
+            updated_at: t.updated_at.clone(),
         }
     }
 }
@@ -183,25 +189,17 @@ impl App {
         let all = tx.teams(org).await?;
         let id = TeamId(new_id("team"));
         let mut d = teams::create_team(&all, id.clone(), name)?;
-        let mut team = Team {
-            id,
-            name: teams::parse_team_name(name)?,
-            enabled: true,
-            members: Vec::new(),
-        };
         if !members.is_empty() {
             let ids = Self::resolve_members(&mut tx, org, members).await?;
-            let step = teams::set_team_members(&team, ids);
-            if let Some(seatline_domain::Change::SetTeamMembers { members, .. }) =
-                step.changes.first()
-            {
-                team.members = members.clone();
+            if let Some(seatline_domain::Change::InsertTeam(team)) = d.changes.first() {
+                let step = teams::set_team_members(team, ids);
+                d.changes.extend(step.changes);
+                d.audit.extend(step.audit);
             }
-            d.changes.extend(step.changes);
-            d.audit.extend(step.audit);
         }
         self.commit(tx, ctx, org, d).await?;
-        Ok(TeamView::from(&team))
+        // Read back: the database keeps its times.
+        self.stored_team(org, &id).await
     }
 
     /// Rename a team and/or enable or disable it (PATCH).
@@ -215,12 +213,8 @@ impl App {
     ) -> AppResult<TeamView> {
         let (tx, all, t) = self.locked_team(ctx, org, id).await?;
         let d = teams::update_team(&all, &t, name, enabled)?;
-        let after = match d.changes.first() {
-            Some(seatline_domain::Change::UpdateTeam(after)) => after.clone(),
-            _ => t,
-        };
         self.commit(tx, ctx, org, d).await?;
-        Ok(TeamView::from(&after))
+        self.stored_team(org, &t.id).await
     }
 
     pub async fn delete_team(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<()> {
@@ -297,10 +291,14 @@ impl App {
         d.changes.extend(step.changes);
         d.audit.extend(step.audit);
         self.commit(tx, ctx, org, d).await?;
-        Ok(TeamView::from(&Team {
-            members: ids,
-            ..renamed
-        }))
+        self.stored_team(org, &renamed.id).await
+    }
+
+    /// A team as stored, just after the caller's write committed.
+    async fn stored_team(&self, org: &OrgId, id: &TeamId) -> AppResult<TeamView> {
+        let mut tx = self.read(org).await?;
+        let all = tx.teams(org).await?;
+        Ok(need(all.iter().find(|t| t.id == *id), "team", id)?.into())
     }
 
     /// An admin's scope (owner, and whole-organization admins reading teams).

@@ -22,6 +22,10 @@ pub struct Team {
     pub enabled: bool,
     /// Sorted, no repeats.
     pub members: Vec<MemberId>,
+    /// When the team was created and last changed (its members included): kept by the
+    /// database, empty on a team not yet stored, never read by a rule.
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 impl Team {
@@ -149,6 +153,8 @@ pub fn create_team(existing: &[Team], id: TeamId, name: &str) -> Result<Decision
         name,
         enabled: true,
         members: Vec::new(),
+        created_at: String::new(),
+        updated_at: String::new(),
     };
     Ok(Decision::one(
         Change::InsertTeam(team.clone()),
@@ -281,6 +287,8 @@ mod tests {
             name: name.into(),
             enabled: true,
             members: members.iter().map(|m| MemberId((*m).into())).collect(),
+            created_at: String::new(),
+            updated_at: String::new(),
         }
     }
 

@@ -27,11 +27,13 @@ pub(crate) fn push_team_members<'a>(
 
 impl PgTx {
     pub(crate) async fn teams_impl(&mut self, org: &OrgId) -> Result<Vec<Team>> {
-        let rows = sqlx::query("SELECT id, name, enabled FROM teams WHERE org_id = $1")
-            .bind(org.as_str())
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db)?;
+        let rows = sqlx::query(
+            "SELECT id, name, enabled, created_at, updated_at FROM teams WHERE org_id = $1",
+        )
+        .bind(org.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
         let members = sqlx::query("SELECT team_id, member_id FROM team_members WHERE org_id = $1")
             .bind(org.as_str())
             .fetch_all(&mut *self.tx)
@@ -39,7 +41,7 @@ impl PgTx {
             .map_err(db)?;
         Ok(decode::teams(
             rows.iter()
-                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
                 .collect(),
             members.iter().map(|r| (r.get(0), r.get(1))).collect(),
         ))

@@ -5,8 +5,17 @@ CREATE TABLE teams (
     id      TEXT NOT NULL,
     name    TEXT NOT NULL,
     enabled INTEGER NOT NULL DEFAULT 1,
+    -- Kept by the database (SCIM's meta.created / lastModified), like the members' times.
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     PRIMARY KEY (org_id, id)
 );
+
+CREATE TRIGGER teams_modified AFTER UPDATE OF name, enabled ON teams
+BEGIN
+    UPDATE teams SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE org_id = NEW.org_id AND id = NEW.id;
+END;
 -- The rules compare names ignoring case; this is the last line of defence (ASCII case here).
 CREATE UNIQUE INDEX team_names ON teams (org_id, lower(name));
 
@@ -19,6 +28,17 @@ CREATE TABLE team_members (
     FOREIGN KEY (org_id, member_id) REFERENCES members(org_id, id) ON DELETE CASCADE
 );
 CREATE INDEX team_members_by_member ON team_members (org_id, member_id);
+
+CREATE TRIGGER team_members_added AFTER INSERT ON team_members
+BEGIN
+    UPDATE teams SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE org_id = NEW.org_id AND id = NEW.team_id;
+END;
+CREATE TRIGGER team_members_removed AFTER DELETE ON team_members
+BEGIN
+    UPDATE teams SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE org_id = OLD.org_id AND id = OLD.team_id;
+END;
 
 -- A row here limits an admin to the teams listed in admin_scope_teams, possibly none; no row
 -- is the whole organization. Deleting a team therefore narrows a scope, never widens it.

@@ -3045,6 +3045,11 @@ pub async fn teams_round_trip(b: &impl Backend) {
     set_team_members(s, &org, "t_b", &[&m1]).await;
     let teams = teams_of(s, &org).await;
     assert_eq!(teams[0].members, [m1.id.clone(), m2.id.clone()]);
+    // The database keeps each team's times, in the stored time format.
+    for t in &teams {
+        assert_eq!(t.created_at.len(), AT.len(), "{t:?}");
+        assert!(t.updated_at >= t.created_at, "{t:?}");
+    }
     assert_eq!(teams[1].members, std::slice::from_ref(&m1.id));
     assert_eq!(teams_of(s, &other).await.len(), 1, "one org's teams only");
     // Rename and disable.
@@ -3066,6 +3071,8 @@ pub async fn teams_round_trip(b: &impl Backend) {
         name: "ALPHA".into(),
         enabled: true,
         members: vec![],
+        created_at: String::new(),
+        updated_at: String::new(),
     };
     assert!(is_constraint(
         force(s, &org, vec![Change::InsertTeam(clash)]).await

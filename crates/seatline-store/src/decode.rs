@@ -155,10 +155,11 @@ pub fn subscription_columns(
     )
 }
 
-/// Teams from their rows `(id, name, enabled)` and memberships `(team, member)`, in the
-/// order both backends answer: by name ignoring case, then id; members sorted.
+/// Teams from their rows `(id, name, enabled, created_at, updated_at)` and memberships
+/// `(team, member)`, in the order both backends answer: by name ignoring case, then id;
+/// members sorted.
 pub fn teams(
-    rows: Vec<(String, String, bool)>,
+    rows: Vec<(String, String, bool, String, String)>,
     memberships: Vec<(String, String)>,
 ) -> Vec<seatline_domain::Team> {
     let mut by_team: HashMap<String, Vec<MemberId>> = Default::default();
@@ -167,7 +168,7 @@ pub fn teams(
     }
     let mut teams: Vec<seatline_domain::Team> = rows
         .into_iter()
-        .map(|(id, name, enabled)| {
+        .map(|(id, name, enabled, created_at, updated_at)| {
             let mut members = by_team.remove(&id).unwrap_or_default();
             members.sort();
             seatline_domain::Team {
@@ -175,6 +176,8 @@ pub fn teams(
                 name,
                 enabled,
                 members,
+                created_at,
+                updated_at,
             }
         })
         .collect();

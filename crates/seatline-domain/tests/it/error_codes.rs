@@ -158,6 +158,8 @@ fn source(code: ErrorCode) -> Option<Source> {
                     name: format!("team {i}"),
                     enabled: true,
                     members: Vec::new(),
+                    created_at: String::new(),
+                    updated_at: String::new(),
                 })
                 .collect();
             let id = seatline_domain::TeamId("new".into());
@@ -169,6 +171,8 @@ fn source(code: ErrorCode) -> Option<Source> {
                 name: "Sales".into(),
                 enabled: true,
                 members: Vec::new(),
+                created_at: String::new(),
+                updated_at: String::new(),
             };
             let id = seatline_domain::TeamId("new".into());
             refused(seatline_domain::teams::create_team(&[one], id, "SALES"))

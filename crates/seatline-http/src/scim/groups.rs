@@ -42,7 +42,12 @@ fn render(t: &TeamView, base: &str) -> Value {
         "id": t.id,
         "displayName": t.name,
         "members": members,
-        "meta": {"resourceType": "Group", "location": format!("{base}/Groups/{}", t.id)},
+        "meta": {
+            "resourceType": "Group",
+            "created": t.created_at,
+            "lastModified": t.updated_at,
+            "location": format!("{base}/Groups/{}", t.id),
+        },
     })
 }
 

@@ -1067,6 +1067,10 @@ async fn scim_groups_are_teams() {
         assert_eq!(g["displayName"], "Support");
         assert_eq!(g["members"][0]["value"], ann.as_str());
         assert_eq!(g["meta"]["resourceType"], "Group");
+        assert!(
+            g["meta"]["created"].is_string() && g["meta"]["lastModified"].is_string(),
+            "{g:#}"
+        );
         // The team, over the JSON API.
         let t = w
             .api_ok(
