@@ -42,7 +42,8 @@ function seed() {
   for (const [email, name] of [["alice@acme.test", "Alice Tan"], ["bob@acme.test", "Bob Lim"], ["carol@acme.test", "Carol Ng"]]) {
     cli(["member", "add", "--org", org, email, "--name", name]);
   }
-  for (const who of ["owner@acme.test", "alice@acme.test"]) {
+  cli(["member", "add", "--org", org, "sam@acme.test", "--name", "Sam Scoped", "--role", "admin"]);
+  for (const who of ["owner@acme.test", "alice@acme.test", "sam@acme.test"]) {
     cli(["member", "password", "--org", org, who], `${PASSWORD}\n`);
   }
   return org;
@@ -492,6 +493,64 @@ async function main() {
       await p.locator(".flash", { hasText: "Saved the add-ons and numbers of extension 4001." }).waitFor();
       await shot(p, "21-no-javascript-extension");
       await plain.close();
+    });
+
+    await step("the owner makes teams and limits an admin to one; that admin sees only its team", async () => {
+      const own = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const o = await own.newPage();
+      o.on("pageerror", (e) => pageErrors.push(`${o.url()}: ${e.message}`));
+      await o.goto(`${base}/ui/sign-in`);
+      await o.getByLabel("Email").fill("owner@acme.test");
+      await o.getByLabel("Password").fill(PASSWORD);
+      await o.getByRole("button", { name: "Sign in" }).click();
+      await o.waitForURL(/\/ui\/licenses$/);
+      await o.getByRole("link", { name: "Teams", exact: true }).click();
+      for (const [team, who] of [["Support", "alice@acme.test"], ["Sales", "bob@acme.test"]]) {
+        await o.getByLabel("New team name").fill(team);
+        await o.getByRole("button", { name: "Create team" }).click();
+        await o.locator(".flash", { hasText: `Created team ${team}.` }).waitFor();
+        const card = o.locator(`section[data-team="${team}"]`);
+        await card.locator("summary").click();
+        await card.getByLabel("Members (one email or id per line)").fill(who);
+        await card.getByRole("button", { name: "Save members" }).click();
+        await o.locator(".flash", { hasText: `${team} has 1 member(s).` }).waitFor();
+      }
+      await shot(o, "22-teams");
+      await o.goto(`${base}/ui/members`);
+      await o.getByRole("link", { name: "Manage sam@acme.test" }).click();
+      await o.locator("#member-scope").waitFor();
+      await o.getByLabel("Specific teams:").check();
+      await o.getByLabel("Support").check();
+      await o.getByRole("button", { name: "Save scope" }).click();
+      await o.locator(".flash", { hasText: "The admin is now limited to 1 team(s)." }).waitFor();
+      await shot(o, "23-admin-scope");
+      await own.close();
+
+      const scoped = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const p = await scoped.newPage();
+      p.on("pageerror", (e) => pageErrors.push(`${p.url()}: ${e.message}`));
+      await p.goto(`${base}/ui/sign-in`);
+      await p.getByLabel("Email").fill("sam@acme.test");
+      await p.getByLabel("Password").fill(PASSWORD);
+      await p.getByRole("button", { name: "Sign in" }).click();
+      await p.waitForURL(/\/ui\/licenses$/);
+      assert.equal(await p.getByRole("link", { name: "Webhooks", exact: true }).count(), 0);
+      await p.getByRole("link", { name: "Teams", exact: true }).click();
+      await p.locator("#scoped-note").waitFor();
+      const teams = await p.locator("section[data-team]").evaluateAll((s) => s.map((e) => e.dataset.team));
+      assert.deepEqual(teams, ["Support"]);
+      assert.equal(await p.getByRole("button", { name: "Create team" }).count(), 0);
+      await shot(p, "24-scoped-admin-teams");
+      await p.goto(`${base}/ui/members`);
+      const emails = await p.locator("#member-list tr[data-email]").evaluateAll((r) => r.map((e) => e.dataset.email));
+      assert.ok(emails.includes("alice@acme.test"), `alice in ${emails}`);
+      for (const hidden of ["bob@acme.test", "carol@acme.test", "owner@acme.test"]) {
+        assert.ok(!emails.includes(hidden), `${hidden} hidden from ${emails}`);
+      }
+      await shot(p, "25-scoped-admin-members");
+      const res = await p.goto(`${base}/ui/webhooks`);
+      assert.equal(res.status(), 403);
+      await scoped.close();
     });
   } finally {
     await browser.close();

@@ -1,11 +1,14 @@
 //! Reading the audit log.
 
 use seatline_domain::permissions::Action;
-use seatline_domain::OrgId;
-use seatline_store::{AuditEntry, AuditQuery};
+use seatline_domain::{ExtKey, MemberId, OrgId, Scope};
+use seatline_store::{AuditEntry, AuditQuery, Tx};
 
 use crate::views::*;
 use crate::{page_limit, App, AppResult, Ctx};
+
+/// Entries read per round while a team-scoped admin's page fills.
+const SCOPED_BATCH: u32 = 500;
 
 impl App {
     pub async fn audit(
@@ -16,9 +19,34 @@ impl App {
     ) -> AppResult<Page<AuditEntry>> {
         self.guard(ctx, org, Action::ReadOrg, None)?;
         let limit = page_limit(Some(q.limit).filter(|l| *l > 0));
-        q.limit = limit + 1;
         let mut tx = self.read(org).await?;
-        let rows = tx.audit(org, &q).await?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let rows = if scope.is_org() {
+            q.limit = limit + 1;
+            tx.audit(org, &q).await?
+        } else {
+            // The audit of the objects in reach (product.md §12): read newest first and keep
+            // what concerns them, until the page and one more are found or the log ends.
+            let mut kept = Vec::new();
+            q.limit = SCOPED_BATCH;
+            loop {
+                let batch = tx.audit(org, &q).await?;
+                let done = batch.len() < SCOPED_BATCH as usize;
+                q.before_id = batch.last().map(|e| e.id);
+                for e in batch {
+                    if concerns(&mut tx, org, &scope, &e.target).await? {
+                        kept.push(e);
+                        if kept.len() > limit as usize {
+                            break;
+                        }
+                    }
+                }
+                if done || kept.len() > limit as usize {
+                    break;
+                }
+            }
+            kept
+        };
         Ok(Page::from_rows(
             rows,
             limit,
@@ -26,4 +54,24 @@ impl App {
             |e| e.clone(),
         ))
     }
+}
+
+/// Whether an audit entry's target is a member or an extension in `scope` now. Nothing else
+/// (the organization, teams, tokens, the number inventory) is a team-scoped admin's.
+async fn concerns(
+    tx: &mut Box<dyn Tx>,
+    org: &OrgId,
+    scope: &Scope,
+    target: &str,
+) -> AppResult<bool> {
+    if let Some(id) = target.strip_prefix("member:") {
+        return Ok(scope.contains_member(&MemberId(id.to_owned())));
+    }
+    if let Some(key) = target
+        .strip_prefix("extension:")
+        .and_then(|k| k.parse::<ExtKey>().ok())
+    {
+        return Ok(App::scoped_extension(tx, org, scope, key).await?.is_some());
+    }
+    Ok(false)
 }

@@ -182,6 +182,8 @@ pub(crate) async fn append(
             }
         }
     }
+    // Events name the teams of the member they concern (product.md §12).
+    let teams = tx.teams(org).await?;
     let count = u32::try_from(drafts.len()).expect("fewer than 4 billion events at once");
     let first = tx.reserve_event_seqs(org, count).await?;
     let at = now();
@@ -191,7 +193,11 @@ pub(crate) async fn append(
         .zip(first..)
         .map(|(mut d, seq)| {
             let id = new_id("evt");
-            let body = d.body(seq, &id, &at, &actor);
+            let of = d
+                .member()
+                .map(|m| seatline_domain::teams::teams_of(&m, &teams))
+                .unwrap_or_default();
+            let body = d.body(seq, &id, &at, &actor, &of);
             NewEvent {
                 row: EventRow {
                     seq,
@@ -329,6 +335,16 @@ pub fn event_schema() -> Object {
             ),
         )
         .required("subject")
+        .property(
+            "teams",
+            ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some(
+                    "Ids of the teams of the member the event concerns (its subject, or the \
+                     extension's holder); empty when none",
+                )),
+        )
+        .required("teams")
         .property(
             "data",
             field(

@@ -34,7 +34,12 @@ impl App {
             .map(|n| n.parse())
             .collect::<Result<_, _>>()?;
         let mut tx = self.lock(org).await?;
-        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let e = need(
+            Self::scoped_extension(&mut tx, org, &scope, key).await?,
+            "extension",
+            key,
+        )?;
         let seats = tx.seats(org).await?;
         let mut rows = Vec::with_capacity(numbers.len());
         for n in &numbers {

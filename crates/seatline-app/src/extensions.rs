@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use seatline_domain::permissions::{Action, Actor};
 use seatline_domain::{
-    rules, Addons, Code, Error, ErrorCode, ExtKey, Member, MemberId, OrgId, E164,
+    rules, Addons, Code, Error, ErrorCode, ExtKey, Member, MemberId, OrgId, Scope, E164,
 };
 use seatline_store::{ExtensionQuery, Tx};
 
@@ -36,8 +36,12 @@ impl App {
         let limit = page_limit(Some(q.limit).filter(|l| *l > 0));
         q.limit = limit + 1;
         let mut tx = self.read(org).await?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        if let Scope::Teams { teams, .. } = &scope {
+            q.teams = Some(teams.iter().cloned().collect());
+        }
         if let Some(reference) = member {
-            match Self::find_member(&mut tx, org, reference).await? {
+            match Self::scoped_member(&mut tx, org, &scope, reference).await? {
                 Some(m) => q.members = vec![m.id],
                 None => {
                     return Ok(Page {
@@ -82,7 +86,8 @@ impl App {
         }
         let key = path_key(key)?;
         let mut tx = self.read(org).await?;
-        let found = tx.extension(org, key).await?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let found = Self::scoped_extension(&mut tx, org, &scope, key).await?;
         if let Err(refused) = reads_all {
             // A member learns nothing about extensions it does not hold, not even whether
             // they exist.
@@ -127,7 +132,12 @@ impl App {
         self.guard(ctx, org, Action::Deprovision, None)?;
         let key = path_key(key)?;
         let mut tx = self.lock(org).await?;
-        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let e = need(
+            Self::scoped_extension(&mut tx, org, &scope, key).await?,
+            "extension",
+            key,
+        )?;
         let d = rules::deprovision(&e)?;
         self.commit(tx, ctx, org, d).await
     }
@@ -144,8 +154,13 @@ impl App {
         self.guard(ctx, org, Action::Assign, None)?;
         let key = path_key(key)?;
         let mut tx = self.lock(org).await?;
-        let e = need(tx.extension(org, key).await?, "extension", key)?;
-        let m = Self::find_member(&mut tx, org, member)
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let e = need(
+            Self::scoped_extension(&mut tx, org, &scope, key).await?,
+            "extension",
+            key,
+        )?;
+        let m = Self::scoped_member(&mut tx, org, &scope, member)
             .await?
             .ok_or_else(|| Error::not_found("member", member).detail("field", "member"))?;
         let held = tx.extension_of(org, &m.id).await?.map(|h| h.key);
@@ -163,7 +178,12 @@ impl App {
         self.guard(ctx, org, Action::Assign, None)?;
         let key = path_key(key)?;
         let mut tx = self.lock(org).await?;
-        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let e = need(
+            Self::scoped_extension(&mut tx, org, &scope, key).await?,
+            "extension",
+            key,
+        )?;
         let d = rules::unassign(&e);
         let after = seatline_domain::Extension { member: None, ..e };
         let states = Self::states(&mut tx, org).await?;
@@ -185,7 +205,12 @@ impl App {
             .map(|c| c.parse::<Code>())
             .collect::<Result<_, _>>()?;
         let mut tx = self.lock(org).await?;
-        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let e = need(
+            Self::scoped_extension(&mut tx, org, &scope, key).await?,
+            "extension",
+            key,
+        )?;
         let seats = tx.seats(org).await?;
         let d = rules::set_addons(&e, addons.clone(), &seats)?;
         let view =
@@ -208,7 +233,12 @@ impl App {
             .map(|n| n.parse())
             .collect::<Result<_, _>>()?;
         let mut tx = self.lock(org).await?;
-        let e = need(tx.extension(org, key).await?, "extension", key)?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let e = need(
+            Self::scoped_extension(&mut tx, org, &scope, key).await?,
+            "extension",
+            key,
+        )?;
         let mut rows = Vec::with_capacity(numbers.len());
         for n in &numbers {
             rows.push(tx.number(org, n).await?);

@@ -16,6 +16,7 @@ mod passwords;
 mod previews;
 pub mod schema;
 pub mod scim;
+mod teams;
 mod tokens;
 pub mod views;
 pub mod webhooks;
@@ -32,6 +33,7 @@ pub use passwords::{
     hash_password, verify_password, ResetHolder, ResetLink, SignInMatch, MAX_PASSWORD,
     MIN_PASSWORD, RESET_LINK_HOURS,
 };
+pub use teams::{ScopeView, TeamChange, TeamView};
 pub use tokens::hash_secret;
 pub use tokens::{IntegrationTokenView, IssuedIntegrationToken};
 pub use tokens::{Me, TokenKind};
@@ -50,6 +52,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The member acting, if a member is.
+    pub fn member(&self) -> Option<&MemberId> {
+        match &self.actor {
+            Actor::Member { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
     pub fn operator() -> Self {
         Ctx {
             actor: Actor::Operator,
@@ -118,20 +128,31 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// The audit entries of a decision's records, stamped with who acted, when, and the request.
-pub(crate) fn audit_entries(ctx: &Ctx, records: Vec<AuditRecord>) -> Vec<AuditEntry> {
+/// The audit entries of a decision's records, stamped with who acted, when, the request,
+/// and the teams (among the organization's `teams`) of the member each concerns.
+pub(crate) fn audit_entries(
+    ctx: &Ctx,
+    records: Vec<AuditRecord>,
+    teams: &[seatline_domain::Team],
+) -> Vec<AuditEntry> {
     let at = now();
     records
         .into_iter()
-        .map(|a| AuditEntry {
-            id: 0,
-            at: at.clone(),
-            actor: ctx.actor.label(),
-            action: a.action.to_owned(),
-            target: a.target,
-            before: a.before,
-            after: a.after,
-            request_id: ctx.request_id.clone(),
+        .map(|a| {
+            let of = teams::concerned(&a)
+                .map(|m| seatline_domain::teams::teams_of(&m, teams))
+                .unwrap_or_default();
+            AuditEntry {
+                id: 0,
+                at: at.clone(),
+                actor: ctx.actor.label(),
+                action: a.action.to_owned(),
+                target: a.target,
+                before: a.before,
+                after: a.after,
+                request_id: ctx.request_id.clone(),
+                teams: of.into_iter().map(|t| t.0).collect(),
+            }
         })
         .collect()
 }
@@ -235,7 +256,10 @@ impl App {
             tx.apply(org, &d.changes).await?;
         }
         if !d.audit.is_empty() {
-            tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
+            // After the changes: a team's own entries name the members it has now.
+            let teams = tx.teams(org).await?;
+            tx.append_audit(org, &audit_entries(ctx, d.audit, &teams))
+                .await?;
         }
         events::append(tx, ctx, org, drafts).await
     }

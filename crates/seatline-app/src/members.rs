@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use seatline_domain::permissions::Action;
-use seatline_domain::{rules, Decision, Email, Member, MemberId, OrgId, Role, Status};
+use seatline_domain::permissions::{Action, Actor};
+use seatline_domain::{rules, Decision, Email, Member, MemberId, OrgId, Role, Scope, Status};
 use seatline_store::{ExtensionQuery, MemberRef, Tx};
 
 use crate::views::*;
@@ -53,7 +53,22 @@ impl App {
         self.guard(ctx, org, Action::ReadMembers, None)?;
         let limit = page_limit(limit);
         let mut tx = self.read(org).await?;
-        let rows = tx.members(org, after, limit + 1).await?;
+        let rows = match Self::scope(&mut tx, ctx, org).await? {
+            Scope::Org => tx.members(org, after, limit + 1).await?,
+            // Its teams' members, and itself when it is in none of them.
+            Scope::Teams { teams, members } => {
+                let teams: Vec<_> = teams.into_iter().collect();
+                let mut rows = tx.members_in_teams(org, &teams, after, limit + 1).await?;
+                if let Some(me) = ctx.member() {
+                    if members.contains(me) && !rows.iter().any(|m| m.id == *me) {
+                        let mine = tx.member(org, me).await?;
+                        rows.extend(mine.filter(|m| after.is_none_or(|a| m.email.as_str() > a)));
+                        rows.sort_by(|a, b| a.email.as_str().cmp(b.email.as_str()));
+                    }
+                }
+                rows
+            }
+        };
         let q = ExtensionQuery {
             members: rows.iter().map(|m| m.id.clone()).collect(),
             limit: u32::MAX,
@@ -75,7 +90,8 @@ impl App {
 
     pub async fn member(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<MemberView> {
         let mut tx = self.store.begin().await?;
-        let m = Self::find_member(&mut tx, org, id).await?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let m = Self::scoped_member(&mut tx, org, &scope, id).await?;
         self.guard(ctx, org, Action::ReadMember, m.as_ref().map(|m| &m.id))?;
         let m = need(m, "member", id)?;
         Self::member_view(&mut tx, org, &m).await
@@ -126,7 +142,12 @@ impl App {
             self.guard(ctx, org, Action::ReadOrg, None)?;
         }
         let mut tx = self.lock(org).await?;
-        let mut m = need(Self::find_member(&mut tx, org, id).await?, "member", id)?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let mut m = need(
+            Self::scoped_member(&mut tx, org, &scope, id).await?,
+            "member",
+            id,
+        )?;
         let mut d = Decision::default();
         if let Some(r) = role {
             let step = rules::change_role(&m, r)?;
@@ -201,10 +222,16 @@ impl App {
     /// The PBX and the contact center ask on every registration and call: one statement
     /// reads the member, its extension and the subscription states (issue 15).
     pub async fn entitlements(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<Entitlements> {
-        let sources = match member_ref(id) {
+        let mut sources = match member_ref(id) {
             Some(r) => self.store.entitlement_sources(org, &r).await?,
             None => None,
         };
+        if matches!(&ctx.actor, Actor::Member { scope: Some(_), .. }) {
+            // A team-scoped admin reaches its teams' members only (product.md §12).
+            let mut tx = self.store.begin().await?;
+            let scope = Self::scope(&mut tx, ctx, org).await?;
+            sources = sources.filter(|s| scope.contains_member(&s.member.id));
+        }
         self.guard(
             ctx,
             org,

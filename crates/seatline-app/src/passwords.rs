@@ -157,7 +157,8 @@ impl App {
         member: &str,
     ) -> AppResult<ResetLink> {
         let mut tx = self.lock(org).await?;
-        let m = Self::find_member(&mut tx, org, member).await?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let m = Self::scoped_member(&mut tx, org, &scope, member).await?;
         self.guard(ctx, org, Action::ResetPassword, m.as_ref().map(|m| &m.id))?;
         let m = need(m, "member", member)?;
         if matches!(&ctx.actor, Actor::Member { id, .. } if *id == m.id) {
@@ -267,10 +268,12 @@ impl App {
             }],
         };
         let ctx = Ctx {
+            // The audit's actor only: who set its own password needs no scope.
             actor: Actor::Member {
                 id: m.id.clone(),
                 role: m.role,
                 status: m.status,
+                scope: None,
             },
             org: Some(org.clone()),
             request_id: None,
@@ -334,12 +337,9 @@ impl App {
         if current != epoch {
             return Err(session_ended().into());
         }
+        let actor = self.actor_of(org, m).await?;
         Ok(Ctx {
-            actor: Actor::Member {
-                id: m.id,
-                role: m.role,
-                status: m.status,
-            },
+            actor,
             org: Some(org.clone()),
             request_id: None,
         })

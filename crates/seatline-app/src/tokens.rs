@@ -93,12 +93,9 @@ impl App {
             )
             .into());
         }
+        let actor = self.actor_of(&row.org, m).await?;
         Ok(Ctx {
-            actor: Actor::Member {
-                id: m.id,
-                role: m.role,
-                status: m.status,
-            },
+            actor,
             org: Some(row.org),
             request_id: None,
         })

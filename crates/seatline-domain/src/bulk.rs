@@ -160,6 +160,8 @@ pub struct OrgState<'a> {
     taken: BTreeSet<u32>,
     numbers: HashMap<&'a str, Option<ExtKey>>,
     seats: Seats,
+    /// Whose members the uploader may name (product.md §12): any other is `out_of_scope`.
+    scope: crate::Scope,
 }
 
 impl<'a> OrgState<'a> {
@@ -195,7 +197,14 @@ impl<'a> OrgState<'a> {
                 .map(|n| (n.number.as_str(), n.extension))
                 .collect(),
             seats,
+            scope: crate::Scope::Org,
         }
+    }
+
+    /// The same state for an uploader limited to `scope`.
+    pub fn within(mut self, scope: crate::Scope) -> Self {
+        self.scope = scope;
+        self
     }
 
     /// A member by email (when the reference has `@`, case-insensitively) or by id.
@@ -866,6 +875,15 @@ fn plan_user(
     let holds = org.held[i];
     if item.member.is_some() {
         return;
+    }
+    if !org.scope.contains_member(&m.id) {
+        return errs.at(
+            row,
+            COL_USER,
+            v,
+            ErrorCode::OutOfScope,
+            format!("{} is not in the teams you manage; leave the row to an admin whose teams include the member, or leave User empty", m.email),
+        );
     }
     let first = seen[i];
     if first != 0 {

@@ -115,6 +115,11 @@ error_codes! {
     CursorExpired = "cursor_expired": Gone, "The events after this cursor are no longer kept; read the entitlements snapshot again and follow from its as_of.";
     // firstuse-api (issue 9)
     ExtensionExists = "extension_exists": Conflict, "A bulk row names an existing extension; bulk only creates new extensions.";
+    // Teams and team-scoped admins (issue 14, product.md §12)
+    TeamLimit = "team_limit": Conflict, "An organization has at most 100 teams; delete one first.";
+    TeamNameTaken = "team_name_taken": Conflict, "Another team of the organization has this name (compared ignoring case).";
+    ScopeNeedsAdmin = "scope_needs_admin": Conflict, "Only an admin has a scope; the owner and members are never scoped.";
+    OutOfScope = "out_of_scope": Invalid, "A bulk row names a member outside the teams your scope covers; leave it to an admin whose scope covers it.";
     ResetLinkInvalid = "reset_link_invalid": NotFound, "The password reset link was used already, replaced by a newer one, or has expired; ask an owner or admin for a new one.";
 }
 

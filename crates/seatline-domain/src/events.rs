@@ -91,7 +91,12 @@ pub fn needs(changes: &[Change]) -> Needs {
             | Change::DeleteNumber(_)
             | Change::SetPurchased { .. }
             | Change::InsertMember(_)
-            | Change::SetScimFields { .. } => {}
+            | Change::SetScimFields { .. }
+            | Change::InsertTeam(_)
+            | Change::UpdateTeam(_)
+            | Change::DeleteTeam(_)
+            | Change::SetTeamMembers { .. }
+            | Change::SetScope { .. } => {}
             Change::SetSubscription(s) => {
                 n.codes.insert(s.code);
             }
@@ -145,12 +150,21 @@ struct Body<'a> {
     at: &'a str,
     actor: &'a Value,
     subject: &'a str,
+    /// The teams of the member the event concerns (product.md §12); empty when none.
+    teams: &'a [crate::TeamId],
     data: &'a Value,
 }
 
 impl Draft {
     /// The event JSON as consumers receive it, numbered `seq`.
-    pub fn body(&mut self, seq: i64, id: &str, at: &str, actor: &Value) -> String {
+    pub fn body(
+        &mut self,
+        seq: i64,
+        id: &str,
+        at: &str,
+        actor: &Value,
+        teams: &[crate::TeamId],
+    ) -> String {
         if self.extension.is_some() {
             if let Some(state) = self.data.as_object_mut() {
                 state.insert("version".to_owned(), seq.into());
@@ -163,9 +177,22 @@ impl Draft {
             at,
             actor,
             subject: &self.subject,
+            teams,
             data: &self.data,
         })
         .expect("an event serializes")
+    }
+}
+
+impl Draft {
+    /// The member the event concerns: its subject, or the holder in an extension's state.
+    pub fn member(&self) -> Option<MemberId> {
+        if let Some(id) = self.subject.strip_prefix("member:") {
+            return Some(MemberId(id.to_owned()));
+        }
+        self.data["member"]["id"]
+            .as_str()
+            .map(|id| MemberId(id.to_owned()))
     }
 }
 
@@ -257,7 +284,12 @@ impl Deriving<'_> {
             Change::InsertOrg(_)
             | Change::InsertNumber(_)
             | Change::DeleteNumber(_)
-            | Change::SetScimFields { .. } => {}
+            | Change::SetScimFields { .. }
+            | Change::InsertTeam(_)
+            | Change::UpdateTeam(_)
+            | Change::DeleteTeam(_)
+            | Change::SetTeamMembers { .. }
+            | Change::SetScope { .. } => {}
             Change::SetPurchased { code, .. } => self.out.push(Draft {
                 kind: SUBSCRIPTION_UPDATED,
                 subject: format!("subscription:{code}"),

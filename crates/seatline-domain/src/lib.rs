@@ -12,6 +12,7 @@ mod model;
 pub mod permissions;
 pub mod rules;
 pub mod spelling;
+pub mod teams;
 mod values;
 pub mod webhooks;
 
@@ -23,6 +24,8 @@ pub use model::{
     member_json, Addons, AuditRecord, Change, Decision, Extension, Member, NumberRow, Org, Seat,
     Seats,
 };
+pub use teams::{Scope, Team, MAX_TEAMS};
 pub use values::{
-    parse_name, Email, ExtKey, MemberId, OrgId, Role, Status, E164, MAX_KEY, MAX_QUANTITY, MIN_KEY,
+    parse_name, Email, ExtKey, MemberId, OrgId, Role, Status, TeamId, E164, MAX_KEY, MAX_QUANTITY,
+    MIN_KEY,
 };

@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 
 use crate::catalog::Code;
 use crate::lifecycle::{SubState, Subscription};
-use crate::values::{Email, ExtKey, MemberId, OrgId, Role, Status, E164};
+use crate::teams::Team;
+use crate::values::{Email, ExtKey, MemberId, OrgId, Role, Status, TeamId, E164};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Org {
@@ -174,6 +175,23 @@ pub enum Change {
         member: MemberId,
         external_id: Option<String>,
         modified_at: String,
+    },
+    // Teams (product.md §12). They change no entitlement, so they emit no events.
+    /// A new team (its members as given, usually none).
+    InsertTeam(Team),
+    /// Replace a team's name and enabled flag (not its members).
+    UpdateTeam(Team),
+    /// Remove a team, its memberships and its place in admins' scopes.
+    DeleteTeam(TeamId),
+    /// Replace a team's members.
+    SetTeamMembers {
+        team: TeamId,
+        members: Vec<MemberId>,
+    },
+    /// Set an admin's scope; `None` is the whole organization.
+    SetScope {
+        member: MemberId,
+        teams: Option<Vec<TeamId>>,
     },
 }
 

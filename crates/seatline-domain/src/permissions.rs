@@ -1,7 +1,7 @@
 //! Who may do what (product.md §4), as data the use cases consult.
 
-use crate::error::Error;
-use crate::values::{MemberId, Role, Status};
+use crate::error::{Error, ErrorCode};
+use crate::values::{MemberId, Role, Status, TeamId};
 
 /// Who is acting: the service provider's operator, or a member of the organization.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +11,9 @@ pub enum Actor {
         id: MemberId,
         role: Role,
         status: Status,
+        /// The teams an admin is limited to (product.md §12); `None` is the whole
+        /// organization, and is what every non-admin carries.
+        scope: Option<Vec<TeamId>>,
     },
     /// A read-only integration token of an organization (the PBX, the contact center).
     Integration {
@@ -82,6 +85,13 @@ pub enum Action {
     ManageIntegrationTokens,
     /// Make a one-time password reset link for a member (admin UI).
     ResetPassword,
+    // Teams (product.md §12)
+    /// List and read teams (a team-scoped admin reads its own).
+    ReadTeams,
+    /// Create, rename, enable or disable and delete teams, and set their members.
+    ManageTeams,
+    /// Limit an admin to teams, or give it the whole organization again.
+    SetScope,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -89,7 +99,12 @@ pub enum Action {
 pub enum Who {
     Operator,
     Owner,
+    /// An admin of the whole organization.
     Admin,
+    /// An admin limited to teams: every row it is in, it is in only for the members of its
+    /// teams and the extensions unassigned or held by them (the app's loading applies the
+    /// [`crate::Scope`]); it is in no row that reaches beyond them.
+    ScopedAdmin,
     Itself,
     /// An integration token: reads what a PBX or contact center needs, changes nothing.
     Integration,
@@ -97,8 +112,7 @@ pub enum Who {
     Scim,
 }
 
-#[allow(unused_imports)] // rows for Scim arrive with its capability
-use Who::{Admin, Integration, Itself, Operator, Owner, Scim};
+use Who::{Admin, Integration, Itself, Operator, Owner, Scim, ScopedAdmin};
 
 /// The permission table of product.md §4. Finer rules (an admin creates only members, the
 /// owner role moves only by transfer) live in the rules themselves.
@@ -106,29 +120,35 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::CreateOrg, &[Operator]),
     (Action::SetQuantity, &[Operator]),
     (Action::ManageNumbers, &[Operator]),
+    // A member a team-scoped admin created would be in none of its teams: out of its reach
+    // the moment it exists. Members reach its teams through the owner, an admin or SCIM.
     (Action::CreateMember, &[Owner, Admin, Scim]),
     (Action::ChangeRole, &[Owner]),
     (Action::TransferOwnership, &[Owner]),
-    (Action::SetStatus, &[Owner, Admin, Scim]),
+    (Action::SetStatus, &[Owner, Admin, ScopedAdmin, Scim]),
     (Action::DeleteMember, &[Owner, Scim]),
-    (Action::Provision, &[Owner, Admin, Scim]),
-    (Action::Deprovision, &[Owner, Admin]),
-    (Action::Assign, &[Owner, Admin, Scim]),
-    (Action::SetAddons, &[Owner, Admin, Scim]),
-    (Action::SetNumbers, &[Owner, Admin, Scim]),
-    (Action::Bulk, &[Owner, Admin]),
+    (Action::Provision, &[Owner, Admin, ScopedAdmin, Scim]),
+    (Action::Deprovision, &[Owner, Admin, ScopedAdmin]),
+    (Action::Assign, &[Owner, Admin, ScopedAdmin, Scim]),
+    (Action::SetAddons, &[Owner, Admin, ScopedAdmin, Scim]),
+    (Action::SetNumbers, &[Owner, Admin, ScopedAdmin, Scim]),
+    (Action::Bulk, &[Owner, Admin, ScopedAdmin]),
     // Every read of the organization, the bulk sample, stored plans and the export
     // included: the operator reads all of them, members none (their own record and
-    // extension come through ReadMember).
-    (Action::ReadOrg, &[Operator, Owner, Admin, Scim]),
+    // extension come through ReadMember). A team-scoped admin's audit and export are
+    // filtered to its scope.
+    (
+        Action::ReadOrg,
+        &[Operator, Owner, Admin, ScopedAdmin, Scim],
+    ),
     (
         Action::ReadMember,
-        &[Operator, Owner, Admin, Itself, Integration],
+        &[Operator, Owner, Admin, ScopedAdmin, Itself, Integration],
     ),
     (Action::IssueToken, &[Operator, Owner, Itself]),
     (Action::SetPassword, &[Operator, Owner, Itself]),
     (Action::ManageWebhooks, &[Owner, Admin]),
-    // the change feed (product.md §8)
+    // the change feed (product.md §8): the whole organization's, so never a scoped admin's
     (Action::ReadEvents, &[Operator, Owner, Admin, Integration]),
     (
         Action::ReadEntitlements,
@@ -136,16 +156,26 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     ),
     (
         Action::ReadExtensions,
-        &[Operator, Owner, Admin, Integration],
+        &[Operator, Owner, Admin, ScopedAdmin, Integration],
     ),
-    (Action::ReadMembers, &[Operator, Owner, Admin, Integration]),
+    (
+        Action::ReadMembers,
+        &[Operator, Owner, Admin, ScopedAdmin, Integration],
+    ),
     (
         Action::ReadContactCenter,
-        &[Operator, Owner, Admin, Integration],
+        &[Operator, Owner, Admin, ScopedAdmin, Integration],
     ),
     (Action::ManageIntegrationTokens, &[Owner]),
     (Action::ManageScimTokens, &[Owner]),
-    (Action::ResetPassword, &[Owner, Admin]),
+    (Action::ResetPassword, &[Owner, Admin, ScopedAdmin]),
+    // teams (product.md §12)
+    (
+        Action::ReadTeams,
+        &[Operator, Owner, Admin, ScopedAdmin, Scim],
+    ),
+    (Action::ManageTeams, &[Owner, Admin, Scim]),
+    (Action::SetScope, &[Owner]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -177,6 +207,9 @@ fn describe(action: Action) -> &'static str {
         Action::ReadContactCenter => "read Contact Center readiness",
         Action::ManageIntegrationTokens => "manage integration tokens",
         Action::ResetPassword => "reset members' passwords",
+        Action::ReadTeams => "read teams",
+        Action::ManageTeams => "manage teams",
+        Action::SetScope => "set an admin's scope",
     }
 }
 
@@ -195,10 +228,13 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&MemberId>) -> Re
             status: Status::Disabled,
             ..
         } => false,
-        Actor::Member { id, role, .. } => {
+        Actor::Member {
+            id, role, scope, ..
+        } => {
             (allowed.contains(&Itself) && target == Some(id))
                 || match role {
                     Role::Owner => allowed.contains(&Owner),
+                    Role::Admin if scope.is_some() => allowed.contains(&ScopedAdmin),
                     Role::Admin => allowed.contains(&Admin),
                     Role::Member => false,
                 }
@@ -206,6 +242,21 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&MemberId>) -> Re
     };
     if ok {
         Ok(())
+    } else if matches!(
+        actor,
+        Actor::Member {
+            role: Role::Admin,
+            scope: Some(_),
+            ..
+        }
+    ) {
+        Err(Error::new(
+            ErrorCode::Forbidden,
+            format!(
+                "an admin limited to teams may not {}; ask the owner or an admin of the whole organization",
+                describe(action)
+            ),
+        ))
     } else {
         Err(Error::forbidden(describe(action)))
     }
@@ -214,13 +265,22 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&MemberId>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
 
     fn m(id: &str, role: Role) -> Actor {
         Actor::Member {
             id: MemberId(id.into()),
             role,
             status: Status::Active,
+            scope: None,
+        }
+    }
+
+    fn scoped(id: &str) -> Actor {
+        Actor::Member {
+            id: MemberId(id.into()),
+            role: Role::Admin,
+            status: Status::Active,
+            scope: Some(vec![TeamId("team_a".into())]),
         }
     }
 
@@ -261,6 +321,9 @@ mod tests {
             ReadContactCenter,
             ManageIntegrationTokens,
             ResetPassword,
+            ReadTeams,
+            ManageTeams,
+            SetScope,
         ] {
             assert!(PERMISSIONS.iter().any(|(x, _)| *x == a), "{a:?}");
         }
@@ -317,6 +380,7 @@ mod tests {
                     id: me.clone(),
                     role: Role::Owner,
                     status: Status::Disabled,
+                    scope: None,
                 },
                 Action::ReadMember,
                 Some(&me),
@@ -330,5 +394,67 @@ mod tests {
                 assert_eq!(e.code, ErrorCode::Forbidden);
             }
         }
+    }
+
+    #[test]
+    fn team_scoped_admins() {
+        use Action::*;
+        let allowed = [
+            SetStatus,
+            Provision,
+            Deprovision,
+            Assign,
+            SetAddons,
+            SetNumbers,
+            Bulk,
+            ReadOrg,
+            ReadMember,
+            ReadExtensions,
+            ReadMembers,
+            ReadContactCenter,
+            ResetPassword,
+            ReadTeams,
+        ];
+        // §12: never teams, scopes, subscriptions, roles, others' tokens, webhooks or SCIM;
+        // nor the whole organization's feed, nor new members (they would be out of scope).
+        let refused = [
+            ManageTeams,
+            SetScope,
+            SetQuantity,
+            ChangeRole,
+            TransferOwnership,
+            DeleteMember,
+            IssueToken,
+            SetPassword,
+            ManageWebhooks,
+            ManageScimTokens,
+            ManageIntegrationTokens,
+            ReadEvents,
+            ReadEntitlements,
+            CreateMember,
+            CreateOrg,
+            ManageNumbers,
+        ];
+        let other = MemberId("m2".into());
+        for a in allowed {
+            assert!(authorize(&scoped("a"), a, Some(&other)).is_ok(), "{a:?}");
+        }
+        for a in refused {
+            let e = authorize(&scoped("a"), a, Some(&other)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Forbidden, "{a:?}");
+            assert!(e.message.contains("limited to teams"), "{}", e.message);
+        }
+        // A scoped admin still acts on itself where anyone may.
+        let me = MemberId("a".into());
+        assert!(authorize(&scoped("a"), IssueToken, Some(&me)).is_ok());
+        // Whole-organization admins and the owner manage teams; only the owner sets scopes.
+        assert!(authorize(&m("x", Role::Admin), ManageTeams, None).is_ok());
+        assert!(authorize(&m("x", Role::Admin), SetScope, None).is_err());
+        assert!(authorize(&m("o", Role::Owner), SetScope, None).is_ok());
+        assert!(authorize(&m("u", Role::Member), ReadTeams, None).is_err());
+        assert!(authorize(&Actor::Integration { id: "i".into() }, ReadTeams, None).is_err());
+        assert!(authorize(&scim(), ManageTeams, None).is_ok());
+        // Every action's row is decided for a scoped admin: it is in the row or refused.
+        assert_eq!(allowed.len() + refused.len(), PERMISSIONS.len());
     }
 }

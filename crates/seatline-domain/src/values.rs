@@ -278,6 +278,7 @@ macro_rules! id_type {
 
 id_type!(OrgId);
 id_type!(MemberId);
+id_type!(TeamId);
 
 #[cfg(test)]
 mod tests {

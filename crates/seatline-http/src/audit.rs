@@ -62,6 +62,9 @@ pub(crate) struct AuditView {
     pub after: Value,
     /// The `x-request-id` of the request that made the change.
     pub request_id: Option<String>,
+    /// Ids of the teams of the member the entry concerns (the target member, or the
+    /// extension's holder), as they were when it was written.
+    pub teams: Vec<String>,
 }
 
 impl From<AuditEntry> for AuditView {
@@ -75,6 +78,7 @@ impl From<AuditEntry> for AuditView {
             before: e.before,
             after: e.after,
             request_id: e.request_id,
+            teams: e.teams,
         }
     }
 }

@@ -68,6 +68,8 @@ impl ExtensionFilter {
             unassigned: self.unassigned.unwrap_or(false),
             addon,
             key_prefix: self.key_prefix.clone().filter(|p| !p.is_empty()),
+            // The actor's reach is the use case's to apply, never the client's to choose.
+            teams: None,
             after,
             limit: self.limit.unwrap_or(0),
         })

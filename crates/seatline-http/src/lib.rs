@@ -17,6 +17,7 @@ mod openapi;
 mod ops;
 mod orgs;
 mod scim;
+mod teams;
 mod webhooks;
 
 use std::sync::Arc;
@@ -88,6 +89,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(scim::routes())
         .merge(webhooks::routes())
         .merge(events::routes())
+        .merge(teams::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.

@@ -35,7 +35,8 @@ pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\
         (name = "tokens"), (name = "extensions"), (name = "bulk"), (name = "audit"), (name = "operations"),
         (name = "scim", description = "SCIM tokens; the SCIM 2.0 protocol itself is at /scim/v2 and describes itself at /scim/v2/Schemas"),
         (name = "webhooks"),
-        (name = "events")
+        (name = "events"),
+        (name = "teams", description = "Teams and the admins limited to them (product.md §12)")
     )
 )]
 pub(crate) struct ApiDoc;

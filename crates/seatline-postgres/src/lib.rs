@@ -16,6 +16,7 @@ mod events;
 mod lifecycle;
 mod passwords;
 mod scim;
+mod teams;
 mod tx;
 mod webhooks;
 mod writes;

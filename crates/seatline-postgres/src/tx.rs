@@ -201,6 +201,11 @@ impl Tx for PgTx {
             qb.push(" AND CAST(key AS TEXT) LIKE ")
                 .push_bind(format!("{}%", p.replace(['%', '_', '\\'], "")));
         }
+        if let Some(teams) = &q.teams {
+            qb.push(" AND (member_id IS NULL OR member_id IN (");
+            crate::teams::push_team_members(&mut qb, org, teams);
+            qb.push("))");
+        }
         qb.push(" ORDER BY key LIMIT ").push_bind(limit(q.limit));
         let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
         let rows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
@@ -319,7 +324,7 @@ impl Tx for PgTx {
 
     async fn audit(&mut self, org: &OrgId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let mut qb = QueryBuilder::<Postgres>::new(
-            "SELECT id, at, actor, action, target, before::text, after::text, request_id FROM audit WHERE org_id = ",
+            "SELECT id, at, actor, action, target, before::text, after::text, request_id, teams FROM audit WHERE org_id = ",
         );
         qb.push_bind(org.as_str());
         if let Some(a) = &q.action {
@@ -345,6 +350,7 @@ impl Tx for PgTx {
                     before: serde_json::from_str(r.get(5)).map_err(db)?,
                     after: serde_json::from_str(r.get(6)).map_err(db)?,
                     request_id: r.get(7),
+                    teams: serde_json::from_str(r.get(8)).map_err(db)?,
                 })
             })
             .collect()
@@ -489,6 +495,28 @@ impl Tx for PgTx {
 
     async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>> {
         self.read_subscriptions(org).await
+    }
+
+    async fn teams(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Team>> {
+        self.teams_impl(org).await
+    }
+
+    async fn admin_scope(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+    ) -> Result<Option<Vec<seatline_domain::TeamId>>> {
+        self.admin_scope_impl(org, member).await
+    }
+
+    async fn members_in_teams(
+        &mut self,
+        org: &OrgId,
+        teams: &[seatline_domain::TeamId],
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Member>> {
+        self.members_in_teams_impl(org, teams, after, limit).await
     }
 
     async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {

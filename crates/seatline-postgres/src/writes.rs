@@ -149,6 +149,15 @@ impl PgTx {
                 self.set_scim_fields(org, member, external_id.as_deref(), modified_at)
                     .await?
             }
+            Change::InsertTeam(t) => self.insert_team(org, t).await?,
+            Change::UpdateTeam(t) => self.update_team(org, t).await?,
+            Change::DeleteTeam(id) => self.delete_team(org, id).await?,
+            Change::SetTeamMembers { team, members } => {
+                self.set_team_members(org, team, members).await?
+            }
+            Change::SetScope { member, teams } => {
+                self.set_scope(org, member, teams.as_deref()).await?
+            }
         }
         Ok(())
     }
@@ -268,10 +277,10 @@ impl PgTx {
             entries.iter().map(|e| e.request_id.as_deref()).collect();
         // WITH ORDINALITY keeps the entries' order in their ids.
         sqlx::query(
-            "INSERT INTO audit (org_id, at, actor, action, target, before, after, request_id)
-             SELECT $1, at, actor, action, target, before::jsonb, after::jsonb, request_id
-             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                  WITH ORDINALITY AS v(at, actor, action, target, before, after, request_id, ord)
+            "INSERT INTO audit (org_id, at, actor, action, target, before, after, request_id, teams)
+             SELECT $1, at, actor, action, target, before::jsonb, after::jsonb, request_id, teams
+             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+                  WITH ORDINALITY AS v(at, actor, action, target, before, after, request_id, teams, ord)
              ORDER BY ord",
         )
         .bind(org.as_str())
@@ -282,6 +291,7 @@ impl PgTx {
         .bind(col(|e| e.before.to_string()))
         .bind(col(|e| e.after.to_string()))
         .bind(&request_ids)
+        .bind(col(|e| serde_json::to_string(&e.teams).unwrap_or_default()))
         .execute(&mut *self.tx)
         .await
         .map_err(db)?;

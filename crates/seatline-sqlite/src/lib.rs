@@ -35,6 +35,7 @@ mod scim;
 
 mod lifecycle;
 mod passwords;
+mod teams;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -43,8 +44,8 @@ pub(crate) const BATCH: usize = 5_000;
 
 /// Rows per page when a snapshot reads members and numbers.
 const SNAPSHOT_PAGE: u32 = 10_000;
-/// Audit rows bind 8 parameters each, so fewer fit in one INSERT.
-const AUDIT_BATCH: usize = 4_000;
+/// Audit rows bind 9 parameters each, so fewer fit in one INSERT.
+const AUDIT_BATCH: usize = 3_500;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -547,6 +548,11 @@ impl Tx for SqliteTx {
             qb.push(" AND CAST(key AS TEXT) LIKE ")
                 .push_bind(format!("{}%", p.replace(['%', '_'], "")));
         }
+        if let Some(teams) = &q.teams {
+            qb.push(" AND (member_id IS NULL OR member_id IN (");
+            teams::push_team_members(&mut qb, org, teams);
+            qb.push("))");
+        }
         qb.push(" ORDER BY key LIMIT ").push_bind(q.limit);
         let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
         let rows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
@@ -778,6 +784,15 @@ impl Tx for SqliteTx {
                     self.set_scim_fields(org, member, external_id.as_deref(), modified_at)
                         .await?
                 }
+                Change::InsertTeam(t) => self.insert_team(org, t).await?,
+                Change::UpdateTeam(t) => self.update_team(org, t).await?,
+                Change::DeleteTeam(id) => self.delete_team(org, id).await?,
+                Change::SetTeamMembers { team, members } => {
+                    self.set_team_members(org, team, members).await?
+                }
+                Change::SetScope { member, teams } => {
+                    self.set_scope(org, member, teams.as_deref()).await?
+                }
             }
         }
         Ok(())
@@ -786,7 +801,7 @@ impl Tx for SqliteTx {
     async fn append_audit(&mut self, org: &OrgId, entries: &[AuditEntry]) -> Result<()> {
         for chunk in entries.chunks(AUDIT_BATCH) {
             let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO audit (org_id, at, actor, action, target, before, after, request_id) ",
+                "INSERT INTO audit (org_id, at, actor, action, target, before, after, request_id, teams) ",
             );
             qb.push_values(chunk, |mut b, e| {
                 b.push_bind(org.as_str())
@@ -796,7 +811,8 @@ impl Tx for SqliteTx {
                     .push_bind(&e.target)
                     .push_bind(e.before.to_string())
                     .push_bind(e.after.to_string())
-                    .push_bind(&e.request_id);
+                    .push_bind(&e.request_id)
+                    .push_bind(serde_json::to_string(&e.teams).unwrap_or_default());
             });
             qb.build().execute(&mut *self.tx).await.map_err(db)?;
         }
@@ -805,7 +821,7 @@ impl Tx for SqliteTx {
 
     async fn audit(&mut self, org: &OrgId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT id, at, actor, action, target, before, after, request_id FROM audit WHERE org_id = ",
+            "SELECT id, at, actor, action, target, before, after, request_id, teams FROM audit WHERE org_id = ",
         );
         qb.push_bind(org.as_str());
         if let Some(a) = &q.action {
@@ -830,6 +846,7 @@ impl Tx for SqliteTx {
                     before: serde_json::from_str(r.get(5)).map_err(db)?,
                     after: serde_json::from_str(r.get(6)).map_err(db)?,
                     request_id: r.get(7),
+                    teams: serde_json::from_str(r.get(8)).map_err(db)?,
                 })
             })
             .collect()
@@ -958,6 +975,28 @@ impl Tx for SqliteTx {
 
     async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>> {
         self.read_subscriptions(org).await
+    }
+
+    async fn teams(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Team>> {
+        self.teams_impl(org).await
+    }
+
+    async fn admin_scope(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+    ) -> Result<Option<Vec<seatline_domain::TeamId>>> {
+        self.admin_scope_impl(org, member).await
+    }
+
+    async fn members_in_teams(
+        &mut self,
+        org: &OrgId,
+        teams: &[seatline_domain::TeamId],
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Member>> {
+        self.members_in_teams_impl(org, teams, after, limit).await
     }
 
     async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {

@@ -224,3 +224,33 @@ pub fn entitlement_sources(
         subscriptions,
     }))
 }
+
+/// Teams from their rows `(id, name, enabled, created_at, updated_at)` and memberships
+/// `(team, member)`, in the order both backends answer: by name ignoring case, then id;
+/// members sorted.
+pub fn teams(
+    rows: Vec<(String, String, bool, String, String)>,
+    memberships: Vec<(String, String)>,
+) -> Vec<seatline_domain::Team> {
+    let mut by_team: HashMap<String, Vec<MemberId>> = Default::default();
+    for (team, member) in memberships {
+        by_team.entry(team).or_default().push(MemberId(member));
+    }
+    let mut teams: Vec<seatline_domain::Team> = rows
+        .into_iter()
+        .map(|(id, name, enabled, created_at, updated_at)| {
+            let mut members = by_team.remove(&id).unwrap_or_default();
+            members.sort();
+            seatline_domain::Team {
+                id: seatline_domain::TeamId(id),
+                name,
+                enabled,
+                members,
+                created_at,
+                updated_at,
+            }
+        })
+        .collect();
+    teams.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+    teams
+}

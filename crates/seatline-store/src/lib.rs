@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use seatline_domain::{
     Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, Status,
-    E164,
+    Team, TeamId, E164,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -41,6 +41,8 @@ pub struct AuditEntry {
     pub before: Value,
     pub after: Value,
     pub request_id: Option<String>,
+    /// The teams (ids) of the member the entry concerns, when it was written (§12).
+    pub teams: Vec<String>,
 }
 
 /// Which audit entries to read: newest first, before the cursor id.
@@ -60,6 +62,9 @@ pub struct ExtensionQuery {
     pub unassigned: bool,
     pub addon: Option<Code>,
     pub key_prefix: Option<String>,
+    /// A team-scoped admin's reach (product.md §12): only extensions that are unassigned or
+    /// held by a member of one of these teams that is enabled. `None`: no such limit.
+    pub teams: Option<Vec<TeamId>>,
     pub after: Option<u32>,
     pub limit: u32,
 }
@@ -531,6 +536,21 @@ pub trait Tx: Send {
         endpoint: &str,
         q: &DeliveryQuery,
     ) -> Result<Vec<DeliveryRow>>;
+
+    // ---- teams (product.md §12) ----
+    /// The organization's teams with their members, ordered by name ignoring case, then id.
+    async fn teams(&mut self, org: &OrgId) -> Result<Vec<Team>>;
+    /// The teams an admin is limited to; `None` is the whole organization.
+    async fn admin_scope(&mut self, org: &OrgId, member: &MemberId) -> Result<Option<Vec<TeamId>>>;
+    /// The members of the enabled teams among `teams`, ordered by email after the cursor:
+    /// a team-scoped admin's member list.
+    async fn members_in_teams(
+        &mut self,
+        org: &OrgId,
+        teams: &[TeamId],
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Member>>;
 
     // ---- password reset links (admin UI) ----
     /// Store a member's reset link, replacing any earlier link of that member.

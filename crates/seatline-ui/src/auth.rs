@@ -38,6 +38,17 @@ impl Viewer {
     pub fn is_owner(&self) -> bool {
         self.role() == Role::Owner
     }
+    /// An admin limited to teams (product.md §12).
+    pub fn is_scoped(&self) -> bool {
+        matches!(
+            &self.ctx.actor,
+            seatline_domain::permissions::Actor::Member { scope: Some(_), .. }
+        )
+    }
+    /// The owner and whole-organization admins manage teams.
+    pub fn manages_teams(&self) -> bool {
+        self.is_admin() && !self.is_scoped()
+    }
 }
 
 impl FromRequestParts<UiState> for Viewer {

@@ -18,6 +18,7 @@ pub enum Nav {
     Me,
     Scim,
     Webhooks,
+    Teams,
 }
 
 fn head(title: &str) -> Markup {
@@ -64,8 +65,12 @@ pub fn page(v: &Viewer, nav: Nav, title: &str, body: Markup) -> Markup {
                                 (item(Nav::Licenses, "/ui/licenses", "Licenses"))
                                 (item(Nav::Bulk, "/ui/bulk", "Bulk Assignment"))
                                 (item(Nav::Members, "/ui/members", "Members"))
+                                (item(Nav::Teams, "/ui/teams", "Teams"))
                                 (item(Nav::Audit, "/ui/audit", "Audit"))
-                                (item(Nav::Webhooks, "/ui/webhooks", "Webhooks"))
+                                // Webhooks carry the whole organization's events.
+                                @if !v.is_scoped() {
+                                    (item(Nav::Webhooks, "/ui/webhooks", "Webhooks"))
+                                }
                             }
                             @if v.is_owner() {
                                 (item(Nav::Scim, "/ui/scim", "SCIM"))

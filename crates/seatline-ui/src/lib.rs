@@ -29,6 +29,7 @@ mod reset;
 mod scim;
 mod session;
 mod signin;
+mod teams;
 mod throttle;
 mod webhooks;
 
@@ -139,6 +140,12 @@ pub fn router(app: App, config: Config) -> Router {
             "/ui/members/{id}/delete",
             get(members::delete_form).post(members::delete),
         )
+        .route("/ui/teams", get(teams::page).post(teams::create))
+        .route("/ui/teams/{id}/rename", post(teams::rename))
+        .route("/ui/teams/{id}/enabled", post(teams::enabled))
+        .route("/ui/teams/{id}/members", post(teams::set_members))
+        .route("/ui/teams/{id}/delete", post(teams::delete))
+        .route("/ui/members/{id}/scope", post(teams::set_scope))
         .route("/ui/audit", get(audit::page))
         .route("/ui/audit.csv", get(audit::csv))
         .route("/ui/me", get(me::page))

@@ -289,7 +289,7 @@ async fn change(
         Err(e) => {
             let e = rule_error(e)?;
             let m = s.app.member(&v.ctx, &v.org, id).await?;
-            let page = member_page(v, &m, Some(&e));
+            let page = member_page(v, &m, Some(&e), html! {});
             Ok((status_of(e.code), Html(page.into_string())).into_response())
         }
     }
@@ -332,7 +332,7 @@ impl Allowed {
 
 /// One member's page: who it is, its extension and Contact Center readiness with what is
 /// missing, and every action the viewer may take on it.
-fn member_page(v: &Viewer, m: &MemberView, error: Option<&Error>) -> Markup {
+fn member_page(v: &Viewer, m: &MemberView, error: Option<&Error>, scope: Markup) -> Markup {
     let may = Allowed::of(v, m);
     let is_me = m.id == v.me.id;
     let title = if m.name.is_empty() || m.name == m.email {
@@ -418,6 +418,7 @@ fn member_page(v: &Viewer, m: &MemberView, error: Option<&Error>) -> Markup {
                 }
             }
         }
+        (scope)
     };
     layout::page(v, Nav::Members, &title, body)
 }
@@ -428,7 +429,8 @@ pub async fn member(
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
     let m = s.app.member(&v.ctx, &v.org, &id).await?;
-    Ok(Html(member_page(&v, &m, None).into_string()).into_response())
+    let scope = crate::teams::scope_card(&s, &v, &m).await?;
+    Ok(Html(member_page(&v, &m, None, scope).into_string()).into_response())
 }
 
 /// Disabling asks first: it ends the member's access at once.
@@ -473,7 +475,7 @@ pub async fn reset_link(
         Err(e) => {
             let e = rule_error(e)?;
             let m = s.app.member(&v.ctx, &v.org, &id).await?;
-            let page = member_page(v, &m, Some(&e));
+            let page = member_page(v, &m, Some(&e), html! {});
             return Ok((status_of(e.code), Html(page.into_string())).into_response());
         }
     };

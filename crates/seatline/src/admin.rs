@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use seatline_app::views::{ExtensionView, LicenseView, MemberView};
 use seatline_app::{App, AppResult, Ctx};
-use seatline_domain::permissions::Actor;
 use seatline_domain::{Error, ErrorCode, OrgId, Role};
 use seatline_store::{AuditQuery, ExtensionQuery};
 
@@ -245,11 +244,18 @@ pub(crate) async fn ctx(app: &App, o: &OrgArg, operator: bool) -> AppResult<(Ctx
             .find(|m| m.role == Role::Owner)
             .ok_or_else(|| Error::new(ErrorCode::NotFound, "the organization has no owner"))?,
     };
-    let actor = Actor::Member {
-        id: seatline_domain::MemberId(m.id),
-        role: m.role,
-        status: m.status,
-    };
+    let actor = app
+        .actor_of(
+            &org,
+            seatline_domain::Member {
+                id: seatline_domain::MemberId(m.id),
+                email: m.email.parse()?,
+                name: m.name,
+                role: m.role,
+                status: m.status,
+            },
+        )
+        .await?;
     Ok((
         Ctx {
             actor,

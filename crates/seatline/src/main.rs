@@ -9,6 +9,7 @@ mod lifecycle;
 mod memory;
 mod output;
 mod scim;
+mod teams;
 mod webhooks;
 
 use std::io::IsTerminal;
@@ -80,6 +81,9 @@ enum Command {
     /// Read-only integration tokens for the PBX and the contact center (owner).
     #[command(subcommand)]
     IntegrationToken(events::IntegrationTokenCmd),
+    /// Teams and admins' scopes (product.md §12).
+    #[command(subcommand)]
+    Teams(teams::TeamsCmd),
 }
 
 #[derive(clap::Args)]
@@ -291,5 +295,6 @@ async fn run() -> std::process::ExitCode {
         Command::Webhook(cmd) => webhooks::run(&app, cmd, cli.json).await,
         Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,
         Command::IntegrationToken(cmd) => events::integration_token(&app, cmd, cli.json).await,
+        Command::Teams(cmd) => teams::run(&app, cmd, cli.json).await,
     }
 }

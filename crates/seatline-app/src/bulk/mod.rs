@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use seatline_domain::bulk::{self, OrgState, Plan, PlanStatus, RowError, RowPlan, SeatNeed, Sheet};
 use seatline_domain::permissions::Action;
-use seatline_domain::{rules, Code, Error, ErrorCode, MemberId, OrgId, Status};
+use seatline_domain::{rules, Code, Error, ErrorCode, MemberId, OrgId, Scope, Status};
 use seatline_store::{PlanRow, Snapshot, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -163,16 +163,19 @@ fn state(snap: &Snapshot) -> OrgState<'_> {
 }
 
 impl App {
-    async fn bulk_snapshot(&self, org: &OrgId) -> AppResult<Snapshot> {
+    /// The organization as bulk planning and export see it, and the actor's scope in the
+    /// same read.
+    async fn bulk_snapshot(&self, ctx: &Ctx, org: &OrgId) -> AppResult<(Snapshot, Scope)> {
         let mut tx = self.read(org).await?;
-        Ok(tx.snapshot(org).await?)
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        Ok((tx.snapshot(org).await?, scope))
     }
 
     /// A sample file: the documented header and two rows that would pass for this
     /// organization (its free keys, free members and numbers, codes with seats left).
     pub async fn bulk_sample(&self, ctx: &Ctx, org: &OrgId) -> AppResult<String> {
         self.guard(ctx, org, Action::ReadOrg, None)?;
-        let snap = self.bulk_snapshot(org).await?;
+        let (snap, scope) = self.bulk_snapshot(ctx, org).await?;
         let mut taken: BTreeSet<u32> = snap.extensions.iter().map(|e| e.key.get()).collect();
         let holders: BTreeSet<&MemberId> = snap
             .extensions
@@ -182,7 +185,11 @@ impl App {
         let mut free_members = snap
             .members
             .iter()
-            .filter(|m| m.status == Status::Active && !holders.contains(&m.id))
+            .filter(|m| {
+                m.status == Status::Active
+                    && !holders.contains(&m.id)
+                    && scope.contains_member(&m.id)
+            })
             .map(|m| m.email.to_string());
         let mut free_numbers = snap
             .numbers
@@ -335,9 +342,9 @@ impl App {
         file_name: Option<String>,
     ) -> AppResult<PlanView> {
         self.guard(ctx, org, Action::Bulk, None)?;
-        let snap = self.bulk_snapshot(org).await?;
+        let (snap, scope) = self.bulk_snapshot(ctx, org).await?;
         let total = sheet.rows.len();
-        let plan = bulk::plan_reporting(&sheet, &state(&snap), &mut |n| {
+        let plan = bulk::plan_reporting(&sheet, &state(&snap).within(scope), &mut |n| {
             progress(Step::Plan, n, total)
         });
         // Blank lines are not planned: the last report still says "all of them".
@@ -358,7 +365,19 @@ impl App {
         self.guard(ctx, org, Action::ReadOrg, None)?;
         let mut tx = self.read(org).await?;
         let row = need(tx.plan(org, id).await?, "plan", id)?;
-        Ok(decode(&row)?)
+        let view = decode(&row)?;
+        // A plan whose rows give extensions to members out of the reader's reach is not its
+        // to see (an owner's or another admin's upload), as if it did not exist.
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let hidden = view
+            .items
+            .iter()
+            .filter_map(|r| r.member.as_ref())
+            .any(|m| !scope.contains_member(m));
+        if hidden {
+            return Err(Error::not_found("plan", id).into());
+        }
+        Ok(view)
     }
 
     /// Apply a ready plan: every row in one transaction with its audit entry, or nothing.
@@ -403,8 +422,10 @@ impl App {
         } = row;
         drop(body);
         let snap = tx.snapshot(org).await?;
+        // The applier's scope, not the uploader's: a plan holds for whoever applies it.
+        let scope = Self::scope(&mut tx, ctx, org).await?;
         let total = items.len();
-        let plan = bulk::recheck_reporting(items, &state(&snap), &mut |n| {
+        let plan = bulk::recheck_reporting(items, &state(&snap).within(scope), &mut |n| {
             progress(Step::Check, n, total)
         });
         // The members, for the events of the extensions they get; the rest is freed now.
@@ -433,6 +454,7 @@ impl App {
         }
         let rows = plan.items.len();
         let mut written = 0;
+        let teams = tx.teams(org).await?;
         for slice in plan.items.chunks(APPLY_SLICE) {
             let d = bulk::decide_rows(slice)?;
             // One event per extension, numbered right after the previous slice's.
@@ -443,7 +465,8 @@ impl App {
             };
             tx.apply(org, &d.changes).await?;
             drop(d.changes);
-            tx.append_audit(org, &audit_entries(ctx, d.audit)).await?;
+            tx.append_audit(org, &audit_entries(ctx, d.audit, &teams))
+                .await?;
             crate::events::append(&mut tx, ctx, org, drafts).await?;
             written += slice.len();
             progress(Step::Apply, written, total);
@@ -467,7 +490,7 @@ impl App {
     /// stored.
     async fn export_lines(&self, ctx: &Ctx, org: &OrgId) -> AppResult<Vec<write::Line>> {
         self.guard(ctx, org, Action::ReadOrg, None)?;
-        let snap = self.bulk_snapshot(org).await?;
+        let (snap, scope) = self.bulk_snapshot(ctx, org).await?;
         let emails: HashMap<&MemberId, &str> = snap
             .members
             .iter()
@@ -476,6 +499,7 @@ impl App {
         Ok(snap
             .extensions
             .iter()
+            .filter(|e| scope.contains_extension(e))
             .map(|e| write::Line {
                 key: e.key.to_string(),
                 numbers: e.numbers.iter().map(|n| n.to_string()).collect(),

@@ -585,6 +585,7 @@ impl App {
             before: serde_json::to_value(WebhookView::new(&before)).unwrap_or_default(),
             after: serde_json::to_value(WebhookView::new(&w)).unwrap_or_default(),
             request_id: None,
+            teams: Vec::new(),
         };
         tx.append_audit(org, &[entry]).await?;
         tx.commit().await?;

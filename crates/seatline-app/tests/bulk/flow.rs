@@ -481,6 +481,7 @@ async fn only_owners_and_admins_of_the_org_run_bulk() {
                 id: MemberId(m.id),
                 role: Role::Member,
                 status: Status::Active,
+                scope: None,
             },
             org: Some(o.id.clone()),
             request_id: None,

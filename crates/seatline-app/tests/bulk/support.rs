@@ -227,6 +227,7 @@ pub async fn org(app: &App, name: &str) -> Org {
             id: MemberId(created.owner.id.clone()),
             role: Role::Owner,
             status: Status::Active,
+            scope: None,
         },
         org: Some(id.clone()),
         request_id: None,

@@ -637,6 +637,7 @@ async fn setup(app: &App, t0: DateTime<Utc>) -> Result<(Case, Model), TestCaseEr
             id: MemberId(created.owner.id.clone()),
             role: Role::Owner,
             status: Status::Active,
+            scope: None,
         },
         org: Some(org.clone()),
         request_id: None,

@@ -150,6 +150,38 @@ fn source(code: ErrorCode) -> Option<Source> {
         WebhookTargetForbidden => Elsewhere("app: SSRF guard (app webhooks tests)"),
         InvalidReplayRange => Elsewhere("app: webhook replay (app webhooks tests)"),
         WebhookDisabled => Elsewhere("app: webhook test and replay (app webhooks tests)"),
+        // Teams (product.md §12)
+        TeamLimit => Domain(|| {
+            let full: Vec<seatline_domain::Team> = (0..seatline_domain::MAX_TEAMS)
+                .map(|i| seatline_domain::Team {
+                    id: seatline_domain::TeamId(format!("t{i}")),
+                    name: format!("team {i}"),
+                    enabled: true,
+                    members: Vec::new(),
+                    created_at: String::new(),
+                    updated_at: String::new(),
+                })
+                .collect();
+            let id = seatline_domain::TeamId("new".into());
+            refused(seatline_domain::teams::create_team(&full, id, "new"))
+        }),
+        TeamNameTaken => Domain(|| {
+            let one = seatline_domain::Team {
+                id: seatline_domain::TeamId("t".into()),
+                name: "Sales".into(),
+                enabled: true,
+                members: Vec::new(),
+                created_at: String::new(),
+                updated_at: String::new(),
+            };
+            let id = seatline_domain::TeamId("new".into());
+            refused(seatline_domain::teams::create_team(&[one], id, "SALES"))
+        }),
+        ScopeNeedsAdmin => Domain(|| {
+            let owner = member("o", Role::Owner, Status::Active);
+            refused(seatline_domain::teams::set_scope(&owner, None, Some(vec![]), &[]))
+        }),
+        OutOfScope => Elsewhere("bulk assignment: bulk.rs (a row naming a member outside the uploader's teams) and seatline-http tests/scim/teams.rs"),
         ResetLinkInvalid => Elsewhere("admin UI: password reset links, seatline-app passwords.rs"),
         TooManyColumns | CellTooLong | RecordTooLong | TooManyCells | UnpackedTooLarge | Busy => {
             Elsewhere("reading bulk uploads: seatline-app bulk/read and tests/bulk/hostile.rs")

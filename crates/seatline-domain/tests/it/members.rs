@@ -239,6 +239,7 @@ fn admins_set_the_status_of_members_only_and_no_one_their_own() {
         id: MemberId(id.into()),
         role,
         status: Status::Active,
+        scope: None,
     };
     let cases = [
         (by("boss", Role::Owner), active("a1", Role::Admin), true),

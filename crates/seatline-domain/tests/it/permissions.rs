@@ -9,6 +9,7 @@ fn member(id: &str, role: Role, status: Status) -> Actor {
         id: MemberId(id.into()),
         role,
         status,
+        scope: None,
     }
 }
 

@@ -42,13 +42,23 @@ impl ScimError {
 fn status_of(e: &Error) -> (StatusCode, Option<&'static str>) {
     use ErrorCode::*;
     match e.code {
-        EmailTaken | ExtensionHasMember | MemberHasExtension => {
+        EmailTaken | ExtensionHasMember | MemberHasExtension | TeamNameTaken => {
             (StatusCode::CONFLICT, Some("uniqueness"))
         }
         NumberUnavailable
             if e.details.get("reason").and_then(|r| r.as_str()) == Some("attached") =>
         {
             (StatusCode::CONFLICT, Some("uniqueness"))
+        }
+        // A Group's member that is no member of the organization is a bad value, not a
+        // missing resource.
+        NotFound
+            if e.details
+                .get("field")
+                .and_then(|f| f.as_str())
+                .is_some_and(|f| f.starts_with("members")) =>
+        {
+            (StatusCode::BAD_REQUEST, Some("invalidValue"))
         }
         InvalidFilter => (StatusCode::BAD_REQUEST, Some("invalidFilter")),
         InvalidPath => (StatusCode::BAD_REQUEST, Some("invalidPath")),

@@ -6,6 +6,7 @@
 
 mod error;
 mod filter;
+mod groups;
 mod patch;
 mod resource;
 mod schemas;
@@ -60,6 +61,17 @@ pub(crate) fn protocol() -> Router<AppState> {
                 .patch(patch_user)
                 .delete(delete_user),
         )
+        .route(
+            "/Groups",
+            get(groups::list_groups).post(groups::create_group),
+        )
+        .route(
+            "/Groups/{id}",
+            get(groups::get_group)
+                .put(groups::replace_group)
+                .patch(groups::patch_group)
+                .delete(groups::delete_group),
+        )
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -67,7 +79,7 @@ pub(crate) fn protocol() -> Router<AppState> {
 async fn unknown_path() -> ScimError {
     Error::new(
         ErrorCode::NotFound,
-        "no such SCIM endpoint; Seatline serves Users, Schemas, ResourceTypes and ServiceProviderConfig",
+        "no such SCIM endpoint; Seatline serves Users, Groups, Schemas, ResourceTypes and ServiceProviderConfig",
     )
     .into()
 }

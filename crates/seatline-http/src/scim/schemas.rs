@@ -8,6 +8,8 @@ pub(crate) const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub(crate) const SEATLINE: &str = "urn:ietf:params:scim:schemas:extension:seatline:2.0:User";
 pub(crate) const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub(crate) const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub(crate) const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub(crate) const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub(crate) const SEARCH: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 const SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 const RESOURCE_TYPE: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
@@ -147,21 +149,64 @@ fn seatline_schema() -> Value {
     })
 }
 
+/// Groups are teams (product.md §12).
+fn group_schema() -> Value {
+    let mut name = attr(
+        "displayName",
+        "string",
+        "readWrite",
+        "The team's name: 1 to 100 characters, unique in the organization ignoring case.",
+    );
+    name["required"] = json!(true);
+    name["uniqueness"] = json!("server");
+    let mut members = attr(
+        "members",
+        "complex",
+        "readWrite",
+        "The team's members (Users); a member may be in several teams.",
+    );
+    members["multiValued"] = json!(true);
+    members["subAttributes"] = json!([
+        attr("value", "string", "immutable", "The member's id."),
+        attr("$ref", "reference", "immutable", "The member's User."),
+        attr("type", "string", "immutable", "Always User."),
+    ]);
+    json!({
+        "schemas": [SCHEMA],
+        "id": GROUP,
+        "name": "Group",
+        "description": "A team of the organization; admins may be limited to teams.",
+        "attributes": [name, members],
+        "meta": {"resourceType": "Schema", "location": format!("/scim/v2/Schemas/{GROUP}")}
+    })
+}
+
 pub(crate) fn schemas() -> Vec<Value> {
-    vec![user_schema(), seatline_schema()]
+    vec![user_schema(), seatline_schema(), group_schema()]
 }
 
 pub(crate) fn resource_types() -> Vec<Value> {
-    vec![json!({
-        "schemas": [RESOURCE_TYPE],
-        "id": "User",
-        "name": "User",
-        "endpoint": "/Users",
-        "description": "Members of the organization",
-        "schema": USER,
-        "schemaExtensions": [{"schema": SEATLINE, "required": false}],
-        "meta": {"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/User"}
-    })]
+    vec![
+        json!({
+            "schemas": [RESOURCE_TYPE],
+            "id": "User",
+            "name": "User",
+            "endpoint": "/Users",
+            "description": "Members of the organization",
+            "schema": USER,
+            "schemaExtensions": [{"schema": SEATLINE, "required": false}],
+            "meta": {"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/User"}
+        }),
+        json!({
+            "schemas": [RESOURCE_TYPE],
+            "id": "Group",
+            "name": "Group",
+            "endpoint": "/Groups",
+            "description": "Teams of the organization",
+            "schema": GROUP,
+            "meta": {"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/Group"}
+        }),
+    ]
 }
 
 pub(crate) fn service_provider_config() -> Value {

@@ -6,3 +6,4 @@
 mod property;
 mod replay;
 mod support;
+mod teams;

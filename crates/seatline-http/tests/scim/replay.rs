@@ -863,7 +863,8 @@ async fn discovery_paging_and_attribute_selection() {
         );
         w.scim_ok("GET", "/ResourceTypes/User", None, 200).await;
         let schemas = w.scim_ok("GET", "/Schemas", None, 200).await;
-        assert_eq!(schemas["totalResults"], 2);
+        // User, the Seatline extension, and Group (teams, product.md §12).
+        assert_eq!(schemas["totalResults"], 3);
         let ext = w
             .scim_ok("GET", &format!("/Schemas/{SEATLINE}"), None, 200)
             .await;

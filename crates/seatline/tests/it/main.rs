@@ -12,6 +12,7 @@ mod scim_token;
 mod serve_demo;
 mod serve_lifecycle;
 mod serve_race;
+mod teams;
 mod webhooks;
 
 use std::path::Path;

@@ -1,0 +1,196 @@
+//! Teams and team-scoped admins (product.md §12).
+
+use seatline_domain::{Member, MemberId, OrgId, Team, TeamId};
+use seatline_store::{decode, Result};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use crate::{db, member_row, SqliteTx, BATCH};
+
+/// The members of the enabled teams among the bound list: a subquery both the member list
+/// and the extension filter use, so neither ships a scope's members back and forth.
+pub(crate) fn push_team_members<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    org: &'a OrgId,
+    teams: &'a [TeamId],
+) {
+    qb.push("SELECT tm.member_id FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id WHERE t.enabled = 1 AND tm.org_id = ")
+        .push_bind(org.as_str())
+        .push(" AND tm.team_id IN (");
+    if teams.is_empty() {
+        qb.push("NULL");
+    }
+    let mut ids = qb.separated(", ");
+    for t in teams {
+        ids.push_bind(t.as_str());
+    }
+    qb.push(")");
+}
+
+impl SqliteTx {
+    pub(crate) async fn teams_impl(&mut self, org: &OrgId) -> Result<Vec<Team>> {
+        let rows = sqlx::query(
+            "SELECT id, name, enabled, created_at, updated_at FROM teams WHERE org_id = ?",
+        )
+        .bind(org.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        let members = sqlx::query("SELECT team_id, member_id FROM team_members WHERE org_id = ?")
+            .bind(org.as_str())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(decode::teams(
+            rows.iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+                .collect(),
+            members.iter().map(|r| (r.get(0), r.get(1))).collect(),
+        ))
+    }
+
+    pub(crate) async fn admin_scope_impl(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+    ) -> Result<Option<Vec<TeamId>>> {
+        let scoped = sqlx::query("SELECT 1 FROM admin_scopes WHERE org_id = ? AND member_id = ?")
+            .bind(org.as_str())
+            .bind(member.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        if scoped.is_none() {
+            return Ok(None);
+        }
+        let rows = sqlx::query(
+            "SELECT team_id FROM admin_scope_teams WHERE org_id = ? AND member_id = ? ORDER BY team_id",
+        )
+        .bind(org.as_str())
+        .bind(member.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(Some(rows.iter().map(|r| TeamId(r.get(0))).collect()))
+    }
+
+    pub(crate) async fn members_in_teams_impl(
+        &mut self,
+        org: &OrgId,
+        teams: &[TeamId],
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Member>> {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT id, email, name, role, status FROM members WHERE org_id = ",
+        );
+        qb.push_bind(org.as_str())
+            .push(" AND email > ")
+            .push_bind(after.unwrap_or(""))
+            .push(" AND id IN (");
+        push_team_members(&mut qb, org, teams);
+        qb.push(") ORDER BY email LIMIT ").push_bind(limit);
+        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
+        rows.iter().map(member_row).collect()
+    }
+
+    /// Apply [`seatline_domain::Change::InsertTeam`].
+    pub(crate) async fn insert_team(&mut self, org: &OrgId, t: &Team) -> Result<()> {
+        sqlx::query("INSERT INTO teams (org_id, id, name, enabled) VALUES (?, ?, ?, ?)")
+            .bind(org.as_str())
+            .bind(t.id.as_str())
+            .bind(&t.name)
+            .bind(t.enabled)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        self.set_team_members(org, &t.id, &t.members).await
+    }
+
+    /// Apply [`seatline_domain::Change::UpdateTeam`]: name and enabled, not members.
+    pub(crate) async fn update_team(&mut self, org: &OrgId, t: &Team) -> Result<()> {
+        sqlx::query("UPDATE teams SET name = ?, enabled = ? WHERE org_id = ? AND id = ?")
+            .bind(&t.name)
+            .bind(t.enabled)
+            .bind(org.as_str())
+            .bind(t.id.as_str())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Apply [`seatline_domain::Change::DeleteTeam`]; memberships and scope entries go with
+    /// it (ON DELETE CASCADE).
+    pub(crate) async fn delete_team(&mut self, org: &OrgId, id: &TeamId) -> Result<()> {
+        sqlx::query("DELETE FROM teams WHERE org_id = ? AND id = ?")
+            .bind(org.as_str())
+            .bind(id.as_str())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Apply [`seatline_domain::Change::SetTeamMembers`].
+    pub(crate) async fn set_team_members(
+        &mut self,
+        org: &OrgId,
+        team: &TeamId,
+        members: &[MemberId],
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM team_members WHERE org_id = ? AND team_id = ?")
+            .bind(org.as_str())
+            .bind(team.as_str())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        for chunk in members.chunks(BATCH / 3) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO team_members (org_id, team_id, member_id) ",
+            );
+            qb.push_values(chunk, |mut b, m| {
+                b.push_bind(org.as_str())
+                    .push_bind(team.as_str())
+                    .push_bind(m.as_str());
+            });
+            qb.build().execute(&mut *self.tx).await.map_err(db)?;
+        }
+        Ok(())
+    }
+
+    /// Apply [`seatline_domain::Change::SetScope`].
+    pub(crate) async fn set_scope(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        teams: Option<&[TeamId]>,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM admin_scopes WHERE org_id = ? AND member_id = ?")
+            .bind(org.as_str())
+            .bind(member.as_str())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        let Some(teams) = teams else {
+            return Ok(());
+        };
+        sqlx::query("INSERT INTO admin_scopes (org_id, member_id) VALUES (?, ?)")
+            .bind(org.as_str())
+            .bind(member.as_str())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        for t in teams {
+            sqlx::query(
+                "INSERT INTO admin_scope_teams (org_id, member_id, team_id) VALUES (?, ?, ?)",
+            )
+            .bind(org.as_str())
+            .bind(member.as_str())
+            .bind(t.as_str())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        }
+        Ok(())
+    }
+}
