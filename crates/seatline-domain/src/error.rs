@@ -116,6 +116,9 @@ error_codes! {
     // firstuse-api (issue 9)
     ExtensionExists = "extension_exists": Conflict, "A bulk row names an existing extension; bulk only creates new extensions.";
     ResetLinkInvalid = "reset_link_invalid": NotFound, "The password reset link was used already, replaced by a newer one, or has expired; ask an owner or admin for a new one.";
+    // Usage report and cleanup plans (issue 13, product.md §11).
+    InvalidFindingKind = "invalid_finding_kind": Invalid, "A finding kind is one of extension_unassigned, addon_on_unassigned_extension, number_on_unassigned_extension, disabled_member_holds_extension, contact_center_not_ready, over_allocated, not_effective.";
+    CleanupRowChanged = "cleanup_row_changed": Conflict, "A cleanup plan's row no longer matches its extension (assigned, enabled, changed or gone since the plan was made); make a new cleanup plan.";
 }
 
 impl serde::Serialize for ErrorCode {

@@ -82,6 +82,8 @@ pub enum Action {
     ManageIntegrationTokens,
     /// Make a one-time password reset link for a member (admin UI).
     ResetPassword,
+    /// Read the usage report and its findings (product.md §11); cleanup plans are `Bulk`.
+    ReadReports,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -146,6 +148,7 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::ManageIntegrationTokens, &[Owner]),
     (Action::ManageScimTokens, &[Owner]),
     (Action::ResetPassword, &[Owner, Admin]),
+    (Action::ReadReports, &[Owner, Admin]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -177,6 +180,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadContactCenter => "read Contact Center readiness",
         Action::ManageIntegrationTokens => "manage integration tokens",
         Action::ResetPassword => "reset members' passwords",
+        Action::ReadReports => "read the usage report",
     }
 }
 

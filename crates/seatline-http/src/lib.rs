@@ -16,6 +16,7 @@ mod metrics;
 mod openapi;
 mod ops;
 mod orgs;
+mod reports;
 mod scim;
 mod webhooks;
 
@@ -88,6 +89,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(scim::routes())
         .merge(webhooks::routes())
         .merge(events::routes())
+        .merge(reports::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.

@@ -35,7 +35,8 @@ pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\
         (name = "tokens"), (name = "extensions"), (name = "bulk"), (name = "audit"), (name = "operations"),
         (name = "scim", description = "SCIM tokens; the SCIM 2.0 protocol itself is at /scim/v2 and describes itself at /scim/v2/Schemas"),
         (name = "webhooks"),
-        (name = "events")
+        (name = "events"),
+        (name = "reports", description = "The usage report, its findings and cleanup plans (product.md §11)")
     )
 )]
 pub(crate) struct ApiDoc;

@@ -7,6 +7,7 @@ mod demo;
 mod events;
 mod lifecycle;
 mod output;
+mod reports;
 mod scim;
 mod webhooks;
 
@@ -79,6 +80,12 @@ enum Command {
     /// Read-only integration tokens for the PBX and the contact center (owner).
     #[command(subcommand)]
     IntegrationToken(events::IntegrationTokenCmd),
+    /// The usage report: `report usage`, `report findings [--kind K] [--csv]`.
+    #[command(subcommand)]
+    Report(reports::ReportCmd),
+    /// Cleanup plans for findings: `cleanup plan --kinds …`, `cleanup apply PLAN`.
+    #[command(subcommand)]
+    Cleanup(reports::CleanupCmd),
 }
 
 #[derive(clap::Args)]
@@ -281,6 +288,8 @@ async fn main() -> std::process::ExitCode {
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
         Command::Lifecycle(cmd) => lifecycle::run(&app, cmd, cli.json).await,
+        Command::Report(cmd) => reports::report(&app, cmd, cli.json).await,
+        Command::Cleanup(cmd) => reports::cleanup(&app, cmd, cli.json).await,
         Command::ScimToken(cmd) => scim::run(&app, cmd, cli.json).await,
         Command::Webhook(cmd) => webhooks::run(&app, cmd, cli.json).await,
         Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,
