@@ -757,7 +757,19 @@ pub fn replay(items: &[RowPlan], org: &OrgUsage<'_>) -> (Vec<RowError>, Decision
     let mut draft: HashMap<ExtKey, Option<Extension>> = HashMap::new();
     let mut errors = Vec::new();
     let mut d = Decision::default();
+    // An extension whose row no longer matches: its later rows are not checked again (they
+    // would only repeat the problem).
+    let mut failed: HashSet<ExtKey> = HashSet::new();
+    let (mut seen, mut prev) = (0, None);
     for r in items {
+        if errors.len() > seen {
+            failed.extend(prev);
+            seen = errors.len();
+        }
+        prev = r.key;
+        if r.key.is_some_and(|k| failed.contains(&k)) {
+            continue;
+        }
         let fail = |errors: &mut Vec<RowError>, column: &str, value: String, why: String| {
             errors.push(RowError {
                 row: Some(r.row),
