@@ -178,7 +178,9 @@ impl<'a> OrgUsage<'a> {
     }
 
     fn member(&self, e: &Extension) -> Option<&'a Member> {
-        e.member.as_ref().and_then(|id| self.members.get(id).copied())
+        e.member
+            .as_ref()
+            .and_then(|id| self.members.get(id).copied())
     }
 
     fn price(&self, code: Code) -> Option<Money> {
@@ -491,7 +493,11 @@ fn row(
     for c in &addons {
         *copies.entry(*c).or_default() += 1;
     }
-    freed.extend(copies.into_iter().map(|(code, freed)| SeatFreed { code, freed }));
+    freed.extend(
+        copies
+            .into_iter()
+            .map(|(code, freed)| SeatFreed { code, freed }),
+    );
     RowPlan {
         row: 0,
         outcome,
@@ -568,7 +574,9 @@ pub fn plan_cleanup(org: &OrgUsage<'_>, request: &CleanupRequest) -> Plan {
             after.push((None, true));
             continue;
         }
-        if d.member.is_none() && on(FindingKind::NumberOnUnassignedExtension) && !d.numbers.is_empty()
+        if d.member.is_none()
+            && on(FindingKind::NumberOnUnassignedExtension)
+            && !d.numbers.is_empty()
         {
             let codes = vec![Code::LicenseNumber; d.numbers.len()];
             let numbers = d.numbers.clone();
@@ -945,7 +953,9 @@ pub fn decide(items: &[RowPlan], org: &OrgUsage<'_>) -> Result<Decision, Error> 
 }
 
 /// Parse the kinds a request names (`?kind=` or a plan's `kinds`), each once.
-pub fn parse_kinds<'s>(kinds: impl IntoIterator<Item = &'s str>) -> Result<Vec<FindingKind>, Error> {
+pub fn parse_kinds<'s>(
+    kinds: impl IntoIterator<Item = &'s str>,
+) -> Result<Vec<FindingKind>, Error> {
     let mut out: Vec<FindingKind> = Vec::new();
     for k in kinds {
         let k: FindingKind = k.parse()?;

@@ -264,7 +264,9 @@ pub async fn page(
     let u = s.app.usage_report(&v.ctx, &v.org).await?;
     let all = s.app.findings(&v.ctx, &v.org, None).await?;
     match parse_filter(q.kind.as_deref()) {
-        Ok(filter) => Ok(Html(usage_page(&v, &u, &all, filter, None).into_string()).into_response()),
+        Ok(filter) => {
+            Ok(Html(usage_page(&v, &u, &all, filter, None).into_string()).into_response())
+        }
         Err(e) => Ok((
             status_of(e.code),
             Html(usage_page(&v, &u, &all, None, Some(&e)).into_string()),

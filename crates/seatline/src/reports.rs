@@ -221,7 +221,10 @@ pub async fn cleanup(app: &App, cmd: CleanupCmd, json: bool) -> ExitCode {
                         println!("warnings (the plan can still be applied):");
                         println!("{}", problem_table(&view.warnings));
                     }
-                    println!("apply it with: seatline cleanup apply --org {org} {}", view.id);
+                    println!(
+                        "apply it with: seatline cleanup apply --org {org} {}",
+                        view.id
+                    );
                 }
             }
             CleanupCmd::Apply(a) => {

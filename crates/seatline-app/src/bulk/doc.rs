@@ -115,7 +115,10 @@ pub fn seats() -> Schema {
         ],
         "Seats of one code: {code, needed, available} for a bulk file, {code, freed} for a cleanup plan.",
     );
-    list(item, "Seats needed and available per code the file uses, or freed per code by a cleanup plan.")
+    list(
+        item,
+        "Seats needed and available per code the file uses, or freed per code by a cleanup plan.",
+    )
 }
 
 pub fn items() -> Schema {
@@ -123,7 +126,10 @@ pub fn items() -> Schema {
         one_of(Code::addons(), "An add-on code."),
         "Add-on codes (a cleanup row: the copies it removes).",
     );
-    let numbers: Schema = list(text("An E.164 number."), "Numbers to attach (a cleanup row: to detach).");
+    let numbers: Schema = list(
+        text("An E.164 number."),
+        "Numbers to attach (a cleanup row: to detach).",
+    );
     let mut item = object(
         vec![
             ("row", integer("Spreadsheet row."), true),

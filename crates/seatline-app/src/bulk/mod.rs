@@ -17,8 +17,8 @@ use std::time::Duration;
 use seatline_domain::bulk::{
     self, OrgState, Plan, PlanStatus, RowError, RowPlan, SeatChange, Sheet,
 };
-use seatline_domain::reports::CleanupRequest;
 use seatline_domain::permissions::Action;
+use seatline_domain::reports::CleanupRequest;
 use seatline_domain::{rules, Code, Error, ErrorCode, MemberId, OrgId, Status};
 use seatline_store::{PlanRow, Snapshot, StoreError};
 use serde::{Deserialize, Serialize};

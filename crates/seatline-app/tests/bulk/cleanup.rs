@@ -74,12 +74,24 @@ async fn every_kind(w: &World) -> Org {
     app.provision(&owner, &id, 6, "1001").await.unwrap();
     let s = |v: &[&str]| v.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
     let setup: [(&str, Option<&str>, &[&str]); 6] = [
-        ("1001", Some("ann@example.com"), &["license_center", "device_web_rtc"]),
+        (
+            "1001",
+            Some("ann@example.com"),
+            &["license_center", "device_web_rtc"],
+        ),
         ("1002", None, &[]),
         ("1003", None, &["device_web_rtc", "license_number"]),
-        ("1004", Some("dis@example.com"), &["device_web_rtc", "call_recording"]),
+        (
+            "1004",
+            Some("dis@example.com"),
+            &["device_web_rtc", "call_recording"],
+        ),
         ("1005", Some("bob@example.com"), &["license_center"]),
-        ("1006", Some("boss@example.com"), &["call_recording", "team_chat"]),
+        (
+            "1006",
+            Some("boss@example.com"),
+            &["call_recording", "team_chat"],
+        ),
     ];
     for (key, member, addons) in setup {
         if let Some(m) = member {
@@ -115,7 +127,11 @@ async fn every_kind(w: &World) -> Org {
 /// Member ids are random: name them by email so the golden files hold.
 async fn stable(w: &World, o: &Org, v: Value) -> String {
     let mut text = serde_json::to_string_pretty(&v).unwrap();
-    let members = w.app.members(&o.owner, &o.id, None, Some(100)).await.unwrap();
+    let members = w
+        .app
+        .members(&o.owner, &o.id, None, Some(100))
+        .await
+        .unwrap();
     for m in members.items {
         text = text.replace(&m.id, &format!("<id of {}>", m.email));
     }
@@ -172,7 +188,10 @@ async fn usage_and_findings_match_the_golden_files() {
             "findings.csv",
             &seatline_app::reports::findings_csv(&findings),
         );
-        assert_eq!(kinds(&w, &o).await, ALL.iter().map(|k| k.to_string()).collect());
+        assert_eq!(
+            kinds(&w, &o).await,
+            ALL.iter().map(|k| k.to_string()).collect()
+        );
         // One kind, and a kind that does not exist.
         let one = w
             .app
@@ -228,7 +247,11 @@ async fn cleaning_up_every_kind_leaves_no_finding() {
         assert_eq!(plan.status, PlanStatus::Ready, "{}", w.name);
         assert_eq!(plan.rows, 6);
         // Stored with the bulk plans and read at the same path.
-        let stored = w.app.bulk_get_plan(&o.owner, &o.id, &plan.id).await.unwrap();
+        let stored = w
+            .app
+            .bulk_get_plan(&o.owner, &o.id, &plan.id)
+            .await
+            .unwrap();
         assert_eq!(stored, plan);
         let body = serde_json::to_value(&plan).unwrap();
         assert_eq!(
@@ -250,7 +273,10 @@ async fn cleaning_up_every_kind_leaves_no_finding() {
         // Events: one per changed extension, then bulk.applied.
         let events = events_after(&w, &o, seq_before).await;
         assert_eq!(events.last().unwrap(), "bulk.applied", "{events:?}");
-        assert!(events.iter().any(|e| e == "extension.deprovisioned"), "{events:?}");
+        assert!(
+            events.iter().any(|e| e == "extension.deprovisioned"),
+            "{events:?}"
+        );
         // Applying again answers the applied plan and writes nothing.
         let again = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
         assert_eq!(again.status, PlanStatus::Applied);
@@ -348,7 +374,11 @@ async fn a_plan_the_org_no_longer_matches_is_stale_and_changes_nothing() {
             "{errors:?}"
         );
         assert_eq!(observe_org(&w, &o).await, before, "{}", w.name);
-        let stored = w.app.bulk_get_plan(&o.owner, &o.id, &plan.id).await.unwrap();
+        let stored = w
+            .app
+            .bulk_get_plan(&o.owner, &o.id, &plan.id)
+            .await
+            .unwrap();
         assert_eq!(stored.status, PlanStatus::Ready);
     }
 }
@@ -374,7 +404,11 @@ async fn a_failure_in_the_middle_of_apply_leaves_the_org_as_before() {
         assert!(matches!(e, AppError::Store(_)), "{}: {e}", w.name);
         assert_eq!(observe_org(&w, &o).await, before, "{}", w.name);
         assert_eq!(last_seq(&w, &o).await, seq, "no events");
-        let stored = w.app.bulk_get_plan(&o.owner, &o.id, &plan.id).await.unwrap();
+        let stored = w
+            .app
+            .bulk_get_plan(&o.owner, &o.id, &plan.id)
+            .await
+            .unwrap();
         assert_eq!(stored.status, PlanStatus::Ready);
         w.heal().await;
         let applied = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
@@ -387,7 +421,11 @@ async fn a_failure_in_the_middle_of_apply_leaves_the_org_as_before() {
 async fn only_owners_and_admins_read_reports_and_plan_cleanups() {
     let w = World::sqlite().await;
     let o = every_kind(&w).await;
-    let ann = w.app.member(&o.owner, &o.id, "ann@example.com").await.unwrap();
+    let ann = w
+        .app
+        .member(&o.owner, &o.id, "ann@example.com")
+        .await
+        .unwrap();
     let mut member = member_ctx(&ann.id, Role::Member);
     member.org = Some(o.id.clone());
     let refused = w.app.usage_report(&member, &o.id).await.unwrap_err();
@@ -428,7 +466,10 @@ async fn cleanup_requests_are_checked() {
         }
     };
     assert_eq!(bad(&[], None).await, Some(ErrorCode::InvalidFindingKind));
-    assert_eq!(bad(&["bogus"], None).await, Some(ErrorCode::InvalidFindingKind));
+    assert_eq!(
+        bad(&["bogus"], None).await,
+        Some(ErrorCode::InvalidFindingKind)
+    );
     assert_eq!(
         bad(&["extension_unassigned"], Some(&["12"])).await,
         Some(ErrorCode::InvalidExtKey)

@@ -151,9 +151,9 @@ fn source(code: ErrorCode) -> Option<Source> {
         InvalidReplayRange => Elsewhere("app: webhook replay (app webhooks tests)"),
         WebhookDisabled => Elsewhere("app: webhook test and replay (app webhooks tests)"),
         ResetLinkInvalid => Elsewhere("admin UI: password reset links, seatline-app passwords.rs"),
-        InvalidFindingKind => Domain(|| {
-            refused("unused".parse::<seatline_domain::reports::FindingKind>())
-        }),
+        InvalidFindingKind => {
+            Domain(|| refused("unused".parse::<seatline_domain::reports::FindingKind>()))
+        }
         CleanupRowChanged => Domain(|| {
             // A cleanup row for an extension that no longer exists.
             let members = [];

@@ -89,7 +89,10 @@ fn money_is_exact() {
     assert_eq!(m("1.2345").to_string(), "1.2345");
     assert_eq!(m("7").to_string(), "7.00");
     assert_eq!((m("0.1") + m("0.2")).to_string(), "0.30");
-    assert_eq!(m("999999999.9999").times(1_000_000).0, 9_999_999_999_999_000_000);
+    assert_eq!(
+        m("999999999.9999").times(1_000_000).0,
+        9_999_999_999_999_000_000
+    );
 }
 
 #[test]
@@ -113,17 +116,35 @@ fn usage_per_code_and_totals() {
     // purchased, in use, assigned, effective, productive, available, over, cost, waste
     use Code::*;
     // 6 extensions, 4 held; 1004's holder is disabled; productive: 1001, 1005, 1006.
-    assert_eq!(line(PhoneSystem), json!([10, 6, 4, 5, 3, 4, 0, "100.00", "70.00"]));
-    assert_eq!(line(LicenseCenter), json!([3, 2, 2, 2, 2, 1, 0, "60.00", "20.00"]));
+    assert_eq!(
+        line(PhoneSystem),
+        json!([10, 6, 4, 5, 3, 4, 0, "100.00", "70.00"])
+    );
+    assert_eq!(
+        line(LicenseCenter),
+        json!([3, 2, 2, 2, 2, 1, 0, "60.00", "20.00"])
+    );
     // 1001 (productive), 1003 (unassigned, effective), 1004 (disabled holder).
-    assert_eq!(line(DeviceWebRtc), json!([5, 3, 2, 2, 1, 2, 0, "12.50", "10.00"]));
-    assert_eq!(line(LicenseNumber), json!([5, 1, 0, 1, 0, 4, 0, "6.25", "6.25"]));
+    assert_eq!(
+        line(DeviceWebRtc),
+        json!([5, 3, 2, 2, 1, 2, 0, "12.50", "10.00"])
+    );
+    assert_eq!(
+        line(LicenseNumber),
+        json!([5, 1, 0, 1, 0, 4, 0, "6.25", "6.25"])
+    );
     // Over-allocated: one productive copy of one purchased wastes nothing.
-    assert_eq!(line(CallRecording), json!([1, 2, 2, 1, 1, 0, 1, "3.00", "0.00"]));
+    assert_eq!(
+        line(CallRecording),
+        json!([1, 2, 2, 1, 1, 0, 1, "3.00", "0.00"])
+    );
     // Suspended: nothing effective, all wasted.
     assert_eq!(line(TeamChat), json!([2, 1, 1, 0, 0, 1, 0, "8.00", "8.00"]));
     // A code without a price: cost fields null.
-    assert_eq!(line(DeviceMobileApp), json!([4, 0, 0, 0, 0, 4, 0, null, null]));
+    assert_eq!(
+        line(DeviceMobileApp),
+        json!([4, 0, 0, 0, 0, 4, 0, null, null])
+    );
     assert_eq!(u.items.len(), Code::ALL.len());
     assert_eq!(
         serde_json::to_value(&u.totals).unwrap(),
@@ -136,7 +157,10 @@ fn totals_are_null_across_currencies_or_without_prices() {
     let mut f = fixture();
     f.subs[1].currency = Some("USD".parse().unwrap());
     let t = usage(&f.org()).totals;
-    assert_eq!((t.monthly_cost, t.monthly_waste, t.currency), (None, None, None));
+    assert_eq!(
+        (t.monthly_cost, t.monthly_waste, t.currency),
+        (None, None, None)
+    );
     for s in &mut f.subs {
         s.unit_price = None;
     }
@@ -209,13 +233,25 @@ fn apply(f: &mut Fixture, changes: &[Change]) {
         match c {
             Change::DeleteExtension(k) => f.extensions.retain(|e| e.key != *k),
             Change::SetExtensionMember { key, member } => {
-                f.extensions.iter_mut().find(|e| e.key == *key).unwrap().member = member.clone()
+                f.extensions
+                    .iter_mut()
+                    .find(|e| e.key == *key)
+                    .unwrap()
+                    .member = member.clone()
             }
             Change::SetAddons { key, addons } => {
-                f.extensions.iter_mut().find(|e| e.key == *key).unwrap().addons = addons.clone()
+                f.extensions
+                    .iter_mut()
+                    .find(|e| e.key == *key)
+                    .unwrap()
+                    .addons = addons.clone()
             }
             Change::SetNumbers { key, numbers } => {
-                f.extensions.iter_mut().find(|e| e.key == *key).unwrap().numbers = numbers.clone()
+                f.extensions
+                    .iter_mut()
+                    .find(|e| e.key == *key)
+                    .unwrap()
+                    .numbers = numbers.clone()
             }
             other => panic!("a cleanup makes no {other:?}"),
         }
@@ -231,9 +267,19 @@ fn cleaning_up_every_kind_leaves_no_finding() {
         summary(&p.items),
         [
             (1002, Outcome::Deprovision, vec![], 0),
-            (1003, Outcome::Deprovision, vec![DeviceWebRtc, LicenseNumber], 1),
+            (
+                1003,
+                Outcome::Deprovision,
+                vec![DeviceWebRtc, LicenseNumber],
+                1
+            ),
             (1004, Outcome::Unassign, vec![], 0),
-            (1004, Outcome::Deprovision, vec![DeviceWebRtc, CallRecording], 0),
+            (
+                1004,
+                Outcome::Deprovision,
+                vec![DeviceWebRtc, CallRecording],
+                0
+            ),
             (1005, Outcome::RemoveAddons, vec![LicenseCenter], 0),
             (1006, Outcome::RemoveAddons, vec![TeamChat], 0),
         ]

@@ -1350,11 +1350,19 @@ async fn reports_and_cleanup_plans() {
         text.starts_with("kind,extension,member,codes,numbers,monthly_waste,suggested_action\r\n"),
         "{text}"
     );
-    assert!(text.contains("extension_unassigned,102,,phone_system,,10.00,deprovision"), "{text}");
+    assert!(
+        text.contains("extension_unassigned,102,,phone_system,,10.00,deprovision"),
+        "{text}"
+    );
 
-    api.call("POST", &w.at("/reports/findings/plan"), ot, Some(json!({"kinds": []})))
-        .await
-        .expect(422, "invalid_finding_kind");
+    api.call(
+        "POST",
+        &w.at("/reports/findings/plan"),
+        ot,
+        Some(json!({"kinds": []})),
+    )
+    .await
+    .expect(422, "invalid_finding_kind");
     api.call(
         "POST",
         &w.at("/reports/findings/plan"),
@@ -1375,14 +1383,23 @@ async fn reports_and_cleanup_plans() {
     assert_eq!(plan["status"], "ready");
     assert_eq!(plan["items"][0]["outcome"], "deprovision");
     assert_eq!(plan["items"][0]["key"], "102");
-    assert_eq!(plan["seats"][0], json!({"code": "phone_system", "freed": 1}));
+    assert_eq!(
+        plan["seats"][0],
+        json!({"code": "phone_system", "freed": 1})
+    );
     let id = plan["id"].as_str().unwrap();
     let stored = api
         .ok("GET", &w.at(&format!("/bulk/plans/{id}")), ot, None, 200)
         .await;
     assert_eq!(stored, plan);
     let applied = api
-        .ok("POST", &w.at(&format!("/bulk/plans/{id}/apply")), ot, None, 200)
+        .ok(
+            "POST",
+            &w.at(&format!("/bulk/plans/{id}/apply")),
+            ot,
+            None,
+            200,
+        )
         .await;
     assert_eq!(applied["status"], "applied");
     api.call("GET", &w.at("/extensions/102"), ot, None)

@@ -56,7 +56,11 @@ async fn usage_shows_the_waste_and_a_reviewed_cleanup_removes_it() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     bad.assert_has("is not a finding kind");
     let csv = b.get("/ui/usage/findings.csv").await;
-    assert!(csv.body.starts_with("kind,extension,member,codes"), "{}", csv.body);
+    assert!(
+        csv.body.starts_with("kind,extension,member,codes"),
+        "{}",
+        csv.body
+    );
 
     // Review: only the Contact Center finding.
     let r = b
@@ -79,7 +83,9 @@ async fn usage_shows_the_waste_and_a_reviewed_cleanup_removes_it() {
     done.assert_has("Applied the cleanup plan: 1 seat freed.");
     done.assert_has("Cleanup plan applied");
     let after = b.get("/ui/usage").await;
-    assert!(!after.body.contains("data-kind=\"contact_center_not_ready\""));
+    assert!(!after
+        .body
+        .contains("data-kind=\"contact_center_not_ready\""));
     after.assert_has("data-kind=\"extension_unassigned\"");
 
     // No kind chosen: the page says so.
@@ -94,10 +100,16 @@ async fn a_stale_cleanup_plan_is_shown_and_not_applied() {
     priced(&w).await;
     let mut b = w.signed_in("owner@acme.test").await;
     let r = b
-        .post("/ui/usage", "/ui/usage/plan", &[("kinds", "extension_unassigned")])
+        .post(
+            "/ui/usage",
+            "/ui/usage/plan",
+            &[("kinds", "extension_unassigned")],
+        )
         .await;
     let plan_url = r.location().to_owned();
-    b.get(&plan_url).await.assert_has("data-action=\"deprovision\"");
+    b.get(&plan_url)
+        .await
+        .assert_has("data-action=\"deprovision\"");
     // Meanwhile 1002 gets a member.
     w.app
         .assign(&w.owner, &w.org, "1002", "bob@acme.test", false)
