@@ -7,6 +7,7 @@
 mod bulk;
 mod lifecycle;
 mod readme;
+mod reports;
 mod scim_token;
 mod serve_demo;
 mod serve_lifecycle;
