@@ -36,6 +36,13 @@ impl ReportState {
     }
 }
 
+/// The findings as the API answers them: `{"items": [...]}`, serialized straight from the
+/// list (a full-scale organization has about 100,000 findings: no copy of them is made).
+#[derive(serde::Serialize)]
+pub struct FindingList<'a> {
+    pub items: &'a [Finding],
+}
+
 /// The findings as CSV: one line per finding, formula cells neutralised as in the export.
 pub fn findings_csv(items: &[Finding]) -> String {
     let mut w = csv::WriterBuilder::new()

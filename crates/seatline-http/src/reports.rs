@@ -6,6 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use seatline_app::bulk::PlanView;
+use seatline_app::reports::FindingList;
 use seatline_domain::OrgId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -157,7 +158,7 @@ async fn findings(
     let kind = f.kind.as_deref().filter(|k| !k.is_empty());
     let items = s.app.findings(&ctx, &OrgId(org), kind).await?;
     Ok(match f.format.unwrap_or_default() {
-        Format::Json => Json(serde_json::json!({ "items": items })).into_response(),
+        Format::Json => Json(FindingList { items: &items }).into_response(),
         Format::Csv => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

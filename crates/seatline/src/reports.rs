@@ -162,7 +162,13 @@ pub async fn report(app: &App, cmd: ReportCmd, json: bool) -> ExitCode {
                 if f.csv {
                     print!("{}", seatline_app::reports::findings_csv(&items));
                 } else if json {
-                    print_json(&serde_json::json!({ "items": items }));
+                    // Written as it is serialized: no copy of a full-scale list in memory.
+                    let out = std::io::BufWriter::new(std::io::stdout().lock());
+                    let list = seatline_app::reports::FindingList { items: &items };
+                    if let Err(e) = serde_json::to_writer_pretty(out, &list) {
+                        eprintln!("error: cannot write the findings: {e}");
+                    }
+                    println!();
                 } else {
                     let rows = items
                         .iter()
