@@ -134,10 +134,9 @@ impl App {
         };
         let s = self.report_state(ctx, org).await?;
         if let Some(asked) = &request.extensions {
-            if let Some(k) = asked
-                .iter()
-                .find(|k| !s.snap.extensions.iter().any(|e| e.key == **k))
-            {
+            let have: std::collections::HashSet<ExtKey> =
+                s.snap.extensions.iter().map(|e| e.key).collect();
+            if let Some(k) = asked.iter().find(|k| !have.contains(k)) {
                 return Err(Error::not_found("extension", k)
                     .detail("field", "extensions")
                     .into());
