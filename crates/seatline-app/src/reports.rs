@@ -67,7 +67,9 @@ pub fn findings_csv(items: &[Finding]) -> String {
             // An email may start with `+`, `-`, `=` or `@`: neutralised like the export's.
             crate::bulk::safe_cell(f.member.as_ref().map_or("", |m| m.email.as_str()), false),
             codes.join(" "),
-            numbers.join(" "),
+            // One E.164 number stays as the export writes it; several, joined, start with
+            // `+` and are no number: neutralised.
+            crate::bulk::safe_cell(&numbers.join(" "), true),
             f.monthly_waste.map_or(String::new(), |m| m.to_string()),
             f.suggested_action.as_str().to_owned(),
         ];

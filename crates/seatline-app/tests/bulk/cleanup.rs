@@ -231,6 +231,17 @@ async fn a_formula_looking_email_is_neutralised_in_the_csv() {
         .unwrap();
     let csv = seatline_app::reports::findings_csv(&f);
     assert!(csv.contains(",'=cmd@example.com,"), "{csv}");
+    // One number reads as the export writes it; two joined start with `+` and are no number.
+    let mut two = w
+        .app
+        .findings(&o.owner, &o.id, Some("number_on_unassigned_extension"))
+        .await
+        .unwrap();
+    let csv = seatline_app::reports::findings_csv(&two);
+    assert!(csv.contains(",license_number,+6531000001,"), "{csv}");
+    two[0].numbers.push("+6531000002".parse().unwrap());
+    let csv = seatline_app::reports::findings_csv(&two);
+    assert!(csv.contains(",'+6531000001 +6531000002,"), "{csv}");
 }
 
 #[tokio::test]
