@@ -38,6 +38,10 @@ function seed() {
   ).id;
   const quantities = { phone_system: 8, license_center: 3, device_web_rtc: 3, device_mobile_app: 5, license_number: 2 };
   for (const [code, q] of Object.entries(quantities)) cli(["license", "set", "--org", org, code, String(q)]);
+  // Prices for the Usage page's cost and waste.
+  for (const [code, price] of [["phone_system", "12.50"], ["license_center", "30"], ["device_web_rtc", "4"]]) {
+    cli(["lifecycle", "set", "--org", org, code, "--unit-price", price, "--currency", "EUR"]);
+  }
   cli(["number", "add", "--org", org, "+6531230001", "+6531230002"]);
   for (const [email, name] of [["alice@acme.test", "Alice Tan"], ["bob@acme.test", "Bob Lim"], ["carol@acme.test", "Carol Ng"]]) {
     cli(["member", "add", "--org", org, email, "--name", name]);
@@ -415,6 +419,45 @@ async function main() {
       await shot(page, "18j-provision-phone");
       await noSidewaysScroll(page);
       await page.setViewportSize({ width: 1280, height: 860 });
+    });
+
+    await step("usage: cost and waste per license with a chart, findings filtered by kind", async () => {
+      await page.goto(`${base}/ui/licenses`);
+      await page.getByRole("link", { name: "Usage", exact: true }).click();
+      await page.getByRole("heading", { name: "Usage", exact: true }).waitFor();
+      assert.match(await page.locator("#total-cost").innerText(), /\d+\.\d\d EUR/);
+      assert.match(await page.locator("#total-waste").innerText(), /\d+\.\d\d EUR/);
+      assert.ok((await page.locator("#usage-chart rect.waste").count()) > 0, "the chart shows waste");
+      assert.ok((await page.locator("#findings-table tbody tr[data-kind=extension_unassigned]").count()) > 0);
+      await shot(page, "19-usage");
+      await page.getByLabel("Show").selectOption("extension_unassigned");
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.waitForURL(/kind=extension_unassigned/);
+      const kinds = await page.locator("#findings-table tbody tr").evaluateAll((trs) => [...new Set(trs.map((t) => t.dataset.kind))]);
+      assert.deepEqual(kinds, ["extension_unassigned"]);
+      await shot(page, "19b-usage-filtered");
+      await page.setViewportSize({ width: 390, height: 844 });
+      await shot(page, "19c-usage-phone");
+      await noSidewaysScroll(page);
+      await page.setViewportSize({ width: 1280, height: 860 });
+    });
+
+    await step("review a cleanup plan on the plan page and apply it", async () => {
+      // The filtered page offers the filtered kind only.
+      await page.getByRole("button", { name: "Review cleanup plan" }).click();
+      await page.waitForURL(/\/ui\/bulk\/plans\/plan_/);
+      await page.getByRole("heading", { name: /Cleanup plan: \d+ rows?/ }).waitFor();
+      const actions = await page.locator("#plan-table tbody tr").evaluateAll((trs) => [...new Set(trs.map((t) => t.dataset.action))]);
+      assert.deepEqual(actions, ["deprovision"]);
+      await page.locator("#seats-freed").waitFor();
+      await shot(page, "20-cleanup-plan");
+      await page.getByRole("button", { name: "Apply cleanup plan" }).click();
+      await page.locator(".flash", { hasText: /Applied the cleanup plan: \d+ seats? freed\./ }).waitFor();
+      await shot(page, "21-cleanup-applied");
+      await page.getByRole("link", { name: "See the usage now" }).click();
+      await page.getByRole("heading", { name: "Usage", exact: true }).waitFor();
+      assert.equal(await page.locator("#findings-table tbody tr[data-kind=extension_unassigned]").count(), 0);
+      await shot(page, "22-usage-after-cleanup");
     });
 
     await step("sign out, after which a copy of the session cookie is refused by every process", async () => {

@@ -14,6 +14,7 @@ mod numbers;
 mod orgs;
 mod passwords;
 mod previews;
+pub mod reports;
 pub mod schema;
 pub mod scim;
 mod teams;

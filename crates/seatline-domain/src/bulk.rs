@@ -77,6 +77,22 @@ pub struct SeatNeed {
     pub available: u64,
 }
 
+/// Seats of one code a cleanup plan (product.md §11) or one of its rows gives back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatFreed {
+    pub code: Code,
+    pub freed: u64,
+}
+
+/// One entry of a plan's `seats`: what a bulk plan needs (`{code, needed, available}`), or
+/// what a cleanup plan frees (`{code, freed}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SeatChange {
+    Freed(SeatFreed),
+    Needed(SeatNeed),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanStatus {
@@ -102,6 +118,32 @@ pub enum Outcome {
     Create,
     /// The row has at least one error.
     Error,
+    // The rows of a cleanup plan (product.md §11), one action on one existing extension.
+    /// Unassign the disabled member holding the extension (`member`).
+    Unassign,
+    /// Remove the listed add-on copies (and detach the listed numbers they carry).
+    RemoveAddons,
+    /// Detach the listed numbers and remove the `license_number` copies they need.
+    DetachNumbers,
+    /// Deprovision the unassigned extension with the listed add-ons and numbers.
+    Deprovision,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Create => "create",
+            Outcome::Error => "error",
+            Outcome::Unassign => "unassign",
+            Outcome::RemoveAddons => "remove_addons",
+            Outcome::DetachNumbers => "detach_numbers",
+            Outcome::Deprovision => "deprovision",
+        }
+    }
+    /// Whether the row acts on an existing extension (a cleanup row).
+    pub fn is_cleanup(self) -> bool {
+        !matches!(self, Outcome::Create | Outcome::Error)
+    }
 }
 
 /// What one row will do: the extension it creates, as far as it could be read.
@@ -118,6 +160,12 @@ pub struct RowPlan {
     #[serde(deserialize_with = "numbers_de")]
     pub numbers: Vec<E164>,
     pub addons: Vec<Code>,
+    /// A cleanup row: the seats it gives back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub freed: Vec<SeatFreed>,
+    /// A cleanup row: the finding it resolves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<crate::reports::FindingKind>,
 }
 
 fn numbers_de<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<E164>, D::Error> {
@@ -134,7 +182,7 @@ pub struct Plan {
     /// Data rows in the file (blank lines not counted).
     pub rows: usize,
     pub can_apply: bool,
-    pub seats: Vec<SeatNeed>,
+    pub seats: Vec<SeatChange>,
     pub errors: Vec<RowError>,
     /// Problems that do not block the plan, in the same shape as errors (a disabled member
     /// holds the extension, but nothing is effective until it is enabled).
@@ -147,6 +195,9 @@ pub struct Plan {
     #[serde(default)]
     pub warning_count: usize,
     pub items: Vec<RowPlan>,
+    /// A cleanup plan's request (product.md §11); `None` for a bulk file's plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<crate::reports::CleanupRequest>,
 }
 
 /// What planning needs to know about an organization, indexed for constant-time lookups.
@@ -551,6 +602,8 @@ fn plan_rows<R: Cells>(
             user: None,
             numbers: Vec::new(),
             addons: Vec::new(),
+            freed: Vec::new(),
+            finding: None,
         };
         let raw_key = r.at(key_col);
         let raw_key = raw_key.as_ref();
@@ -699,16 +752,16 @@ fn plan_rows<R: Cells>(
             };
             errs.push(None, column, code.as_str(), e);
         }
-        seats.push(SeatNeed {
+        seats.push(SeatChange::Needed(SeatNeed {
             code,
             needed: need,
             available,
-        });
+        }));
     }
     finish(errs, rows.len(), seats)
 }
 
-fn finish(errs: Errors, rows: usize, seats: Vec<SeatNeed>) -> Plan {
+fn finish(errs: Errors, rows: usize, seats: Vec<SeatChange>) -> Plan {
     let ready = errs.error_count == 0;
     Plan {
         status: if ready {
@@ -724,6 +777,7 @@ fn finish(errs: Errors, rows: usize, seats: Vec<SeatNeed>) -> Plan {
         error_count: errs.error_count,
         warning_count: errs.warning_count,
         items: Vec::new(),
+        cleanup: None,
     }
 }
 
@@ -1167,6 +1221,8 @@ mod tests {
             user: None,
             numbers: Vec::new(),
             addons: Vec::new(),
+            freed: Vec::new(),
+            finding: None,
         };
         assert_eq!(
             recheck(odd.clone(), &before),

@@ -10,6 +10,7 @@ pub mod events;
 pub mod lifecycle;
 mod model;
 pub mod permissions;
+pub mod reports;
 pub mod rules;
 pub mod spelling;
 pub mod teams;

@@ -92,6 +92,8 @@ pub enum Action {
     ManageTeams,
     /// Limit an admin to teams, or give it the whole organization again.
     SetScope,
+    /// Read the usage report and its findings (product.md §11); cleanup plans are `Bulk`.
+    ReadReports,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -176,6 +178,7 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     ),
     (Action::ManageTeams, &[Owner, Admin, Scim]),
     (Action::SetScope, &[Owner]),
+    (Action::ReadReports, &[Owner, Admin, ScopedAdmin]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -210,6 +213,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadTeams => "read teams",
         Action::ManageTeams => "manage teams",
         Action::SetScope => "set an admin's scope",
+        Action::ReadReports => "read the usage report",
     }
 }
 

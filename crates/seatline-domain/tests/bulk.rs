@@ -3,7 +3,8 @@
 
 use proptest::prelude::*;
 use seatline_domain::bulk::{
-    decide, decide_rows, plan, sheet_of, OrgState, Outcome, Plan, PlanStatus, Sheet, SheetRow,
+    decide, decide_rows, plan, sheet_of, OrgState, Outcome, Plan, PlanStatus, SeatChange, Sheet,
+    SheetRow,
 };
 use seatline_domain::{
     Addons, Change, Code, Email, ErrorCode, ExtKey, Extension, Member, MemberId, NumberRow, Role,
@@ -395,7 +396,10 @@ fn seats_list_needed_and_available_per_code() {
     let seats: Vec<(Code, u64, u64)> = p
         .seats
         .iter()
-        .map(|s| (s.code, s.needed, s.available))
+        .map(|s| match s {
+            SeatChange::Needed(s) => (s.code, s.needed, s.available),
+            SeatChange::Freed(f) => panic!("a bulk plan frees nothing: {f:?}"),
+        })
         .collect();
     assert_eq!(
         seats,

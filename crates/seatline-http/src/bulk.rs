@@ -140,7 +140,7 @@ async fn create_plan(
     Ok((StatusCode::CREATED, Json(plan)))
 }
 
-/// Read a stored plan.
+/// Read a stored plan: a bulk file's, or a cleanup plan (its `cleanup` names what it cleans up).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/bulk/plans/{plan}", tag = "bulk",
     params(("org" = String, Path, description = "Organization id"),
            ("plan" = String, Path, description = "Plan id")),
@@ -154,6 +154,8 @@ async fn get_plan(
 }
 
 /// Apply a ready plan: every row in one transaction with its audit entries, or nothing.
+/// A cleanup plan (`POST …/reports/findings/plan`) is applied the same way, its rows checked
+/// against the organization as it is now.
 /// A plan the organization no longer allows answers 409 `plan_stale` listing the problems;
 /// an applied plan answers its applied state again and applies nothing; an invalid plan
 /// answers 409 `plan_invalid`.

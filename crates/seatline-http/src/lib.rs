@@ -16,6 +16,7 @@ mod metrics;
 mod openapi;
 mod ops;
 mod orgs;
+mod reports;
 mod scim;
 mod teams;
 mod webhooks;
@@ -90,6 +91,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(webhooks::routes())
         .merge(events::routes())
         .merge(teams::routes())
+        .merge(reports::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.

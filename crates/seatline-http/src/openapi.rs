@@ -36,7 +36,8 @@ pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\
         (name = "scim", description = "SCIM tokens; the SCIM 2.0 protocol itself is at /scim/v2 and describes itself at /scim/v2/Schemas"),
         (name = "webhooks"),
         (name = "events"),
-        (name = "teams", description = "Teams and the admins limited to them (product.md §12)")
+        (name = "teams", description = "Teams and the admins limited to them (product.md §12)"),
+        (name = "reports", description = "The usage report, its findings and cleanup plans (product.md §11)")
     )
 )]
 pub(crate) struct ApiDoc;

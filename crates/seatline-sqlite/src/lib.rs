@@ -12,6 +12,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
 use seatline_domain::{
     Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
 };
@@ -292,7 +293,7 @@ impl SqliteTx {
         let (lo, hi) = (keys[0], keys[keys.len() - 1]);
         let sparse = (hi - lo + 1) as usize > 4 * keys.len();
         let listed = sparse.then(|| serde_json::to_string(keys).expect("keys serialize"));
-        let rows = sqlx::query(
+        let mut rows = sqlx::query(
             "SELECT ext_key, code, copies, NULL AS number FROM extension_addons
              WHERE org_id = ?1 AND ext_key BETWEEN ?2 AND ?3
                AND (?4 IS NULL OR ext_key IN (SELECT value FROM json_each(?4)))
@@ -306,11 +307,11 @@ impl SqliteTx {
         .bind(lo)
         .bind(hi)
         .bind(listed)
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
+        // Streamed: a whole organization's add-on and number rows held at once as raw rows
+        // cost more than the extensions they complete (reports and exports read them all).
+        .fetch(&mut *self.tx);
         let mut parts = KeyedParts::default();
-        for r in rows {
+        while let Some(r) = rows.try_next().await.map_err(db)? {
             match r.get::<Option<&str>, _>(3) {
                 Some(number) => parts.add_number(r.get(0), number)?,
                 None => parts.add_addon(r.get(0), r.get(1), r.get(2))?,

@@ -9,7 +9,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use seatline_app::bulk::PlanView;
-use seatline_domain::bulk::{Outcome, PlanStatus, RowError, RowPlan};
+use seatline_domain::bulk::{Outcome, PlanStatus, RowError, RowPlan, SeatChange};
 use seatline_domain::{Code, Error, ErrorCode};
 
 use crate::auth::{done, Admin, Post, Viewer};
@@ -430,7 +430,7 @@ fn render_plan(
                             th scope="col" { span.sr-only { "Enough?" } }
                         } }
                         tbody {
-                            @for n in &p.seats {
+                            @for n in p.seats.iter().filter_map(|s| match s { SeatChange::Needed(n) => Some(n), SeatChange::Freed(_) => None }) {
                                 tr {
                                     th scope="row" { (n.code.name()) " " code.small { (n.code) } }
                                     td.num { (count(n.needed)) }
@@ -513,6 +513,10 @@ pub async fn plan(
 ) -> Result<Response, UiError> {
     let p = s.app.bulk_get_plan(&v.ctx, &v.org, &id).await?;
     let names = emails(&s, &v).await?;
+    if p.cleanup.is_some() {
+        let page = crate::usage::render_cleanup_plan(&v, &p, &names, None, false);
+        return Ok(Html(page.into_string()).into_response());
+    }
     Ok(Html(render_plan(&v, &p, &names, None, Shown::AsStored).into_string()).into_response())
 }
 
@@ -523,6 +527,24 @@ pub async fn apply(
 ) -> Result<Response, UiError> {
     let v = &p.user.0;
     match s.app.bulk_apply(&v.ctx, &v.org, &id).await {
+        Ok(plan) if plan.cleanup.is_some() => {
+            let freed: u64 = plan
+                .seats
+                .iter()
+                .map(|s| match s {
+                    SeatChange::Freed(f) => f.freed,
+                    SeatChange::Needed(_) => 0,
+                })
+                .sum();
+            Ok(done(
+                &s,
+                &format!("/ui/bulk/plans/{id}"),
+                format!(
+                    "Applied the cleanup plan: {} freed.",
+                    plural(freed, "seat", "seats")
+                ),
+            ))
+        }
         Ok(plan) => {
             let created = plan
                 .items
@@ -551,6 +573,16 @@ pub async fn apply(
                 }
                 None => Shown::AsStored,
             };
+            if plan.cleanup.is_some() {
+                let page = crate::usage::render_cleanup_plan(
+                    v,
+                    &plan,
+                    &names,
+                    Some(&e),
+                    shown == Shown::Stale,
+                );
+                return Ok((status_of(e.code), Html(page.into_string())).into_response());
+            }
             Ok((
                 status_of(e.code),
                 Html(render_plan(v, &plan, &names, Some(&e), shown).into_string()),

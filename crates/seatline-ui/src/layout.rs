@@ -13,6 +13,7 @@ use crate::auth::Viewer;
 pub enum Nav {
     Licenses,
     Bulk,
+    Usage,
     Members,
     Audit,
     Me,
@@ -64,6 +65,7 @@ pub fn page(v: &Viewer, nav: Nav, title: &str, body: Markup) -> Markup {
                             @if v.is_admin() {
                                 (item(Nav::Licenses, "/ui/licenses", "Licenses"))
                                 (item(Nav::Bulk, "/ui/bulk", "Bulk Assignment"))
+                                (item(Nav::Usage, "/ui/usage", "Usage"))
                                 (item(Nav::Members, "/ui/members", "Members"))
                                 (item(Nav::Teams, "/ui/teams", "Teams"))
                                 (item(Nav::Audit, "/ui/audit", "Audit"))

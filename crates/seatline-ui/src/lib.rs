@@ -31,6 +31,7 @@ mod session;
 mod signin;
 mod teams;
 mod throttle;
+mod usage;
 mod webhooks;
 
 use axum::extract::Request;
@@ -157,6 +158,9 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/bulk/plans", post(bulk::upload))
         .route("/ui/bulk/plans/{id}", get(bulk::plan))
         .route("/ui/bulk/plans/{id}/apply", post(bulk::apply))
+        .route("/ui/usage", get(usage::page))
+        .route("/ui/usage/findings.csv", get(usage::findings_csv))
+        .route("/ui/usage/plan", post(usage::plan))
         .route("/ui/scim", get(scim::page))
         .route("/ui/scim/tokens", post(scim::create))
         .route("/ui/scim/tokens/{id}/revoke", post(scim::revoke))

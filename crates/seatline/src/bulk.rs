@@ -13,7 +13,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use seatline_app::bulk::{PlanView, Step};
 use seatline_app::{App, AppError, AppResult};
-use seatline_domain::bulk::{PlanStatus, RowError};
+use seatline_domain::bulk::{PlanStatus, RowError, SeatChange};
 use seatline_domain::{Error, ErrorCode};
 
 use crate::admin::{ctx, OrgArg};
@@ -120,7 +120,7 @@ fn secs(since: Instant) -> String {
 
 /// Errors or warnings as a table, grouped by row: the row number shows once per group,
 /// problems of the whole file (seats) first.
-fn problem_table(problems: &[RowError]) -> String {
+pub(crate) fn problem_table(problems: &[RowError]) -> String {
     let mut errors: Vec<_> = problems.iter().collect();
     errors.sort_by_key(|e| e.row);
     let mut last = None;
@@ -145,16 +145,29 @@ fn problem_table(problems: &[RowError]) -> String {
     table(&["row", "column", "value", "code", "message"], rows)
 }
 
-fn seat_table(view: &PlanView) -> String {
+/// A bulk plan's seats needed and available per code, or a cleanup plan's seats freed.
+pub(crate) fn seat_table(view: &PlanView) -> String {
+    if view.cleanup.is_some() {
+        let rows = view
+            .seats
+            .iter()
+            .filter_map(|s| match s {
+                SeatChange::Freed(f) => Some(vec![f.code.as_str().to_owned(), f.freed.to_string()]),
+                SeatChange::Needed(_) => None,
+            })
+            .collect();
+        return table(&["code", "freed"], rows);
+    }
     let rows = view
         .seats
         .iter()
-        .map(|s| {
-            vec![
+        .filter_map(|s| match s {
+            SeatChange::Needed(s) => Some(vec![
                 s.code.as_str().to_owned(),
                 s.needed.to_string(),
                 s.available.to_string(),
-            ]
+            ]),
+            SeatChange::Freed(_) => None,
         })
         .collect();
     table(&["code", "needed", "available"], rows)
@@ -162,7 +175,7 @@ fn seat_table(view: &PlanView) -> String {
 
 /// A stale plan: the message on stderr, and the problems that now stand in the way as the
 /// same table `bulk plan` prints. Exits 1, like every refusal.
-fn stale(e: &Error) -> ExitCode {
+pub(crate) fn stale(e: &Error) -> ExitCode {
     eprintln!("error [{}]: {}", e.code.as_str(), e.message);
     let problems: Vec<RowError> = e
         .details

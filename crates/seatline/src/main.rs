@@ -8,6 +8,7 @@ mod events;
 mod lifecycle;
 mod memory;
 mod output;
+mod reports;
 mod scim;
 mod teams;
 mod webhooks;
@@ -84,6 +85,12 @@ enum Command {
     /// Teams and admins' scopes (product.md §12).
     #[command(subcommand)]
     Teams(teams::TeamsCmd),
+    /// The usage report: `report usage`, `report findings [--kind K] [--csv]`.
+    #[command(subcommand)]
+    Report(reports::ReportCmd),
+    /// Cleanup plans for findings: `cleanup plan --kinds …`, `cleanup apply PLAN`.
+    #[command(subcommand)]
+    Cleanup(reports::CleanupCmd),
 }
 
 #[derive(clap::Args)]
@@ -291,6 +298,8 @@ async fn run() -> std::process::ExitCode {
         Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
         Command::Lifecycle(cmd) => lifecycle::run(&app, cmd, cli.json).await,
+        Command::Report(cmd) => reports::report(&app, cmd, cli.json).await,
+        Command::Cleanup(cmd) => reports::cleanup(&app, cmd, cli.json).await,
         Command::ScimToken(cmd) => scim::run(&app, cmd, cli.json).await,
         Command::Webhook(cmd) => webhooks::run(&app, cmd, cli.json).await,
         Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,

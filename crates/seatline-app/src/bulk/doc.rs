@@ -109,25 +109,42 @@ pub fn seats() -> Schema {
     let item = object(
         vec![
             ("code", one_of(Code::ALL, "A catalog code."), true),
-            ("needed", integer("Seats the file needs."), true),
-            ("available", integer("Seats available now."), true),
+            ("needed", integer("Seats the file needs (a bulk file's plan)."), false),
+            ("available", integer("Seats available now (a bulk file's plan)."), false),
+            ("freed", integer("Seats the plan gives back (a cleanup plan)."), false),
         ],
-        "Seats of one code.",
+        "Seats of one code: {code, needed, available} for a bulk file, {code, freed} for a cleanup plan.",
     );
-    list(item, "Seats needed and available per code the file uses.")
+    list(
+        item,
+        "Seats needed and available per code the file uses, or freed per code by a cleanup plan.",
+    )
 }
 
 pub fn items() -> Schema {
-    let codes: Schema = list(one_of(Code::addons(), "An add-on code."), "Add-on codes.");
-    let numbers: Schema = list(text("An E.164 number."), "Numbers to attach.");
+    let codes: Schema = list(
+        one_of(Code::addons(), "An add-on code."),
+        "Add-on codes (a cleanup row: the copies it removes).",
+    );
+    let numbers: Schema = list(
+        text("An E.164 number."),
+        "Numbers to attach (a cleanup row: to detach).",
+    );
     let mut item = object(
         vec![
             ("row", integer("Spreadsheet row."), true),
             (
                 "outcome",
                 one_of(
-                    [Outcome::Create, Outcome::Error],
-                    "create, or error when the row has problems.",
+                    [
+                        Outcome::Create,
+                        Outcome::Error,
+                        Outcome::Unassign,
+                        Outcome::RemoveAddons,
+                        Outcome::DetachNumbers,
+                        Outcome::Deprovision,
+                    ],
+                    "A bulk file's row: create, or error when the row has problems. A cleanup plan's row (product.md §11): unassign, remove_addons, detach_numbers or deprovision.",
                 ),
                 true,
             ),
@@ -138,7 +155,15 @@ pub fn items() -> Schema {
             ),
             (
                 "member",
-                text("The member id, when it could be found."),
+                text("The member id, when it could be found (a cleanup row: the extension's holder when planned)."),
+                false,
+            ),
+            (
+                "finding",
+                one_of(
+                    seatline_domain::reports::FindingKind::ALL,
+                    "A cleanup row: the finding kind it resolves.",
+                ),
                 false,
             ),
         ],
@@ -147,5 +172,16 @@ pub fn items() -> Schema {
     item.properties.insert("addons".to_owned(), RefOr::T(codes));
     item.properties
         .insert("numbers".to_owned(), RefOr::T(numbers));
+    let freed = object(
+        vec![
+            ("code", one_of(Code::ALL, "A catalog code."), true),
+            ("freed", integer("Seats the row gives back."), true),
+        ],
+        "Seats of one code a cleanup row gives back.",
+    );
+    item.properties.insert(
+        "freed".to_owned(),
+        RefOr::T(list(freed, "A cleanup row: the seats it gives back.")),
+    );
     list(item, "Each row's outcome, in file order.")
 }

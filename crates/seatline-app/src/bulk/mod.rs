@@ -14,8 +14,11 @@ mod write;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use seatline_domain::bulk::{self, OrgState, Plan, PlanStatus, RowError, RowPlan, SeatNeed, Sheet};
+use seatline_domain::bulk::{
+    self, OrgState, Plan, PlanStatus, RowError, RowPlan, SeatChange, Sheet,
+};
 use seatline_domain::permissions::Action;
+use seatline_domain::reports::CleanupRequest;
 use seatline_domain::{rules, Code, Error, ErrorCode, MemberId, OrgId, Scope, Status};
 use seatline_store::{PlanRow, Snapshot, StoreError};
 use serde::{Deserialize, Serialize};
@@ -49,16 +52,21 @@ pub struct PlanView {
     #[serde(default)]
     pub warning_count: usize,
     #[schema(schema_with = doc::seats)]
-    pub seats: Vec<SeatNeed>,
+    pub seats: Vec<SeatChange>,
     #[schema(schema_with = doc::items)]
     pub items: Vec<RowPlan>,
     /// The uploaded file's name, when the upload said it (the admin UI's does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
+    /// A cleanup plan's request (product.md §11): `{kinds, extensions?}`; absent for a bulk
+    /// file's plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub cleanup: Option<CleanupRequest>,
 }
 
 impl PlanView {
-    fn new(id: String, created_at: String, plan: Plan) -> Self {
+    pub(crate) fn new(id: String, created_at: String, plan: Plan) -> Self {
         PlanView {
             id,
             created_at,
@@ -72,6 +80,7 @@ impl PlanView {
             seats: plan.seats,
             items: plan.items,
             file_name: None,
+            cleanup: plan.cleanup,
         }
     }
 }
@@ -126,7 +135,7 @@ impl std::io::Write for Count {
 /// (counted by a first pass; growth by doubling would briefly hold a large plan's body
 /// three times over). The view is consumed: its rows are freed before the store copies the
 /// body, and the answer is read back from the row.
-fn plan_row(view: PlanView) -> PlanRow {
+pub(crate) fn plan_row(view: PlanView) -> PlanRow {
     let mut size = Count(0);
     serde_json::to_writer(&mut size, &view).expect("plans serialize");
     let mut buf = Vec::with_capacity(size.0);
@@ -141,7 +150,7 @@ fn plan_row(view: PlanView) -> PlanRow {
 
 /// A stored plan as its view; the row's status column is the truth for `status` (apply
 /// flips the column and keeps the body it was given).
-fn decode(row: &PlanRow) -> Result<PlanView, StoreError> {
+pub(crate) fn decode(row: &PlanRow) -> Result<PlanView, StoreError> {
     let mut view: PlanView =
         serde_json::from_str(&row.body).map_err(|e| StoreError::Db(Box::new(e)))?;
     view.status = match row.status.as_str() {
@@ -408,11 +417,15 @@ impl App {
             .detail("plan", id)
             .into());
         }
+        let view = decode(&row)?;
+        if view.cleanup.is_some() {
+            return self.apply_cleanup(tx, ctx, org, view).await;
+        }
         // A ready plan's rows say everything its file said: plan them again against the
         // organization as it is now, inside the lock.
         let PlanView {
             items, file_name, ..
-        } = decode(&row)?;
+        } = view;
         // Free the stored body now; the applied plan is encoded again at the end.
         let PlanRow {
             id,

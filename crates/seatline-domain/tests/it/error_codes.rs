@@ -183,6 +183,27 @@ fn source(code: ErrorCode) -> Option<Source> {
         }),
         OutOfScope => Elsewhere("bulk assignment: bulk.rs (a row naming a member outside the uploader's teams) and seatline-http tests/scim/teams.rs"),
         ResetLinkInvalid => Elsewhere("admin UI: password reset links, seatline-app passwords.rs"),
+        InvalidFindingKind => {
+            Domain(|| refused("unused".parse::<seatline_domain::reports::FindingKind>()))
+        }
+        CleanupRowChanged => Domain(|| {
+            // A cleanup row for an extension that no longer exists.
+            let members = [];
+            let seats = seats(&[]);
+            let org = seatline_domain::reports::OrgUsage::new(&members, &[], &seats, &[]);
+            let row = seatline_domain::bulk::RowPlan {
+                row: 1,
+                outcome: seatline_domain::bulk::Outcome::Deprovision,
+                key: Some(key(1001)),
+                member: None,
+                user: None,
+                numbers: Vec::new(),
+                addons: Vec::new(),
+                freed: Vec::new(),
+                finding: None,
+            };
+            refused(seatline_domain::reports::decide(&[row], &org))
+        }),
         TooManyColumns | CellTooLong | RecordTooLong | TooManyCells | UnpackedTooLarge | Busy => {
             Elsewhere("reading bulk uploads: seatline-app bulk/read and tests/bulk/hostile.rs")
         }

@@ -13,4 +13,5 @@ mod permissions;
 mod provision;
 mod purity;
 mod quantities;
+mod reports;
 mod support;

@@ -38,6 +38,7 @@ fn every_action_for_every_actor() {
         (IssueToken, [true, true, false, true, false]),
         (SetPassword, [true, true, false, true, false]),
         (ResetPassword, [false, true, true, false, false]),
+        (ReadReports, [false, true, true, false, false]),
     ];
     let me = MemberId("me".into());
     let other = MemberId("other".into());

@@ -286,6 +286,28 @@ fn routes() -> Vec<Route> {
             allowed: READERS,
             success: 200,
         },
+        // Reports and cleanup plans (product.md §11): the owner's and admins'.
+        Route {
+            method: "GET",
+            path: |w| w.at("/reports/usage"),
+            body: none,
+            allowed: MANAGERS,
+            success: 200,
+        },
+        Route {
+            method: "GET",
+            path: |w| w.at("/reports/findings?format=csv"),
+            body: none,
+            allowed: MANAGERS,
+            success: 200,
+        },
+        Route {
+            method: "POST",
+            path: |w| w.at("/reports/findings/plan"),
+            body: |_| Some(json!({"kinds": ["extension_unassigned"]})),
+            allowed: MANAGERS,
+            success: 201,
+        },
         // Every valid token learns who it is.
         Route {
             method: "GET",

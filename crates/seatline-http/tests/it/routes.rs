@@ -1,8 +1,8 @@
 //! Each route: its success shape and each of its error codes.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
-use crate::support::{World, ATTACHED_NUMBER, FREE_NUMBER, OPERATOR};
+use crate::support::{Api, World, ATTACHED_NUMBER, FREE_NUMBER, OPERATOR};
 
 const OP: Option<&str> = Some(OPERATOR);
 
@@ -1287,4 +1287,132 @@ async fn start_as_a_number_and_unknown_query_parameters() {
             "{path}: {message}"
         );
     }
+}
+
+#[tokio::test]
+async fn reports_and_cleanup_plans() {
+    let w = World::new().await;
+    let (api, ot) = (&w.api, Some(w.owner.token.as_str()));
+    api.ok(
+        "PUT",
+        &w.at("/subscriptions/phone_system"),
+        Some(OPERATOR),
+        Some(json!({"unit_price": "10", "currency": "EUR"})),
+        200,
+    )
+    .await;
+    // 101 is held by an active member, 102 is unassigned: 1 of 10 in productive use.
+    let usage = api.ok("GET", &w.at("/reports/usage"), ot, None, 200).await;
+    let ps = &usage["items"][0];
+    assert_eq!(ps["code"], "phone_system");
+    assert_eq!(
+        (&ps["in_use"], &ps["assigned"], &ps["productive"]),
+        (&json!(2), &json!(1), &json!(1))
+    );
+    assert_eq!(ps["monthly_cost"], "100.00");
+    assert_eq!(ps["monthly_waste"], "90.00");
+    assert_eq!(
+        usage["totals"],
+        json!({"monthly_cost": "100.00", "monthly_waste": "90.00", "currency": "EUR"})
+    );
+    assert_eq!(usage["items"][1]["monthly_cost"], Value::Null);
+
+    let f = api
+        .ok(
+            "GET",
+            &w.at("/reports/findings?kind=extension_unassigned"),
+            ot,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(
+        f["items"],
+        json!([{"kind": "extension_unassigned", "extension": "102", "member": null,
+                "codes": ["phone_system"], "monthly_waste": "10.00", "suggested_action": "deprovision"}])
+    );
+    api.call("GET", &w.at("/reports/findings?kind=bogus"), ot, None)
+        .await
+        .expect(422, "invalid_finding_kind");
+    let csv = api
+        .send(Api::request(
+            "GET",
+            &w.at("/reports/findings?format=csv"),
+            ot,
+            None,
+            &[],
+        ))
+        .await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = Api::read(csv).await;
+    let text = csv.body.as_str().unwrap();
+    assert!(
+        text.starts_with("kind,extension,member,codes,numbers,monthly_waste,suggested_action\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("extension_unassigned,102,,phone_system,,10.00,deprovision"),
+        "{text}"
+    );
+
+    api.call(
+        "POST",
+        &w.at("/reports/findings/plan"),
+        ot,
+        Some(json!({"kinds": []})),
+    )
+    .await
+    .expect(422, "invalid_finding_kind");
+    api.call(
+        "POST",
+        &w.at("/reports/findings/plan"),
+        ot,
+        Some(json!({"kinds": ["extension_unassigned"], "extensions": ["77"]})),
+    )
+    .await
+    .expect(422, "invalid_ext_key");
+    let plan = api
+        .ok(
+            "POST",
+            &w.at("/reports/findings/plan"),
+            ot,
+            Some(json!({"kinds": ["extension_unassigned"]})),
+            201,
+        )
+        .await;
+    assert_eq!(plan["status"], "ready");
+    assert_eq!(plan["items"][0]["outcome"], "deprovision");
+    assert_eq!(plan["items"][0]["key"], "102");
+    assert_eq!(
+        plan["seats"][0],
+        json!({"code": "phone_system", "freed": 1})
+    );
+    let id = plan["id"].as_str().unwrap();
+    let stored = api
+        .ok("GET", &w.at(&format!("/bulk/plans/{id}")), ot, None, 200)
+        .await;
+    assert_eq!(stored, plan);
+    let applied = api
+        .ok(
+            "POST",
+            &w.at(&format!("/bulk/plans/{id}/apply")),
+            ot,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(applied["status"], "applied");
+    api.call("GET", &w.at("/extensions/102"), ot, None)
+        .await
+        .expect(404, "not_found");
+    let f = api
+        .ok(
+            "GET",
+            &w.at("/reports/findings?kind=extension_unassigned"),
+            ot,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(f["items"], json!([]));
 }

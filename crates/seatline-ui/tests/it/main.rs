@@ -8,6 +8,7 @@ mod licenses;
 mod members;
 mod scim;
 mod signin;
+mod usage;
 
 use std::collections::HashMap;
 use std::sync::Arc;

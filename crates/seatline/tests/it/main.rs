@@ -8,6 +8,7 @@ mod bulk;
 mod lifecycle;
 mod memory;
 mod readme;
+mod reports;
 mod scim_token;
 mod serve_demo;
 mod serve_lifecycle;
