@@ -9,6 +9,7 @@ mod events;
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -25,6 +26,7 @@ use seatline_store::{
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use seatline_store::decode::{self, KeyedParts};
 use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, WebhookRow};
@@ -50,6 +52,11 @@ const AUDIT_BATCH: usize = 3_500;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Held by every write transaction of this process, in arrival order. SQLite lets one
+    /// writer in at a time; without this queue the others wait in its busy handler, which
+    /// sleeps and retries (up to 100 ms a try), so a write that lost one race could wait
+    /// hundreds of milliseconds while the lock sat free (issues 10 and 15).
+    writer: Arc<Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -68,12 +75,18 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(db)?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            writer: Arc::new(Mutex::new(())),
+        })
     }
 }
 
 struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
+    /// A write transaction's turn (see `SqliteStore::writer`), released after `tx` ends:
+    /// fields drop in order.
+    _writer: Option<OwnedMutexGuard<()>>,
 }
 
 #[async_trait]
@@ -105,17 +118,32 @@ impl Store for SqliteStore {
     async fn begin(&self) -> Result<Box<dyn Tx>> {
         Ok(Box::new(SqliteTx {
             tx: self.pool.begin().await.map_err(db)?,
+            _writer: None,
+        }))
+    }
+
+    async fn begin_write(&self) -> Result<Box<dyn Tx>> {
+        let turn = self.writer.clone().lock_owned().await;
+        Ok(Box::new(SqliteTx {
+            tx: self.pool.begin().await.map_err(db)?,
+            _writer: Some(turn),
         }))
     }
 
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
+        let turn = self.writer.clone().lock_owned().await;
         let mut tx = self.pool.begin().await.map_err(db)?;
         let bumped = sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = ?")
             .bind(org.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        Ok((bumped.rows_affected() == 1).then(|| Box::new(SqliteTx { tx }) as Box<dyn Tx>))
+        Ok((bumped.rows_affected() == 1).then(|| {
+            Box::new(SqliteTx {
+                tx,
+                _writer: Some(turn),
+            }) as Box<dyn Tx>
+        }))
     }
 
     async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>> {
@@ -262,10 +290,12 @@ impl Store for SqliteStore {
         until: &str,
         limit: u32,
     ) -> Result<Vec<DeliveryRow>> {
+        let _turn = self.writer.lock().await;
         webhooks::claim_deliveries(&self.pool, now, claim, until, limit).await
     }
 
     async fn finish_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<bool>> {
+        let _turn = self.writer.lock().await;
         webhooks::finish_deliveries(&self.pool, outcomes).await
     }
 

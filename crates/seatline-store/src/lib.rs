@@ -333,6 +333,13 @@ pub trait Store: Send + Sync + 'static {
     /// A transaction for reading (all its reads see one snapshot), or for inserting new rows
     /// such as an organization or a plan.
     async fn begin(&self) -> Result<Box<dyn Tx>>;
+    /// A transaction that writes without taking an organization's lock (the webhook worker
+    /// moving a cursor and queueing deliveries). Where the database admits one writer at a
+    /// time, it waits for its turn among this process's writers instead of in the
+    /// database's busy loop.
+    async fn begin_write(&self) -> Result<Box<dyn Tx>> {
+        self.begin().await
+    }
     /// A write transaction holding the organization's lock; `None` when it does not exist.
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>>;
     /// The token with this hash, whatever its organization, and the member holding it: one

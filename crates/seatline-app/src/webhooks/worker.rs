@@ -148,7 +148,7 @@ impl Worker {
         let Some(last) = events.last().map(|e| e.seq) else {
             return Ok(0);
         };
-        let mut tx = self.app.store().begin().await?;
+        let mut tx = self.app.store().begin_write().await?;
         if !tx.advance_webhook(&w.org, &w.id, w.cursor, last).await? {
             return Ok(0);
         }
