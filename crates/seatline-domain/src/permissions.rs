@@ -418,6 +418,8 @@ mod tests {
             ReadContactCenter,
             ResetPassword,
             ReadTeams,
+            // Its findings and cleanup plans are filtered by its scope (app/reports.rs).
+            ReadReports,
         ];
         // §12: never teams, scopes, subscriptions, roles, others' tokens, webhooks or SCIM;
         // nor the whole organization's feed, nor new members (they would be out of scope).

@@ -689,6 +689,55 @@ async fn a_scoped_admin_runs_its_teams_seats() {
         assert_eq!(of(format!("member:{amy}")), Some(json!([s.team_a])));
         assert_eq!(of("extension:2002".into()), Some(json!([s.team_b])));
 
+        // Its findings name only what is in its reach: a disabled member of team B holding
+        // 2002 is a finding for the owner and none for the admin scoped to A.
+        let set_status = |status: &'static str| {
+            let (w, base, owner, m_b) = (&w, base.clone(), owner.clone(), m_b.clone());
+            async move {
+                w.api_ok(
+                    "PATCH",
+                    &format!("{base}/members/{m_b}"),
+                    &owner,
+                    json!({"status": status}),
+                    200,
+                )
+                .await;
+            }
+        };
+        let findings = |token: String| {
+            let (w, base) = (&w, base.clone());
+            async move {
+                let f = w
+                    .api_ok(
+                        "GET",
+                        &format!("{base}/reports/findings"),
+                        &token,
+                        Value::Null,
+                        200,
+                    )
+                    .await;
+                f["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| (i["kind"].clone(), i["extension"].clone()))
+                    .collect::<Vec<_>>()
+            }
+        };
+        set_status("disabled").await;
+        let held = (json!("disabled_member_holds_extension"), json!("2002"));
+        let by_owner = findings(owner.clone()).await;
+        assert!(by_owner.contains(&held), "[{}] {by_owner:?}", w.name);
+        let by_a = findings(scoped_a.clone()).await;
+        for (_, ext) in &by_a {
+            assert!(
+                *ext != json!("2002") && *ext != json!("2003"),
+                "[{}] {ext} is out of scope: {by_a:?}",
+                w.name
+            );
+        }
+        set_status("active").await;
+
         // Its export holds the extensions in reach only.
         let export = w
             .send(
