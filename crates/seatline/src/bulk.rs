@@ -109,8 +109,10 @@ impl Bar {
         self.0.set_position(done as u64);
     }
 
-    fn visible(&self) -> bool {
-        !self.0.is_hidden()
+    /// Whether to print the step timings: on a terminal, or when `scripts/bench-bulk` asks
+    /// (SEATLINE_BENCH_TIMINGS); piped, a command prints nothing but its answer.
+    fn timings(&self) -> bool {
+        !self.0.is_hidden() || std::env::var_os("SEATLINE_BENCH_TIMINGS").is_some()
     }
 }
 
@@ -238,7 +240,7 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
                 .await;
             bar.0.finish_and_clear();
             let view = view?;
-            if bar.visible() {
+            if bar.timings() {
                 eprintln!(
                     "read {rows} rows in {read}; planned and stored in {}",
                     secs(start)
@@ -300,7 +302,7 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
                 }
                 Err(e) => return Err(e),
             };
-            if bar.visible() {
+            if bar.timings() {
                 eprintln!("applied {} rows in {}", view.rows, secs(start));
             }
             if json {
