@@ -1,7 +1,13 @@
 //! The organization's number inventory.
 
+use std::collections::HashSet;
+
 use seatline_domain::permissions::Action;
-use seatline_domain::{rules, Error, OrgId, E164};
+use seatline_domain::{rules, Error, ExtKey, OrgId, Scope, E164};
+use seatline_store::ExtensionQuery;
+
+/// Numbers read per statement while a team-scoped admin's list skips those out of reach.
+const SCAN_BATCH: u32 = 1000;
 
 use crate::views::*;
 use crate::{page_limit, App, AppResult, Ctx};
@@ -17,7 +23,41 @@ impl App {
         self.guard(ctx, org, Action::ReadOrg, None)?;
         let limit = page_limit(limit);
         let mut tx = self.read(org).await?;
-        let rows = tx.numbers(org, after, limit + 1).await?;
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let rows = match scope {
+            Scope::Org => tx.numbers(org, after, limit + 1).await?,
+            // A team-scoped admin sees the free numbers and those on extensions in its reach
+            // (product.md §12): the others would name extensions it cannot see.
+            scope => {
+                let all = ExtensionQuery {
+                    limit: u32::MAX,
+                    ..Default::default()
+                };
+                let reach: HashSet<ExtKey> = tx
+                    .extensions(org, &all)
+                    .await?
+                    .into_iter()
+                    .filter(|e| scope.contains_extension(e))
+                    .map(|e| e.key)
+                    .collect();
+                let mut kept = Vec::new();
+                let mut cursor = after.map(str::to_owned);
+                loop {
+                    let batch = tx.numbers(org, cursor.as_deref(), SCAN_BATCH).await?;
+                    let last = batch.len() < SCAN_BATCH as usize;
+                    cursor = batch.last().map(|r| r.number.to_string());
+                    kept.extend(
+                        batch
+                            .into_iter()
+                            .filter(|r| r.extension.is_none_or(|k| reach.contains(&k))),
+                    );
+                    if last || kept.len() > limit as usize {
+                        break;
+                    }
+                }
+                kept
+            }
+        };
         Ok(Page::from_rows(
             rows,
             limit,

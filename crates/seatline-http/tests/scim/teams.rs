@@ -738,6 +738,85 @@ async fn a_scoped_admin_runs_its_teams_seats() {
         }
         set_status("active").await;
 
+        // Its number list holds the free numbers and those in its reach, not 2002's.
+        w.api_ok(
+            "PUT",
+            &format!("{base}/subscriptions/license_number"),
+            OPERATOR,
+            json!({"quantity": 5}),
+            200,
+        )
+        .await;
+        for n in ["+6560000098", "+6560000099"] {
+            w.api_ok(
+                "POST",
+                &format!("{base}/numbers"),
+                OPERATOR,
+                json!({"number": n}),
+                201,
+            )
+            .await;
+        }
+        for (path, body) in [
+            ("addons", json!({"addons": ["license_number"]})),
+            ("numbers", json!({"numbers": ["+6560000099"]})),
+        ] {
+            w.api_ok(
+                "PUT",
+                &format!("{base}/extensions/2002/{path}"),
+                &owner,
+                body,
+                200,
+            )
+            .await;
+        }
+        let numbers = |token: String| {
+            let (w, base) = (&w, base.clone());
+            async move {
+                let page = w
+                    .api_ok(
+                        "GET",
+                        &format!("{base}/numbers?limit=1000"),
+                        &token,
+                        Value::Null,
+                        200,
+                    )
+                    .await;
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n["number"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        let by_owner = numbers(owner.clone()).await;
+        assert!(by_owner.contains(&"+6560000099".to_owned()), "{by_owner:?}");
+        let by_a = numbers(scoped_a.clone()).await;
+        assert!(
+            by_a.contains(&"+6560000098".to_owned()),
+            "[{}] {by_a:?}",
+            w.name
+        );
+        assert!(
+            !by_a.contains(&"+6560000099".to_owned()),
+            "[{}] {by_a:?}",
+            w.name
+        );
+        for (path, body) in [
+            ("numbers", json!({"numbers": []})),
+            ("addons", json!({"addons": []})),
+        ] {
+            w.api_ok(
+                "PUT",
+                &format!("{base}/extensions/2002/{path}"),
+                &owner,
+                body,
+                200,
+            )
+            .await;
+        }
+
         // Its export holds the extensions in reach only.
         let export = w
             .send(
