@@ -501,8 +501,12 @@ async function main() {
     });
 
     await step("a member signs in with the keyboard alone and sees only its own seat", async () => {
+      // The previous step's browser contexts took the window's focus, and Chromium applies
+      // autofocus only in a focused page: without this the keys went nowhere, now and then.
+      await page.bringToFront();
       await page.goto(`${base}/ui/sign-in`);
-      await page.keyboard.type("alice@acme.test"); // the email field has focus
+      await page.locator("#email:focus").waitFor(); // autofocus: the email field has focus
+      await page.keyboard.type("alice@acme.test");
       await page.keyboard.press("Tab");
       await page.keyboard.type(PASSWORD);
       await page.keyboard.press("Enter");
