@@ -166,6 +166,7 @@ pub(crate) async fn append(
     ctx: &Ctx,
     org: &OrgId,
     mut drafts: Vec<Draft>,
+    teams: &[seatline_domain::Team],
 ) -> AppResult<()> {
     if drafts.is_empty() {
         return Ok(());
@@ -182,8 +183,6 @@ pub(crate) async fn append(
             }
         }
     }
-    // Events name the teams of the member they concern (product.md §12).
-    let teams = tx.teams(org).await?;
     let count = u32::try_from(drafts.len()).expect("fewer than 4 billion events at once");
     let first = tx.reserve_event_seqs(org, count).await?;
     let at = now();
@@ -195,7 +194,7 @@ pub(crate) async fn append(
             let id = new_id("evt");
             let of = d
                 .member()
-                .map(|m| seatline_domain::teams::teams_of(&m, &teams))
+                .map(|m| seatline_domain::teams::teams_of(&m, teams))
                 .unwrap_or_default();
             let body = d.body(seq, &id, &at, &actor, &of);
             NewEvent {

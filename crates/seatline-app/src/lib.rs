@@ -247,22 +247,45 @@ impl App {
         org: &OrgId,
         d: Decision,
     ) -> AppResult<()> {
-        let drafts = if self.write_events && !d.changes.is_empty() {
-            let mut before = events::load_before(tx, org, &d.changes).await?;
-            seatline_domain::events::derive(&d.changes, &mut before)
+        let before = if self.write_events && !d.changes.is_empty() {
+            Some(events::load_before(tx, org, &d.changes).await?)
         } else {
-            Vec::new()
+            None
         };
+        self.record_from(tx, ctx, org, d, before, Vec::new()).await
+    }
+
+    /// [`App::record`] for a caller that already holds the state before the change (a
+    /// cleanup plan's apply read the whole organization): the events are derived from
+    /// `before` (`None`: this app writes no events), followed by `then` (`bulk.applied`).
+    pub(crate) async fn record_from(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        ctx: &Ctx,
+        org: &OrgId,
+        d: Decision,
+        before: Option<seatline_domain::events::Before>,
+        then: Vec<seatline_domain::events::Draft>,
+    ) -> AppResult<()> {
+        let mut drafts = match before {
+            Some(mut before) => seatline_domain::events::derive(&d.changes, &mut before),
+            None => Vec::new(),
+        };
+        drafts.extend(then);
         if !d.changes.is_empty() {
             tx.apply(org, &d.changes).await?;
         }
+        if d.audit.is_empty() && drafts.is_empty() {
+            return Ok(());
+        }
+        // After the changes: entries and events name the teams the member is in now, and a
+        // team's own entries the members it has now. Read once for both.
+        let teams = tx.teams(org).await?;
         if !d.audit.is_empty() {
-            // After the changes: a team's own entries name the members it has now.
-            let teams = tx.teams(org).await?;
             tx.append_audit(org, &audit_entries(ctx, d.audit, &teams))
                 .await?;
         }
-        events::append(tx, ctx, org, drafts).await
+        events::append(tx, ctx, org, drafts, &teams).await
     }
 
     /// Apply a decision with its audit entries and events, then commit and wake the

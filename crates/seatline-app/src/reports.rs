@@ -12,7 +12,7 @@ use seatline_domain::{Error, ErrorCode, ExtKey, OrgId, Scope, Subscription};
 use seatline_store::{Snapshot, Tx};
 
 use crate::bulk::{decode, plan_row, PlanView};
-use crate::{audit_entries, new_id, now, App, AppResult, Ctx, Locked};
+use crate::{new_id, now, App, AppResult, Ctx, Locked};
 
 /// An organization as the reports read it.
 pub(crate) struct ReportState {
@@ -181,7 +181,6 @@ impl App {
         // The applier's scope, as for a file's plan: rows out of its reach no longer match.
         let scope = Self::scope(&mut tx, ctx, org).await?;
         let s = ReportState::load(&mut tx, org, &scope).await?;
-        let teams = tx.teams(org).await?;
         let (errors, d) = reports::replay(&view.items, &s.usage());
         if !errors.is_empty() {
             let count = errors.len();
@@ -195,9 +194,10 @@ impl App {
             .detail("errors", errors)
             .into());
         }
-        let drafts = if self.write_events {
+        // The events are derived from the organization the replay read, not read again.
+        let (before, then) = if self.write_events {
             let ReportState { snap, .. } = s;
-            let mut before = seatline_domain::events::Before {
+            let before = seatline_domain::events::Before {
                 extensions: snap.extensions.into_iter().map(|e| (e.key, e)).collect(),
                 members: snap
                     .members
@@ -206,23 +206,12 @@ impl App {
                     .collect(),
                 states: snap.seats,
             };
-            let mut drafts = seatline_domain::events::derive(&d.changes, &mut before);
-            drafts.push(seatline_domain::events::bulk_applied(
-                &view.id,
-                view.items.len(),
-            ));
-            drafts
+            let applied = seatline_domain::events::bulk_applied(&view.id, view.items.len());
+            (Some(before), vec![applied])
         } else {
-            Vec::new()
+            (None, Vec::new())
         };
-        if !d.changes.is_empty() {
-            tx.apply(org, &d.changes).await?;
-        }
-        if !d.audit.is_empty() {
-            tx.append_audit(org, &audit_entries(ctx, d.audit, &teams))
-                .await?;
-        }
-        crate::events::append(&mut tx, ctx, org, drafts).await?;
+        self.record_from(&mut tx, ctx, org, d, before, then).await?;
         view.status = PlanStatus::Applied;
         view.can_apply = false;
         let applied = plan_row(view);

@@ -480,13 +480,13 @@ impl App {
             drop(d.changes);
             tx.append_audit(org, &audit_entries(ctx, d.audit, &teams))
                 .await?;
-            crate::events::append(&mut tx, ctx, org, drafts).await?;
+            crate::events::append(&mut tx, ctx, org, drafts, &teams).await?;
             written += slice.len();
             progress(Step::Apply, written, total);
         }
         if self.write_events {
             let applied = vec![seatline_domain::events::bulk_applied(&id, rows)];
-            crate::events::append(&mut tx, ctx, org, applied).await?;
+            crate::events::append(&mut tx, ctx, org, applied, &teams).await?;
         }
         let mut view = PlanView::new(id, created_at, plan);
         view.file_name = file_name;
