@@ -119,16 +119,34 @@ impl FeedSubscription {
     }
 }
 
-/// The state before a decision that its events need, read in its transaction.
+/// What a use case already read under its lock before deciding: its events reuse it rather
+/// than reading it again (nothing can change in between). What it did not see is read.
+#[derive(Default)]
+pub(crate) struct Seen {
+    pub extensions: Vec<seatline_domain::Extension>,
+    pub members: Vec<seatline_domain::Member>,
+    /// The subscriptions' states (a seats aggregate holds them too).
+    pub states: Option<seatline_domain::Seats>,
+}
+
+/// The state before a decision that its events need: what the use case `seen`, the rest
+/// read in its transaction.
 pub(crate) async fn load_before(
     tx: &mut Box<dyn Tx>,
     org: &OrgId,
     changes: &[seatline_domain::Change],
+    seen: Seen,
 ) -> AppResult<Before> {
     let needs = ev::needs(changes);
     let mut before = Before::default();
+    let mut seen_extensions: std::collections::HashMap<ExtKey, seatline_domain::Extension> =
+        seen.extensions.into_iter().map(|e| (e.key, e)).collect();
     for key in &needs.extensions {
-        if let Some(e) = tx.extension(org, *key).await? {
+        let e = match seen_extensions.remove(key) {
+            Some(e) => Some(e),
+            None => tx.extension(org, *key).await?,
+        };
+        if let Some(e) = e {
             before.extensions.insert(e.key, e);
         }
     }
@@ -137,7 +155,10 @@ pub(crate) async fn load_before(
             before.extensions.insert(e.key, e);
         }
     }
-    before.states = crate::App::states(tx, org).await?;
+    before.states = match seen.states {
+        Some(states) => states,
+        None => crate::App::states(tx, org).await?,
+    };
     // A subscription change may flip the effective flags of every extension holding its code.
     for code in &needs.codes {
         let q = seatline_store::ExtensionQuery {
@@ -151,6 +172,11 @@ pub(crate) async fn load_before(
     }
     let mut ids: BTreeSet<MemberId> = needs.members;
     ids.extend(before.extensions.values().filter_map(|e| e.member.clone()));
+    for m in seen.members {
+        if ids.remove(&m.id) {
+            before.members.insert(m.id.clone(), m);
+        }
+    }
     if !ids.is_empty() {
         let ids: Vec<MemberId> = ids.into_iter().collect();
         for m in tx.members_by_id(org, &ids).await? {

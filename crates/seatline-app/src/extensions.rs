@@ -8,6 +8,7 @@ use seatline_domain::{
 };
 use seatline_store::{ExtensionQuery, Tx};
 
+use crate::events::Seen;
 use crate::views::*;
 use crate::{need, page_limit, path_key, App, AppResult, Ctx};
 
@@ -167,10 +168,16 @@ impl App {
         let d = rules::assign(&e, &m, held, reassign)?;
         let after = seatline_domain::Extension {
             member: Some(m.id.clone()),
-            ..e
+            ..e.clone()
         };
+        let e_before = e;
         let states = Self::states(&mut tx, org).await?;
-        self.commit(tx, ctx, org, d).await?;
+        let seen = Seen {
+            extensions: vec![e_before],
+            members: vec![m.clone()],
+            states: Some(states.clone()),
+        };
+        self.commit_seen(tx, ctx, org, d, seen).await?;
         Ok(ExtensionView::new(&after, Some(&m), &states))
     }
 
@@ -185,9 +192,17 @@ impl App {
             key,
         )?;
         let d = rules::unassign(&e);
-        let after = seatline_domain::Extension { member: None, ..e };
+        let after = seatline_domain::Extension {
+            member: None,
+            ..e.clone()
+        };
         let states = Self::states(&mut tx, org).await?;
-        self.commit(tx, ctx, org, d).await?;
+        let seen = Seen {
+            extensions: vec![e],
+            states: Some(states.clone()),
+            ..Seen::default()
+        };
+        self.commit_seen(tx, ctx, org, d, seen).await?;
         Ok(ExtensionView::new(&after, None, &states))
     }
 
@@ -213,9 +228,22 @@ impl App {
         )?;
         let seats = tx.seats(org).await?;
         let d = rules::set_addons(&e, addons.clone(), &seats)?;
-        let view =
-            Self::extension_view(&mut tx, org, &seatline_domain::Extension { addons, ..e }).await?;
-        self.commit(tx, ctx, org, d).await?;
+        let m = match &e.member {
+            Some(id) => tx.member(org, id).await?,
+            None => None,
+        };
+        let after = seatline_domain::Extension {
+            addons,
+            ..e.clone()
+        };
+        // The seats aggregate carries each subscription's state.
+        let view = ExtensionView::new(&after, m.as_ref(), &seats);
+        let seen = Seen {
+            extensions: vec![e],
+            members: m.into_iter().collect(),
+            states: Some(seats),
+        };
+        self.commit_seen(tx, ctx, org, d, seen).await?;
         Ok(view)
     }
 
@@ -246,16 +274,22 @@ impl App {
         let d = rules::set_numbers(&e, numbers.clone(), &rows)?;
         let mut sorted = numbers;
         sorted.sort();
-        let view = Self::extension_view(
-            &mut tx,
-            org,
-            &seatline_domain::Extension {
-                numbers: sorted,
-                ..e
-            },
-        )
-        .await?;
-        self.commit(tx, ctx, org, d).await?;
+        let m = match &e.member {
+            Some(id) => tx.member(org, id).await?,
+            None => None,
+        };
+        let states = Self::states(&mut tx, org).await?;
+        let after = seatline_domain::Extension {
+            numbers: sorted,
+            ..e.clone()
+        };
+        let view = ExtensionView::new(&after, m.as_ref(), &states);
+        let seen = Seen {
+            extensions: vec![e],
+            members: m.into_iter().collect(),
+            states: Some(states),
+        };
+        self.commit_seen(tx, ctx, org, d, seen).await?;
         Ok(view)
     }
 }

@@ -246,9 +246,10 @@ impl App {
         ctx: &Ctx,
         org: &OrgId,
         d: Decision,
+        seen: events::Seen,
     ) -> AppResult<()> {
         let before = if self.write_events && !d.changes.is_empty() {
-            Some(events::load_before(tx, org, &d.changes).await?)
+            Some(events::load_before(tx, org, &d.changes, seen).await?)
         } else {
             None
         };
@@ -290,15 +291,22 @@ impl App {
 
     /// Apply a decision with its audit entries and events, then commit and wake the
     /// organization's feed readers.
-    pub async fn commit(
+    pub async fn commit(&self, tx: Locked, ctx: &Ctx, org: &OrgId, d: Decision) -> AppResult<()> {
+        self.commit_seen(tx, ctx, org, d, events::Seen::default())
+            .await
+    }
+
+    /// [`App::commit`] for a use case that read, under the lock, state its events need.
+    pub(crate) async fn commit_seen(
         &self,
         mut tx: Locked,
         ctx: &Ctx,
         org: &OrgId,
         d: Decision,
+        seen: events::Seen,
     ) -> AppResult<()> {
         let changed = !d.changes.is_empty();
-        self.record(&mut tx, ctx, org, d).await?;
+        self.record(&mut tx, ctx, org, d, seen).await?;
         tx.commit().await?;
         if changed {
             self.feed.publish(org);

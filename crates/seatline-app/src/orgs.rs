@@ -26,8 +26,9 @@ impl App {
         let owner = rules::new_member(MemberId(new_id("mem")), email, &owner_name, Role::Owner)?;
         let id = org.id.clone();
         let d = rules::create_org(org.clone(), owner.clone());
-        let mut tx = self.store.begin().await?;
-        self.record(&mut tx, ctx, &id, d).await?;
+        let mut tx = self.store.begin_write().await?;
+        self.record(&mut tx, ctx, &id, d, crate::events::Seen::default())
+            .await?;
         tx.commit().await?;
         Ok(CreatedOrg {
             id: org.id.to_string(),

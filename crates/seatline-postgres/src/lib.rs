@@ -43,6 +43,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// on its row lock while holding one, so a few suffice and many processes fit the server's limit.
 const MAX_CONNECTIONS: u32 = 10;
 
+/// A pooled connection idle at least this long is pinged before it is handed out.
+const PING_IF_IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How long connecting at startup may take before Seatline gives up and says why.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -75,6 +78,18 @@ impl PostgresStore {
         }
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
+            // sqlx pings every connection it hands out by default: a round trip per request.
+            // A connection used within the last seconds is alive; one idle longer is checked
+            // (a restarted server or a dropped link shows there, not in a request).
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_IF_IDLE_FOR {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(db)?;
@@ -122,12 +137,14 @@ impl Store for PostgresStore {
 
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let bumped = sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
-            .bind(org.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        Ok((bumped.rows_affected() == 1).then(|| Box::new(PgTx::new(tx)) as Box<dyn Tx>))
+        let event_seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING event_seq",
+        )
+        .bind(org.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        Ok(event_seq.map(|seq| Box::new(PgTx::locked(tx, seq)) as Box<dyn Tx>))
     }
 
     async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>> {

@@ -19,6 +19,10 @@ use seatline_store::{DeliveryQuery, DeliveryRow, WebhookRow};
 
 pub(crate) struct PgTx {
     pub(crate) tx: Transaction<'static, Postgres>,
+    /// The seq the next event of this transaction gets, once known: the org lock reads the
+    /// organization's counter as it takes the row, so reserving seqs costs no round trip and
+    /// the events' insert writes the counter back (issue 10).
+    pub(crate) next_seq: Option<i64>,
 }
 
 /// A page size as SQL wants it; `u32::MAX` means everything and still fits.
@@ -34,7 +38,15 @@ pub(crate) fn pg_key(k: ExtKey) -> i32 {
 
 impl PgTx {
     pub(crate) fn new(tx: Transaction<'static, Postgres>) -> Self {
-        PgTx { tx }
+        PgTx { tx, next_seq: None }
+    }
+
+    /// A transaction holding the organization's lock, whose event counter stood at `event_seq`.
+    pub(crate) fn locked(tx: Transaction<'static, Postgres>, event_seq: i64) -> Self {
+        PgTx {
+            tx,
+            next_seq: Some(event_seq + 1),
+        }
     }
 
     /// Extensions from rows of (key, member_id) ordered by key, completed with their add-ons

@@ -501,10 +501,11 @@ pub trait Tx: Send {
     // ---- the change feed (product.md §8) ----
     /// Reserve `count` consecutive seqs of the organization's feed and return the first.
     /// Call only inside [`Store::lock`]: the org lock is what makes the feed gapless and in
-    /// commit order.
+    /// commit order. A backend may count in memory from the value its lock read and store
+    /// the counter with the events ([`Tx::append_events`] follows every reservation).
     async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64>;
-    /// Append events (their seqs reserved) and set each named extension's version to the
-    /// seq of the last event naming it.
+    /// Append events (their seqs reserved), set each named extension's version to the seq of
+    /// the last event naming it, and the organization's counter to the last seq.
     async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()>;
     async fn events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>>;
     async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon>;

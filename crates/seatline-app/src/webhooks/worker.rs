@@ -48,6 +48,17 @@ impl Default for WorkerConfig {
     }
 }
 
+/// What started a round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    /// Events were committed.
+    Commit,
+    /// A test, a replay or an enabled endpoint asked for a round.
+    Wake,
+    /// The `poll` interval passed, or the last round sent a full batch.
+    Poll,
+}
+
 /// The source of each scheduled retry's jitter, in [-1, 1]; tests fix it.
 pub type Jitter = Arc<dyn Fn() -> f64 + Send + Sync>;
 
@@ -90,23 +101,41 @@ impl Worker {
         let wake = &self.app.webhook_settings().wake;
         // Commits of this process, and of others where the database pushes them.
         let mut committed = self.app.feed().subscribe();
+        let mut why = Why::Poll;
         loop {
             // Registered before the round, so a wake-up during it is not lost.
             let woken = wake.notified();
-            if let Err(e) = self.round().await {
-                tracing::warn!(error = %e, "webhook round failed; retrying");
+            match self.round_after(why).await {
+                // A full batch: more may be due right now.
+                Ok(sent) if sent >= self.config.batch as usize => {
+                    why = Why::Poll;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "webhook round failed; retrying"),
             }
-            tokio::select! {
-                () = woken => {}
-                _ = committed.next() => {}
-                () = tokio::time::sleep(self.config.poll) => {}
-            }
+            why = tokio::select! {
+                () = woken => Why::Wake,
+                _ = committed.next() => Why::Commit,
+                () = tokio::time::sleep(self.config.poll) => Why::Poll,
+            };
         }
     }
 
     /// One round: queue new events, then send what is due. Returns how many attempts it made.
     pub async fn round(&self) -> AppResult<usize> {
-        self.queue_events().await?;
+        self.round_after(Why::Poll).await
+    }
+
+    /// A round for a reason. After a commit only new events can have become due, so when
+    /// they queued nothing (no endpoint wants them) the claim is skipped: on SQLite a claim is
+    /// a write, and one per commit would take every other turn of the writers' queue.
+    /// Retries, expired claims and other processes' rows are claimed on the `poll` rounds.
+    async fn round_after(&self, why: Why) -> AppResult<usize> {
+        let queued = self.queue_events().await?;
+        if why == Why::Commit && queued == 0 {
+            return Ok(0);
+        }
         self.send_due().await
     }
 
