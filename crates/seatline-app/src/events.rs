@@ -1,8 +1,8 @@
 //! The change feed (product.md §8): events written with every change, read after a cursor,
 //! waited for; the entitlements snapshot a consumer starts from.
 //!
-//! Writing: [`App::commit`](crate::App) and bulk apply call [`load_before`] and [`append`]
-//! around applying a decision, in the same transaction and under the org lock, so the feed's
+//! Writing: [`App::commit`](crate::App) and bulk apply call [`load_before`], [`reserve`] and
+//! [`append`] around applying a decision, in the same transaction and under the org lock, so the feed's
 //! seqs are gapless and in commit order and a rolled-back change leaves no event.
 //!
 //! Waiting: [`Feed`] wakes readers in this process right after a commit; on PostgreSQL the
@@ -186,12 +186,36 @@ pub(crate) async fn load_before(
     Ok(before)
 }
 
-/// Number the drafts from the organization's feed and append them. Inside the org lock.
+/// Reserve the drafts' seqs from the organization's feed, BEFORE their changes are applied,
+/// and tell the store the versions they give the extensions they name (so an inserted
+/// extension is written with its version). Inside the org lock. Returns the first seq.
+pub(crate) async fn reserve(tx: &mut Box<dyn Tx>, org: &OrgId, drafts: &[Draft]) -> AppResult<i64> {
+    if drafts.is_empty() {
+        return Ok(0);
+    }
+    let count = u32::try_from(drafts.len()).expect("fewer than 4 billion events at once");
+    let first = tx.reserve_event_seqs(org, count).await?;
+    // The last event naming an extension gives its version.
+    let versions: std::collections::BTreeMap<ExtKey, i64> = drafts
+        .iter()
+        .zip(first..)
+        .filter_map(|(d, seq)| d.extension.map(|k| (k, seq)))
+        .collect();
+    if !versions.is_empty() {
+        let versions: Vec<(ExtKey, i64)> = versions.into_iter().collect();
+        tx.expect_versions(&versions).await?;
+    }
+    Ok(first)
+}
+
+/// Append the drafts, numbered from `first` (what [`reserve`] returned for them), after their
+/// changes were applied.
 pub(crate) async fn append(
     tx: &mut Box<dyn Tx>,
     ctx: &Ctx,
     org: &OrgId,
     mut drafts: Vec<Draft>,
+    first: i64,
     teams: &[seatline_domain::Team],
 ) -> AppResult<()> {
     if drafts.is_empty() {
@@ -209,8 +233,6 @@ pub(crate) async fn append(
             }
         }
     }
-    let count = u32::try_from(drafts.len()).expect("fewer than 4 billion events at once");
-    let first = tx.reserve_event_seqs(org, count).await?;
     let at = now();
     let actor = ev::actor_json(&ctx.actor);
     let events: Vec<NewEvent> = drafts

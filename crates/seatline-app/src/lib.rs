@@ -273,6 +273,7 @@ impl App {
             None => Vec::new(),
         };
         drafts.extend(then);
+        let first = events::reserve(tx, org, &drafts).await?;
         if !d.changes.is_empty() {
             tx.apply(org, &d.changes).await?;
         }
@@ -286,7 +287,7 @@ impl App {
             tx.append_audit(org, &audit_entries(ctx, d.audit, &teams))
                 .await?;
         }
-        events::append(tx, ctx, org, drafts, &teams).await
+        events::append(tx, ctx, org, drafts, first, &teams).await
     }
 
     /// Apply a decision with its audit entries and events, then commit and wake the

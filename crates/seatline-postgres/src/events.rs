@@ -19,17 +19,16 @@ impl PgTx {
     pub(crate) async fn reserve_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
         let first = match self.next_seq {
             Some(next) => next,
-            // Not under the org lock: reserve on the row (which locks it until the end).
+            // Not under the org lock: read the counter locking the row until the end; an
+            // organization this transaction is creating has no row yet and starts at 1.
             None => {
-                let last: i64 = sqlx::query_scalar(
-                    "UPDATE orgs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
-                )
-                .bind(org.as_str())
-                .bind(i64::from(count))
-                .fetch_one(&mut *self.tx)
-                .await
-                .map_err(db)?;
-                last - i64::from(count) + 1
+                let last: Option<i64> =
+                    sqlx::query_scalar("SELECT event_seq FROM orgs WHERE id = $1 FOR UPDATE")
+                        .bind(org.as_str())
+                        .fetch_optional(&mut *self.tx)
+                        .await
+                        .map_err(db)?;
+                last.unwrap_or(0) + 1
             }
         };
         self.next_seq = Some(first + i64::from(count));
@@ -49,10 +48,16 @@ impl PgTx {
         let mut versions = std::collections::BTreeMap::new();
         for e in events {
             if let Some(k) = e.extension {
-                versions.insert(pg_key(k), e.row.seq);
+                versions.insert(k, e.row.seq);
             }
         }
-        let (keys, versions): (Vec<i32>, Vec<i64>) = versions.into_iter().unzip();
+        // Those written with their rows already (an update of a row this transaction
+        // inserted would re-run its foreign-key checks).
+        versions.retain(|k, seq| self.written.get(k) != Some(seq));
+        // The expectations were for these events: none outlives them.
+        self.expected.clear();
+        let (keys, versions): (Vec<i32>, Vec<i64>) =
+            versions.into_iter().map(|(k, v)| (pg_key(k), v)).unzip();
         sqlx::query(
             "WITH appended AS (
                  INSERT INTO events (org_id, seq, id, type, at, subject, body)

@@ -1,6 +1,6 @@
 //! One transaction: the reads of [`Tx`], each scoped by organization.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use seatline_domain::{
@@ -23,6 +23,11 @@ pub(crate) struct PgTx {
     /// organization's counter as it takes the row, so reserving seqs costs no round trip and
     /// the events' insert writes the counter back (issue 10).
     pub(crate) next_seq: Option<i64>,
+    /// Versions the coming events give extensions ([`Tx::expect_versions`]): extensions
+    /// inserted meanwhile are written with theirs and leave this map for `written`.
+    pub(crate) expected: HashMap<ExtKey, i64>,
+    /// Versions already written with the rows, which the events' insert need not set again.
+    pub(crate) written: HashMap<ExtKey, i64>,
 }
 
 /// A page size as SQL wants it; `u32::MAX` means everything and still fits.
@@ -38,14 +43,19 @@ pub(crate) fn pg_key(k: ExtKey) -> i32 {
 
 impl PgTx {
     pub(crate) fn new(tx: Transaction<'static, Postgres>) -> Self {
-        PgTx { tx, next_seq: None }
+        PgTx {
+            tx,
+            next_seq: None,
+            expected: HashMap::new(),
+            written: HashMap::new(),
+        }
     }
 
     /// A transaction holding the organization's lock, whose event counter stood at `event_seq`.
     pub(crate) fn locked(tx: Transaction<'static, Postgres>, event_seq: i64) -> Self {
         PgTx {
-            tx,
             next_seq: Some(event_seq + 1),
+            ..PgTx::new(tx)
         }
     }
 
@@ -550,6 +560,11 @@ impl Tx for PgTx {
     // ---- the change feed: SQL in events.rs ----
     async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
         self.reserve_seqs(org, count).await
+    }
+
+    async fn expect_versions(&mut self, versions: &[(ExtKey, i64)]) -> Result<()> {
+        self.expected.extend(versions.iter().copied());
+        Ok(())
     }
 
     async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()> {

@@ -249,13 +249,25 @@ impl PgTx {
             .iter()
             .map(|e| e.member.as_ref().map(|m| m.as_str()))
             .collect();
+        // Each with the version its event will give it, when known (see `Tx::expect_versions`).
+        let versions: Vec<i64> = exts
+            .iter()
+            .map(|e| match self.expected.remove(&e.key) {
+                Some(v) => {
+                    self.written.insert(e.key, v);
+                    v
+                }
+                None => 0,
+            })
+            .collect();
         sqlx::query(
-            "INSERT INTO extensions (org_id, key, member_id)
-             SELECT $1, * FROM UNNEST($2::int4[], $3::text[])",
+            "INSERT INTO extensions (org_id, key, member_id, version)
+             SELECT $1, * FROM UNNEST($2::int4[], $3::text[], $4::int8[])",
         )
         .bind(org.as_str())
         .bind(&keys)
         .bind(&members)
+        .bind(&versions)
         .execute(&mut *self.tx)
         .await
         .map_err(db)?;

@@ -501,9 +501,18 @@ pub trait Tx: Send {
     // ---- the change feed (product.md §8) ----
     /// Reserve `count` consecutive seqs of the organization's feed and return the first.
     /// Call only inside [`Store::lock`]: the org lock is what makes the feed gapless and in
-    /// commit order. A backend may count in memory from the value its lock read and store
-    /// the counter with the events ([`Tx::append_events`] follows every reservation).
+    /// commit order. Seqs are reserved before the changes are applied, so an organization
+    /// this transaction creates (no row yet) starts at 1. A backend may count in memory and
+    /// store the counter with the events ([`Tx::append_events`] follows every reservation).
     async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64>;
+    /// The versions the coming [`Tx::append_events`] will give these extensions, told before
+    /// the changes that insert them are applied: a backend may write each inserted
+    /// extension with its version at once instead of updating the row again afterwards
+    /// (on PostgreSQL an update of a row inserted by the same transaction re-runs its
+    /// foreign-key checks). Only a saving: `append_events` sets every version either way.
+    async fn expect_versions(&mut self, _versions: &[(ExtKey, i64)]) -> Result<()> {
+        Ok(())
+    }
     /// Append events (their seqs reserved), set each named extension's version to the seq of
     /// the last event naming it, and the organization's counter to the last seq.
     async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()>;

@@ -476,17 +476,19 @@ impl App {
             } else {
                 Vec::new()
             };
+            let first = crate::events::reserve(&mut tx, org, &drafts).await?;
             tx.apply(org, &d.changes).await?;
             drop(d.changes);
             tx.append_audit(org, &audit_entries(ctx, d.audit, &teams))
                 .await?;
-            crate::events::append(&mut tx, ctx, org, drafts, &teams).await?;
+            crate::events::append(&mut tx, ctx, org, drafts, first, &teams).await?;
             written += slice.len();
             progress(Step::Apply, written, total);
         }
         if self.write_events {
             let applied = vec![seatline_domain::events::bulk_applied(&id, rows)];
-            crate::events::append(&mut tx, ctx, org, applied, &teams).await?;
+            let first = crate::events::reserve(&mut tx, org, &applied).await?;
+            crate::events::append(&mut tx, ctx, org, applied, first, &teams).await?;
         }
         let mut view = PlanView::new(id, created_at, plan);
         view.file_name = file_name;
