@@ -76,12 +76,15 @@ impl SqliteStore {
     fn begin_tx(&self, turn: Option<OwnedMutexGuard<()>>) -> Result<SqliteTx> {
         let conn = self.pool.take()?;
         match turn {
-            Some(_) => heavy(true, || exec(&conn, "BEGIN IMMEDIATE", ()))?,
-            None => exec(&conn, "BEGIN", ())?,
+            Some(_) => begin_immediate(&conn)?,
+            None => {
+                exec(&conn, "BEGIN", ())?;
+            }
         };
         Ok(SqliteTx {
             conn,
             open: true,
+            long: false,
             writer: self.writer.clone(),
             turn,
         })
@@ -91,6 +94,27 @@ impl SqliteStore {
         let turn = self.writer.clone().lock_owned().await;
         self.begin_tx(Some(turn))
     }
+}
+
+/// `BEGIN IMMEDIATE`, inline while SQLite's write lock is free (this process's writers are
+/// already queued); when another process holds it, the wait in the busy handler goes
+/// through [`heavy`]. Trying first costs one statement; `block_in_place` on every write
+/// would cost a thread hand-off each.
+fn begin_immediate(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::ZERO).map_err(db)?;
+    let first = conn
+        .prepare_cached("BEGIN IMMEDIATE")
+        .and_then(|mut st| st.execute(()));
+    conn.busy_timeout(pool::BUSY_TIMEOUT).map_err(db)?;
+    match first {
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+            heavy(true, || exec(conn, "BEGIN IMMEDIATE", ()))?;
+        }
+        other => {
+            other.map_err(db)?;
+        }
+    }
+    Ok(())
 }
 
 /// Run `f`, statements that may take long (a bulk write, a whole organization's rows, a
@@ -213,6 +237,8 @@ struct SqliteTx {
     conn: Conn,
     /// `BEGIN` was sent and neither COMMIT nor ROLLBACK yet.
     open: bool,
+    /// Many rows were written, so the commit may take a while too.
+    long: bool,
     writer: Arc<Mutex<()>>,
     /// This transaction's turn among the writers (see `SqliteStore::writer`): taken before
     /// `BEGIN IMMEDIATE` by a write transaction, or before its first write by a read one.
@@ -468,9 +494,8 @@ impl SqliteTx {
     }
 
     fn finish(mut self) -> Result<()> {
-        let write = self.turn.is_some();
-        // A large transaction's commit writes its pages to the WAL.
-        heavy(write, || exec(&self.conn, "COMMIT", ()))?;
+        // A large transaction's commit writes many pages to the WAL.
+        heavy(self.long, || exec(&self.conn, "COMMIT", ()))?;
         self.open = false;
         Ok(())
     }
@@ -1019,11 +1044,13 @@ impl Tx for SqliteTx {
             || changes
                 .iter()
                 .any(|c| matches!(c, Change::InsertExtensions(e) if e.len() > MANY));
+        self.long |= long;
         heavy(long, || self.apply_changes(org, changes))
     }
 
     async fn append_audit(&mut self, org: &OrgId, entries: &[AuditEntry]) -> Result<()> {
         self.writing().await;
+        self.long |= entries.len() > MANY;
         heavy(entries.len() > MANY, || self.insert_audit(org, entries))
     }
 
@@ -1190,6 +1217,7 @@ impl Tx for SqliteTx {
 
     async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()> {
         self.writing().await;
+        self.long |= events.len() > MANY;
         heavy(events.len() > MANY, || self.insert_events(org, events))
     }
 
@@ -1272,6 +1300,7 @@ impl Tx for SqliteTx {
     }
     async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> Result<()> {
         self.writing().await;
+        self.long |= rows.len() > MANY;
         heavy(rows.len() > MANY, || {
             webhooks::insert_deliveries(&self.conn, rows)
         })
