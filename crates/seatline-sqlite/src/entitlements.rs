@@ -1,11 +1,11 @@
 //! The entitlement read: one member's sources in one statement, because the PBX asks on
-//! every registration and call and each statement is a hop to sqlx's SQLite worker thread.
+//! every registration and call.
 
+use rusqlite::Connection;
 use seatline_domain::OrgId;
 use seatline_store::{decode, EntitlementSources, MemberRef, Result};
-use sqlx::{Row, SqlitePool};
 
-use crate::db;
+use crate::{rows, Get};
 
 /// Every part as tagged text rows (see `decode::TaggedRow`); `{member}` picks the member by
 /// id or by email, each through its own index.
@@ -25,25 +25,34 @@ UNION ALL
 SELECT 's', code, CAST(quantity AS TEXT), state, term_end, state_since, unit_price, currency
 FROM subscriptions WHERE org_id = ?1 AND EXISTS (SELECT 1 FROM m)";
 
-pub(crate) async fn read(
-    pool: &SqlitePool,
+/// The statement by id and by email, built once.
+static BY_ID: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| READ.replace("{member}", "id"));
+static BY_EMAIL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| READ.replace("{member}", "email"));
+
+pub(crate) fn read(
+    conn: &Connection,
     org: &OrgId,
     member: &MemberRef,
 ) -> Result<Option<EntitlementSources>> {
-    let (column, value) = match member {
-        MemberRef::Id(id) => ("id", id.as_str()),
-        MemberRef::Email(email) => ("email", email.as_str()),
+    let (sql, value) = match member {
+        MemberRef::Id(id) => (&*BY_ID, id.as_str()),
+        MemberRef::Email(email) => (&*BY_EMAIL, email.as_str()),
     };
-    let rows = sqlx::query(&READ.replace("{member}", column))
-        .bind(org.as_str())
-        .bind(value)
-        .fetch_all(pool)
-        .await
-        .map_err(db)?;
-    decode::entitlement_sources(rows.iter().map(|r| {
-        (
-            r.get(0),
-            [1, 2, 3, 4, 5, 6, 7].map(|i| r.get::<Option<String>, _>(i)),
-        )
-    }))
+    let found = rows(conn, sql, (org.as_str(), value), |r| {
+        Ok((
+            r.at(0)?,
+            [
+                r.at(1)?,
+                r.at(2)?,
+                r.at(3)?,
+                r.at(4)?,
+                r.at(5)?,
+                r.at(6)?,
+                r.at(7)?,
+            ],
+        ))
+    })?;
+    decode::entitlement_sources(found)
 }

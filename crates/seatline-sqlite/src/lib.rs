@@ -1,106 +1,286 @@
 //! The SQLite backend, Seatline's embedded default: one file, WAL, foreign keys on.
 //!
-//! Write transactions start with `UPDATE orgs SET version = version + 1`, which takes
-//! SQLite's single write lock at once (other writers wait on the busy timeout), so the
-//! state a use case reads inside [`Store::lock`] cannot change before it commits.
+//! Statements run on the calling task's thread through rusqlite with cached prepared
+//! statements: SQLite answers them in microseconds, and a hand-off to a worker thread per
+//! statement (sqlx's driver) cost more than the statements (issue 15). Write transactions
+//! queue on one async mutex of this process and then start with `BEGIN IMMEDIATE`, which
+//! takes SQLite's single write lock at once, so the state a use case reads inside
+//! [`Store::lock`] cannot change before it commits. Migrations stay sqlx's, so databases keep
+//! their `_sqlx_migrations` history.
 
 mod entitlements;
 mod events;
+mod lifecycle;
+mod passwords;
+mod pool;
+mod scim;
+mod teams;
+mod webhooks;
 
 use std::collections::BTreeSet;
-use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use futures_util::TryStreamExt;
+use rusqlite::types::FromSql;
+use rusqlite::{Connection, Params, ToSql};
 use seatline_domain::{
     Change, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Org, OrgId, Seats, E164,
 };
+use seatline_store::decode::{self, KeyedParts};
 use seatline_store::{
     AuditEntry, AuditQuery, Credentials, ExtensionQuery, IdempotencyRow, PasswordReset, PlanRow,
     Result, ScimMember, ScimQuery, ScimTokenRow, Snapshot, Store, StoreError, TokenRow, Tx,
 };
+use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, WebhookRow};
+use seatline_store::{EntitlementSources, MemberRef};
 use seatline_store::{
     EventHorizon, EventQuery, EventRow, EventWakeups, IntegrationTokenRow, NewEvent,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use seatline_store::decode::{self, KeyedParts};
-use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, WebhookRow};
-use seatline_store::{EntitlementSources, MemberRef};
-
-mod webhooks;
-
-mod scim;
-
-mod lifecycle;
-mod passwords;
-mod teams;
+use pool::{Conn, Pool};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Rows per multi-row INSERT: stays under SQLite's 32,766 bound parameters.
-pub(crate) const BATCH: usize = 5_000;
-
 /// Rows per page when a snapshot reads members and numbers.
 const SNAPSHOT_PAGE: u32 = 10_000;
-/// Audit rows bind 9 parameters each, so fewer fit in one INSERT.
-const AUDIT_BATCH: usize = 3_500;
+
+/// Beyond this many rows a write or a read is run by [`heavy`].
+const MANY: usize = 500;
 
 pub struct SqliteStore {
-    pool: SqlitePool,
-    /// Held by every write transaction of this process, in arrival order. SQLite lets one
-    /// writer in at a time; without this queue the others wait in its busy handler, which
-    /// sleeps and retries (up to 100 ms a try), so a write that lost one race could wait
-    /// hundreds of milliseconds while the lock sat free (issues 10 and 15).
+    pool: Arc<Pool>,
+    /// Held by every write of this process, in arrival order: write transactions and the
+    /// writes outside one (idempotency, prunes, webhook claims …). SQLite lets one writer in
+    /// at a time; without this queue the others wait in its busy handler, which sleeps and
+    /// retries (up to 100 ms a try), so a write that lost one race could wait hundreds of
+    /// milliseconds while the lock sat free (issues 10 and 15). With statements inline, a
+    /// write waiting in the busy handler also blocks its thread: on a current-thread runtime
+    /// it would wait out the whole timeout for a lock held by a task of that same thread.
     writer: Arc<Mutex<()>>,
 }
 
 impl SqliteStore {
     /// Open (creating if missing) the database at a `sqlite:` URL or a plain path.
     pub async fn connect(url: &str) -> Result<Self> {
-        let opts = SqliteConnectOptions::from_str(url)
-            .or_else(|_| SqliteConnectOptions::from_str(&format!("sqlite://{url}")))
-            .map_err(db)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await
-            .map_err(db)?;
         Ok(SqliteStore {
-            pool,
+            pool: Pool::open(url)?,
             writer: Arc::new(Mutex::new(())),
         })
     }
+
+    /// A transaction on a pooled connection: `BEGIN` (deferred) for reads; under the
+    /// writer's turn `BEGIN IMMEDIATE`, which may wait for another process's write lock.
+    fn begin_tx(&self, turn: Option<OwnedMutexGuard<()>>) -> Result<SqliteTx> {
+        let conn = self.pool.take()?;
+        match turn {
+            Some(_) => begin_immediate(&conn)?,
+            None => {
+                exec(&conn, "BEGIN", ())?;
+            }
+        };
+        Ok(SqliteTx {
+            conn,
+            open: true,
+            long: false,
+            writer: self.writer.clone(),
+            turn,
+        })
+    }
+
+    async fn write_tx(&self) -> Result<SqliteTx> {
+        let turn = self.writer.clone().lock_owned().await;
+        self.begin_tx(Some(turn))
+    }
+}
+
+/// `BEGIN IMMEDIATE`, inline while SQLite's write lock is free (this process's writers are
+/// already queued); when another process holds it, the wait in the busy handler goes
+/// through [`heavy`]. Trying first costs one statement; `block_in_place` on every write
+/// would cost a thread hand-off each.
+fn begin_immediate(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::ZERO).map_err(db)?;
+    let first = conn
+        .prepare_cached("BEGIN IMMEDIATE")
+        .and_then(|mut st| st.execute(()));
+    conn.busy_timeout(pool::BUSY_TIMEOUT).map_err(db)?;
+    match first {
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+            heavy(true, || exec(conn, "BEGIN IMMEDIATE", ()))?;
+        }
+        other => {
+            other.map_err(db)?;
+        }
+    }
+    Ok(())
+}
+
+/// Run `f`, statements that may take long (a bulk write, a whole organization's rows, a
+/// prune, a wait for another process's write lock), so that it cannot starve the runtime:
+/// on a multi-threaded runtime through `block_in_place`, which hands this worker's other
+/// tasks to another thread first; inline otherwise (block_in_place is not allowed on a
+/// current-thread runtime) and when `long` is false, since the hand-off costs more than a
+/// short statement.
+pub(crate) fn heavy<T>(long: bool, f: impl FnOnce() -> T) -> T {
+    let multi = long
+        && Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
+    if multi {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
+}
+
+// ---- statements: every one prepared once per connection and kept in its cache ----
+
+/// The rows of a query, each decoded by `f`.
+pub(crate) fn rows<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl Params,
+    mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut st = c.prepare_cached(sql).map_err(db)?;
+    let mut rows = st.query(params).map_err(db)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(db)? {
+        out.push(f(r)?);
+    }
+    Ok(out)
+}
+
+/// The first row of a query, decoded by `f`.
+pub(crate) fn row<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl Params,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    let mut st = c.prepare_cached(sql).map_err(db)?;
+    let mut rows = st.query(params).map_err(db)?;
+    rows.next().map_err(db)?.map(f).transpose()
+}
+
+/// Run a statement that returns no rows; the rows it changed.
+pub(crate) fn exec(c: &Connection, sql: &str, params: impl Params) -> Result<usize> {
+    c.prepare_cached(sql)
+        .map_err(db)?
+        .execute(params)
+        .map_err(db)
+}
+
+/// A text column as borrowed from the row (no copy), or NULL.
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>> {
+    r.get_ref(i)
+        .map_err(db)?
+        .as_str_or_null()
+        .map_err(|e| StoreError::Db(Box::new(e)))
+}
+
+/// A column of a row, its error a [`StoreError`].
+pub(crate) trait Get {
+    fn at<T: FromSql>(&self, i: usize) -> Result<T>;
+}
+
+impl Get for rusqlite::Row<'_> {
+    fn at<T: FromSql>(&self, i: usize) -> Result<T> {
+        self.get(i).map_err(db)
+    }
+}
+
+/// A statement whose text depends on a query's filters, with its bound values; each shape
+/// is cached like any other statement.
+pub(crate) struct Sql<'a> {
+    text: String,
+    args: Vec<Box<dyn ToSql + 'a>>,
+}
+
+impl<'a> Sql<'a> {
+    pub(crate) fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// A placeholder bound to `value`.
+    pub(crate) fn bind(&mut self, value: impl ToSql + 'a) -> &mut Self {
+        self.text.push('?');
+        self.args.push(Box::new(value));
+        self
+    }
+
+    pub(crate) fn rows<T>(
+        &self,
+        c: &Connection,
+        f: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        rows(c, &self.text, rusqlite::params_from_iter(&self.args), f)
+    }
+}
+
+/// A JSON array of `items`, bound where a statement reads a list with `json_each`: one
+/// statement text for any length, so it stays cached.
+pub(crate) fn json_list<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> String {
+    serde_json::to_string(&items.into_iter().collect::<Vec<_>>()).expect("a list serializes")
 }
 
 struct SqliteTx {
-    tx: Transaction<'static, Sqlite>,
-    /// A write transaction's turn (see `SqliteStore::writer`), released after `tx` ends:
-    /// fields drop in order.
-    _writer: Option<OwnedMutexGuard<()>>,
+    /// Dropped before `turn` (fields drop in order), after `Drop` rolled back.
+    conn: Conn,
+    /// `BEGIN` was sent and neither COMMIT nor ROLLBACK yet.
+    open: bool,
+    /// Many rows were written, so the commit may take a while too.
+    long: bool,
+    writer: Arc<Mutex<()>>,
+    /// This transaction's turn among the writers (see `SqliteStore::writer`): taken before
+    /// `BEGIN IMMEDIATE` by a write transaction, or before its first write by a read one.
+    turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if self.open {
+            // A failed rollback leaves the transaction open; the pool then closes the
+            // connection, which ends it.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await.map_err(db)
+        // One short-lived sqlx connection, so the history stays in `_sqlx_migrations`.
+        let _turn = self.writer.lock().await;
+        let opts = SqliteConnectOptions::new()
+            .filename(&self.pool.path)
+            .read_only(self.pool.read_only)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(pool::BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts)
+            .await
+            .map_err(sqlx_err)?;
+        let done = MIGRATOR.run(&pool).await.map_err(sqlx_err);
+        pool.close().await;
+        done
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(db)
-            .map(|_| ())
+        let conn = self.pool.take()?;
+        row(&conn, "SELECT 1", (), |_| Ok(())).map(|_| ())
     }
 
     async fn entitlement_sources(
@@ -108,79 +288,68 @@ impl Store for SqliteStore {
         org: &OrgId,
         member: &MemberRef,
     ) -> Result<Option<EntitlementSources>> {
-        entitlements::read(&self.pool, org, member).await
+        entitlements::read(&*self.pool.take()?, org, member)
     }
 
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
-        passwords::reset(&self.pool, hash).await
+        passwords::reset(&*self.pool.take()?, hash)
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(SqliteTx {
-            tx: self.pool.begin().await.map_err(db)?,
-            _writer: None,
-        }))
+        Ok(Box::new(self.begin_tx(None)?))
     }
 
     async fn begin_write(&self) -> Result<Box<dyn Tx>> {
-        let turn = self.writer.clone().lock_owned().await;
-        Ok(Box::new(SqliteTx {
-            tx: self.pool.begin().await.map_err(db)?,
-            _writer: Some(turn),
-        }))
+        Ok(Box::new(self.write_tx().await?))
     }
 
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
-        let turn = self.writer.clone().lock_owned().await;
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        let bumped = sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = ?")
-            .bind(org.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        Ok((bumped.rows_affected() == 1).then(|| {
-            Box::new(SqliteTx {
-                tx,
-                _writer: Some(turn),
-            }) as Box<dyn Tx>
-        }))
+        let tx = self.write_tx().await?;
+        let bumped = exec(
+            &tx.conn,
+            "UPDATE orgs SET version = version + 1 WHERE id = ?",
+            (org.as_str(),),
+        )?;
+        Ok((bumped == 1).then(|| Box::new(tx) as Box<dyn Tx>))
     }
 
     async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>> {
-        let row = sqlx::query(
+        row(
+            &*self.pool.take()?,
             "SELECT t.id, t.org_id, t.member_id, t.hash, t.created_at, t.revoked,
                     m.id, m.email, m.name, m.role, m.status
              FROM tokens t JOIN members m ON m.org_id = t.org_id AND m.id = t.member_id
              WHERE t.hash = ?",
+            (hash,),
+            |r| {
+                let m = decode::member(
+                    r.at(6)?,
+                    &r.at::<String>(7)?,
+                    r.at(8)?,
+                    &r.at::<String>(9)?,
+                    &r.at::<String>(10)?,
+                )?;
+                Ok((token_row(r)?, m))
+            },
         )
-        .bind(hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        row.map(|r| {
-            let m = decode::member(r.get(6), r.get(7), r.get(8), r.get(9), r.get(10))?;
-            Ok((token_row(&r)?, m))
-        })
-        .transpose()
     }
 
     async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>> {
-        let row = sqlx::query(
+        row(
+            &*self.pool.take()?,
             "SELECT scope, key, request_hash, status, body, created_at FROM idempotency WHERE scope = ? AND key = ?",
+            (scope, key),
+            |r| {
+                Ok(IdempotencyRow {
+                    scope: r.at(0)?,
+                    key: r.at(1)?,
+                    request_hash: r.at(2)?,
+                    status: r.at::<i64>(3)? as u16,
+                    body: r.at(4)?,
+                    created_at: r.at(5)?,
+                })
+            },
         )
-        .bind(scope)
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(row.map(|r| IdempotencyRow {
-            scope: r.get(0),
-            key: r.get(1),
-            request_hash: r.get(2),
-            status: r.get::<i64, _>(3) as u16,
-            body: r.get(4),
-            created_at: r.get(5),
-        }))
     }
 
     async fn idempotency_claim(
@@ -191,96 +360,89 @@ impl Store for SqliteStore {
         at: &str,
         stale_before: &str,
     ) -> Result<bool> {
+        let _turn = self.writer.lock().await;
         // One statement, so the primary key decides between concurrent claimers; a
         // conflicting pending row of the same request is taken over only once it is stale.
-        let r = sqlx::query(
+        let n = exec(
+            &*self.pool.take()?,
             "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
              VALUES (?, ?, ?, 0, '', ?)
              ON CONFLICT (scope, key) DO UPDATE SET created_at = excluded.created_at
              WHERE idempotency.status = 0 AND idempotency.request_hash = excluded.request_hash
                AND idempotency.created_at < ?",
-        )
-        .bind(scope)
-        .bind(key)
-        .bind(request_hash)
-        .bind(at)
-        .bind(stale_before)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(r.rows_affected() == 1)
+            (scope, key, request_hash, at, stale_before),
+        )?;
+        Ok(n == 1)
     }
 
-    async fn idempotency_complete(&self, row: &IdempotencyRow) -> Result<bool> {
-        let r = sqlx::query(
+    async fn idempotency_complete(&self, r: &IdempotencyRow) -> Result<bool> {
+        let _turn = self.writer.lock().await;
+        let n = exec(
+            &*self.pool.take()?,
             "UPDATE idempotency SET status = ?, body = ?
              WHERE scope = ? AND key = ? AND status = 0 AND created_at = ?
                AND request_hash = ?",
-        )
-        .bind(i64::from(row.status))
-        .bind(&row.body)
-        .bind(&row.scope)
-        .bind(&row.key)
-        .bind(&row.created_at)
-        .bind(&row.request_hash)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(r.rows_affected() == 1)
+            (
+                i64::from(r.status),
+                &r.body,
+                &r.scope,
+                &r.key,
+                &r.created_at,
+                &r.request_hash,
+            ),
+        )?;
+        Ok(n == 1)
     }
 
     async fn idempotency_release(&self, scope: &str, key: &str, claimed_at: &str) -> Result<()> {
-        sqlx::query(
+        let _turn = self.writer.lock().await;
+        exec(
+            &*self.pool.take()?,
             "DELETE FROM idempotency
              WHERE scope = ? AND key = ? AND status = 0 AND created_at = ?",
-        )
-        .bind(scope)
-        .bind(key)
-        .bind(claimed_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
+            (scope, key, claimed_at),
+        )?;
         Ok(())
     }
 
     async fn credentials_by_email(&self, email: &Email) -> Result<Vec<Credentials>> {
-        let rows = sqlx::query(
+        rows(
+            &*self.pool.take()?,
             "SELECT id, email, name, role, status, org_id, password_hash FROM members WHERE email = ? ORDER BY org_id",
-        )
-        .bind(email.as_str())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|r| {
+            (email.as_str(),),
+            |r| {
                 Ok(Credentials {
                     member: member_row(r)?,
-                    org: OrgId(r.get(5)),
-                    password_hash: r.get(6),
+                    org: OrgId(r.at(5)?),
+                    password_hash: r.at(6)?,
                 })
-            })
-            .collect()
+            },
+        )
     }
 
     async fn idempotency_prune(&self, before: &str) -> Result<u64> {
-        let r = sqlx::query("DELETE FROM idempotency WHERE created_at < ?")
-            .bind(before)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(r.rows_affected())
+        let _turn = self.writer.lock().await;
+        let conn = self.pool.take()?;
+        let n = heavy(true, || {
+            exec(
+                &conn,
+                "DELETE FROM idempotency WHERE created_at < ?",
+                (before,),
+            )
+        })?;
+        Ok(n as u64)
     }
 
     async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>> {
-        lifecycle::candidates(&self.pool, today).await
+        lifecycle::candidates(&*self.pool.take()?, today)
     }
 
     async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
-        scim::token(&self.pool, hash).await
+        scim::token(&*self.pool.take()?, hash)
     }
 
     async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>> {
-        webhooks::enabled_webhooks(&self.pool).await
+        webhooks::enabled_webhooks(&*self.pool.take()?)
     }
 
     async fn claim_deliveries(
@@ -291,21 +453,28 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<DeliveryRow>> {
         let _turn = self.writer.lock().await;
-        webhooks::claim_deliveries(&self.pool, now, claim, until, limit).await
+        webhooks::claim_deliveries(&*self.pool.take()?, now, claim, until, limit)
     }
 
     async fn finish_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<bool>> {
-        let _turn = self.writer.lock().await;
-        webhooks::finish_deliveries(&self.pool, outcomes).await
+        if outcomes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tx = self.write_tx().await?;
+        let recorded = webhooks::finish_deliveries(&tx.conn, outcomes)?;
+        tx.finish()?;
+        Ok(recorded)
     }
 
     // ---- the change feed: SQL in events.rs ----
     async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
-        events::integration_token(&self.pool, hash).await
+        events::integration_token(&*self.pool.take()?, hash)
     }
 
     async fn events_prune(&self, before: &str) -> Result<u64> {
-        events::prune(&self.pool, before).await
+        let _turn = self.writer.lock().await;
+        let conn = self.pool.take()?;
+        heavy(true, || events::prune(&conn, before))
     }
 
     async fn listen_events(&self) -> Result<Option<EventWakeups>> {
@@ -315,36 +484,51 @@ impl Store for SqliteStore {
 }
 
 impl SqliteTx {
-    /// Add-ons and numbers of the extensions with keys in `lo..=hi`.
-    /// Add-ons and numbers of the extensions with these keys (sorted), in one round trip: a
+    /// Take the writer's turn before the first write of a read transaction (`Store::begin`).
+    /// A use case should write in `lock` or `begin_write`; this keeps one that does not from
+    /// waiting in SQLite's busy handler on its own thread (see `SqliteStore::writer`).
+    async fn writing(&mut self) {
+        if self.turn.is_none() {
+            self.turn = Some(self.writer.clone().lock_owned().await);
+        }
+    }
+
+    fn finish(mut self) -> Result<()> {
+        // A large transaction's commit writes many pages to the WAL.
+        heavy(self.long, || exec(&self.conn, "COMMIT", ()))?;
+        self.open = false;
+        Ok(())
+    }
+
+    /// Add-ons and numbers of the extensions with these keys (sorted), in one statement: a
     /// row with a number is a number, else an add-on. A dense run of keys is read as a range;
     /// a sparse one (a filtered page) also names its keys, so the rest of the range is not read.
-    async fn parts(&mut self, org: &OrgId, keys: &[i64]) -> Result<KeyedParts> {
+    fn parts(&self, org: &OrgId, keys: &[i64]) -> Result<KeyedParts> {
         let (lo, hi) = (keys[0], keys[keys.len() - 1]);
         let sparse = (hi - lo + 1) as usize > 4 * keys.len();
-        let listed = sparse.then(|| serde_json::to_string(keys).expect("keys serialize"));
-        let mut rows = sqlx::query(
-            "SELECT ext_key, code, copies, NULL AS number FROM extension_addons
-             WHERE org_id = ?1 AND ext_key BETWEEN ?2 AND ?3
-               AND (?4 IS NULL OR ext_key IN (SELECT value FROM json_each(?4)))
-             UNION ALL
-             SELECT ext_key, NULL, NULL, number FROM numbers
-             WHERE org_id = ?1 AND ext_key BETWEEN ?2 AND ?3
-               AND (?4 IS NULL OR ext_key IN (SELECT value FROM json_each(?4)))
-             ORDER BY number",
-        )
-        .bind(org.as_str())
-        .bind(lo)
-        .bind(hi)
-        .bind(listed)
-        // Streamed: a whole organization's add-on and number rows held at once as raw rows
-        // cost more than the extensions they complete (reports and exports read them all).
-        .fetch(&mut *self.tx);
+        let listed = sparse.then(|| json_list(keys));
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT ext_key, code, copies, NULL AS number FROM extension_addons
+                 WHERE org_id = ?1 AND ext_key BETWEEN ?2 AND ?3
+                   AND (?4 IS NULL OR ext_key IN (SELECT value FROM json_each(?4)))
+                 UNION ALL
+                 SELECT ext_key, NULL, NULL, number FROM numbers
+                 WHERE org_id = ?1 AND ext_key BETWEEN ?2 AND ?3
+                   AND (?4 IS NULL OR ext_key IN (SELECT value FROM json_each(?4)))
+                 ORDER BY number",
+            )
+            .map_err(db)?;
+        // Rows are decoded as they come: a whole organization's add-on and number rows
+        // held at once cost more than the extensions they complete.
+        let mut rows = st.query((org.as_str(), lo, hi, listed)).map_err(db)?;
         let mut parts = KeyedParts::default();
-        while let Some(r) = rows.try_next().await.map_err(db)? {
-            match r.get::<Option<&str>, _>(3) {
-                Some(number) => parts.add_number(r.get(0), number)?,
-                None => parts.add_addon(r.get(0), r.get(1), r.get(2))?,
+        while let Some(r) = rows.next().map_err(db)? {
+            let key: i64 = r.at(0)?;
+            match text(r, 3)? {
+                Some(number) => parts.add_number(key, number)?,
+                None => parts.add_addon(key, text(r, 1)?.unwrap_or_default(), r.at(2)?)?,
             }
         }
         Ok(parts)
@@ -352,47 +536,53 @@ impl SqliteTx {
 
     /// Extensions from rows of (key, member_id) ordered by key, completed with their add-ons
     /// and numbers.
-    async fn complete(
-        &mut self,
-        org: &OrgId,
-        rows: Vec<(i64, Option<String>)>,
-    ) -> Result<Vec<Extension>> {
+    fn complete(&self, org: &OrgId, rows: Vec<(i64, Option<String>)>) -> Result<Vec<Extension>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
         let keys: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let mut parts = self.parts(org, &keys).await?;
+        let mut parts = self.parts(org, &keys)?;
         rows.into_iter()
             .map(|(k, m)| parts.extension(k, m))
             .collect()
     }
 
-    async fn set_numbers(&mut self, org: &OrgId, key: ExtKey, numbers: &[E164]) -> Result<()> {
-        sqlx::query("UPDATE numbers SET ext_key = NULL WHERE org_id = ? AND ext_key = ?")
-            .bind(org.as_str())
-            .bind(key.get())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
-        self.attach(org, &numbers.iter().map(|n| (key, n)).collect::<Vec<_>>())
-            .await
+    fn one_extension(&self, org: &OrgId, sql: &str, arg: &dyn ToSql) -> Result<Option<Extension>> {
+        let found = row(&self.conn, sql, (org.as_str(), arg), |r| {
+            Ok((r.at(0)?, r.at(1)?))
+        })?;
+        Ok(self.complete(org, found.into_iter().collect())?.pop())
+    }
+
+    fn set_numbers(&self, org: &OrgId, key: ExtKey, numbers: &[E164]) -> Result<()> {
+        exec(
+            &self.conn,
+            "UPDATE numbers SET ext_key = NULL WHERE org_id = ? AND ext_key = ?",
+            (org.as_str(), key.get()),
+        )?;
+        self.attach(org, numbers.iter().map(|n| (key, n)))
     }
 
     /// Attach free inventory numbers; a number missing or taken is a constraint violation.
-    async fn attach(&mut self, org: &OrgId, pairs: &[(ExtKey, &E164)]) -> Result<()> {
-        for chunk in pairs.chunks(BATCH) {
-            // One UPDATE ... FROM per chunk, driven by the VALUES and joining on the primary
-            // key: no per-number round trip. The unary `+` keeps the planner off the
-            // (org_id, ext_key) index, from which it would scan the VALUES once per free number.
-            let mut qb = QueryBuilder::<Sqlite>::new("WITH v(number, ext_key) AS (");
-            qb.push_values(chunk, |mut b, (k, n)| {
-                b.push_bind(n.as_str()).push_bind(k.get());
-            });
-            qb.push(") UPDATE numbers SET ext_key = v.ext_key FROM v WHERE numbers.org_id = ")
-                .push_bind(org.as_str())
-                .push(" AND +numbers.ext_key IS NULL AND numbers.number = v.number");
-            let done = qb.build().execute(&mut *self.tx).await.map_err(db)?;
-            if done.rows_affected() as usize != chunk.len() {
+    /// One prepared UPDATE per number by primary key: with statements on this thread a row
+    /// costs no round trip.
+    fn attach<'n>(
+        &self,
+        org: &OrgId,
+        pairs: impl IntoIterator<Item = (ExtKey, &'n E164)>,
+    ) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "UPDATE numbers SET ext_key = ?3 WHERE org_id = ?1 AND number = ?2 AND ext_key IS NULL",
+            )
+            .map_err(db)?;
+        for (k, n) in pairs {
+            if st
+                .execute((org.as_str(), n.as_str(), k.get()))
+                .map_err(db)?
+                != 1
+            {
                 return Err(StoreError::Constraint(
                     "a number to attach is not free in the inventory".into(),
                 ));
@@ -401,287 +591,236 @@ impl SqliteTx {
         Ok(())
     }
 
-    async fn insert_addons(&mut self, org: &OrgId, rows: &[(ExtKey, Code, u32)]) -> Result<()> {
-        for chunk in rows.chunks(BATCH) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO extension_addons (org_id, ext_key, code, copies) ",
-            );
-            qb.push_values(chunk, |mut b, (k, c, n)| {
-                b.push_bind(org.as_str())
-                    .push_bind(k.get())
-                    .push_bind(c.as_str())
-                    .push_bind(*n);
-            });
-            qb.build().execute(&mut *self.tx).await.map_err(db)?;
+    fn insert_addons(
+        &self,
+        org: &OrgId,
+        rows: impl IntoIterator<Item = (ExtKey, Code, u32)>,
+    ) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO extension_addons (org_id, ext_key, code, copies) VALUES (?, ?, ?, ?)",
+            )
+            .map_err(db)?;
+        for (k, c, n) in rows {
+            st.execute((org.as_str(), k.get(), c.as_str(), n))
+                .map_err(db)?;
         }
         Ok(())
     }
 
-    async fn insert_extensions(&mut self, org: &OrgId, exts: &[Extension]) -> Result<()> {
-        for chunk in exts.chunks(BATCH) {
-            let mut qb =
-                QueryBuilder::<Sqlite>::new("INSERT INTO extensions (org_id, key, member_id) ");
-            qb.push_values(chunk, |mut b, e| {
-                b.push_bind(org.as_str())
-                    .push_bind(e.key.get())
-                    .push_bind(e.member.as_ref().map(|m| m.as_str()));
-            });
-            qb.build().execute(&mut *self.tx).await.map_err(db)?;
-        }
-        let addons: Vec<_> = exts
-            .iter()
-            .flat_map(|e| e.addons.iter().map(|(c, n)| (e.key, c, n)))
-            .collect();
-        self.insert_addons(org, &addons).await?;
-        let numbers: Vec<_> = exts
-            .iter()
-            .flat_map(|e| e.numbers.iter().map(|n| (e.key, n)))
-            .collect();
-        self.attach(org, &numbers).await
-    }
-
-    async fn exec(&mut self, sql: &str, org: &OrgId, args: &[&str]) -> Result<u64> {
-        let mut q = sqlx::query(sql).bind(org.as_str());
-        for a in args {
-            q = q.bind(*a);
-        }
-        Ok(q.execute(&mut *self.tx).await.map_err(db)?.rows_affected())
-    }
-}
-
-#[async_trait]
-impl Tx for SqliteTx {
-    async fn org(&mut self, org: &OrgId) -> Result<Option<Org>> {
-        let row = sqlx::query("SELECT id, name, created_at FROM orgs WHERE id = ?")
-            .bind(org.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await
+    fn insert_extensions(&self, org: &OrgId, exts: &[Extension]) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO extensions (org_id, key, member_id) VALUES (?, ?, ?)")
             .map_err(db)?;
-        Ok(row.map(|r| Org {
-            id: OrgId(r.get(0)),
-            name: r.get(1),
-            created_at: r.get(2),
-        }))
-    }
-
-    async fn member(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<Member>> {
-        let row = sqlx::query(
-            "SELECT id, email, name, role, status FROM members WHERE org_id = ? AND id = ?",
+        for e in exts {
+            st.execute((
+                org.as_str(),
+                e.key.get(),
+                e.member.as_ref().map(|m| m.as_str()),
+            ))
+            .map_err(db)?;
+        }
+        self.insert_addons(
+            org,
+            exts.iter()
+                .flat_map(|e| e.addons.iter().map(|(c, n)| (e.key, c, n))),
+        )?;
+        self.attach(
+            org,
+            exts.iter()
+                .flat_map(|e| e.numbers.iter().map(|n| (e.key, n))),
         )
-        .bind(org.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        row.map(|r| member_row(&r)).transpose()
     }
 
-    async fn member_by_email(&mut self, org: &OrgId, email: &Email) -> Result<Option<Member>> {
-        let row = sqlx::query(
-            "SELECT id, email, name, role, status FROM members WHERE org_id = ? AND email = ?",
+    /// A statement bound to the organization, then `args`; the rows it changed.
+    fn exec(&self, sql: &str, org: &OrgId, args: &[&dyn ToSql]) -> Result<usize> {
+        let org: &dyn ToSql = &org.as_str();
+        exec(
+            &self.conn,
+            sql,
+            rusqlite::params_from_iter(std::iter::once(org).chain(args.iter().copied())),
         )
-        .bind(org.as_str())
-        .bind(email.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        row.map(|r| member_row(&r)).transpose()
     }
 
-    async fn members(
-        &mut self,
-        org: &OrgId,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<Member>> {
-        let rows = sqlx::query(
+    fn apply_changes(&self, org: &OrgId, changes: &[Change]) -> Result<()> {
+        for change in changes {
+            match change {
+                Change::InsertOrg(o) => {
+                    exec(
+                        &self.conn,
+                        "INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)",
+                        (o.id.as_str(), &o.name, &o.created_at),
+                    )?;
+                }
+                Change::SetPurchased { code, quantity } => {
+                    self.exec(
+                        "INSERT INTO subscriptions (org_id, code, quantity) VALUES (?, ?, ?)
+                         ON CONFLICT (org_id, code) DO UPDATE SET quantity = excluded.quantity",
+                        org,
+                        &[&code.as_str(), quantity],
+                    )?;
+                }
+                Change::InsertNumber(n) => {
+                    self.exec(
+                        "INSERT INTO numbers (org_id, number) VALUES (?, ?)",
+                        org,
+                        &[&n.as_str()],
+                    )?;
+                }
+                Change::DeleteNumber(n) => {
+                    self.exec(
+                        "DELETE FROM numbers WHERE org_id = ? AND number = ?",
+                        org,
+                        &[&n.as_str()],
+                    )?;
+                }
+                Change::InsertMember(m) => {
+                    self.exec(
+                        "INSERT INTO members (org_id, id, email, name, role, status) VALUES (?, ?, ?, ?, ?, ?)",
+                        org,
+                        &[
+                            &m.id.as_str(),
+                            &m.email.as_str(),
+                            &m.name,
+                            &m.role.as_str(),
+                            &m.status.as_str(),
+                        ],
+                    )?;
+                }
+                Change::UpdateMember(m) => {
+                    // The owner role moves by transfer: demote first so one owner holds at all times.
+                    self.exec(
+                        "UPDATE members SET email = ?2, name = ?3, role = ?4, status = ?5 WHERE org_id = ?1 AND id = ?6",
+                        org,
+                        &[
+                            &m.email.as_str(),
+                            &m.name,
+                            &m.role.as_str(),
+                            &m.status.as_str(),
+                            &m.id.as_str(),
+                        ],
+                    )?;
+                }
+                Change::DeleteMember(id) => {
+                    self.exec(
+                        "DELETE FROM members WHERE org_id = ? AND id = ?",
+                        org,
+                        &[&id.as_str()],
+                    )?;
+                }
+                Change::InsertExtensions(exts) => self.insert_extensions(org, exts)?,
+                Change::DeleteExtension(key) => {
+                    self.exec(
+                        "UPDATE numbers SET ext_key = NULL WHERE org_id = ? AND ext_key = ?",
+                        org,
+                        &[&key.get()],
+                    )?;
+                    self.exec(
+                        "DELETE FROM extensions WHERE org_id = ? AND key = ?",
+                        org,
+                        &[&key.get()],
+                    )?;
+                }
+                Change::SetExtensionMember { key, member } => {
+                    self.exec(
+                        "UPDATE extensions SET member_id = ?2 WHERE org_id = ?1 AND key = ?3",
+                        org,
+                        &[&member.as_ref().map(|m| m.as_str()), &key.get()],
+                    )?;
+                }
+                Change::SetAddons { key, addons } => {
+                    self.exec(
+                        "DELETE FROM extension_addons WHERE org_id = ? AND ext_key = ?",
+                        org,
+                        &[&key.get()],
+                    )?;
+                    self.insert_addons(org, addons.iter().map(|(c, n)| (*key, c, n)))?;
+                }
+                Change::SetNumbers { key, numbers } => self.set_numbers(org, *key, numbers)?,
+                Change::SetSubscription(s) => self.write_subscription(org, s)?,
+                Change::SetScimFields {
+                    member,
+                    external_id,
+                    modified_at,
+                } => self.set_scim_fields(org, member, external_id.as_deref(), modified_at)?,
+                Change::InsertTeam(t) => self.insert_team(org, t)?,
+                Change::UpdateTeam(t) => self.update_team(org, t)?,
+                Change::DeleteTeam(id) => self.delete_team(org, id)?,
+                Change::SetTeamMembers { team, members } => {
+                    self.set_team_members(org, team, members)?
+                }
+                Change::SetScope { member, teams } => {
+                    self.set_scope(org, member, teams.as_deref())?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn members_page(&self, org: &OrgId, after: Option<&str>, limit: u32) -> Result<Vec<Member>> {
+        rows(
+            &self.conn,
             "SELECT id, email, name, role, status FROM members WHERE org_id = ? AND email > ? ORDER BY email LIMIT ?",
+            (org.as_str(), after.unwrap_or(""), limit),
+            member_row,
         )
-        .bind(org.as_str())
-        .bind(after.unwrap_or(""))
-        .bind(limit)
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        rows.iter().map(member_row).collect()
     }
 
-    async fn members_by_id(&mut self, org: &OrgId, ids: &[MemberId]) -> Result<Vec<Member>> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(BATCH) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "SELECT id, email, name, role, status FROM members WHERE org_id = ",
-            );
-            qb.push_bind(org.as_str()).push(" AND id IN (");
-            let mut list = qb.separated(", ");
-            for id in chunk {
-                list.push_bind(id.as_str());
-            }
-            qb.push(")");
-            let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
-            for r in &rows {
-                found.push(member_row(r)?);
-            }
-        }
-        found.sort_by(|a, b| a.email.cmp(&b.email));
-        Ok(found)
+    fn numbers_page(&self, org: &OrgId, after: Option<&str>, limit: u32) -> Result<Vec<NumberRow>> {
+        rows(
+            &self.conn,
+            "SELECT number, ext_key FROM numbers WHERE org_id = ? AND number > ? ORDER BY number LIMIT ?",
+            (org.as_str(), after.unwrap_or(""), limit),
+            |r| decode::number(&r.at::<String>(0)?, r.at(1)?),
+        )
     }
 
-    async fn extension(&mut self, org: &OrgId, key: ExtKey) -> Result<Option<Extension>> {
-        let row = sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = ? AND key = ?")
-            .bind(org.as_str())
-            .bind(key.get())
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(db)?;
-        let rows: Vec<(i64, Option<String>)> =
-            row.map(|r| (r.get(0), r.get(1))).into_iter().collect();
-        Ok(self.complete(org, rows).await?.pop())
-    }
-
-    async fn extension_of(&mut self, org: &OrgId, member: &MemberId) -> Result<Option<Extension>> {
-        let row =
-            sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = ? AND member_id = ?")
-                .bind(org.as_str())
-                .bind(member.as_str())
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(db)?;
-        let rows: Vec<(i64, Option<String>)> =
-            row.map(|r| (r.get(0), r.get(1))).into_iter().collect();
-        Ok(self.complete(org, rows).await?.pop())
-    }
-
-    async fn extensions(&mut self, org: &OrgId, q: &ExtensionQuery) -> Result<Vec<Extension>> {
-        let mut qb =
-            QueryBuilder::<Sqlite>::new("SELECT key, member_id FROM extensions e WHERE org_id = ");
-        qb.push_bind(org.as_str());
-        if let Some(after) = q.after {
-            qb.push(" AND key > ").push_bind(after);
-        }
-        if !q.members.is_empty() {
-            qb.push(" AND member_id IN (");
-            let mut ids = qb.separated(", ");
-            for m in &q.members {
-                ids.push_bind(m.as_str());
-            }
-            qb.push(")");
-        }
-        if q.unassigned {
-            qb.push(" AND member_id IS NULL");
-        }
-        if let Some(code) = q.addon {
-            qb.push(" AND EXISTS (SELECT 1 FROM extension_addons a WHERE a.org_id = e.org_id AND a.ext_key = e.key AND a.code = ")
-                .push_bind(code.as_str())
-                .push(")");
-        }
-        if let Some(p) = &q.key_prefix {
-            qb.push(" AND CAST(key AS TEXT) LIKE ")
-                .push_bind(format!("{}%", p.replace(['%', '_'], "")));
-        }
-        if let Some(teams) = &q.teams {
-            qb.push(" AND (member_id IS NULL OR member_id IN (");
-            teams::push_team_members(&mut qb, org, teams);
-            qb.push("))");
-        }
-        qb.push(" ORDER BY key LIMIT ").push_bind(q.limit);
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
-        let rows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-        self.complete(org, rows).await
-    }
-
-    async fn taken_keys(&mut self, org: &OrgId) -> Result<BTreeSet<u32>> {
-        let rows = sqlx::query("SELECT key FROM extensions WHERE org_id = ?")
-            .bind(org.as_str())
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db)?;
-        Ok(rows.iter().map(|r| r.get::<i64, _>(0) as u32).collect())
-    }
-
-    async fn seats(&mut self, org: &OrgId) -> Result<Seats> {
-        let rows = sqlx::query(
+    fn seats_now(&self, org: &OrgId) -> Result<Seats> {
+        let found = rows(
+            &self.conn,
             "SELECT code, quantity, 0, state FROM subscriptions WHERE org_id = ?1
              UNION ALL SELECT code, 0, SUM(copies), NULL FROM extension_addons WHERE org_id = ?1 GROUP BY code
              UNION ALL SELECT 'phone_system', 0, COUNT(*), NULL FROM extensions WHERE org_id = ?1
              UNION ALL SELECT 'assigned', 0, COUNT(member_id), NULL FROM extensions WHERE org_id = ?1",
-        )
-        .bind(org.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        decode::seats(rows.iter().map(|r| {
-            (
-                r.get::<String, _>(0),
-                r.get::<i64, _>(1),
-                r.get::<i64, _>(2),
-                r.get::<Option<String>, _>(3),
-            )
-        }))
+            (org.as_str(),),
+            |r| Ok((r.at::<String>(0)?, r.at::<i64>(1)?, r.at::<i64>(2)?, r.at::<Option<String>>(3)?)),
+        )?;
+        decode::seats(found)
     }
 
-    async fn number(&mut self, org: &OrgId, number: &E164) -> Result<Option<NumberRow>> {
-        let row =
-            sqlx::query("SELECT number, ext_key FROM numbers WHERE org_id = ? AND number = ?")
-                .bind(org.as_str())
-                .bind(number.as_str())
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(db)?;
-        row.map(|r| decode::number(r.get(0), r.get(1))).transpose()
-    }
-
-    async fn numbers(
-        &mut self,
-        org: &OrgId,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<NumberRow>> {
-        let rows =
-            sqlx::query("SELECT number, ext_key FROM numbers WHERE org_id = ? AND number > ? ORDER BY number LIMIT ?")
-                .bind(org.as_str())
-                .bind(after.unwrap_or(""))
-                .bind(limit)
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(db)?;
-        rows.iter()
-            .map(|r| decode::number(r.get(0), r.get(1)))
-            .collect()
-    }
-
-    async fn snapshot(&mut self, org: &OrgId) -> Result<Snapshot> {
+    fn read_snapshot(&self, org: &OrgId) -> Result<Snapshot> {
         // Members and numbers are read a page at a time: a whole result set of raw rows
         // would hold every value twice (about 80 MB for 100,000 members).
         let mut members: Vec<Member> = Vec::new();
         loop {
             let after = members.last().map(|m| m.email.as_str().to_owned());
-            let page = self.members(org, after.as_deref(), SNAPSHOT_PAGE).await?;
+            let page = self.members_page(org, after.as_deref(), SNAPSHOT_PAGE)?;
             let done = page.len() < SNAPSHOT_PAGE as usize;
             members.extend(page);
             if done {
                 break;
             }
         }
-        let ext_rows =
-            sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = ? ORDER BY key")
-                .bind(org.as_str())
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(db)?;
-        let ext_rows = ext_rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-        let extensions = self.complete(org, ext_rows).await?;
+        let ext_rows = rows(
+            &self.conn,
+            "SELECT key, member_id FROM extensions WHERE org_id = ? ORDER BY key",
+            (org.as_str(),),
+            |r| Ok((r.at(0)?, r.at(1)?)),
+        )?;
+        let extensions = self.complete(org, ext_rows)?;
         let mut numbers: Vec<NumberRow> = Vec::new();
         loop {
             let after = numbers.last().map(|n| n.number.as_str().to_owned());
-            let page = self.numbers(org, after.as_deref(), SNAPSHOT_PAGE).await?;
+            let page = self.numbers_page(org, after.as_deref(), SNAPSHOT_PAGE)?;
             let done = page.len() < SNAPSHOT_PAGE as usize;
             numbers.extend(page);
             if done {
                 break;
             }
         }
-        let seats = self.seats(org).await?;
+        let seats = self.seats_now(org)?;
         Ok(Snapshot {
             members,
             extensions,
@@ -690,270 +829,297 @@ impl Tx for SqliteTx {
         })
     }
 
-    async fn apply(&mut self, org: &OrgId, changes: &[Change]) -> Result<()> {
-        for change in changes {
-            match change {
-                Change::InsertOrg(o) => {
-                    sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)")
-                        .bind(o.id.as_str())
-                        .bind(&o.name)
-                        .bind(&o.created_at)
-                        .execute(&mut *self.tx)
-                        .await
-                        .map_err(db)?;
-                }
-                Change::SetPurchased { code, quantity } => {
-                    sqlx::query(
-                        "INSERT INTO subscriptions (org_id, code, quantity) VALUES (?, ?, ?)
-                         ON CONFLICT (org_id, code) DO UPDATE SET quantity = excluded.quantity",
-                    )
-                    .bind(org.as_str())
-                    .bind(code.as_str())
-                    .bind(*quantity)
-                    .execute(&mut *self.tx)
-                    .await
-                    .map_err(db)?;
-                }
-                Change::InsertNumber(n) => {
-                    self.exec(
-                        "INSERT INTO numbers (org_id, number) VALUES (?, ?)",
-                        org,
-                        &[n.as_str()],
-                    )
-                    .await?;
-                }
-                Change::DeleteNumber(n) => {
-                    self.exec(
-                        "DELETE FROM numbers WHERE org_id = ? AND number = ?",
-                        org,
-                        &[n.as_str()],
-                    )
-                    .await?;
-                }
-                Change::InsertMember(m) => {
-                    let args = [
-                        m.id.as_str(),
-                        m.email.as_str(),
-                        &m.name,
-                        m.role.as_str(),
-                        m.status.as_str(),
-                    ];
-                    self.exec(
-                        "INSERT INTO members (org_id, id, email, name, role, status) VALUES (?, ?, ?, ?, ?, ?)",
-                        org,
-                        &args,
-                    )
-                    .await?;
-                }
-                Change::UpdateMember(m) => {
-                    let args = [
-                        m.email.as_str(),
-                        &m.name,
-                        m.role.as_str(),
-                        m.status.as_str(),
-                        m.id.as_str(),
-                    ];
-                    // The owner role moves by transfer: demote first so one owner holds at all times.
-                    self.exec(
-                        "UPDATE members SET email = ?2, name = ?3, role = ?4, status = ?5 WHERE org_id = ?1 AND id = ?6",
-                        org,
-                        &args,
-                    )
-                    .await?;
-                }
-                Change::DeleteMember(id) => {
-                    self.exec(
-                        "DELETE FROM members WHERE org_id = ? AND id = ?",
-                        org,
-                        &[id.as_str()],
-                    )
-                    .await?;
-                }
-                Change::InsertExtensions(exts) => self.insert_extensions(org, exts).await?,
-                Change::DeleteExtension(key) => {
-                    let k = key.to_string();
-                    self.exec(
-                        "UPDATE numbers SET ext_key = NULL WHERE org_id = ? AND ext_key = ?",
-                        org,
-                        &[&k],
-                    )
-                    .await?;
-                    self.exec(
-                        "DELETE FROM extensions WHERE org_id = ? AND key = ?",
-                        org,
-                        &[&k],
-                    )
-                    .await?;
-                }
-                Change::SetExtensionMember { key, member } => {
-                    sqlx::query("UPDATE extensions SET member_id = ? WHERE org_id = ? AND key = ?")
-                        .bind(member.as_ref().map(|m| m.as_str()))
-                        .bind(org.as_str())
-                        .bind(key.get())
-                        .execute(&mut *self.tx)
-                        .await
-                        .map_err(db)?;
-                }
-                Change::SetAddons { key, addons } => {
-                    let k = key.to_string();
-                    self.exec(
-                        "DELETE FROM extension_addons WHERE org_id = ? AND ext_key = ?",
-                        org,
-                        &[&k],
-                    )
-                    .await?;
-                    let rows: Vec<_> = addons.iter().map(|(c, n)| (*key, c, n)).collect();
-                    self.insert_addons(org, &rows).await?;
-                }
-                Change::SetNumbers { key, numbers } => self.set_numbers(org, *key, numbers).await?,
-                Change::SetSubscription(s) => self.write_subscription(org, s).await?,
-                Change::SetScimFields {
-                    member,
-                    external_id,
-                    modified_at,
-                } => {
-                    self.set_scim_fields(org, member, external_id.as_deref(), modified_at)
-                        .await?
-                }
-                Change::InsertTeam(t) => self.insert_team(org, t).await?,
-                Change::UpdateTeam(t) => self.update_team(org, t).await?,
-                Change::DeleteTeam(id) => self.delete_team(org, id).await?,
-                Change::SetTeamMembers { team, members } => {
-                    self.set_team_members(org, team, members).await?
-                }
-                Change::SetScope { member, teams } => {
-                    self.set_scope(org, member, teams.as_deref()).await?
-                }
-            }
+    fn read_extensions(&self, org: &OrgId, q: &ExtensionQuery) -> Result<Vec<Extension>> {
+        let mut sql = Sql::new("SELECT key, member_id FROM extensions e WHERE org_id = ");
+        sql.bind(org.as_str());
+        if let Some(after) = q.after {
+            sql.push(" AND key > ").bind(after);
+        }
+        if !q.members.is_empty() {
+            sql.push(" AND member_id IN (SELECT value FROM json_each(")
+                .bind(json_list(q.members.iter().map(|m| m.as_str())))
+                .push("))");
+        }
+        if q.unassigned {
+            sql.push(" AND member_id IS NULL");
+        }
+        if let Some(code) = q.addon {
+            sql.push(" AND EXISTS (SELECT 1 FROM extension_addons a WHERE a.org_id = e.org_id AND a.ext_key = e.key AND a.code = ")
+                .bind(code.as_str())
+                .push(")");
+        }
+        if let Some(p) = &q.key_prefix {
+            sql.push(" AND CAST(key AS TEXT) LIKE ")
+                .bind(format!("{}%", p.replace(['%', '_'], "")));
+        }
+        if let Some(teams) = &q.teams {
+            sql.push(" AND (member_id IS NULL OR member_id IN (");
+            teams::push_team_members(&mut sql, org, teams);
+            sql.push("))");
+        }
+        sql.push(" ORDER BY key LIMIT ").bind(q.limit);
+        let found = sql.rows(&self.conn, |r| Ok((r.at(0)?, r.at(1)?)))?;
+        self.complete(org, found)
+    }
+
+    fn read_audit(&self, org: &OrgId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let mut sql = Sql::new(
+            "SELECT id, at, actor, action, target, before, after, request_id, teams FROM audit WHERE org_id = ",
+        );
+        sql.bind(org.as_str());
+        if let Some(a) = &q.action {
+            sql.push(" AND action = ").bind(a.as_str());
+        }
+        if let Some(t) = &q.target {
+            sql.push(" AND target = ").bind(t.as_str());
+        }
+        if let Some(b) = q.before_id {
+            sql.push(" AND id < ").bind(b);
+        }
+        sql.push(" ORDER BY id DESC LIMIT ").bind(q.limit);
+        sql.rows(&self.conn, |r| {
+            Ok(AuditEntry {
+                id: r.at(0)?,
+                at: r.at(1)?,
+                actor: r.at(2)?,
+                action: r.at(3)?,
+                target: r.at(4)?,
+                before: serde_json::from_str(&r.at::<String>(5)?).map_err(json)?,
+                after: serde_json::from_str(&r.at::<String>(6)?).map_err(json)?,
+                request_id: r.at(7)?,
+                teams: serde_json::from_str(&r.at::<String>(8)?).map_err(json)?,
+            })
+        })
+    }
+
+    fn insert_audit(&self, org: &OrgId, entries: &[AuditEntry]) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO audit (org_id, at, actor, action, target, before, after, request_id, teams)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .map_err(db)?;
+        for e in entries {
+            st.execute((
+                org.as_str(),
+                &e.at,
+                &e.actor,
+                &e.action,
+                &e.target,
+                e.before.to_string(),
+                e.after.to_string(),
+                &e.request_id,
+                serde_json::to_string(&e.teams).unwrap_or_default(),
+            ))
+            .map_err(db)?;
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Tx for SqliteTx {
+    async fn org(&mut self, org: &OrgId) -> Result<Option<Org>> {
+        row(
+            &self.conn,
+            "SELECT id, name, created_at FROM orgs WHERE id = ?",
+            (org.as_str(),),
+            |r| {
+                Ok(Org {
+                    id: OrgId(r.at(0)?),
+                    name: r.at(1)?,
+                    created_at: r.at(2)?,
+                })
+            },
+        )
+    }
+
+    async fn member(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<Member>> {
+        row(
+            &self.conn,
+            "SELECT id, email, name, role, status FROM members WHERE org_id = ? AND id = ?",
+            (org.as_str(), id.as_str()),
+            member_row,
+        )
+    }
+
+    async fn member_by_email(&mut self, org: &OrgId, email: &Email) -> Result<Option<Member>> {
+        row(
+            &self.conn,
+            "SELECT id, email, name, role, status FROM members WHERE org_id = ? AND email = ?",
+            (org.as_str(), email.as_str()),
+            member_row,
+        )
+    }
+
+    async fn members(
+        &mut self,
+        org: &OrgId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Member>> {
+        heavy(limit as usize > MANY, || {
+            self.members_page(org, after, limit)
+        })
+    }
+
+    async fn members_by_id(&mut self, org: &OrgId, ids: &[MemberId]) -> Result<Vec<Member>> {
+        let mut found = heavy(ids.len() > MANY, || {
+            rows(
+                &self.conn,
+                "SELECT id, email, name, role, status FROM members
+                 WHERE org_id = ? AND id IN (SELECT value FROM json_each(?))",
+                (org.as_str(), json_list(ids.iter().map(|m| m.as_str()))),
+                member_row,
+            )
+        })?;
+        found.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(found)
+    }
+
+    async fn extension(&mut self, org: &OrgId, key: ExtKey) -> Result<Option<Extension>> {
+        self.one_extension(
+            org,
+            "SELECT key, member_id FROM extensions WHERE org_id = ? AND key = ?",
+            &key.get(),
+        )
+    }
+
+    async fn extension_of(&mut self, org: &OrgId, member: &MemberId) -> Result<Option<Extension>> {
+        self.one_extension(
+            org,
+            "SELECT key, member_id FROM extensions WHERE org_id = ? AND member_id = ?",
+            &member.as_str(),
+        )
+    }
+
+    async fn extensions(&mut self, org: &OrgId, q: &ExtensionQuery) -> Result<Vec<Extension>> {
+        heavy(q.limit as usize > MANY, || self.read_extensions(org, q))
+    }
+
+    async fn taken_keys(&mut self, org: &OrgId) -> Result<BTreeSet<u32>> {
+        let keys = heavy(true, || {
+            rows(
+                &self.conn,
+                "SELECT key FROM extensions WHERE org_id = ?",
+                (org.as_str(),),
+                |r| r.at::<u32>(0),
+            )
+        })?;
+        Ok(keys.into_iter().collect())
+    }
+
+    async fn seats(&mut self, org: &OrgId) -> Result<Seats> {
+        self.seats_now(org)
+    }
+
+    async fn number(&mut self, org: &OrgId, number: &E164) -> Result<Option<NumberRow>> {
+        row(
+            &self.conn,
+            "SELECT number, ext_key FROM numbers WHERE org_id = ? AND number = ?",
+            (org.as_str(), number.as_str()),
+            |r| decode::number(&r.at::<String>(0)?, r.at(1)?),
+        )
+    }
+
+    async fn numbers(
+        &mut self,
+        org: &OrgId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<NumberRow>> {
+        heavy(limit as usize > MANY, || {
+            self.numbers_page(org, after, limit)
+        })
+    }
+
+    async fn snapshot(&mut self, org: &OrgId) -> Result<Snapshot> {
+        heavy(true, || self.read_snapshot(org))
+    }
+
+    async fn apply(&mut self, org: &OrgId, changes: &[Change]) -> Result<()> {
+        self.writing().await;
+        let long = changes.len() > MANY
+            || changes
+                .iter()
+                .any(|c| matches!(c, Change::InsertExtensions(e) if e.len() > MANY));
+        self.long |= long;
+        heavy(long, || self.apply_changes(org, changes))
     }
 
     async fn append_audit(&mut self, org: &OrgId, entries: &[AuditEntry]) -> Result<()> {
-        for chunk in entries.chunks(AUDIT_BATCH) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO audit (org_id, at, actor, action, target, before, after, request_id, teams) ",
-            );
-            qb.push_values(chunk, |mut b, e| {
-                b.push_bind(org.as_str())
-                    .push_bind(&e.at)
-                    .push_bind(&e.actor)
-                    .push_bind(&e.action)
-                    .push_bind(&e.target)
-                    .push_bind(e.before.to_string())
-                    .push_bind(e.after.to_string())
-                    .push_bind(&e.request_id)
-                    .push_bind(serde_json::to_string(&e.teams).unwrap_or_default());
-            });
-            qb.build().execute(&mut *self.tx).await.map_err(db)?;
-        }
-        Ok(())
+        self.writing().await;
+        self.long |= entries.len() > MANY;
+        heavy(entries.len() > MANY, || self.insert_audit(org, entries))
     }
 
     async fn audit(&mut self, org: &OrgId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT id, at, actor, action, target, before, after, request_id, teams FROM audit WHERE org_id = ",
-        );
-        qb.push_bind(org.as_str());
-        if let Some(a) = &q.action {
-            qb.push(" AND action = ").push_bind(a);
-        }
-        if let Some(t) = &q.target {
-            qb.push(" AND target = ").push_bind(t);
-        }
-        if let Some(b) = q.before_id {
-            qb.push(" AND id < ").push_bind(b);
-        }
-        qb.push(" ORDER BY id DESC LIMIT ").push_bind(q.limit);
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    id: r.get(0),
-                    at: r.get(1),
-                    actor: r.get(2),
-                    action: r.get(3),
-                    target: r.get(4),
-                    before: serde_json::from_str(r.get(5)).map_err(db)?,
-                    after: serde_json::from_str(r.get(6)).map_err(db)?,
-                    request_id: r.get(7),
-                    teams: serde_json::from_str(r.get(8)).map_err(db)?,
-                })
-            })
-            .collect()
+        heavy(q.limit as usize > MANY, || self.read_audit(org, q))
     }
 
     async fn insert_token(&mut self, t: &TokenRow) -> Result<()> {
-        sqlx::query("INSERT INTO tokens (id, org_id, member_id, hash, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&t.id)
-            .bind(t.org.as_str())
-            .bind(t.member.as_str())
-            .bind(&t.hash)
-            .bind(&t.created_at)
-            .bind(t.revoked)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
+        self.writing().await;
+        exec(
+            &self.conn,
+            "INSERT INTO tokens (id, org_id, member_id, hash, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?)",
+            (&t.id, t.org.as_str(), t.member.as_str(), &t.hash, &t.created_at, t.revoked),
+        )?;
         Ok(())
     }
 
     async fn tokens(&mut self, org: &OrgId, member: &MemberId) -> Result<Vec<TokenRow>> {
-        let rows = sqlx::query(
+        rows(
+            &self.conn,
             "SELECT id, org_id, member_id, hash, created_at, revoked FROM tokens WHERE org_id = ? AND member_id = ? ORDER BY created_at",
+            (org.as_str(), member.as_str()),
+            token_row,
         )
-        .bind(org.as_str())
-        .bind(member.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        rows.iter().map(token_row).collect()
     }
 
     async fn revoke_token(&mut self, org: &OrgId, member: &MemberId, id: &str) -> Result<bool> {
-        let n = self
-            .exec(
-                "UPDATE tokens SET revoked = 1 WHERE org_id = ? AND member_id = ? AND id = ?",
-                org,
-                &[member.as_str(), id],
-            )
-            .await?;
+        self.writing().await;
+        let n = self.exec(
+            "UPDATE tokens SET revoked = 1 WHERE org_id = ? AND member_id = ? AND id = ?",
+            org,
+            &[&member.as_str(), &id],
+        )?;
         Ok(n == 1)
     }
 
     async fn insert_plan(&mut self, org: &OrgId, p: &PlanRow) -> Result<()> {
+        self.writing().await;
         self.exec(
             "INSERT INTO plans (org_id, id, created_at, status, body) VALUES (?, ?, ?, ?, ?)",
             org,
             &[&p.id, &p.created_at, &p.status, &p.body],
         )
-        .await
         .map(|_| ())
     }
 
     async fn plan(&mut self, org: &OrgId, id: &str) -> Result<Option<PlanRow>> {
-        let row = sqlx::query(
+        row(
+            &self.conn,
             "SELECT id, created_at, status, body FROM plans WHERE org_id = ? AND id = ?",
+            (org.as_str(), id),
+            |r| {
+                Ok(PlanRow {
+                    id: r.at(0)?,
+                    created_at: r.at(1)?,
+                    status: r.at(2)?,
+                    body: r.at(3)?,
+                })
+            },
         )
-        .bind(org.as_str())
-        .bind(id)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(row.map(|r| PlanRow {
-            id: r.get(0),
-            created_at: r.get(1),
-            status: r.get(2),
-            body: r.get(3),
-        }))
     }
 
     async fn update_plan(&mut self, org: &OrgId, p: &PlanRow) -> Result<()> {
+        self.writing().await;
         self.exec(
             "UPDATE plans SET status = ?2, body = ?3 WHERE org_id = ?1 AND id = ?4",
             org,
             &[&p.status, &p.body, &p.id],
         )
-        .await
         .map(|_| ())
     }
 
@@ -962,27 +1128,23 @@ impl Tx for SqliteTx {
         org: &OrgId,
         id: &MemberId,
     ) -> Result<Option<(Member, i64)>> {
-        let row = sqlx::query(
+        row(
+            &self.conn,
             "SELECT id, email, name, role, status, session_epoch FROM members WHERE org_id = ? AND id = ?",
+            (org.as_str(), id.as_str()),
+            |r| Ok((member_row(r)?, r.at(5)?)),
         )
-        .bind(org.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        row.map(|r| Ok((member_row(&r)?, r.get(5)))).transpose()
     }
 
     async fn end_sessions(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<i64>> {
-        sqlx::query_scalar(
+        self.writing().await;
+        row(
+            &self.conn,
             "UPDATE members SET session_epoch = session_epoch + 1 WHERE org_id = ? AND id = ?
              RETURNING session_epoch",
+            (org.as_str(), id.as_str()),
+            |r| r.at(0),
         )
-        .bind(org.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db)
     }
 
     async fn set_password_hash(
@@ -991,25 +1153,22 @@ impl Tx for SqliteTx {
         member: &MemberId,
         hash: Option<&str>,
     ) -> Result<()> {
-        sqlx::query(
+        self.writing().await;
+        exec(
+            &self.conn,
             "UPDATE members SET password_hash = ?, session_epoch = session_epoch + 1
              WHERE org_id = ? AND id = ?",
-        )
-        .bind(hash)
-        .bind(org.as_str())
-        .bind(member.as_str())
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
+            (hash, org.as_str(), member.as_str()),
+        )?;
         Ok(())
     }
 
     async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>> {
-        self.read_subscriptions(org).await
+        self.read_subscriptions(org)
     }
 
     async fn teams(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Team>> {
-        self.teams_impl(org).await
+        self.teams_impl(org)
     }
 
     async fn admin_scope(
@@ -1017,7 +1176,7 @@ impl Tx for SqliteTx {
         org: &OrgId,
         member: &MemberId,
     ) -> Result<Option<Vec<seatline_domain::TeamId>>> {
-        self.admin_scope_impl(org, member).await
+        self.admin_scope_impl(org, member)
     }
 
     async fn members_in_teams(
@@ -1027,40 +1186,47 @@ impl Tx for SqliteTx {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Member>> {
-        self.members_in_teams_impl(org, teams, after, limit).await
+        heavy(limit as usize > MANY, || {
+            self.members_in_teams_impl(org, teams, after, limit)
+        })
     }
 
     async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {
-        self.scim_members_impl(org, q).await
+        self.scim_members_impl(org, q)
     }
 
     async fn insert_scim_token(&mut self, token: &ScimTokenRow) -> Result<()> {
-        self.insert_scim_token_impl(token).await
+        self.writing().await;
+        self.insert_scim_token_impl(token)
     }
 
     async fn scim_tokens(&mut self, org: &OrgId) -> Result<Vec<ScimTokenRow>> {
-        self.scim_tokens_impl(org).await
+        self.scim_tokens_impl(org)
     }
 
     async fn revoke_scim_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
-        self.revoke_scim_token_impl(org, id).await
+        self.writing().await;
+        self.revoke_scim_token_impl(org, id)
     }
 
     // ---- the change feed: SQL in events.rs ----
     async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
-        self.reserve_seqs(org, count).await
+        self.writing().await;
+        self.reserve_seqs(org, count)
     }
 
     async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()> {
-        self.insert_events(org, events).await
+        self.writing().await;
+        self.long |= events.len() > MANY;
+        heavy(events.len() > MANY, || self.insert_events(org, events))
     }
 
     async fn events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>> {
-        self.read_events(org, q).await
+        heavy(q.limit as usize > MANY, || self.read_events(org, q))
     }
 
     async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon> {
-        self.horizon(org).await
+        self.horizon(org)
     }
 
     async fn extension_versions(
@@ -1068,19 +1234,21 @@ impl Tx for SqliteTx {
         org: &OrgId,
         keys: &[ExtKey],
     ) -> Result<Vec<(ExtKey, i64)>> {
-        self.versions(org, keys).await
+        heavy(keys.len() > MANY, || self.versions(org, keys))
     }
 
     async fn insert_integration_token(&mut self, t: &IntegrationTokenRow) -> Result<()> {
-        self.insert_integration(t).await
+        self.writing().await;
+        self.insert_integration(t)
     }
 
     async fn integration_tokens(&mut self, org: &OrgId) -> Result<Vec<IntegrationTokenRow>> {
-        self.integrations(org).await
+        self.integrations(org)
     }
 
     async fn revoke_integration_token(&mut self, org: &OrgId, id: &str) -> Result<bool> {
-        self.revoke_integration(org, id).await
+        self.writing().await;
+        self.revoke_integration(org, id)
     }
 
     async fn insert_password_reset(
@@ -1091,7 +1259,8 @@ impl Tx for SqliteTx {
         created_at: &str,
         expires_at: &str,
     ) -> Result<()> {
-        passwords::insert(&mut self.tx, org, member, hash, created_at, expires_at).await
+        self.writing().await;
+        passwords::insert(&self.conn, org, member, hash, created_at, expires_at)
     }
 
     async fn take_password_reset(
@@ -1099,33 +1268,42 @@ impl Tx for SqliteTx {
         org: &OrgId,
         hash: &str,
     ) -> Result<Option<(MemberId, String)>> {
-        passwords::take(&mut self.tx, org, hash).await
+        self.writing().await;
+        passwords::take(&self.conn, org, hash)
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit().await.map_err(db)
+        self.finish()
     }
 
     async fn insert_webhook(&mut self, w: &WebhookRow) -> Result<()> {
-        webhooks::insert_webhook(&mut self.tx, w).await
+        self.writing().await;
+        webhooks::insert_webhook(&self.conn, w)
     }
     async fn webhook(&mut self, org: &OrgId, id: &str) -> Result<Option<WebhookRow>> {
-        webhooks::webhook(&mut self.tx, org, id).await
+        webhooks::webhook(&self.conn, org, id)
     }
     async fn webhooks(&mut self, org: &OrgId) -> Result<Vec<WebhookRow>> {
-        webhooks::webhooks(&mut self.tx, org).await
+        webhooks::webhooks(&self.conn, org)
     }
     async fn update_webhook(&mut self, w: &WebhookRow) -> Result<bool> {
-        webhooks::update_webhook(&mut self.tx, w).await
+        self.writing().await;
+        webhooks::update_webhook(&self.conn, w)
     }
     async fn delete_webhook(&mut self, org: &OrgId, id: &str) -> Result<bool> {
-        webhooks::delete_webhook(&mut self.tx, org, id).await
+        self.writing().await;
+        webhooks::delete_webhook(&self.conn, org, id)
     }
     async fn advance_webhook(&mut self, org: &OrgId, id: &str, from: i64, to: i64) -> Result<bool> {
-        webhooks::advance_webhook(&mut self.tx, org, id, from, to).await
+        self.writing().await;
+        webhooks::advance_webhook(&self.conn, org, id, from, to)
     }
     async fn insert_deliveries(&mut self, rows: &[DeliveryRow]) -> Result<()> {
-        webhooks::insert_deliveries(&mut self.tx, rows).await
+        self.writing().await;
+        self.long |= rows.len() > MANY;
+        heavy(rows.len() > MANY, || {
+            webhooks::insert_deliveries(&self.conn, rows)
+        })
     }
     async fn deliveries(
         &mut self,
@@ -1133,32 +1311,57 @@ impl Tx for SqliteTx {
         endpoint: &str,
         q: &DeliveryQuery,
     ) -> Result<Vec<DeliveryRow>> {
-        webhooks::deliveries(&mut self.tx, org, endpoint, q).await
+        heavy(q.limit as usize > MANY, || {
+            webhooks::deliveries(&self.conn, org, endpoint, q)
+        })
     }
 }
 
-fn db(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    if let Some(sqlx::Error::Database(d)) =
-        (&e as &dyn std::error::Error).downcast_ref::<sqlx::Error>()
-    {
-        if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() {
-            return StoreError::Constraint(d.message().to_owned());
+/// A database error; a unique, foreign-key or check violation is a refused change
+/// ([`StoreError::Constraint`], as sqlx classified them before).
+pub(crate) fn db(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ffi;
+    if let rusqlite::Error::SqliteFailure(f, message) = &e {
+        if matches!(
+            f.extended_code,
+            ffi::SQLITE_CONSTRAINT_UNIQUE
+                | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                | ffi::SQLITE_CONSTRAINT_FOREIGNKEY
+                | ffi::SQLITE_CONSTRAINT_CHECK
+        ) {
+            return StoreError::Constraint(message.clone().unwrap_or_else(|| f.to_string()));
         }
     }
     StoreError::Db(Box::new(e))
 }
 
-fn member_row(r: &sqlx::sqlite::SqliteRow) -> Result<Member> {
-    decode::member(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))
+/// A stored JSON column that does not parse, or a value that does not serialize.
+pub(crate) fn json(e: serde_json::Error) -> StoreError {
+    StoreError::Db(Box::new(e))
 }
 
-fn token_row(r: &sqlx::sqlite::SqliteRow) -> Result<TokenRow> {
+/// An error of the migration's sqlx connection.
+fn sqlx_err(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Db(Box::new(e))
+}
+
+pub(crate) fn member_row(r: &rusqlite::Row<'_>) -> Result<Member> {
+    decode::member(
+        r.at(0)?,
+        &r.at::<String>(1)?,
+        r.at(2)?,
+        &r.at::<String>(3)?,
+        &r.at::<String>(4)?,
+    )
+}
+
+fn token_row(r: &rusqlite::Row<'_>) -> Result<TokenRow> {
     Ok(TokenRow {
-        id: r.get(0),
-        org: OrgId(r.get(1)),
-        member: MemberId(r.get(2)),
-        hash: r.get(3),
-        created_at: r.get(4),
-        revoked: r.get(5),
+        id: r.at(0)?,
+        org: OrgId(r.at(1)?),
+        member: MemberId(r.at(2)?),
+        hash: r.at(3)?,
+        created_at: r.at(4)?,
+        revoked: r.at(5)?,
     })
 }

@@ -1,75 +1,69 @@
 //! Subscription lifecycle (issue 12): reading and writing a subscription's state, term and
 //! price, and finding the organizations the scheduler should look at.
 
+use rusqlite::Connection;
 use seatline_domain::{OrgId, Subscription};
 use seatline_store::decode;
 use seatline_store::Result;
-use sqlx::{Row, SqlitePool};
 
-use crate::{db, SqliteTx};
-
-const COLUMNS: &str = "code, quantity, state, term_end, state_since, unit_price, currency";
+use crate::{exec, rows, Get, SqliteTx};
 
 impl SqliteTx {
-    pub(crate) async fn read_subscriptions(&mut self, org: &OrgId) -> Result<Vec<Subscription>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM subscriptions WHERE org_id = ?"
-        ))
-        .bind(org.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        let mut subs = rows
-            .iter()
-            .map(|r| {
+    pub(crate) fn read_subscriptions(&self, org: &OrgId) -> Result<Vec<Subscription>> {
+        let mut subs = rows(
+            &self.conn,
+            "SELECT code, quantity, state, term_end, state_since, unit_price, currency
+             FROM subscriptions WHERE org_id = ?",
+            (org.as_str(),),
+            |r| {
                 decode::subscription((
-                    r.get(0),
-                    r.get(1),
-                    r.get(2),
-                    r.get(3),
-                    r.get(4),
-                    r.get(5),
-                    r.get(6),
+                    r.at(0)?,
+                    r.at(1)?,
+                    r.at(2)?,
+                    r.at(3)?,
+                    r.at(4)?,
+                    r.at(5)?,
+                    r.at(6)?,
                 ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+            },
+        )?;
         subs.sort_by_key(|s| s.code);
         Ok(subs)
     }
 
-    pub(crate) async fn write_subscription(&mut self, org: &OrgId, s: &Subscription) -> Result<()> {
+    pub(crate) fn write_subscription(&self, org: &OrgId, s: &Subscription) -> Result<()> {
         let (state, term_end, since, price, currency) = decode::subscription_columns(s);
-        sqlx::query(&format!(
-            "INSERT INTO subscriptions (org_id, {COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        exec(
+            &self.conn,
+            "INSERT INTO subscriptions
+                 (org_id, code, quantity, state, term_end, state_since, unit_price, currency)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (org_id, code) DO UPDATE SET quantity = excluded.quantity,
                  state = excluded.state, term_end = excluded.term_end,
                  state_since = excluded.state_since, unit_price = excluded.unit_price,
-                 currency = excluded.currency"
-        ))
-        .bind(org.as_str())
-        .bind(s.code.as_str())
-        .bind(s.quantity)
-        .bind(state)
-        .bind(term_end)
-        .bind(since)
-        .bind(price)
-        .bind(currency)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
+                 currency = excluded.currency",
+            (
+                org.as_str(),
+                s.code.as_str(),
+                s.quantity,
+                state,
+                term_end,
+                since,
+                price,
+                currency,
+            ),
+        )?;
         Ok(())
     }
 }
 
-pub(crate) async fn candidates(pool: &SqlitePool, today: &str) -> Result<Vec<OrgId>> {
-    let rows = sqlx::query(
+pub(crate) fn candidates(conn: &Connection, today: &str) -> Result<Vec<OrgId>> {
+    rows(
+        conn,
         "SELECT DISTINCT org_id FROM subscriptions
          WHERE (state = 'active' AND term_end < ?) OR state IN ('expired', 'suspended')
          ORDER BY org_id",
+        (today,),
+        |r| Ok(OrgId(r.at(0)?)),
     )
-    .bind(today)
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    Ok(rows.iter().map(|r| OrgId(r.get(0))).collect())
 }

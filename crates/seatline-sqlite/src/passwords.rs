@@ -1,75 +1,62 @@
 //! Password reset links (the `password_resets` table): stored by the hash of their secret,
 //! used once.
 
+use rusqlite::Connection;
 use seatline_domain::{MemberId, OrgId};
 use seatline_store::{PasswordReset, Result};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
-use crate::{db, member_row};
+use crate::{exec, member_row, row, Get};
 
-pub(crate) async fn reset(pool: &SqlitePool, hash: &str) -> Result<Option<PasswordReset>> {
-    let row = sqlx::query(
+pub(crate) fn reset(conn: &Connection, hash: &str) -> Result<Option<PasswordReset>> {
+    row(
+        conn,
         "SELECT m.id, m.email, m.name, m.role, m.status, r.org_id, r.created_at, r.expires_at
          FROM password_resets r JOIN members m ON m.org_id = r.org_id AND m.id = r.member_id
          WHERE r.hash = ?",
+        (hash,),
+        |r| {
+            Ok(PasswordReset {
+                member: member_row(r)?,
+                org: OrgId(r.at(5)?),
+                created_at: r.at(6)?,
+                expires_at: r.at(7)?,
+            })
+        },
     )
-    .bind(hash)
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?;
-    row.map(|r| {
-        Ok(PasswordReset {
-            member: member_row(&r)?,
-            org: OrgId(r.get(5)),
-            created_at: r.get(6),
-            expires_at: r.get(7),
-        })
-    })
-    .transpose()
 }
 
-pub(crate) async fn insert(
-    tx: &mut Transaction<'static, Sqlite>,
+pub(crate) fn insert(
+    conn: &Connection,
     org: &OrgId,
     member: &MemberId,
     hash: &str,
     created_at: &str,
     expires_at: &str,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM password_resets WHERE org_id = ? AND member_id = ?")
-        .bind(org.as_str())
-        .bind(member.as_str())
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    sqlx::query(
+    exec(
+        conn,
+        "DELETE FROM password_resets WHERE org_id = ? AND member_id = ?",
+        (org.as_str(), member.as_str()),
+    )?;
+    exec(
+        conn,
         "INSERT INTO password_resets (hash, org_id, member_id, created_at, expires_at)
          VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(hash)
-    .bind(org.as_str())
-    .bind(member.as_str())
-    .bind(created_at)
-    .bind(expires_at)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
+        (hash, org.as_str(), member.as_str(), created_at, expires_at),
+    )?;
     Ok(())
 }
 
-pub(crate) async fn take(
-    tx: &mut Transaction<'static, Sqlite>,
+pub(crate) fn take(
+    conn: &Connection,
     org: &OrgId,
     hash: &str,
 ) -> Result<Option<(MemberId, String)>> {
-    let row = sqlx::query(
+    row(
+        conn,
         "DELETE FROM password_resets WHERE org_id = ? AND hash = ?
          RETURNING member_id, expires_at",
+        (org.as_str(), hash),
+        |r| Ok((MemberId(r.at(0)?), r.at(1)?)),
     )
-    .bind(org.as_str())
-    .bind(hash)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(db)?;
-    Ok(row.map(|r| (MemberId(r.get(0)), r.get(1))))
 }

@@ -1,148 +1,131 @@
 //! SCIM (product.md §9): identity-provider tokens and the member fields a SCIM User adds.
 
+use rusqlite::Connection;
 use seatline_domain::{MemberId, OrgId};
 use seatline_store::{Result, ScimMember, ScimQuery, ScimTokenRow};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use crate::{db, member_row, SqliteTx};
+use crate::{exec, member_row, row, rows, Get, Sql, SqliteTx};
 
-const TOKEN_COLUMNS: &str = "id, org_id, name, hash, created_at, revoked";
-
-fn token_row(r: &sqlx::sqlite::SqliteRow) -> ScimTokenRow {
-    ScimTokenRow {
-        id: r.get(0),
-        org: OrgId(r.get(1)),
-        name: r.get(2),
-        hash: r.get(3),
-        created_at: r.get(4),
-        revoked: r.get(5),
-    }
+fn token_row(r: &rusqlite::Row<'_>) -> Result<ScimTokenRow> {
+    Ok(ScimTokenRow {
+        id: r.at(0)?,
+        org: OrgId(r.at(1)?),
+        name: r.at(2)?,
+        hash: r.at(3)?,
+        created_at: r.at(4)?,
+        revoked: r.at(5)?,
+    })
 }
 
-pub(crate) async fn token(pool: &SqlitePool, hash: &str) -> Result<Option<ScimTokenRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM scim_tokens WHERE hash = ?"
-    ))
-    .bind(hash)
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?;
-    Ok(row.as_ref().map(token_row))
+pub(crate) fn token(conn: &Connection, hash: &str) -> Result<Option<ScimTokenRow>> {
+    row(
+        conn,
+        "SELECT id, org_id, name, hash, created_at, revoked FROM scim_tokens WHERE hash = ?",
+        (hash,),
+        token_row,
+    )
 }
 
 /// The WHERE clause of a SCIM query, after `FROM members`.
-fn filter<'a>(qb: &mut QueryBuilder<'a, Sqlite>, org: &'a OrgId, q: &'a ScimQuery) {
-    qb.push(" WHERE org_id = ").push_bind(org.as_str());
+fn filter<'a>(sql: &mut Sql<'a>, org: &'a OrgId, q: &'a ScimQuery) {
+    sql.push(" WHERE org_id = ").bind(org.as_str());
     if let Some(id) = &q.id {
-        qb.push(" AND id = ").push_bind(id.as_str());
+        sql.push(" AND id = ").bind(id.as_str());
     }
     if let Some(email) = &q.email {
-        qb.push(" AND email = ").push_bind(email.as_str());
+        sql.push(" AND email = ").bind(email.as_str());
     }
     if let Some(x) = &q.external_id {
-        qb.push(" AND external_id = ").push_bind(x.as_str());
+        sql.push(" AND external_id = ").bind(x.as_str());
     }
     if let Some(s) = &q.status {
-        qb.push(" AND status = ").push_bind(s.as_str());
+        sql.push(" AND status = ").bind(s.as_str());
     }
 }
 
 impl SqliteTx {
-    pub(crate) async fn scim_members_impl(
-        &mut self,
+    pub(crate) fn scim_members_impl(
+        &self,
         org: &OrgId,
         q: &ScimQuery,
     ) -> Result<(u64, Vec<ScimMember>)> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM members");
+        let mut count = Sql::new("SELECT COUNT(*) FROM members");
         filter(&mut count, org, q);
         let total: i64 = count
-            .build_query_scalar()
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(db)?;
+            .rows(&self.conn, |r| r.at(0))?
+            .pop()
+            .unwrap_or_default();
         if q.limit == 0 {
             return Ok((total as u64, Vec::new()));
         }
-        let mut page = QueryBuilder::<Sqlite>::new(
+        let mut page = Sql::new(
             "SELECT id, email, name, role, status, external_id, created_at, updated_at FROM members",
         );
         filter(&mut page, org, q);
         page.push(" ORDER BY created_at, id LIMIT ")
-            .push_bind(i64::from(q.limit))
+            .bind(i64::from(q.limit))
             .push(" OFFSET ")
-            .push_bind(q.offset as i64);
-        let rows = page.build().fetch_all(&mut *self.tx).await.map_err(db)?;
-        let members = rows
-            .iter()
-            .map(|r| {
-                Ok(ScimMember {
-                    member: member_row(r)?,
-                    external_id: r.get(5),
-                    created_at: r.get(6),
-                    updated_at: r.get(7),
-                })
+            .bind(q.offset as i64);
+        let members = page.rows(&self.conn, |r| {
+            Ok(ScimMember {
+                member: member_row(r)?,
+                external_id: r.at(5)?,
+                created_at: r.at(6)?,
+                updated_at: r.at(7)?,
             })
-            .collect::<Result<_>>()?;
+        })?;
         Ok((total as u64, members))
     }
 
     /// Apply [`seatline_domain::Change::SetScimFields`].
-    pub(crate) async fn set_scim_fields(
-        &mut self,
+    pub(crate) fn set_scim_fields(
+        &self,
         org: &OrgId,
         id: &MemberId,
         external_id: Option<&str>,
         updated_at: &str,
     ) -> Result<()> {
-        sqlx::query(
+        exec(
+            &self.conn,
             "UPDATE members SET external_id = ?, updated_at = ? WHERE org_id = ? AND id = ?",
+            (external_id, updated_at, org.as_str(), id.as_str()),
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn insert_scim_token_impl(&self, t: &ScimTokenRow) -> Result<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO scim_tokens (id, org_id, name, hash, created_at, revoked)
+             VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                &t.id,
+                t.org.as_str(),
+                &t.name,
+                &t.hash,
+                &t.created_at,
+                t.revoked,
+            ),
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn scim_tokens_impl(&self, org: &OrgId) -> Result<Vec<ScimTokenRow>> {
+        rows(
+            &self.conn,
+            "SELECT id, org_id, name, hash, created_at, revoked FROM scim_tokens
+             WHERE org_id = ? ORDER BY created_at, id",
+            (org.as_str(),),
+            token_row,
         )
-        .bind(external_id)
-        .bind(updated_at)
-        .bind(org.as_str())
-        .bind(id.as_str())
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(())
     }
 
-    pub(crate) async fn insert_scim_token_impl(&mut self, t: &ScimTokenRow) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO scim_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&t.id)
-        .bind(t.org.as_str())
-        .bind(&t.name)
-        .bind(&t.hash)
-        .bind(&t.created_at)
-        .bind(t.revoked)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(())
-    }
-
-    pub(crate) async fn scim_tokens_impl(&mut self, org: &OrgId) -> Result<Vec<ScimTokenRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM scim_tokens WHERE org_id = ? ORDER BY created_at, id"
-        ))
-        .bind(org.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(rows.iter().map(token_row).collect())
-    }
-
-    pub(crate) async fn revoke_scim_token_impl(&mut self, org: &OrgId, id: &str) -> Result<bool> {
-        let done = sqlx::query(
+    pub(crate) fn revoke_scim_token_impl(&self, org: &OrgId, id: &str) -> Result<bool> {
+        let n = exec(
+            &self.conn,
             "UPDATE scim_tokens SET revoked = 1 WHERE org_id = ? AND id = ? AND revoked = 0",
-        )
-        .bind(org.as_str())
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+            (org.as_str(), id),
+        )?;
+        Ok(n == 1)
     }
 }

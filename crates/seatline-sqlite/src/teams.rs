@@ -2,194 +2,158 @@
 
 use seatline_domain::{Member, MemberId, OrgId, Team, TeamId};
 use seatline_store::{decode, Result};
-use sqlx::{QueryBuilder, Row, Sqlite};
 
-use crate::{db, member_row, SqliteTx, BATCH};
+use crate::{db, exec, json_list, member_row, row, rows, Get, Sql, SqliteTx};
 
 /// The members of the enabled teams among the bound list: a subquery both the member list
 /// and the extension filter use, so neither ships a scope's members back and forth.
-pub(crate) fn push_team_members<'a>(
-    qb: &mut QueryBuilder<'a, Sqlite>,
-    org: &'a OrgId,
-    teams: &'a [TeamId],
-) {
-    qb.push("SELECT tm.member_id FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id WHERE t.enabled = 1 AND tm.org_id = ")
-        .push_bind(org.as_str())
-        .push(" AND tm.team_id IN (");
-    if teams.is_empty() {
-        qb.push("NULL");
-    }
-    let mut ids = qb.separated(", ");
-    for t in teams {
-        ids.push_bind(t.as_str());
-    }
-    qb.push(")");
+pub(crate) fn push_team_members<'a>(sql: &mut Sql<'a>, org: &'a OrgId, teams: &'a [TeamId]) {
+    sql.push("SELECT tm.member_id FROM team_members tm JOIN teams t ON t.org_id = tm.org_id AND t.id = tm.team_id WHERE t.enabled = 1 AND tm.org_id = ")
+        .bind(org.as_str())
+        .push(" AND tm.team_id IN (SELECT value FROM json_each(")
+        .bind(json_list(teams.iter().map(|t| t.as_str())))
+        .push("))");
 }
 
 impl SqliteTx {
-    pub(crate) async fn teams_impl(&mut self, org: &OrgId) -> Result<Vec<Team>> {
-        let rows = sqlx::query(
+    pub(crate) fn teams_impl(&self, org: &OrgId) -> Result<Vec<Team>> {
+        let teams = rows(
+            &self.conn,
             "SELECT id, name, enabled, created_at, updated_at FROM teams WHERE org_id = ?",
-        )
-        .bind(org.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        let members = sqlx::query("SELECT team_id, member_id FROM team_members WHERE org_id = ?")
-            .bind(org.as_str())
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db)?;
-        Ok(decode::teams(
-            rows.iter()
-                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
-                .collect(),
-            members.iter().map(|r| (r.get(0), r.get(1))).collect(),
-        ))
+            (org.as_str(),),
+            |r| Ok((r.at(0)?, r.at(1)?, r.at(2)?, r.at(3)?, r.at(4)?)),
+        )?;
+        let members = rows(
+            &self.conn,
+            "SELECT team_id, member_id FROM team_members WHERE org_id = ?",
+            (org.as_str(),),
+            |r| Ok((r.at(0)?, r.at(1)?)),
+        )?;
+        Ok(decode::teams(teams, members))
     }
 
-    pub(crate) async fn admin_scope_impl(
-        &mut self,
+    pub(crate) fn admin_scope_impl(
+        &self,
         org: &OrgId,
         member: &MemberId,
     ) -> Result<Option<Vec<TeamId>>> {
-        let scoped = sqlx::query("SELECT 1 FROM admin_scopes WHERE org_id = ? AND member_id = ?")
-            .bind(org.as_str())
-            .bind(member.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(db)?;
+        let scoped = row(
+            &self.conn,
+            "SELECT 1 FROM admin_scopes WHERE org_id = ? AND member_id = ?",
+            (org.as_str(), member.as_str()),
+            |_| Ok(()),
+        )?;
         if scoped.is_none() {
             return Ok(None);
         }
-        let rows = sqlx::query(
+        let teams = rows(
+            &self.conn,
             "SELECT team_id FROM admin_scope_teams WHERE org_id = ? AND member_id = ? ORDER BY team_id",
-        )
-        .bind(org.as_str())
-        .bind(member.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(Some(rows.iter().map(|r| TeamId(r.get(0))).collect()))
+            (org.as_str(), member.as_str()),
+            |r| Ok(TeamId(r.at(0)?)),
+        )?;
+        Ok(Some(teams))
     }
 
-    pub(crate) async fn members_in_teams_impl(
-        &mut self,
+    pub(crate) fn members_in_teams_impl(
+        &self,
         org: &OrgId,
         teams: &[TeamId],
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Member>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT id, email, name, role, status FROM members WHERE org_id = ",
-        );
-        qb.push_bind(org.as_str())
+        let mut sql = Sql::new("SELECT id, email, name, role, status FROM members WHERE org_id = ");
+        sql.bind(org.as_str())
             .push(" AND email > ")
-            .push_bind(after.unwrap_or(""))
+            .bind(after.unwrap_or(""))
             .push(" AND id IN (");
-        push_team_members(&mut qb, org, teams);
-        qb.push(") ORDER BY email LIMIT ").push_bind(limit);
-        let rows = qb.build().fetch_all(&mut *self.tx).await.map_err(db)?;
-        rows.iter().map(member_row).collect()
+        push_team_members(&mut sql, org, teams);
+        sql.push(") ORDER BY email LIMIT ").bind(limit);
+        sql.rows(&self.conn, member_row)
     }
 
     /// Apply [`seatline_domain::Change::InsertTeam`].
-    pub(crate) async fn insert_team(&mut self, org: &OrgId, t: &Team) -> Result<()> {
-        sqlx::query("INSERT INTO teams (org_id, id, name, enabled) VALUES (?, ?, ?, ?)")
-            .bind(org.as_str())
-            .bind(t.id.as_str())
-            .bind(&t.name)
-            .bind(t.enabled)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
-        self.set_team_members(org, &t.id, &t.members).await
+    pub(crate) fn insert_team(&self, org: &OrgId, t: &Team) -> Result<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO teams (org_id, id, name, enabled) VALUES (?, ?, ?, ?)",
+            (org.as_str(), t.id.as_str(), &t.name, t.enabled),
+        )?;
+        self.set_team_members(org, &t.id, &t.members)
     }
 
     /// Apply [`seatline_domain::Change::UpdateTeam`]: name and enabled, not members.
-    pub(crate) async fn update_team(&mut self, org: &OrgId, t: &Team) -> Result<()> {
-        sqlx::query("UPDATE teams SET name = ?, enabled = ? WHERE org_id = ? AND id = ?")
-            .bind(&t.name)
-            .bind(t.enabled)
-            .bind(org.as_str())
-            .bind(t.id.as_str())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
+    pub(crate) fn update_team(&self, org: &OrgId, t: &Team) -> Result<()> {
+        exec(
+            &self.conn,
+            "UPDATE teams SET name = ?, enabled = ? WHERE org_id = ? AND id = ?",
+            (&t.name, t.enabled, org.as_str(), t.id.as_str()),
+        )?;
         Ok(())
     }
 
     /// Apply [`seatline_domain::Change::DeleteTeam`]; memberships and scope entries go with
     /// it (ON DELETE CASCADE).
-    pub(crate) async fn delete_team(&mut self, org: &OrgId, id: &TeamId) -> Result<()> {
-        sqlx::query("DELETE FROM teams WHERE org_id = ? AND id = ?")
-            .bind(org.as_str())
-            .bind(id.as_str())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
+    pub(crate) fn delete_team(&self, org: &OrgId, id: &TeamId) -> Result<()> {
+        exec(
+            &self.conn,
+            "DELETE FROM teams WHERE org_id = ? AND id = ?",
+            (org.as_str(), id.as_str()),
+        )?;
         Ok(())
     }
 
     /// Apply [`seatline_domain::Change::SetTeamMembers`].
-    pub(crate) async fn set_team_members(
-        &mut self,
+    pub(crate) fn set_team_members(
+        &self,
         org: &OrgId,
         team: &TeamId,
         members: &[MemberId],
     ) -> Result<()> {
-        sqlx::query("DELETE FROM team_members WHERE org_id = ? AND team_id = ?")
-            .bind(org.as_str())
-            .bind(team.as_str())
-            .execute(&mut *self.tx)
-            .await
+        exec(
+            &self.conn,
+            "DELETE FROM team_members WHERE org_id = ? AND team_id = ?",
+            (org.as_str(), team.as_str()),
+        )?;
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO team_members (org_id, team_id, member_id) VALUES (?, ?, ?)",
+            )
             .map_err(db)?;
-        for chunk in members.chunks(BATCH / 3) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO team_members (org_id, team_id, member_id) ",
-            );
-            qb.push_values(chunk, |mut b, m| {
-                b.push_bind(org.as_str())
-                    .push_bind(team.as_str())
-                    .push_bind(m.as_str());
-            });
-            qb.build().execute(&mut *self.tx).await.map_err(db)?;
+        for m in members {
+            st.execute((org.as_str(), team.as_str(), m.as_str()))
+                .map_err(db)?;
         }
         Ok(())
     }
 
     /// Apply [`seatline_domain::Change::SetScope`].
-    pub(crate) async fn set_scope(
-        &mut self,
+    pub(crate) fn set_scope(
+        &self,
         org: &OrgId,
         member: &MemberId,
         teams: Option<&[TeamId]>,
     ) -> Result<()> {
-        sqlx::query("DELETE FROM admin_scopes WHERE org_id = ? AND member_id = ?")
-            .bind(org.as_str())
-            .bind(member.as_str())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
+        exec(
+            &self.conn,
+            "DELETE FROM admin_scopes WHERE org_id = ? AND member_id = ?",
+            (org.as_str(), member.as_str()),
+        )?;
         let Some(teams) = teams else {
             return Ok(());
         };
-        sqlx::query("INSERT INTO admin_scopes (org_id, member_id) VALUES (?, ?)")
-            .bind(org.as_str())
-            .bind(member.as_str())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
+        exec(
+            &self.conn,
+            "INSERT INTO admin_scopes (org_id, member_id) VALUES (?, ?)",
+            (org.as_str(), member.as_str()),
+        )?;
         for t in teams {
-            sqlx::query(
+            exec(
+                &self.conn,
                 "INSERT INTO admin_scope_teams (org_id, member_id, team_id) VALUES (?, ?, ?)",
-            )
-            .bind(org.as_str())
-            .bind(member.as_str())
-            .bind(t.as_str())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
+                (org.as_str(), member.as_str(), t.as_str()),
+            )?;
         }
         Ok(())
     }

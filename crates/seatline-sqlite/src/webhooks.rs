@@ -3,13 +3,13 @@
 //! a claim left by a crashed process is taken again once it expires.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
+use rusqlite::Connection;
 use seatline_domain::OrgId;
-use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, Result, StoreError, WebhookRow};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, Result, WebhookRow};
 
-use crate::db;
+use crate::{db, exec, json, row, rows, Get, Sql};
 
 const ENDPOINT_COLUMNS: &str = "id, org_id, url, types, description, enabled, disabled_reason, \
      secrets, created_at, cursor, failing_since";
@@ -18,64 +18,13 @@ const DELIVERY_COLUMNS: &str = "id, org_id, endpoint_id, event_seq, event_id, ev
      status, attempts, next_attempt_at, last_status, last_error, last_duration_ms, created_at, \
      updated_at";
 
-fn json_err(e: serde_json::Error) -> StoreError {
-    StoreError::Db(Box::new(e))
-}
-
-fn endpoint(r: &SqliteRow) -> Result<WebhookRow> {
-    Ok(WebhookRow {
-        id: r.get(0),
-        org: OrgId(r.get(1)),
-        url: r.get(2),
-        types: serde_json::from_str(r.get(3)).map_err(json_err)?,
-        description: r.get(4),
-        enabled: r.get(5),
-        disabled_reason: r.get(6),
-        secrets: serde_json::from_str(r.get(7)).map_err(json_err)?,
-        created_at: r.get(8),
-        cursor: r.get(9),
-        failing_since: r.get(10),
-    })
-}
-
-fn delivery(r: &SqliteRow) -> DeliveryRow {
-    DeliveryRow {
-        id: r.get(0),
-        org: OrgId(r.get(1)),
-        endpoint: r.get(2),
-        event_seq: r.get(3),
-        event_id: r.get(4),
-        event_type: r.get(5),
-        body: r.get(6),
-        status: r.get(7),
-        attempts: r.get(8),
-        next_attempt_at: r.get(9),
-        last_status: r.get(10),
-        last_error: r.get(11),
-        last_duration_ms: r.get(12),
-        created_at: r.get(13),
-        updated_at: r.get(14),
-    }
-}
-
-pub(crate) async fn enabled_webhooks(pool: &SqlitePool) -> Result<Vec<WebhookRow>> {
-    let rows = sqlx::query(&format!(
+static ENABLED: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE enabled ORDER BY created_at, id"
-    ))
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    rows.iter().map(endpoint).collect()
-}
-
-pub(crate) async fn claim_deliveries(
-    pool: &SqlitePool,
-    now: &str,
-    claim: &str,
-    until: &str,
-    limit: u32,
-) -> Result<Vec<DeliveryRow>> {
-    let rows = sqlx::query(&format!(
+    )
+});
+static CLAIM: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "UPDATE webhook_deliveries
          SET status = 'delivering', claimed_by = ?, claimed_until = ?, attempts = attempts + 1,
              updated_at = ?
@@ -86,50 +35,106 @@ pub(crate) async fn claim_deliveries(
                AND (d.status = 'pending' OR (d.status = 'delivering' AND d.claimed_until < ?))
              ORDER BY d.next_attempt_at, d.id LIMIT ?)
          RETURNING {DELIVERY_COLUMNS}"
-    ))
-    .bind(claim)
-    .bind(until)
-    .bind(now)
-    .bind(now)
-    .bind(now)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    let mut out: Vec<DeliveryRow> = rows.iter().map(delivery).collect();
+    )
+});
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+});
+static ONE: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE org_id = ? AND id = ?")
+});
+static OF_ORG: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE org_id = ? ORDER BY created_at, id"
+    )
+});
+
+fn endpoint(r: &rusqlite::Row<'_>) -> Result<WebhookRow> {
+    Ok(WebhookRow {
+        id: r.at(0)?,
+        org: OrgId(r.at(1)?),
+        url: r.at(2)?,
+        types: serde_json::from_str(&r.at::<String>(3)?).map_err(json)?,
+        description: r.at(4)?,
+        enabled: r.at(5)?,
+        disabled_reason: r.at(6)?,
+        secrets: serde_json::from_str(&r.at::<String>(7)?).map_err(json)?,
+        created_at: r.at(8)?,
+        cursor: r.at(9)?,
+        failing_since: r.at(10)?,
+    })
+}
+
+fn delivery(r: &rusqlite::Row<'_>) -> Result<DeliveryRow> {
+    Ok(DeliveryRow {
+        id: r.at(0)?,
+        org: OrgId(r.at(1)?),
+        endpoint: r.at(2)?,
+        event_seq: r.at(3)?,
+        event_id: r.at(4)?,
+        event_type: r.at(5)?,
+        body: r.at(6)?,
+        status: r.at(7)?,
+        attempts: r.at(8)?,
+        next_attempt_at: r.at(9)?,
+        last_status: r.at(10)?,
+        last_error: r.at(11)?,
+        last_duration_ms: r.at(12)?,
+        created_at: r.at(13)?,
+        updated_at: r.at(14)?,
+    })
+}
+
+pub(crate) fn enabled_webhooks(conn: &Connection) -> Result<Vec<WebhookRow>> {
+    rows(conn, &ENABLED, (), endpoint)
+}
+
+pub(crate) fn claim_deliveries(
+    conn: &Connection,
+    now: &str,
+    claim: &str,
+    until: &str,
+    limit: u32,
+) -> Result<Vec<DeliveryRow>> {
+    let mut out = rows(
+        conn,
+        &CLAIM,
+        (claim, until, now, now, now, i64::from(limit)),
+        delivery,
+    )?;
     out.sort_by(|a, b| (&a.next_attempt_at, a.id).cmp(&(&b.next_attempt_at, b.id)));
     Ok(out)
 }
 
-pub(crate) async fn finish_deliveries(
-    pool: &SqlitePool,
+/// Record the outcomes, in the caller's write transaction; whether each was still ours.
+pub(crate) fn finish_deliveries(
+    conn: &Connection,
     outcomes: &[DeliveryOutcome],
 ) -> Result<Vec<bool>> {
-    if outcomes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut tx = pool.begin().await.map_err(db)?;
     let mut recorded = Vec::with_capacity(outcomes.len());
     let mut by_endpoint: BTreeMap<String, Vec<&DeliveryOutcome>> = BTreeMap::new();
     for o in outcomes {
-        let endpoint: Option<String> = sqlx::query_scalar(
+        let endpoint: Option<String> = row(
+            conn,
             "UPDATE webhook_deliveries
-         SET status = ?, next_attempt_at = ?, last_status = ?, last_error = ?,
-             last_duration_ms = ?, updated_at = ?, claimed_by = NULL, claimed_until = NULL
-         WHERE id = ? AND status = 'delivering' AND claimed_by = ?
-         RETURNING endpoint_id",
-        )
-        .bind(&o.status)
-        .bind(&o.next_attempt_at)
-        .bind(o.last_status)
-        .bind(&o.last_error)
-        .bind(o.last_duration_ms)
-        .bind(&o.at)
-        .bind(o.id)
-        .bind(&o.claim)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
+             SET status = ?, next_attempt_at = ?, last_status = ?, last_error = ?,
+                 last_duration_ms = ?, updated_at = ?, claimed_by = NULL, claimed_until = NULL
+             WHERE id = ? AND status = 'delivering' AND claimed_by = ?
+             RETURNING endpoint_id",
+            (
+                &o.status,
+                &o.next_attempt_at,
+                o.last_status,
+                &o.last_error,
+                o.last_duration_ms,
+                &o.at,
+                o.id,
+                &o.claim,
+            ),
+            |r| r.at(0),
+        )?;
         recorded.push(endpoint.is_some());
         if let Some(endpoint) = endpoint {
             by_endpoint.entry(endpoint).or_default().push(o);
@@ -138,188 +143,153 @@ pub(crate) async fn finish_deliveries(
     // Endpoints in one order, so two processes' rounds never wait on each other crosswise.
     for (endpoint, outcomes) in &by_endpoint {
         for o in outcomes {
-            set_failing(&mut tx, endpoint, o).await?;
+            set_failing(conn, endpoint, o)?;
         }
     }
-    tx.commit().await.map_err(db)?;
     Ok(recorded)
 }
 
 /// A success ends the endpoint's run of failures; a failure starts one unless it runs already.
-async fn set_failing(
-    conn: &mut SqliteConnection,
-    endpoint: &str,
-    o: &DeliveryOutcome,
-) -> Result<()> {
-    let q = if o.succeeded {
-        sqlx::query("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?").bind(endpoint)
+fn set_failing(conn: &Connection, endpoint: &str, o: &DeliveryOutcome) -> Result<()> {
+    if o.succeeded {
+        exec(
+            conn,
+            "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?",
+            (endpoint,),
+        )?;
     } else {
-        sqlx::query(
+        exec(
+            conn,
             "UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL",
-        )
-        .bind(&o.at)
-        .bind(endpoint)
-    };
-    q.execute(conn).await.map_err(db)?;
+            (&o.at, endpoint),
+        )?;
+    }
     Ok(())
 }
 
-pub(crate) async fn insert_webhook(conn: &mut SqliteConnection, w: &WebhookRow) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(&w.id)
-    .bind(w.org.as_str())
-    .bind(&w.url)
-    .bind(serde_json::to_string(&w.types).map_err(json_err)?)
-    .bind(&w.description)
-    .bind(w.enabled)
-    .bind(&w.disabled_reason)
-    .bind(serde_json::to_string(&w.secrets).map_err(json_err)?)
-    .bind(&w.created_at)
-    .bind(w.cursor)
-    .bind(&w.failing_since)
-    .execute(conn)
-    .await
-    .map_err(db)?;
+pub(crate) fn insert_webhook(conn: &Connection, w: &WebhookRow) -> Result<()> {
+    exec(
+        conn,
+        &INSERT,
+        (
+            &w.id,
+            w.org.as_str(),
+            &w.url,
+            serde_json::to_string(&w.types).map_err(json)?,
+            &w.description,
+            w.enabled,
+            &w.disabled_reason,
+            serde_json::to_string(&w.secrets).map_err(json)?,
+            &w.created_at,
+            w.cursor,
+            &w.failing_since,
+        ),
+    )?;
     Ok(())
 }
 
-pub(crate) async fn webhook(
-    conn: &mut SqliteConnection,
-    org: &OrgId,
-    id: &str,
-) -> Result<Option<WebhookRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE org_id = ? AND id = ?"
-    ))
-    .bind(org.as_str())
-    .bind(id)
-    .fetch_optional(conn)
-    .await
-    .map_err(db)?;
-    row.as_ref().map(endpoint).transpose()
+pub(crate) fn webhook(conn: &Connection, org: &OrgId, id: &str) -> Result<Option<WebhookRow>> {
+    row(conn, &ONE, (org.as_str(), id), endpoint)
 }
 
-pub(crate) async fn webhooks(conn: &mut SqliteConnection, org: &OrgId) -> Result<Vec<WebhookRow>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE org_id = ? ORDER BY created_at, id"
-    ))
-    .bind(org.as_str())
-    .fetch_all(conn)
-    .await
-    .map_err(db)?;
-    rows.iter().map(endpoint).collect()
+pub(crate) fn webhooks(conn: &Connection, org: &OrgId) -> Result<Vec<WebhookRow>> {
+    rows(conn, &OF_ORG, (org.as_str(),), endpoint)
 }
 
-pub(crate) async fn update_webhook(conn: &mut SqliteConnection, w: &WebhookRow) -> Result<bool> {
-    let r = sqlx::query(
+pub(crate) fn update_webhook(conn: &Connection, w: &WebhookRow) -> Result<bool> {
+    let n = exec(
+        conn,
         "UPDATE webhook_endpoints
          SET url = ?, types = ?, description = ?, enabled = ?, disabled_reason = ?, secrets = ?,
              failing_since = ?
          WHERE org_id = ? AND id = ?",
-    )
-    .bind(&w.url)
-    .bind(serde_json::to_string(&w.types).map_err(json_err)?)
-    .bind(&w.description)
-    .bind(w.enabled)
-    .bind(&w.disabled_reason)
-    .bind(serde_json::to_string(&w.secrets).map_err(json_err)?)
-    .bind(&w.failing_since)
-    .bind(w.org.as_str())
-    .bind(&w.id)
-    .execute(conn)
-    .await
-    .map_err(db)?;
-    Ok(r.rows_affected() == 1)
+        (
+            &w.url,
+            serde_json::to_string(&w.types).map_err(json)?,
+            &w.description,
+            w.enabled,
+            &w.disabled_reason,
+            serde_json::to_string(&w.secrets).map_err(json)?,
+            &w.failing_since,
+            w.org.as_str(),
+            &w.id,
+        ),
+    )?;
+    Ok(n == 1)
 }
 
-pub(crate) async fn delete_webhook(
-    conn: &mut SqliteConnection,
-    org: &OrgId,
-    id: &str,
-) -> Result<bool> {
-    let r = sqlx::query("DELETE FROM webhook_endpoints WHERE org_id = ? AND id = ?")
-        .bind(org.as_str())
-        .bind(id)
-        .execute(conn)
-        .await
-        .map_err(db)?;
-    Ok(r.rows_affected() == 1)
+pub(crate) fn delete_webhook(conn: &Connection, org: &OrgId, id: &str) -> Result<bool> {
+    let n = exec(
+        conn,
+        "DELETE FROM webhook_endpoints WHERE org_id = ? AND id = ?",
+        (org.as_str(), id),
+    )?;
+    Ok(n == 1)
 }
 
-pub(crate) async fn advance_webhook(
-    conn: &mut SqliteConnection,
+pub(crate) fn advance_webhook(
+    conn: &Connection,
     org: &OrgId,
     id: &str,
     from: i64,
     to: i64,
 ) -> Result<bool> {
-    let r = sqlx::query(
+    let n = exec(
+        conn,
         "UPDATE webhook_endpoints SET cursor = ? WHERE org_id = ? AND id = ? AND cursor = ?",
-    )
-    .bind(to)
-    .bind(org.as_str())
-    .bind(id)
-    .bind(from)
-    .execute(conn)
-    .await
-    .map_err(db)?;
-    Ok(r.rows_affected() == 1)
+        (to, org.as_str(), id, from),
+    )?;
+    Ok(n == 1)
 }
 
-/// Deliveries bind 13 parameters each; this many stay under SQLite's bound-parameter limit.
-const DELIVERY_BATCH: usize = 2_000;
-
-pub(crate) async fn insert_deliveries(
-    conn: &mut SqliteConnection,
-    rows: &[DeliveryRow],
-) -> Result<()> {
-    for chunk in rows.chunks(DELIVERY_BATCH) {
-        let mut q = QueryBuilder::<Sqlite>::new(
+pub(crate) fn insert_deliveries(conn: &Connection, deliveries: &[DeliveryRow]) -> Result<()> {
+    let mut st = conn
+        .prepare_cached(
             "INSERT INTO webhook_deliveries (org_id, endpoint_id, event_seq, event_id, event_type, \
-             body, status, attempts, next_attempt_at, last_status, last_error, created_at, updated_at) ",
-        );
-        q.push_values(chunk, |mut b, d| {
-            b.push_bind(d.org.as_str())
-                .push_bind(&d.endpoint)
-                .push_bind(d.event_seq)
-                .push_bind(&d.event_id)
-                .push_bind(&d.event_type)
-                .push_bind(&d.body)
-                .push_bind(&d.status)
-                .push_bind(d.attempts)
-                .push_bind(&d.next_attempt_at)
-                .push_bind(d.last_status)
-                .push_bind(&d.last_error)
-                .push_bind(&d.created_at)
-                .push_bind(&d.updated_at);
-        });
-        q.build().execute(&mut *conn).await.map_err(db)?;
+             body, status, attempts, next_attempt_at, last_status, last_error, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .map_err(db)?;
+    for d in deliveries {
+        st.execute((
+            d.org.as_str(),
+            &d.endpoint,
+            d.event_seq,
+            &d.event_id,
+            &d.event_type,
+            &d.body,
+            &d.status,
+            d.attempts,
+            &d.next_attempt_at,
+            d.last_status,
+            &d.last_error,
+            &d.created_at,
+            &d.updated_at,
+        ))
+        .map_err(db)?;
     }
     Ok(())
 }
 
-pub(crate) async fn deliveries(
-    conn: &mut SqliteConnection,
+pub(crate) fn deliveries(
+    conn: &Connection,
     org: &OrgId,
     endpoint: &str,
     dq: &DeliveryQuery,
 ) -> Result<Vec<DeliveryRow>> {
-    let mut q = QueryBuilder::<Sqlite>::new(format!(
+    let mut sql = Sql::new(&format!(
         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE org_id = "
     ));
-    q.push_bind(org.as_str())
+    sql.bind(org.as_str())
         .push(" AND endpoint_id = ")
-        .push_bind(endpoint);
+        .bind(endpoint);
     if let Some(status) = &dq.status {
-        q.push(" AND status = ").push_bind(status);
+        sql.push(" AND status = ").bind(status.as_str());
     }
     if let Some(before) = dq.before_id {
-        q.push(" AND id < ").push_bind(before);
+        sql.push(" AND id < ").bind(before);
     }
-    q.push(" ORDER BY id DESC LIMIT ")
-        .push_bind(i64::from(dq.limit));
-    let rows = q.build().fetch_all(conn).await.map_err(db)?;
-    Ok(rows.iter().map(delivery).collect())
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(i64::from(dq.limit));
+    sql.rows(conn, delivery)
 }
