@@ -4,24 +4,35 @@
 use rusqlite::Connection;
 use seatline_domain::{ExtKey, OrgId};
 use seatline_store::{
-    decode, EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent, Result, StoreError,
+    decode, EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent, Result,
 };
 
 use crate::{db, exec, json_list, row, rows, Get, Sql, SqliteTx};
 
 impl SqliteTx {
-    pub(crate) fn reserve_seqs(&self, org: &OrgId, count: u32) -> Result<i64> {
-        let last: Option<i64> = row(
-            &self.conn,
-            "UPDATE orgs SET event_seq = event_seq + ?2 WHERE id = ?1 RETURNING event_seq",
-            (org.as_str(), i64::from(count)),
-            |r| r.at(0),
-        )?;
-        let last = last.ok_or_else(|| StoreError::Db(format!("no organization {org}").into()))?;
-        Ok(last - i64::from(count) + 1)
+    pub(crate) fn reserve_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
+        let first = match self.next_seq {
+            Some(next) => next,
+            // Not under the org lock (a write transaction holds SQLite's lock anyway); an
+            // organization this transaction is creating has no row yet and starts at 1.
+            None => {
+                let last: Option<i64> = row(
+                    &self.conn,
+                    "SELECT event_seq FROM orgs WHERE id = ?",
+                    (org.as_str(),),
+                    |r| r.at(0),
+                )?;
+                last.unwrap_or(0) + 1
+            }
+        };
+        self.next_seq = Some(first + i64::from(count));
+        Ok(first)
     }
 
-    pub(crate) fn insert_events(&self, org: &OrgId, events: &[NewEvent]) -> Result<()> {
+    pub(crate) fn insert_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()> {
+        let Some(last) = events.last() else {
+            return Ok(());
+        };
         let mut st = self
             .conn
             .prepare_cached(
@@ -41,19 +52,31 @@ impl SqliteTx {
             ))
             .map_err(db)?;
         }
-        // Events come in seq order, so the last one naming an extension sets its version.
+        drop(st);
+        exec(
+            &self.conn,
+            "UPDATE orgs SET event_seq = ?2 WHERE id = ?1",
+            (org.as_str(), last.row.seq),
+        )?;
+        // Events come in seq order, so the last one naming an extension sets its version;
+        // not those written with their rows already.
         let mut versions = std::collections::BTreeMap::new();
         for e in events {
             if let Some(k) = e.extension {
-                versions.insert(k.get(), e.row.seq);
+                versions.insert(k, e.row.seq);
             }
         }
+        let written = std::mem::take(&mut self.versions.written);
+        // The expectations were for these events: none outlives them.
+        self.versions.expected.clear();
         let mut st = self
             .conn
             .prepare_cached("UPDATE extensions SET version = ?3 WHERE org_id = ?1 AND key = ?2")
             .map_err(db)?;
         for (key, seq) in versions {
-            st.execute((org.as_str(), key, seq)).map_err(db)?;
+            if written.get(&key) != Some(&seq) {
+                st.execute((org.as_str(), key.get(), seq)).map_err(db)?;
+            }
         }
         Ok(())
     }

@@ -17,7 +17,7 @@ mod scim;
 mod teams;
 mod webhooks;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -87,6 +87,8 @@ impl SqliteStore {
             long: false,
             writer: self.writer.clone(),
             turn,
+            next_seq: None,
+            versions: Versions::default(),
         })
     }
 
@@ -243,6 +245,19 @@ struct SqliteTx {
     /// This transaction's turn among the writers (see `SqliteStore::writer`): taken before
     /// `BEGIN IMMEDIATE` by a write transaction, or before its first write by a read one.
     turn: Option<OwnedMutexGuard<()>>,
+    /// The seq the next event of this transaction gets, once known (the org lock reads the
+    /// counter); the events' insert writes the counter back.
+    next_seq: Option<i64>,
+    /// Versions the coming events give extensions ([`Tx::expect_versions`]), and those
+    /// already written with inserted rows, which the events' insert need not set again.
+    versions: Versions,
+}
+
+/// See [`SqliteTx::versions`].
+#[derive(Default)]
+pub(crate) struct Versions {
+    pub(crate) expected: HashMap<ExtKey, i64>,
+    pub(crate) written: HashMap<ExtKey, i64>,
 }
 
 impl Drop for SqliteTx {
@@ -304,13 +319,17 @@ impl Store for SqliteStore {
     }
 
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
-        let tx = self.write_tx().await?;
-        let bumped = exec(
+        let mut tx = self.write_tx().await?;
+        let event_seq: Option<i64> = row(
             &tx.conn,
-            "UPDATE orgs SET version = version + 1 WHERE id = ?",
+            "UPDATE orgs SET version = version + 1 WHERE id = ? RETURNING event_seq",
             (org.as_str(),),
+            |r| r.at(0),
         )?;
-        Ok((bumped == 1).then(|| Box::new(tx) as Box<dyn Tx>))
+        Ok(event_seq.map(|seq| {
+            tx.next_seq = Some(seq + 1);
+            Box::new(tx) as Box<dyn Tx>
+        }))
     }
 
     async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>> {
@@ -609,16 +628,20 @@ impl SqliteTx {
         Ok(())
     }
 
+    /// Each with the version its event will give it, when known (see `Tx::expect_versions`).
     fn insert_extensions(&self, org: &OrgId, exts: &[Extension]) -> Result<()> {
         let mut st = self
             .conn
-            .prepare_cached("INSERT INTO extensions (org_id, key, member_id) VALUES (?, ?, ?)")
+            .prepare_cached(
+                "INSERT INTO extensions (org_id, key, member_id, version) VALUES (?, ?, ?, ?)",
+            )
             .map_err(db)?;
         for e in exts {
             st.execute((
                 org.as_str(),
                 e.key.get(),
                 e.member.as_ref().map(|m| m.as_str()),
+                self.versions.expected.get(&e.key).copied().unwrap_or(0),
             ))
             .map_err(db)?;
         }
@@ -1045,7 +1068,18 @@ impl Tx for SqliteTx {
                 .iter()
                 .any(|c| matches!(c, Change::InsertExtensions(e) if e.len() > MANY));
         self.long |= long;
-        heavy(long, || self.apply_changes(org, changes))
+        heavy(long, || self.apply_changes(org, changes))?;
+        // The inserted extensions that got their version with the row.
+        let Versions { expected, written } = &mut self.versions;
+        for c in changes {
+            if let Change::InsertExtensions(exts) = c {
+                written.extend(
+                    exts.iter()
+                        .filter_map(|e| expected.get(&e.key).map(|v| (e.key, *v))),
+                );
+            }
+        }
+        Ok(())
     }
 
     async fn append_audit(&mut self, org: &OrgId, entries: &[AuditEntry]) -> Result<()> {
@@ -1213,6 +1247,11 @@ impl Tx for SqliteTx {
     async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
         self.writing().await;
         self.reserve_seqs(org, count)
+    }
+
+    async fn expect_versions(&mut self, versions: &[(ExtKey, i64)]) -> Result<()> {
+        self.versions.expected.extend(versions.iter().copied());
+        Ok(())
     }
 
     async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()> {
