@@ -73,7 +73,7 @@ impl Feed {
         }
     }
 
-    /// Events of `org` committed.
+    /// Events of `org` committed (or, from the listener, another process committed them).
     pub(crate) fn publish(&self, org: &OrgId) {
         // Nobody listening is fine.
         let _ = self.wake.send(org.clone());
@@ -439,7 +439,7 @@ impl App {
             self.feed.pushed.store(true, Ordering::Relaxed);
             let app = self.clone();
             tokio::spawn(async move {
-                while let Some((org, _)) = rx.recv().await {
+                while let Some(org) = rx.recv().await {
                     app.feed.publish(&org);
                 }
             });

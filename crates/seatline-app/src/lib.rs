@@ -310,9 +310,19 @@ impl App {
         self.record(&mut tx, ctx, org, d, seen).await?;
         tx.commit().await?;
         if changed {
-            self.feed.publish(org);
+            self.committed(org).await;
         }
         Ok(())
+    }
+
+    /// Events of `org` committed: wake this process's readers and announce them to the other
+    /// processes (PostgreSQL NOTIFY), after the commit and outside the org lock.
+    pub(crate) async fn committed(&self, org: &OrgId) {
+        self.feed.publish(org);
+        if let Err(e) = self.store.announce_events(org).await {
+            // The change is committed; listeners find its events at their next poll.
+            tracing::warn!(org = %org, error = %e, "announcing committed events failed");
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use crate::db;
 use crate::tx::{pg_key, PgTx};
 
-/// The channel every commit with events notifies, with `org_id:last_seq` as payload.
+/// The channel announcing commits with events, with the organization's id as payload.
 const CHANNEL: &str = "seatline_events";
 
 impl PgTx {
@@ -69,8 +69,7 @@ impl PgTx {
              ), counted AS (
                  UPDATE orgs SET event_seq = $10 WHERE id = $1
              )
-             -- Delivered to listeners when (and only if) the transaction commits.
-             SELECT pg_notify($11, $12)",
+             SELECT 1",
         )
         .bind(org.as_str())
         .bind(&seqs)
@@ -82,8 +81,6 @@ impl PgTx {
         .bind(&keys)
         .bind(&versions)
         .bind(last.row.seq)
-        .bind(CHANNEL)
-        .bind(format!("{}:{}", org.as_str(), last.row.seq))
         .execute(&mut *self.tx)
         .await
         .map_err(db)?;
@@ -239,6 +236,17 @@ pub(crate) async fn prune(pool: &PgPool, before: &str) -> Result<u64> {
 /// LISTEN on the events channel and forward each notification until nobody receives them.
 /// The listener reconnects by itself after a lost connection; wake-ups missed meanwhile are
 /// covered by the readers' slow poll.
+/// Announce committed events of `org` to every process LISTENing (see `Store::announce_events`).
+pub(crate) async fn announce(pool: &PgPool, org: &OrgId) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(org.as_str())
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
 pub(crate) async fn listen(pool: &PgPool) -> Result<EventWakeups> {
     let mut listener = PgListener::connect_with(pool).await.map_err(db)?;
     listener.listen(CHANNEL).await.map_err(db)?;
@@ -247,13 +255,7 @@ pub(crate) async fn listen(pool: &PgPool) -> Result<EventWakeups> {
         loop {
             match listener.recv().await {
                 Ok(n) => {
-                    let Some((org, seq)) = n.payload().rsplit_once(':') else {
-                        continue;
-                    };
-                    let Ok(seq) = seq.parse::<i64>() else {
-                        continue;
-                    };
-                    if tx.send((OrgId(org.to_owned()), seq)).is_err() {
+                    if tx.send(OrgId(n.payload().to_owned())).is_err() {
                         return;
                     }
                 }

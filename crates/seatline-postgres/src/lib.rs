@@ -316,6 +316,10 @@ impl Store for PostgresStore {
     async fn listen_events(&self) -> Result<Option<EventWakeups>> {
         events::listen(&self.pool).await.map(Some)
     }
+
+    async fn announce_events(&self, org: &OrgId) -> Result<()> {
+        events::announce(&self.pool, org).await
+    }
 }
 
 /// Schema constraints refusing a change become [`StoreError::Constraint`]; anything else is

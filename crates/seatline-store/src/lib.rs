@@ -321,8 +321,8 @@ pub struct ScimQuery {
     pub limit: u32,
 }
 
-/// Wake-ups of committed events from other processes: (organization, its latest seq).
-pub type EventWakeups = tokio::sync::mpsc::UnboundedReceiver<(OrgId, i64)>;
+/// Wake-ups of committed events from other processes: the organization whose feed grew.
+pub type EventWakeups = tokio::sync::mpsc::UnboundedReceiver<OrgId>;
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -390,6 +390,14 @@ pub trait Store: Send + Sync + 'static {
     /// Wake-ups for events committed by any process, when the database can push them
     /// (PostgreSQL LISTEN/NOTIFY); `None` when readers must poll (SQLite).
     async fn listen_events(&self) -> Result<Option<EventWakeups>>;
+    /// Tell the other processes that events of `org` committed, right after the commit
+    /// (PostgreSQL: NOTIFY on its own, outside the write transaction — a transaction that
+    /// notifies holds a database-wide lock through its commit, which lined every write's
+    /// commit and WAL flush up behind the last one's). A lost announcement costs a
+    /// listener one poll interval, nothing else. Nothing to do where readers poll (SQLite).
+    async fn announce_events(&self, _org: &OrgId) -> Result<()> {
+        Ok(())
+    }
 
     // ---- Webhooks: the delivery worker, across organizations ----
     /// Every enabled webhook endpoint, whatever its organization.

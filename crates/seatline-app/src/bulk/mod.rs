@@ -497,7 +497,7 @@ impl App {
         let applied = plan_row(view);
         tx.update_plan(org, &applied).await?;
         tx.commit().await?;
-        self.feed.publish(org);
+        self.committed(org).await;
         Ok(decode(&applied)?)
     }
 
