@@ -18,12 +18,21 @@ impl App {
         org: &OrgId,
         e: &seatline_domain::Extension,
     ) -> AppResult<ExtensionView> {
-        let m = match &e.member {
-            Some(id) => tx.member(org, id).await?,
-            None => None,
-        };
+        let m = Self::holder(tx, org, e).await?;
         let states = Self::states(tx, org).await?;
         Ok(ExtensionView::new(e, m.as_ref(), &states))
+    }
+
+    /// The member holding `e`, if any.
+    async fn holder(
+        tx: &mut Box<dyn Tx>,
+        org: &OrgId,
+        e: &seatline_domain::Extension,
+    ) -> AppResult<Option<Member>> {
+        Ok(match &e.member {
+            Some(id) => tx.member(org, id).await?,
+            None => None,
+        })
     }
 
     pub async fn extensions(
@@ -228,10 +237,7 @@ impl App {
         )?;
         let seats = tx.seats(org).await?;
         let d = rules::set_addons(&e, addons.clone(), &seats)?;
-        let m = match &e.member {
-            Some(id) => tx.member(org, id).await?,
-            None => None,
-        };
+        let m = Self::holder(&mut tx, org, &e).await?;
         let after = seatline_domain::Extension {
             addons,
             ..e.clone()
@@ -274,10 +280,7 @@ impl App {
         let d = rules::set_numbers(&e, numbers.clone(), &rows)?;
         let mut sorted = numbers;
         sorted.sort();
-        let m = match &e.member {
-            Some(id) => tx.member(org, id).await?,
-            None => None,
-        };
+        let m = Self::holder(&mut tx, org, &e).await?;
         let states = Self::states(&mut tx, org).await?;
         let after = seatline_domain::Extension {
             numbers: sorted,

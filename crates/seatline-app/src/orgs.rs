@@ -30,6 +30,7 @@ impl App {
         self.record(&mut tx, ctx, &id, d, crate::events::Seen::default())
             .await?;
         tx.commit().await?;
+        self.committed(&id).await;
         Ok(CreatedOrg {
             id: org.id.to_string(),
             name: org.name,

@@ -74,6 +74,7 @@ macro_rules! conformance_tests {
             scim_tokens_round_trip,
             scim_members_query_and_fields,
             events_round_trip,
+            versions_expected_before_apply,
             events_rollback_and_isolation,
             events_prune_keeps_a_suffix,
             events_gapless_two_pools,
@@ -2137,6 +2138,47 @@ fn after(after: i64, types: &[&str]) -> EventQuery {
         limit: 1000,
         types: types.iter().map(|t| (*t).to_owned()).collect(),
     }
+}
+
+/// Versions told before the changes (`Tx::expect_versions`): an extension inserted meanwhile
+/// carries its version, one that existed gets it from the events, and the org's counter ends
+/// at the last seq, whether or not the backend writes versions with the rows.
+pub async fn versions_expected_before_apply(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, _) = create_org(s, "ver", "owner@ver.example").await;
+    set_quantity(s, &org, Code::PhoneSystem, 5).await;
+    provision(s, &org, 1, 1001).await.expect("provision");
+    let mut tx = locked(s, &org).await;
+    let first = tx.reserve_event_seqs(&org, 3).await.expect("reserve");
+    assert_eq!(first, 1);
+    tx.expect_versions(&[(key(1001), 2), (key(1002), 3)])
+        .await
+        .expect("expect");
+    tx.apply(
+        &org,
+        &[Change::InsertExtensions(vec![Extension::new(key(1002))])],
+    )
+    .await
+    .expect("insert");
+    let events = [
+        new_event(1, "member.updated", AT, None),
+        new_event(2, "extension.entitlements_changed", AT, Some(1001)),
+        new_event(3, "extension.provisioned", AT, Some(1002)),
+    ];
+    tx.append_events(&org, &events).await.expect("append");
+    tx.commit().await.expect("commit");
+    let versions = read(s)
+        .await
+        .extension_versions(&org, &[key(1001), key(1002)])
+        .await
+        .expect("versions");
+    assert_eq!(versions, [(key(1001), 2), (key(1002), 3)]);
+    assert_eq!(horizon(s, &org).await, EventHorizon { oldest: 1, last: 3 });
+    assert_eq!(
+        append(s, &org, &[("member.updated", None)], AT, true).await,
+        4
+    );
 }
 
 pub async fn events_round_trip(b: &impl Backend) {
