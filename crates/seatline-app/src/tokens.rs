@@ -3,7 +3,7 @@
 use rand::RngCore;
 use seatline_domain::permissions::{Action, Actor};
 use seatline_domain::{Error, ErrorCode, MemberId, OrgId, Status};
-use seatline_store::{IntegrationTokenRow, TokenRow};
+use seatline_store::{IntegrationTokenRow, TokenHolder, TokenRow};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -40,10 +40,21 @@ pub struct Me {
     pub role: Option<String>,
 }
 
-/// The stored form of a token secret.
+/// The stored form of a token secret: its SHA-256 in lowercase hex.
 pub fn hash_secret(secret: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(2 * digest.len());
+    for b in digest {
+        hex.push(HEX[usize::from(b >> 4)] as char);
+        hex.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    hex
+}
+
+/// Whether a secret is an integration token's (its prefix says so), to be looked up there.
+pub(crate) fn is_integration(secret: &str) -> bool {
+    secret.starts_with(INTEGRATION_PREFIX)
 }
 
 fn new_secret() -> String {
@@ -72,31 +83,46 @@ fn unauthenticated() -> Error {
 }
 
 impl App {
-    /// Resolve a member's bearer token to who is acting. A disabled member's tokens stop
-    /// working at once because status is read on every request.
+    /// Resolve a bearer token to who is acting. A disabled member's tokens stop working at
+    /// once because status is read on every request.
     pub async fn authenticate(&self, secret: &str) -> AppResult<Ctx> {
-        if secret.starts_with(INTEGRATION_PREFIX) {
-            return self.authenticate_integration(secret).await;
-        }
-        let (row, m) = self
-            .store()
-            .token_holder(&hash_secret(secret))
-            .await?
-            .ok_or_else(unauthenticated)?;
-        if row.revoked {
-            return Err(unauthenticated().into());
-        }
-        if m.status == Status::Disabled {
-            return Err(Error::new(
-                ErrorCode::Unauthenticated,
-                "this member is disabled; its tokens no longer work",
-            )
-            .into());
-        }
-        let actor = self.actor_of(&row.org, m).await?;
+        let hash = hash_secret(secret);
+        let holder = if is_integration(secret) {
+            self.store()
+                .integration_token(&hash)
+                .await?
+                .map(TokenHolder::Integration)
+        } else {
+            self.store()
+                .token_holder(&hash)
+                .await?
+                .map(|(row, m)| TokenHolder::Member(row, m))
+        };
+        self.ctx_of(holder).await
+    }
+
+    /// Who acts with a token as stored: refused when there is none, when it is revoked, or
+    /// when its member is disabled.
+    pub(crate) async fn ctx_of(&self, holder: Option<TokenHolder>) -> AppResult<Ctx> {
+        let (actor, org) = match holder.ok_or_else(unauthenticated)? {
+            TokenHolder::Integration(row) if !row.revoked => {
+                (Actor::Integration { id: row.id }, row.org)
+            }
+            TokenHolder::Member(row, m) if !row.revoked => {
+                if m.status == Status::Disabled {
+                    return Err(Error::new(
+                        ErrorCode::Unauthenticated,
+                        "this member is disabled; its tokens no longer work",
+                    )
+                    .into());
+                }
+                (self.actor_of(&row.org, m).await?, row.org)
+            }
+            _ => return Err(unauthenticated().into()),
+        };
         Ok(Ctx {
             actor,
-            org: Some(row.org),
+            org: Some(org),
             request_id: None,
         })
     }
@@ -245,20 +271,6 @@ impl From<IntegrationTokenRow> for IntegrationTokenView {
 }
 
 impl App {
-    async fn authenticate_integration(&self, secret: &str) -> AppResult<Ctx> {
-        let row = self
-            .store()
-            .integration_token(&hash_secret(secret))
-            .await?
-            .filter(|r| !r.revoked)
-            .ok_or_else(unauthenticated)?;
-        Ok(Ctx {
-            actor: Actor::Integration { id: row.id },
-            org: Some(row.org),
-            request_id: None,
-        })
-    }
-
     /// A read-only token for an integration (the owner's): it reads the feed, the
     /// entitlements, extensions, members and Contact Center, and changes nothing.
     pub async fn create_integration_token(

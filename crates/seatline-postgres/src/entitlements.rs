@@ -1,16 +1,22 @@
 //! The entitlement read: one member's sources in one statement, because the PBX asks on
-//! every registration and call and each statement is a round trip to PostgreSQL.
+//! every registration and call and each statement is a round trip to PostgreSQL. The read
+//! by a bearer token adds the token and its holder to that same statement (issue 15).
 
-use seatline_domain::OrgId;
-use seatline_store::{decode, EntitlementSources, MemberRef, Result};
+use std::sync::LazyLock;
+
+use seatline_domain::{MemberId, OrgId};
+use seatline_store::decode::{self, corrupt, TaggedRow};
+use seatline_store::{
+    EntitlementSources, IntegrationTokenRow, MemberRef, Result, TokenEntitlements, TokenHolder,
+    TokenRow,
+};
 use sqlx::{PgPool, Row};
 
 use crate::db;
 
-/// Every part as tagged text rows (see `decode::TaggedRow`); `{member}` picks the member by
-/// id or by email, each through its own index.
-const READ: &str = "
-WITH m AS (SELECT id, email, name, role, status FROM members WHERE org_id = $1 AND {member} = $2),
+/// The member's parts as tagged text rows (see `decode::TaggedRow`), after the CTE `m` that
+/// picks the member.
+const PARTS: &str = "
      e AS (SELECT key FROM extensions WHERE org_id = $1 AND member_id = (SELECT id FROM m))
 SELECT 'm', id, email, name, role, status, NULL::text, NULL::text FROM m
 UNION ALL
@@ -25,25 +31,158 @@ UNION ALL
 SELECT 's', code, CAST(quantity AS TEXT), state, term_end, state_since, unit_price, currency
 FROM subscriptions WHERE org_id = $1 AND EXISTS (SELECT 1 FROM m)";
 
+/// `m` picks the member by id or by email (`{member}`), each through its own index.
+const MEMBER: &str =
+    "m AS (SELECT id, email, name, role, status FROM members WHERE org_id = $1 AND {member} = $2";
+
+/// A member token (`$3` its hash) as `t`, and its holder as an `h` row.
+const MEMBER_TOKEN: (&str, &str) = (
+    "t AS (SELECT t.id, t.org_id, t.member_id AS who, t.hash, t.created_at, t.revoked
+           FROM tokens t WHERE t.hash = $3)",
+    "SELECT 'h', h.id, h.email, h.name, h.role, h.status, NULL, NULL
+     FROM members h JOIN t ON h.org_id = t.org_id AND h.id = t.who",
+);
+
+/// An integration token (`$3` its hash) as `t`; it has no holder row.
+const INTEGRATION_TOKEN: (&str, &str) = (
+    "t AS (SELECT id, org_id, name AS who, hash, created_at, revoked
+           FROM integration_tokens WHERE hash = $3)",
+    "SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE FALSE",
+);
+
+/// Every statement text, built once so each is one prepared statement: by member id and by
+/// email, each without a token, with a member token and with an integration token.
+static STATEMENTS: LazyLock<[String; 6]> = LazyLock::new(|| {
+    let plain = |column: &str| format!("WITH {})\n,{PARTS}", MEMBER.replace("{member}", column));
+    let by_token = |column: &str, (token, holder): (&str, &str)| {
+        format!(
+            "WITH {token},\n{} AND EXISTS (SELECT 1 FROM t WHERE org_id = $1)),\n{PARTS}
+             UNION ALL
+             SELECT 't', id, org_id, who, hash, created_at, CAST(revoked AS TEXT), NULL FROM t
+             UNION ALL
+             {holder}",
+            MEMBER.replace("{member}", column)
+        )
+    };
+    [
+        plain("id"),
+        plain("email"),
+        by_token("id", MEMBER_TOKEN),
+        by_token("email", MEMBER_TOKEN),
+        by_token("id", INTEGRATION_TOKEN),
+        by_token("email", INTEGRATION_TOKEN),
+    ]
+});
+
+fn statement(member: &MemberRef, token: Option<bool>) -> (&'static str, &str) {
+    let (column, value) = match member {
+        MemberRef::Id(id) => (0, id.as_str()),
+        MemberRef::Email(email) => (1, email.as_str()),
+    };
+    let token = match token {
+        None => 0,
+        Some(false) => 2,
+        Some(true) => 4,
+    };
+    (&STATEMENTS[token + column], value)
+}
+
+async fn tagged_rows(
+    pool: &PgPool,
+    org: &OrgId,
+    member: &MemberRef,
+    token: Option<(&str, bool)>,
+) -> Result<Vec<TaggedRow>> {
+    let (sql, value) = statement(member, token.map(|(_, integration)| integration));
+    let mut query = sqlx::query(sql).bind(org.as_str()).bind(value);
+    if let Some((hash, _)) = token {
+        query = query.bind(hash);
+    }
+    let rows = query.fetch_all(pool).await.map_err(db)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                [1, 2, 3, 4, 5, 6, 7].map(|i| r.get::<Option<String>, _>(i)),
+            )
+        })
+        .collect())
+}
+
 pub(crate) async fn read(
     pool: &PgPool,
     org: &OrgId,
     member: &MemberRef,
 ) -> Result<Option<EntitlementSources>> {
-    let (column, value) = match member {
-        MemberRef::Id(id) => ("id", id.as_str()),
-        MemberRef::Email(email) => ("email", email.as_str()),
+    decode::entitlement_sources(tagged_rows(pool, org, member, None).await?)
+}
+
+/// [`seatline_store::Store::token_entitlements`] in one statement.
+pub(crate) async fn read_by_token(
+    pool: &PgPool,
+    hash: &str,
+    integration: bool,
+    org: &OrgId,
+    member: &MemberRef,
+) -> Result<TokenEntitlements> {
+    let rows = tagged_rows(pool, org, member, Some((hash, integration))).await?;
+    let (mut token, mut holder, mut parts) = (None, None, Vec::with_capacity(rows.len()));
+    for row in rows {
+        match row.0.as_str() {
+            "t" => token = Some(row.1),
+            "h" => holder = Some(row.1),
+            _ => parts.push(row),
+        }
+    }
+    let holder = token
+        .map(|t| token_holder(t, holder, integration))
+        .transpose()?;
+    Ok(TokenEntitlements {
+        holder,
+        sources: decode::entitlement_sources(parts)?,
+    })
+}
+
+/// The `t` row (id, org, member id or name, hash, created at, revoked) and, for a member
+/// token, the `h` row of its holder.
+fn token_holder(
+    t: [Option<String>; 7],
+    holder: Option<[Option<String>; 7]>,
+    integration: bool,
+) -> Result<TokenHolder> {
+    let [id, org, who, hash, created_at, revoked, _] =
+        t.map(|c| c.ok_or_else(|| corrupt("token row", "NULL")));
+    let revoked = match revoked?.as_str() {
+        "true" => true,
+        "false" => false,
+        other => return Err(corrupt("token revoked", other)),
     };
-    let rows = sqlx::query(&READ.replace("{member}", column))
-        .bind(org.as_str())
-        .bind(value)
-        .fetch_all(pool)
-        .await
-        .map_err(db)?;
-    decode::entitlement_sources(rows.iter().map(|r| {
-        (
-            r.get(0),
-            [1, 2, 3, 4, 5, 6, 7].map(|i| r.get::<Option<String>, _>(i)),
-        )
-    }))
+    let (id, org, who, hash, created_at) = (id?, OrgId(org?), who?, hash?, created_at?);
+    if integration {
+        return Ok(TokenHolder::Integration(IntegrationTokenRow {
+            id,
+            org,
+            name: who,
+            hash,
+            created_at,
+            revoked,
+        }));
+    }
+    // A token's holder row exists: the foreign key keeps the member while it has tokens.
+    let [hid, email, name, role, status, ..] = holder
+        .ok_or_else(|| corrupt("token holder", "missing"))?
+        .map(|c| c.unwrap_or_default());
+    let member = decode::member(hid, &email, name, &role, &status)?;
+    Ok(TokenHolder::Member(
+        TokenRow {
+            id,
+            org,
+            member: MemberId(who),
+            hash,
+            created_at,
+            revoked,
+        },
+        member,
+    ))
 }

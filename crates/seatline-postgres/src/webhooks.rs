@@ -108,7 +108,7 @@ pub(crate) async fn finish_deliveries(
     if outcomes.is_empty() {
         return Ok(Vec::new());
     }
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = crate::begin(pool, None).await?;
     let mut recorded = Vec::with_capacity(outcomes.len());
     let mut by_endpoint: BTreeMap<String, Vec<&DeliveryOutcome>> = BTreeMap::new();
     for o in outcomes {

@@ -8,6 +8,7 @@
 //! [`Store::lock`] cannot change before it commits. Migrations stay sqlx's, so databases keep
 //! their `_sqlx_migrations` history.
 
+mod checkpoint;
 mod entitlements;
 mod events;
 mod lifecycle;

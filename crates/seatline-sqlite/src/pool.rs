@@ -74,6 +74,10 @@ impl Pool {
         });
         let first = pool.connect()?;
         pool.idle().push(first);
+        if !read_only {
+            crate::checkpoint::start(&pool, pool.connect()?)
+                .map_err(|e| config(format!("cannot start the WAL checkpoint thread: {e}")))?;
+        }
         Ok(pool)
     }
 
@@ -95,7 +99,8 @@ impl Pool {
     }
 
     /// A new connection with the settings sqlx's options gave before: WAL, synchronous
-    /// NORMAL, foreign keys on, a 30 s busy timeout.
+    /// NORMAL, foreign keys on, a 30 s busy timeout; and no automatic checkpoint in its
+    /// commits (the pool's checkpoint thread does them, see `checkpoint`).
     fn connect(&self) -> Result<Connection> {
         let flags = if self.read_only {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -113,6 +118,10 @@ impl Pool {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(db)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+        if !self.read_only {
+            conn.pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(db)?;
+        }
         Ok(conn)
     }
 }

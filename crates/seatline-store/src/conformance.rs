@@ -24,7 +24,7 @@ use crate::{
     AuditEntry, AuditQuery, ExtensionQuery, IdempotencyRow, PasswordReset, PlanRow, ScimQuery,
     ScimTokenRow, Snapshot, Store, StoreError, TokenRow, Tx, IDEMPOTENCY_PENDING,
 };
-use crate::{EntitlementSources, MemberRef};
+use crate::{EntitlementSources, MemberRef, TokenEntitlements, TokenHolder};
 use crate::{EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent};
 
 /// A backend under test: a fresh, migrated database that the cases may fill at will.
@@ -84,6 +84,7 @@ macro_rules! conformance_tests {
             delivery_claim_race_two_pools,
             delivery_outcomes_in_one_batch,
             entitlement_sources_in_one_read,
+            token_entitlements_read_together,
             teams_round_trip,
             team_scopes,
         );
@@ -3128,6 +3129,113 @@ pub async fn entitlement_sources_in_one_read(b: &impl Backend) {
         let got = s.entitlement_sources(o, &r).await.expect("read");
         assert_eq!(got, None, "{r:?} in {}", o.as_str());
     }
+}
+
+/// The PBX's read with its authentication: the same answer as the token's lookup followed
+/// by [`Store::entitlement_sources`], however the backend reads them.
+pub async fn token_entitlements_read_together(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (org, owner) = create_org(s, "tk", "owner@tk.example").await;
+    let (other, stranger) = create_org(s, "tk2", "owner@tk2.example").await;
+    set_quantity(s, &org, Code::PhoneSystem, 2).await;
+    let agent = add_member(s, &org, "mem_tk", "agent@tk.example", Role::Member).await;
+    provision(s, &org, 1, 3001).await.expect("provision");
+    assign(s, &org, 3001, &agent).await.expect("assign");
+    let token = |id: &str, org: &OrgId, m: &Member, revoked| TokenRow {
+        id: id.to_owned(),
+        org: org.clone(),
+        member: m.id.clone(),
+        hash: format!("hash_{id}"),
+        created_at: AT.to_owned(),
+        revoked,
+    };
+    let integration = |id: &str, org: &OrgId, revoked| IntegrationTokenRow {
+        id: id.to_owned(),
+        org: org.clone(),
+        name: format!("PBX {id}"),
+        hash: format!("hash_{id}"),
+        created_at: AT.to_owned(),
+        revoked,
+    };
+    let mut tx = read(s).await;
+    tx.insert_token(&token("tok_own", &org, &owner, false))
+        .await
+        .expect("token");
+    tx.insert_token(&token("tok_off", &org, &agent, true))
+        .await
+        .expect("token");
+    tx.insert_token(&token("tok_far", &other, &stranger, false))
+        .await
+        .expect("token");
+    tx.insert_integration_token(&integration("int_pbx", &org, false))
+        .await
+        .expect("integration token");
+    tx.insert_integration_token(&integration("int_old", &org, true))
+        .await
+        .expect("integration token");
+    tx.commit().await.expect("commit");
+
+    let asked = [
+        MemberRef::Id(agent.id.clone()),
+        MemberRef::Email(agent.email.clone()),
+        MemberRef::Id(owner.id.clone()),
+        MemberRef::Id(MemberId("mem_nobody".into())),
+        MemberRef::Email(email("nobody@tk.example")),
+    ];
+    let hashes = [
+        ("hash_tok_own", false),
+        ("hash_tok_off", false),
+        ("hash_tok_far", false),
+        ("hash_int_pbx", true),
+        ("hash_int_old", true),
+        ("hash_nope", false),
+        ("hash_nope", true),
+        // A hash looked up in the other kind's table is unknown.
+        ("hash_int_pbx", false),
+        ("hash_tok_own", true),
+    ];
+    let mut seen_sources = 0;
+    for (hash, is_integration) in hashes {
+        let holder = if is_integration {
+            s.integration_token(hash)
+                .await
+                .expect("integration token")
+                .map(TokenHolder::Integration)
+        } else {
+            s.token_holder(hash)
+                .await
+                .expect("token")
+                .map(|(row, m)| TokenHolder::Member(row, m))
+        };
+        for (o, r) in [&org, &other]
+            .into_iter()
+            .flat_map(|o| asked.iter().map(move |r| (o, r)))
+        {
+            let sources = match &holder {
+                Some(h) if h.org() == o => s.entitlement_sources(o, r).await.expect("sources"),
+                _ => None,
+            };
+            seen_sources += usize::from(sources.is_some());
+            let want = TokenEntitlements {
+                holder: holder.clone(),
+                sources,
+            };
+            let got = s
+                .token_entitlements(hash, is_integration, o, r)
+                .await
+                .expect("read");
+            assert_eq!(
+                got,
+                want,
+                "{hash} (integration: {is_integration}) asking {r:?} in {}",
+                o.as_str()
+            );
+        }
+    }
+    // The member's sources came back for its organization's four tokens, by id and email,
+    // and the owner's: the comparison above is not of empty reads only.
+    assert_eq!(seen_sources, 4 * 3);
 }
 
 // ---- teams (product.md §12) ----

@@ -433,6 +433,57 @@ pub trait Store: Send + Sync + 'static {
         org: &OrgId,
         member: &MemberRef,
     ) -> Result<Option<EntitlementSources>>;
+
+    /// Who holds the bearer token with this hash (an integration token when `integration`,
+    /// else a member's) and, when the token is `org`'s, the entitlement sources of `member`:
+    /// the PBX's whole read, authentication included. A backend where each statement is a
+    /// round trip answers it in one; this default runs the two reads above.
+    async fn token_entitlements(
+        &self,
+        hash: &str,
+        integration: bool,
+        org: &OrgId,
+        member: &MemberRef,
+    ) -> Result<TokenEntitlements> {
+        let holder = if integration {
+            self.integration_token(hash)
+                .await?
+                .map(TokenHolder::Integration)
+        } else {
+            self.token_holder(hash)
+                .await?
+                .map(|(row, m)| TokenHolder::Member(row, m))
+        };
+        let sources = match &holder {
+            Some(h) if h.org() == org => self.entitlement_sources(org, member).await?,
+            _ => None,
+        };
+        Ok(TokenEntitlements { holder, sources })
+    }
+}
+
+/// See [`Store::token_entitlements`]: `sources` is `None` when there is no holder, when the
+/// token is another organization's, or when the organization has no such member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenEntitlements {
+    pub holder: Option<TokenHolder>,
+    pub sources: Option<EntitlementSources>,
+}
+
+/// A bearer token as stored, with the member holding it for a member token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenHolder {
+    Member(TokenRow, Member),
+    Integration(IntegrationTokenRow),
+}
+
+impl TokenHolder {
+    pub fn org(&self) -> &OrgId {
+        match self {
+            TokenHolder::Member(row, _) => &row.org,
+            TokenHolder::Integration(row) => &row.org,
+        }
+    }
 }
 
 /// One transaction. Every method is scoped by organization; dropping without `commit` rolls back.
