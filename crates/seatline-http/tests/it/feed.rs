@@ -205,6 +205,37 @@ async fn snapshot_then_follow_with_an_integration_token() {
         .expect(403, "forbidden");
     let members = api.ok("GET", &w.at("/members"), pbx, None, 200).await;
     assert!(members["items"].as_array().unwrap().len() >= 5);
+    // The PBX's per-call read: one member's entitlements, by id and by email (the token is
+    // read with them in one store call).
+    let member_path = format!("/members/{}/entitlements", w.member.id);
+    let by_id = api.ok("GET", &w.at(&member_path), pbx, None, 200).await;
+    assert_eq!(by_id["member"]["id"], w.member.id.as_str());
+    let by_email = api
+        .ok(
+            "GET",
+            &w.at("/members/member@acme.test/entitlements"),
+            pbx,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(by_email, by_id);
+    api.call(
+        "GET",
+        &w.at("/members/nobody@acme.test/entitlements"),
+        pbx,
+        None,
+    )
+    .await
+    .expect(404, "not_found");
+    api.call(
+        "GET",
+        &format!("/api/v1/orgs/org_elsewhere{member_path}"),
+        pbx,
+        None,
+    )
+    .await
+    .expect(404, "not_found");
 
     // Revoked, it stops working at once.
     let id = issued["id"].as_str().unwrap();
@@ -217,6 +248,9 @@ async fn snapshot_then_follow_with_an_integration_token() {
     )
     .await;
     api.call("GET", &w.at("/entitlements"), pbx, None)
+        .await
+        .expect(401, "unauthenticated");
+    api.call("GET", &w.at(&member_path), pbx, None)
         .await
         .expect(401, "unauthenticated");
 }

@@ -51,7 +51,10 @@ async fn the_wal_is_checkpointed_while_open() {
         )
         .expect("write");
     let before = file_len();
-    assert!(before < 4 << 20, "the pages are in the WAL, not yet in the file");
+    assert!(
+        before < 4 << 20,
+        "the pages are in the WAL, not yet in the file"
+    );
     let mut after = before;
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -60,6 +63,9 @@ async fn the_wal_is_checkpointed_while_open() {
             break;
         }
     }
-    assert!(after >= 4 << 20, "checkpointed within 5 s: {before} -> {after} bytes");
+    assert!(
+        after >= 4 << 20,
+        "checkpointed within 5 s: {before} -> {after} bytes"
+    );
     drop(store);
 }
