@@ -4,12 +4,9 @@
 
 use std::sync::LazyLock;
 
-use seatline_domain::{MemberId, OrgId};
-use seatline_store::decode::{self, corrupt, TaggedRow};
-use seatline_store::{
-    EntitlementSources, IntegrationTokenRow, MemberRef, Result, TokenEntitlements, TokenHolder,
-    TokenRow,
-};
+use seatline_domain::OrgId;
+use seatline_store::decode::{self, TaggedRow};
+use seatline_store::{EntitlementSources, MemberRef, Result, TokenEntitlements};
 use sqlx::{PgPool, Row};
 
 use crate::db;
@@ -127,62 +124,5 @@ pub(crate) async fn read_by_token(
     member: &MemberRef,
 ) -> Result<TokenEntitlements> {
     let rows = tagged_rows(pool, org, member, Some((hash, integration))).await?;
-    let (mut token, mut holder, mut parts) = (None, None, Vec::with_capacity(rows.len()));
-    for row in rows {
-        match row.0.as_str() {
-            "t" => token = Some(row.1),
-            "h" => holder = Some(row.1),
-            _ => parts.push(row),
-        }
-    }
-    let holder = token
-        .map(|t| token_holder(t, holder, integration))
-        .transpose()?;
-    Ok(TokenEntitlements {
-        holder,
-        sources: decode::entitlement_sources(parts)?,
-    })
-}
-
-/// The `t` row (id, org, member id or name, hash, created at, revoked) and, for a member
-/// token, the `h` row of its holder.
-fn token_holder(
-    t: [Option<String>; 7],
-    holder: Option<[Option<String>; 7]>,
-    integration: bool,
-) -> Result<TokenHolder> {
-    let [id, org, who, hash, created_at, revoked, _] =
-        t.map(|c| c.ok_or_else(|| corrupt("token row", "NULL")));
-    let revoked = match revoked?.as_str() {
-        "true" => true,
-        "false" => false,
-        other => return Err(corrupt("token revoked", other)),
-    };
-    let (id, org, who, hash, created_at) = (id?, OrgId(org?), who?, hash?, created_at?);
-    if integration {
-        return Ok(TokenHolder::Integration(IntegrationTokenRow {
-            id,
-            org,
-            name: who,
-            hash,
-            created_at,
-            revoked,
-        }));
-    }
-    // A token's holder row exists: the foreign key keeps the member while it has tokens.
-    let [hid, email, name, role, status, ..] = holder
-        .ok_or_else(|| corrupt("token holder", "missing"))?
-        .map(|c| c.unwrap_or_default());
-    let member = decode::member(hid, &email, name, &role, &status)?;
-    Ok(TokenHolder::Member(
-        TokenRow {
-            id,
-            org,
-            member: MemberId(who),
-            hash,
-            created_at,
-            revoked,
-        },
-        member,
-    ))
+    decode::token_entitlements(rows, integration)
 }

@@ -1,16 +1,19 @@
 //! The entitlement read: one member's sources in one statement, because the PBX asks on
-//! every registration and call.
+//! every registration and call. The read by a bearer token adds the token and its holder to
+//! that same statement, one read transaction instead of two (issue 15).
+
+use std::sync::LazyLock;
 
 use rusqlite::Connection;
 use seatline_domain::OrgId;
-use seatline_store::{decode, EntitlementSources, MemberRef, Result};
+use seatline_store::decode::{self, TaggedRow};
+use seatline_store::{EntitlementSources, MemberRef, Result, TokenEntitlements};
 
 use crate::{rows, Get};
 
-/// Every part as tagged text rows (see `decode::TaggedRow`); `{member}` picks the member by
-/// id or by email, each through its own index.
-const READ: &str = "
-WITH m AS (SELECT id, email, name, role, status FROM members WHERE org_id = ?1 AND {member} = ?2),
+/// The member's parts as tagged text rows (see `decode::TaggedRow`), after the CTE `m` that
+/// picks the member.
+const PARTS: &str = "
      e AS (SELECT key FROM extensions WHERE org_id = ?1 AND member_id = (SELECT id FROM m))
 SELECT 'm', id, email, name, role, status, NULL, NULL FROM m
 UNION ALL
@@ -25,22 +28,65 @@ UNION ALL
 SELECT 's', code, CAST(quantity AS TEXT), state, term_end, state_since, unit_price, currency
 FROM subscriptions WHERE org_id = ?1 AND EXISTS (SELECT 1 FROM m)";
 
-/// The statement by id and by email, built once.
-static BY_ID: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| READ.replace("{member}", "id"));
-static BY_EMAIL: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| READ.replace("{member}", "email"));
+/// `m` picks the member by id or by email (`{member}`), each through its own index.
+const MEMBER: &str =
+    "m AS (SELECT id, email, name, role, status FROM members WHERE org_id = ?1 AND {member} = ?2";
 
-pub(crate) fn read(
+/// A member token (`?3` its hash) as `t`, and its holder as an `h` row.
+const MEMBER_TOKEN: (&str, &str) = (
+    "t AS (SELECT id, org_id, member_id AS who, hash, created_at, revoked
+           FROM tokens WHERE hash = ?3)",
+    "SELECT 'h', h.id, h.email, h.name, h.role, h.status, NULL, NULL
+     FROM members h JOIN t ON h.org_id = t.org_id AND h.id = t.who",
+);
+
+/// An integration token (`?3` its hash) as `t`; it has no holder row.
+const INTEGRATION_TOKEN: (&str, &str) = (
+    "t AS (SELECT id, org_id, name AS who, hash, created_at, revoked
+           FROM integration_tokens WHERE hash = ?3)",
+    "SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0",
+);
+
+/// Every statement text, built once: by member id and by email, each without a token, with
+/// a member token and with an integration token.
+static STATEMENTS: LazyLock<[String; 6]> = LazyLock::new(|| {
+    let plain = |column: &str| format!("WITH {})\n,{PARTS}", MEMBER.replace("{member}", column));
+    let by_token = |column: &str, (token, holder): (&str, &str)| {
+        format!(
+            "WITH {token},\n{} AND EXISTS (SELECT 1 FROM t WHERE org_id = ?1)),\n{PARTS}
+             UNION ALL
+             SELECT 't', id, org_id, who, hash, created_at, CAST(revoked AS TEXT), NULL FROM t
+             UNION ALL
+             {holder}",
+            MEMBER.replace("{member}", column)
+        )
+    };
+    [
+        plain("id"),
+        plain("email"),
+        by_token("id", MEMBER_TOKEN),
+        by_token("email", MEMBER_TOKEN),
+        by_token("id", INTEGRATION_TOKEN),
+        by_token("email", INTEGRATION_TOKEN),
+    ]
+});
+
+fn tagged_rows(
     conn: &Connection,
     org: &OrgId,
     member: &MemberRef,
-) -> Result<Option<EntitlementSources>> {
-    let (sql, value) = match member {
-        MemberRef::Id(id) => (&*BY_ID, id.as_str()),
-        MemberRef::Email(email) => (&*BY_EMAIL, email.as_str()),
+    token: Option<(&str, bool)>,
+) -> Result<Vec<TaggedRow>> {
+    let (column, value) = match member {
+        MemberRef::Id(id) => (0, id.as_str()),
+        MemberRef::Email(email) => (1, email.as_str()),
     };
-    let found = rows(conn, sql, (org.as_str(), value), |r| {
+    let (kind, hash) = match token {
+        None => (0, None),
+        Some((hash, false)) => (2, Some(hash)),
+        Some((hash, true)) => (4, Some(hash)),
+    };
+    let tagged = |r: &rusqlite::Row<'_>| {
         Ok((
             r.at(0)?,
             [
@@ -53,6 +99,30 @@ pub(crate) fn read(
                 r.at(7)?,
             ],
         ))
-    })?;
-    decode::entitlement_sources(found)
+    };
+    let sql = &STATEMENTS[kind + column];
+    match hash {
+        None => rows(conn, sql, (org.as_str(), value), tagged),
+        Some(hash) => rows(conn, sql, (org.as_str(), value, hash), tagged),
+    }
+}
+
+pub(crate) fn read(
+    conn: &Connection,
+    org: &OrgId,
+    member: &MemberRef,
+) -> Result<Option<EntitlementSources>> {
+    decode::entitlement_sources(tagged_rows(conn, org, member, None)?)
+}
+
+/// [`seatline_store::Store::token_entitlements`] in one statement.
+pub(crate) fn read_by_token(
+    conn: &Connection,
+    hash: &str,
+    integration: bool,
+    org: &OrgId,
+    member: &MemberRef,
+) -> Result<TokenEntitlements> {
+    let rows = tagged_rows(conn, org, member, Some((hash, integration)))?;
+    decode::token_entitlements(rows, integration)
 }

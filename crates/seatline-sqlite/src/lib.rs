@@ -307,6 +307,16 @@ impl Store for SqliteStore {
         entitlements::read(&*self.pool.take()?, org, member)
     }
 
+    async fn token_entitlements(
+        &self,
+        hash: &str,
+        integration: bool,
+        org: &OrgId,
+        member: &MemberRef,
+    ) -> Result<seatline_store::TokenEntitlements> {
+        entitlements::read_by_token(&*self.pool.take()?, hash, integration, org, member)
+    }
+
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
         passwords::reset(&*self.pool.take()?, hash)
     }

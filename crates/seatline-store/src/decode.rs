@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use seatline_domain::{
-    Addons, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, Seat, Seats, E164,
+    Addons, Code, Email, ExtKey, Extension, Member, MemberId, NumberRow, OrgId, Seat, Seats, E164,
 };
 
 use crate::{Result, StoreError};
@@ -253,4 +253,70 @@ pub fn teams(
         .collect();
     teams.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
     teams
+}
+
+/// [`crate::Store::token_entitlements`] from the tagged rows of a one-statement read: the
+/// entitlement rows, a `t` row for the token (id, org, member id or name, hash, created at,
+/// revoked as `true`/`false` or `1`/`0`) and, for a member token, an `h` row of its holder.
+pub fn token_entitlements(
+    rows: impl IntoIterator<Item = TaggedRow>,
+    integration: bool,
+) -> Result<crate::TokenEntitlements> {
+    let (mut token, mut holder, mut parts) = (None, None, Vec::new());
+    for row in rows {
+        match row.0.as_str() {
+            "t" => token = Some(row.1),
+            "h" => holder = Some(row.1),
+            _ => parts.push(row),
+        }
+    }
+    let holder = token
+        .map(|t| token_holder(t, holder, integration))
+        .transpose()?;
+    Ok(crate::TokenEntitlements {
+        holder,
+        sources: entitlement_sources(parts)?,
+    })
+}
+
+fn token_holder(
+    t: [Option<String>; 7],
+    holder: Option<[Option<String>; 7]>,
+    integration: bool,
+) -> Result<crate::TokenHolder> {
+    let [id, org, who, hash, created_at, revoked, _] =
+        t.map(|c| c.ok_or_else(|| corrupt("token row", "NULL")));
+    let revoked = match revoked?.as_str() {
+        "true" | "1" => true,
+        "false" | "0" => false,
+        other => return Err(corrupt("token revoked", other)),
+    };
+    let (id, org, who, hash, created_at) = (id?, OrgId(org?), who?, hash?, created_at?);
+    if integration {
+        return Ok(crate::TokenHolder::Integration(
+            crate::IntegrationTokenRow {
+                id,
+                org,
+                name: who,
+                hash,
+                created_at,
+                revoked,
+            },
+        ));
+    }
+    // A token's holder row exists: the foreign key keeps the member while it has tokens.
+    let [hid, email, name, role, status, ..] = holder
+        .ok_or_else(|| corrupt("token holder", "missing"))?
+        .map(|c| c.unwrap_or_default());
+    Ok(crate::TokenHolder::Member(
+        crate::TokenRow {
+            id,
+            org,
+            member: MemberId(who),
+            hash,
+            created_at,
+            revoked,
+        },
+        member(hid, &email, name, &role, &status)?,
+    ))
 }

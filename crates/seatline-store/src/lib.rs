@@ -436,30 +436,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Who holds the bearer token with this hash (an integration token when `integration`,
     /// else a member's) and, when the token is `org`'s, the entitlement sources of `member`:
-    /// the PBX's whole read, authentication included. A backend where each statement is a
-    /// round trip answers it in one; this default runs the two reads above.
+    /// the PBX's whole read, authentication included, in ONE statement (issue 15). The
+    /// answer is exactly [`Store::token_holder`] or [`Store::integration_token`] followed,
+    /// for a token of `org`, by [`Store::entitlement_sources`].
     async fn token_entitlements(
         &self,
         hash: &str,
         integration: bool,
         org: &OrgId,
         member: &MemberRef,
-    ) -> Result<TokenEntitlements> {
-        let holder = if integration {
-            self.integration_token(hash)
-                .await?
-                .map(TokenHolder::Integration)
-        } else {
-            self.token_holder(hash)
-                .await?
-                .map(|(row, m)| TokenHolder::Member(row, m))
-        };
-        let sources = match &holder {
-            Some(h) if h.org() == org => self.entitlement_sources(org, member).await?,
-            _ => None,
-        };
-        Ok(TokenEntitlements { holder, sources })
-    }
+    ) -> Result<TokenEntitlements>;
 }
 
 /// See [`Store::token_entitlements`]: `sources` is `None` when there is no holder, when the
