@@ -47,42 +47,10 @@ const INTEGRATION_TOKEN: (&str, &str) = (
     "SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE FALSE",
 );
 
-/// Every statement text, built once so each is one prepared statement: by member id and by
-/// email, each without a token, with a member token and with an integration token.
+/// Every statement text, built once so each is one prepared statement.
 static STATEMENTS: LazyLock<[String; 6]> = LazyLock::new(|| {
-    let plain = |column: &str| format!("WITH {})\n,{PARTS}", MEMBER.replace("{member}", column));
-    let by_token = |column: &str, (token, holder): (&str, &str)| {
-        format!(
-            "WITH {token},\n{} AND EXISTS (SELECT 1 FROM t WHERE org_id = $1)),\n{PARTS}
-             UNION ALL
-             SELECT 't', id, org_id, who, hash, created_at, CAST(revoked AS TEXT), NULL FROM t
-             UNION ALL
-             {holder}",
-            MEMBER.replace("{member}", column)
-        )
-    };
-    [
-        plain("id"),
-        plain("email"),
-        by_token("id", MEMBER_TOKEN),
-        by_token("email", MEMBER_TOKEN),
-        by_token("id", INTEGRATION_TOKEN),
-        by_token("email", INTEGRATION_TOKEN),
-    ]
+    decode::entitlement_statements(MEMBER, PARTS, [MEMBER_TOKEN, INTEGRATION_TOKEN], "$1")
 });
-
-fn statement(member: &MemberRef, token: Option<bool>) -> (&'static str, &str) {
-    let (column, value) = match member {
-        MemberRef::Id(id) => (0, id.as_str()),
-        MemberRef::Email(email) => (1, email.as_str()),
-    };
-    let token = match token {
-        None => 0,
-        Some(false) => 2,
-        Some(true) => 4,
-    };
-    (&STATEMENTS[token + column], value)
-}
 
 async fn tagged_rows(
     pool: &PgPool,
@@ -90,8 +58,9 @@ async fn tagged_rows(
     member: &MemberRef,
     token: Option<(&str, bool)>,
 ) -> Result<Vec<TaggedRow>> {
-    let (sql, value) = statement(member, token.map(|(_, integration)| integration));
-    let mut query = sqlx::query(sql).bind(org.as_str()).bind(value);
+    let (i, value) =
+        decode::entitlement_statement(member, token.map(|(_, integration)| integration));
+    let mut query = sqlx::query(&STATEMENTS[i]).bind(org.as_str()).bind(value);
     if let Some((hash, _)) = token {
         query = query.bind(hash);
     }

@@ -47,28 +47,9 @@ const INTEGRATION_TOKEN: (&str, &str) = (
     "SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0",
 );
 
-/// Every statement text, built once: by member id and by email, each without a token, with
-/// a member token and with an integration token.
+/// Every statement text, built once.
 static STATEMENTS: LazyLock<[String; 6]> = LazyLock::new(|| {
-    let plain = |column: &str| format!("WITH {})\n,{PARTS}", MEMBER.replace("{member}", column));
-    let by_token = |column: &str, (token, holder): (&str, &str)| {
-        format!(
-            "WITH {token},\n{} AND EXISTS (SELECT 1 FROM t WHERE org_id = ?1)),\n{PARTS}
-             UNION ALL
-             SELECT 't', id, org_id, who, hash, created_at, CAST(revoked AS TEXT), NULL FROM t
-             UNION ALL
-             {holder}",
-            MEMBER.replace("{member}", column)
-        )
-    };
-    [
-        plain("id"),
-        plain("email"),
-        by_token("id", MEMBER_TOKEN),
-        by_token("email", MEMBER_TOKEN),
-        by_token("id", INTEGRATION_TOKEN),
-        by_token("email", INTEGRATION_TOKEN),
-    ]
+    decode::entitlement_statements(MEMBER, PARTS, [MEMBER_TOKEN, INTEGRATION_TOKEN], "?1")
 });
 
 fn tagged_rows(
@@ -77,15 +58,7 @@ fn tagged_rows(
     member: &MemberRef,
     token: Option<(&str, bool)>,
 ) -> Result<Vec<TaggedRow>> {
-    let (column, value) = match member {
-        MemberRef::Id(id) => (0, id.as_str()),
-        MemberRef::Email(email) => (1, email.as_str()),
-    };
-    let (kind, hash) = match token {
-        None => (0, None),
-        Some((hash, false)) => (2, Some(hash)),
-        Some((hash, true)) => (4, Some(hash)),
-    };
+    let (i, value) = decode::entitlement_statement(member, token.map(|(_, i)| i));
     let tagged = |r: &rusqlite::Row<'_>| {
         Ok((
             r.at(0)?,
@@ -100,10 +73,10 @@ fn tagged_rows(
             ],
         ))
     };
-    let sql = &STATEMENTS[kind + column];
-    match hash {
+    let sql = &STATEMENTS[i];
+    match token {
         None => rows(conn, sql, (org.as_str(), value), tagged),
-        Some(hash) => rows(conn, sql, (org.as_str(), value, hash), tagged),
+        Some((hash, _)) => rows(conn, sql, (org.as_str(), value, hash), tagged),
     }
 }
 

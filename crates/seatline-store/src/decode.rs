@@ -255,6 +255,54 @@ pub fn teams(
     teams
 }
 
+/// The six texts of the one-statement entitlement read, from one store's SQL: by member id
+/// and by email, each without a token, with a member token and with an integration token
+/// (see [`entitlement_statement`] for which is which). `member` is the CTE `m` picking the
+/// member by `{member}`, left open; `parts` the CTE `e` and the tagged UNION after it; each
+/// token a CTE `t` (id, org_id, who, hash, created_at, revoked) and the holder's `h` row;
+/// `org` the placeholder of the organization.
+pub fn entitlement_statements(
+    member: &str,
+    parts: &str,
+    [member_token, integration_token]: [(&str, &str); 2],
+    org: &str,
+) -> [String; 6] {
+    let plain = |column: &str| format!("WITH {})\n,{parts}", member.replace("{member}", column));
+    let by_token = |column: &str, (token, holder): (&str, &str)| {
+        format!(
+            "WITH {token},\n{} AND EXISTS (SELECT 1 FROM t WHERE org_id = {org})),\n{parts}
+             UNION ALL
+             SELECT 't', id, org_id, who, hash, created_at, CAST(revoked AS TEXT), NULL FROM t
+             UNION ALL
+             {holder}",
+            member.replace("{member}", column)
+        )
+    };
+    [
+        plain("id"),
+        plain("email"),
+        by_token("id", member_token),
+        by_token("email", member_token),
+        by_token("id", integration_token),
+        by_token("email", integration_token),
+    ]
+}
+
+/// Which of [`entitlement_statements`] reads `member` with this token (`Some(true)` an
+/// integration token's), and the member id or email it binds.
+pub fn entitlement_statement(member: &crate::MemberRef, token: Option<bool>) -> (usize, &str) {
+    let (column, value) = match member {
+        crate::MemberRef::Id(id) => (0, id.as_str()),
+        crate::MemberRef::Email(email) => (1, email.as_str()),
+    };
+    let token = match token {
+        None => 0,
+        Some(false) => 2,
+        Some(true) => 4,
+    };
+    (token + column, value)
+}
+
 /// [`crate::Store::token_entitlements`] from the tagged rows of a one-statement read: the
 /// entitlement rows, a `t` row for the token (id, org, member id or name, hash, created at,
 /// revoked as `true`/`false` or `1`/`0`) and, for a member token, an `h` row of its holder.
