@@ -4,8 +4,7 @@
 //! snapshot-then-follow converges, and integration tokens read only what they may.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use seatline_app::events::EventsRequest;
@@ -15,7 +14,6 @@ use seatline_postgres::PostgresStore;
 use seatline_sqlite::SqliteStore;
 use seatline_store::Store;
 use serde_json::{json, Value};
-use sqlx::Connection;
 
 use crate::support::*;
 
@@ -27,50 +25,6 @@ struct Db {
     /// Opens another store on the same database: another process's view.
     url: String,
     _guard: Guard,
-}
-
-enum Guard {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin: String, name: String },
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let Guard::Postgres { admin, name } = self else {
-            return;
-        };
-        let (admin, db) = (admin.clone(), name.clone());
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                let mut c = sqlx::PgConnection::connect(&admin).await?;
-                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
-                    .execute(&mut c)
-                    .await?;
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("warning: could not drop test database {name}");
-        }
-    }
-}
-
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{name}{query}", &base[..host_end])
 }
 
 async fn open(url: &str) -> Arc<dyn Store> {
@@ -95,36 +49,14 @@ async fn sqlite_db() -> Db {
 }
 
 async fn postgres_db() -> Option<Db> {
-    let admin = std::env::var("SEATLINE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into());
-    let mut c = match sqlx::PgConnection::connect(&admin).await {
-        Ok(c) => c,
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("PostgreSQL unreachable at {admin} under CI=true: {e}")
-        }
-        Err(e) => {
-            static SAID: Once = Once::new();
-            SAID.call_once(|| {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED: PostgreSQL unreachable at {admin} ({e}); the feed tests ran on SQLite only"
-                );
-            });
-            return None;
-        }
-    };
-    let name = format!("seatline_events_{}", uuid::Uuid::new_v4().simple());
-    sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut c)
-        .await
-        .expect("create test database");
-    let url = with_database(&admin, &name);
+    let (url, guard) = fresh_postgres("seatline_events").await?;
     let store = open(&url).await;
     store.migrate().await.expect("migrate");
     Some(Db {
         name: "postgres",
         app: App::new(store),
         url,
-        _guard: Guard::Postgres { admin, name },
+        _guard: guard,
     })
 }
 

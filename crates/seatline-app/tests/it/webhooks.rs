@@ -4,9 +4,8 @@
 //! guard — on SQLite and, when reachable, PostgreSQL.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
@@ -18,7 +17,6 @@ use seatline_app::webhooks::{
 use seatline_app::App;
 use seatline_domain::ErrorCode;
 use seatline_store::Store;
-use sqlx::Connection;
 
 use crate::support::*;
 
@@ -93,11 +91,9 @@ impl ManualClock {
 
 struct Db {
     store: Arc<dyn Store>,
-    _dir: Option<tempfile::TempDir>,
+    _guard: Guard,
     name: &'static str,
 }
-
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 async fn sqlite() -> Db {
     let dir = tempfile::tempdir().unwrap();
@@ -106,42 +102,20 @@ async fn sqlite() -> Db {
     store.migrate().await.unwrap();
     Db {
         store: Arc::new(store),
-        _dir: Some(dir),
+        _guard: Guard::Sqlite(dir),
         name: "sqlite",
     }
 }
 
 async fn postgres() -> Option<Db> {
-    let admin = std::env::var("SEATLINE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into());
-    let mut c = match sqlx::PgConnection::connect(&admin).await {
-        Ok(c) => c,
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("PostgreSQL unreachable at {admin} under CI=true: {e}")
-        }
-        Err(e) => {
-            static SAID: Once = Once::new();
-            SAID.call_once(|| {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED: PostgreSQL unreachable at {admin} ({e}); webhook tests ran on SQLite only"
-                );
-            });
-            return None;
-        }
-    };
-    let name = format!("seatline_wh_{}", uuid::Uuid::new_v4().simple());
-    sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    let store = seatline_postgres::PostgresStore::connect(&format!("{base}/{name}"))
+    let (url, guard) = fresh_postgres("seatline_wh").await?;
+    let store = seatline_postgres::PostgresStore::connect(&url)
         .await
         .unwrap();
     store.migrate().await.unwrap();
     Some(Db {
         store: Arc::new(store),
-        _dir: None,
+        _guard: guard,
         name: "postgres",
     })
 }
