@@ -50,6 +50,21 @@ impl AppState {
     }
 }
 
+/// The secret of the request's bearer token alone, for a handler that reads the token in the
+/// same store call as its answer (the entitlement read, issue 15); without one the request
+/// answers 401 as with [`Auth`].
+pub(crate) struct Bearer(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        bearer(&parts.headers)
+            .map(|t| Bearer(t.to_owned()))
+            .ok_or_else(ApiError::unauthenticated)
+    }
+}
+
 /// Who is acting on this request: the operator, or the member a token belongs to (read
 /// fresh on every request, so a disabled member or a revoked token stops working at once).
 /// Carries the request id into the audit log.

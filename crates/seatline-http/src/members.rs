@@ -1,7 +1,7 @@
 //! Members, their entitlements and Contact Center readiness, their tokens, and ownership.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use seatline_app::views::{Entitlements, IssuedToken, MemberView, Page};
 use seatline_app::Ctx;
@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{bearer, ApiJson, ApiPath, ApiQuery, Auth};
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth, Bearer};
 use crate::orgs::PageQuery;
 use crate::AppState;
 
@@ -159,16 +159,15 @@ async fn delete_member(
     responses((status = 200, description = "The member's entitlements", body = Entitlements)))]
 async fn entitlements(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    // Not the `Auth` extractor: the token is read with the entitlements (issue 15).
+    Bearer(token): Bearer,
     ApiPath((org, member)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Entitlements>> {
-    // Not the `Auth` extractor: a token's lookup is read with the entitlements (issue 15).
-    let token = bearer(&headers).ok_or_else(ApiError::unauthenticated)?;
     let org = OrgId(org);
-    let view = if s.is_operator(token) {
+    let view = if s.is_operator(&token) {
         s.app.entitlements(&Ctx::operator(), &org, &member).await?
     } else {
-        s.app.entitlements_by_secret(token, &org, &member).await?
+        s.app.entitlements_by_secret(&token, &org, &member).await?
     };
     Ok(Json(view))
 }

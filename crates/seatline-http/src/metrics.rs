@@ -51,13 +51,14 @@ pub(crate) async fn track(State(s): State<AppState>, req: Request, next: Next) -
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let org = org_of(req.uri().path()).map(str::to_owned);
+    let path = req.uri().clone();
     let resp = next.run(req).await;
     let status = resp.status();
-    if let (Some(org), true) = (org, status.is_success()) {
+    if let (Some(org), true) = (org_of(path.path()), status.is_success()) {
         let mut orgs = s.metrics.orgs.lock().expect("metrics lock");
-        if orgs.len() < MAX_ORGS {
-            orgs.insert(org);
+        // Copied only the first time: the PBX's reads name the same few organizations.
+        if orgs.len() < MAX_ORGS && !orgs.contains(org) {
+            orgs.insert(org.to_owned());
         }
     }
     s.metrics.observe(

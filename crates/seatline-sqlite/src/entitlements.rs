@@ -12,7 +12,8 @@ use seatline_store::{EntitlementSources, MemberRef, Result, TokenEntitlements};
 use crate::{rows, Get};
 
 /// The member's parts as tagged text rows (see `decode::TaggedRow`), after the CTE `m` that
-/// picks the member.
+/// picks the member: only the subscriptions of the codes its extension holds, the ones its
+/// entitlements depend on.
 const PARTS: &str = "
      e AS (SELECT key FROM extensions WHERE org_id = ?1 AND member_id = (SELECT id FROM m))
 SELECT 'm', id, email, name, role, status, NULL, NULL FROM m
@@ -26,7 +27,9 @@ SELECT 'n', CAST(ext_key AS TEXT), number, NULL, NULL, NULL, NULL, NULL
 FROM numbers WHERE org_id = ?1 AND ext_key = (SELECT key FROM e)
 UNION ALL
 SELECT 's', code, CAST(quantity AS TEXT), state, term_end, state_since, unit_price, currency
-FROM subscriptions WHERE org_id = ?1 AND EXISTS (SELECT 1 FROM m)";
+FROM subscriptions WHERE org_id = ?1 AND EXISTS (SELECT 1 FROM e)
+  AND (code = 'phone_system' OR code IN
+       (SELECT code FROM extension_addons WHERE org_id = ?1 AND ext_key = (SELECT key FROM e)))";
 
 /// `m` picks the member by id or by email (`{member}`), each through its own index.
 const MEMBER: &str =

@@ -3046,6 +3046,8 @@ pub async fn entitlement_sources_in_one_read(b: &impl Backend) {
         (LicenseCenter, 2),
         (LicenseNumber, 2),
         (DeviceIpPhone, 1),
+        // Held by nobody: no member's entitlements depend on it.
+        (TeamChat, 4),
     ] {
         set_quantity(s, &org, code, q).await;
     }
@@ -3085,12 +3087,20 @@ pub async fn entitlement_sources_in_one_read(b: &impl Backend) {
         .await
         .expect("set subscription");
 
-    // What the transaction's reads say, member by member.
+    // What the transaction's reads say, member by member: the subscriptions of the codes
+    // the member's extension holds, none without one.
     for m in [agent.clone(), idle.clone(), owner.clone()] {
         let mut tx = read(s).await;
+        let extension = tx.extension_of(&org, &m.id).await.expect("extension");
+        let mut subscriptions = tx.subscriptions(&org).await.expect("subscriptions");
+        subscriptions.retain(|sub| {
+            extension.as_ref().is_some_and(|e| {
+                sub.code == PhoneSystem || e.addons.iter().any(|(c, _)| c == sub.code)
+            })
+        });
         let want = EntitlementSources {
-            extension: tx.extension_of(&org, &m.id).await.expect("extension"),
-            subscriptions: tx.subscriptions(&org).await.expect("subscriptions"),
+            extension,
+            subscriptions,
             member: m.clone(),
         };
         drop(tx);
@@ -3117,7 +3127,14 @@ pub async fn entitlement_sources_in_one_read(b: &impl Backend) {
         ext.addons,
         addons(&[LicenseCenter, LicenseNumber, LicenseNumber, DeviceIpPhone])
     );
-    assert_eq!(got.subscriptions.len(), 4);
+    // Five subscriptions, four of them the extension's codes.
+    let codes: Vec<Code> = got.subscriptions.iter().map(|sub| sub.code).collect();
+    assert_eq!(
+        codes.len(),
+        4,
+        "the extension's subscriptions only: {codes:?}"
+    );
+    assert!(!codes.contains(&TeamChat), "{codes:?}");
     // Unknown members are not there, nor members asked for in another organization.
     let unknown = [
         (&org, MemberRef::Id(MemberId("mem_nobody".into()))),

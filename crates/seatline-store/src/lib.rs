@@ -119,7 +119,9 @@ pub enum MemberRef {
 }
 
 /// What a member's entitlements are computed from: the member, its extension with add-ons
-/// and numbers, and the organization's subscriptions (their states make add-ons effective).
+/// and numbers, and the subscriptions of the codes that extension holds (`phone_system` and
+/// each add-on's; none without an extension): their states make it and its add-ons
+/// effective, and no other subscription changes what the member may use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntitlementSources {
     pub member: Member,
