@@ -2,9 +2,8 @@
 //! organization fixture with members, numbers and seats, and a failure a test can inject
 //! into the store with a trigger.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use seatline_app::{App, Ctx};
 use seatline_domain::permissions::Actor;
@@ -12,6 +11,7 @@ use seatline_domain::{MemberId, OrgId, Role, Status};
 use seatline_postgres::PostgresStore;
 use seatline_sqlite::SqliteStore;
 use seatline_store::{AuditQuery, Store};
+use seatline_testdb::TempPostgres;
 use sqlx::Connection;
 
 pub struct World {
@@ -25,52 +25,8 @@ enum Db {
         path: PathBuf,
         _dir: tempfile::TempDir,
     },
-    Postgres {
-        admin: String,
-        name: String,
-        url: String,
-    },
-}
-
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// `url` with its database name replaced.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{name}{query}", &base[..host_end])
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        let Db::Postgres { admin, name, .. } = &self.db else {
-            return;
-        };
-        // Drop may run inside the test's runtime: use a thread and a runtime of its own.
-        let (admin, db) = (admin.clone(), name.clone());
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                let mut c = sqlx::PgConnection::connect(&admin).await?;
-                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
-                    .execute(&mut c)
-                    .await?;
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("warning: could not drop test database {name}");
-        }
-    }
+    /// Dropped after `app` (fields drop in order): the pool closes before the database goes.
+    Postgres(TempPostgres),
 }
 
 impl World {
@@ -91,36 +47,13 @@ impl World {
     /// A fresh PostgreSQL database under `SEATLINE_TEST_PG_URL`; `None` (said loudly) when
     /// the server is unreachable, a failure under `CI=true`.
     pub async fn postgres() -> Option<World> {
-        let admin =
-            std::env::var("SEATLINE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
-        let mut c = match sqlx::PgConnection::connect(&admin).await {
-            Ok(c) => c,
-            Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-                panic!("PostgreSQL unreachable at {admin} under CI=true: {e}")
-            }
-            Err(e) => {
-                static SAID: Once = Once::new();
-                SAID.call_once(|| {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "SKIPPED: PostgreSQL unreachable at {admin} ({e}); the bulk tests ran on SQLite only"
-                    );
-                });
-                return None;
-            }
-        };
-        let name = format!("seatline_bulk_{}", uuid::Uuid::new_v4().simple());
-        sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut c)
-            .await
-            .expect("create test database");
-        let url = with_database(&admin, &name);
+        let db = TempPostgres::create("seatline_bulk", "the bulk tests ran on SQLite only").await?;
         let world = World {
             app: App::new(Arc::new(
-                PostgresStore::connect(&url).await.expect("connect"),
+                PostgresStore::connect(&db.url).await.expect("connect"),
             )),
             name: "postgres",
-            db: Db::Postgres { admin, name, url },
+            db: Db::Postgres(db),
         };
         world.app.store().migrate().await.expect("migrate");
         Some(world)
@@ -141,7 +74,7 @@ impl World {
                 "CREATE TRIGGER injected_failure BEFORE INSERT ON audit WHEN NEW.target = '{target}' \
                  BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
             ),
-            Db::Postgres { .. } => format!(
+            Db::Postgres(_) => format!(
                 "CREATE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS $$ \
                  BEGIN IF NEW.target = '{target}' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$; \
                  CREATE TRIGGER injected_failure BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION injected_failure();"
@@ -153,7 +86,7 @@ impl World {
     pub async fn heal(&self) {
         let sql = match self.db {
             Db::Sqlite { .. } => "DROP TRIGGER injected_failure",
-            Db::Postgres { .. } => {
+            Db::Postgres(_) => {
                 "DROP TRIGGER injected_failure ON audit; DROP FUNCTION injected_failure();"
             }
         };
@@ -168,8 +101,8 @@ impl World {
                     .expect("connect");
                 sqlx::raw_sql(sql).execute(&mut c).await.expect(sql);
             }
-            Db::Postgres { url, .. } => {
-                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+            Db::Postgres(db) => {
+                let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
                 sqlx::raw_sql(sql).execute(&mut c).await.expect(sql);
             }
         }

@@ -2,15 +2,14 @@
 //! each acting through a context obtained from a real bearer token.
 
 use std::fmt::Debug;
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use seatline_app::{App, AppResult, Ctx};
 use seatline_domain::{ErrorCode, OrgId};
 use seatline_sqlite::SqliteStore;
 use seatline_store::{AuditEntry, AuditQuery, Store};
-use sqlx::Connection;
+use seatline_testdb::TempPostgres;
 use tempfile::TempDir;
 
 pub struct World {
@@ -132,79 +131,15 @@ pub async fn audit_log(app: &App, org: &OrgId) -> Vec<AuditEntry> {
 // ---- a database of one test's own, dropped with it ----
 
 /// Keeps a test's database for as long as the test holds it: the temp directory of a
-/// SQLite file, or a fresh PostgreSQL database, dropped (with its connections) on drop.
+/// SQLite file, or a fresh PostgreSQL database (dropped with the guard).
 pub enum Guard {
     Sqlite(#[allow(dead_code)] TempDir),
-    Postgres { admin: String, name: String },
+    Postgres(#[allow(dead_code)] TempPostgres),
 }
 
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let Guard::Postgres { admin, name } = self else {
-            return;
-        };
-        let (admin, db) = (admin.clone(), name.clone());
-        // A thread of its own: the test's runtime may be the one dropping the guard.
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                let mut c = sqlx::PgConnection::connect(&admin).await?;
-                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
-                    .execute(&mut c)
-                    .await?;
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("warning: could not drop test database {name}");
-        }
-    }
-}
-
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{name}{query}", &base[..host_end])
-}
-
-/// A fresh PostgreSQL database named `prefix_<uuid>` on `SEATLINE_TEST_PG_URL`'s server:
-/// its URL and the guard that drops it. Unreachable PostgreSQL fails the test under
-/// `CI=true`; elsewhere it is said once and the caller runs on SQLite only.
+/// A fresh PostgreSQL database named `prefix_<uuid>`: its URL and its guard; `None` when
+/// PostgreSQL is unreachable outside CI (see [`TempPostgres::create`]).
 pub async fn fresh_postgres(prefix: &str) -> Option<(String, Guard)> {
-    let admin = std::env::var("SEATLINE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into());
-    let mut c = match sqlx::PgConnection::connect(&admin).await {
-        Ok(c) => c,
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("PostgreSQL unreachable at {admin} under CI=true: {e}")
-        }
-        Err(e) => {
-            static SAID: Once = Once::new();
-            SAID.call_once(|| {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED: PostgreSQL unreachable at {admin} ({e}); the feed and webhook tests ran on SQLite only"
-                );
-            });
-            return None;
-        }
-    };
-    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-    sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut c)
-        .await
-        .expect("create test database");
-    let url = with_database(&admin, &name);
-    Some((url, Guard::Postgres { admin, name }))
+    let db = TempPostgres::create(prefix, "the feed and webhook tests ran on SQLite only").await?;
+    Some((db.url.clone(), Guard::Postgres(db)))
 }

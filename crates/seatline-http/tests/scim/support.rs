@@ -2,8 +2,7 @@
 //! database, an organization with purchased seats and numbers, its owner's token and a
 //! SCIM token.
 
-use std::io::Write;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -11,19 +10,19 @@ use axum::Router;
 use http_body_util::BodyExt;
 use seatline_app::App;
 use seatline_store::Store;
+use seatline_testdb::TempPostgres;
 use serde_json::{json, Value};
-use sqlx::Connection;
 use tower::ServiceExt;
 
 pub const OPERATOR: &str = "operator-secret-for-scim-tests";
 pub const SEATLINE: &str = "urn:ietf:params:scim:schemas:extension:seatline:2.0:User";
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
+/// The world's last field, dropped after its router: the pool closes before the database goes.
 enum Db {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin: String, name: String },
+    Postgres(#[allow(dead_code)] TempPostgres),
 }
 
 pub struct World {
@@ -32,30 +31,8 @@ pub struct World {
     pub org: String,
     pub owner: String,
     pub scim: String,
-    db: Db,
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        let Db::Postgres { admin, name } = &self.db else {
-            return;
-        };
-        // Drop may run inside the test's runtime: a thread and a runtime of its own.
-        let (admin, name) = (admin.clone(), name.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                let mut c = sqlx::PgConnection::connect(&admin).await?;
-                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&mut c)
-                    .await?;
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-            })
-        })
-        .join();
-    }
+    /// Held for its drop: the database goes with the world.
+    _db: Db,
 }
 
 /// An answer: status, headers and the body as JSON (or a string).
@@ -91,18 +68,6 @@ impl Answer {
     }
 }
 
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{name}{query}", &base[..host_end])
-}
-
 impl World {
     pub async fn sqlite() -> World {
         let dir = tempfile::tempdir().unwrap();
@@ -115,36 +80,13 @@ impl World {
     /// A fresh PostgreSQL database under `SEATLINE_TEST_PG_URL`; `None` (said loudly) when
     /// the server is unreachable, a failure under `CI=true`.
     async fn postgres() -> Option<World> {
-        let admin =
-            std::env::var("SEATLINE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
-        let mut c = match sqlx::PgConnection::connect(&admin).await {
-            Ok(c) => c,
-            Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-                panic!("PostgreSQL unreachable at {admin} under CI=true: {e}")
-            }
-            Err(e) => {
-                static SAID: Once = Once::new();
-                SAID.call_once(|| {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "SKIPPED: PostgreSQL unreachable at {admin} ({e}); the SCIM tests ran on SQLite only"
-                    );
-                });
-                return None;
-            }
-        };
-        let name = format!("seatline_scim_{}", uuid::Uuid::new_v4().simple());
-        sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut c)
-            .await
-            .expect("create test database");
-        let url = with_database(&admin, &name);
+        let db = TempPostgres::create("seatline_scim", "the SCIM tests ran on SQLite only").await?;
         let store: Arc<dyn Store> = Arc::new(
-            seatline_postgres::PostgresStore::connect(&url)
+            seatline_postgres::PostgresStore::connect(&db.url)
                 .await
                 .expect("connect"),
         );
-        Some(World::seed("postgres", store, Db::Postgres { admin, name }).await)
+        Some(World::seed("postgres", store, Db::Postgres(db)).await)
     }
 
     /// Every world the tests run on: SQLite, and PostgreSQL when reachable.
@@ -167,7 +109,7 @@ impl World {
             org: String::new(),
             owner: String::new(),
             scim: String::new(),
-            db,
+            _db: db,
         };
         let org = w
             .api_ok("POST", "/api/v1/orgs", OPERATOR, json!({"name": "Acme", "owner": {"email": "owner@acme.test", "name": "Olga Owner"}}), 201)

@@ -2,97 +2,33 @@
 //! under the admin URL `SEATLINE_TEST_PG_URL` (default the local cluster), migrates it, runs
 //! its case and drops the database. An unreachable server skips loudly, or fails under CI=true.
 
-use std::io::Write;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use seatline_postgres::PostgresStore;
 use seatline_store::conformance::Backend;
 use seatline_store::Store;
+use seatline_testdb::TempPostgres;
 use sqlx::{Connection, PgConnection};
 
-const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
 /// A fresh database, dropped when the test ends, whether it passed or not.
-struct TempDatabase {
-    admin: String,
-    name: String,
-    url: String,
-}
+struct TempDatabase(TempPostgres);
 
 #[async_trait]
 impl Backend for TempDatabase {
     async fn store(&self) -> Arc<dyn Store> {
-        Arc::new(PostgresStore::connect(&self.url).await.expect("connect"))
+        Arc::new(PostgresStore::connect(&self.0.url).await.expect("connect"))
     }
-}
-
-impl Drop for TempDatabase {
-    fn drop(&mut self) {
-        // Drop may run while unwinding inside the test's runtime: use a thread of its own.
-        let (admin, name) = (self.admin.clone(), self.name.clone());
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                let mut conn = PgConnection::connect(&admin).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await?;
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("warning: could not drop test database {}", self.name);
-        }
-    }
-}
-
-/// `url` with its database name replaced.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{name}{query}", &base[..host_end])
 }
 
 async fn postgres() -> Option<TempDatabase> {
-    let admin =
-        std::env::var("SEATLINE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
-    let mut conn = match PgConnection::connect(&admin).await {
-        Ok(c) => c,
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("PostgreSQL unreachable at {admin} under CI=true: {e}")
-        }
-        Err(e) => {
-            // Straight to stderr, past the test harness's output capture, once per run.
-            static SAID: Once = Once::new();
-            SAID.call_once(|| {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED: PostgreSQL unreachable at {admin} ({e}); the PostgreSQL conformance cases pass without running. Set SEATLINE_TEST_PG_URL."
-                );
-            });
-            return None;
-        }
-    };
-    let name = format!("seatline_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut conn)
-        .await
-        .expect("create test database");
-    let db = TempDatabase {
-        url: with_database(&admin, &name),
-        admin,
-        name,
-    };
+    let db = TempDatabase(
+        TempPostgres::create(
+            "seatline_test",
+            "the PostgreSQL conformance cases pass without running",
+        )
+        .await?,
+    );
     db.store().await.migrate().await.expect("migrate");
     Some(db)
 }
@@ -110,7 +46,7 @@ async fn dropped_begins_leave_no_transaction_open() {
     let Some(db) = postgres().await else { return };
     let store = db.store().await;
     let org = seatline_domain::OrgId("org_dropped".into());
-    let mut conn = PgConnection::connect(&db.url).await.expect("connect");
+    let mut conn = PgConnection::connect(&db.0.url).await.expect("connect");
     sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ($1, 'Dropped', '2026-01-01T00:00:00.000Z')")
         .bind(org.as_str())
         .execute(&mut conn)
@@ -150,13 +86,11 @@ async fn dropped_begins_leave_no_transaction_open() {
     }
     // The pool gives connections back in tasks of its own; then none may be in a transaction.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mut admin = PgConnection::connect(&db.admin).await.expect("admin");
     let open: Vec<(String, i64)> = sqlx::query_as(
         "SELECT state, count(*) FROM pg_stat_activity
-         WHERE datname = $1 AND state LIKE 'idle in transaction%' GROUP BY state",
+         WHERE datname = current_database() AND state LIKE 'idle in transaction%' GROUP BY state",
     )
-    .bind(&db.name)
-    .fetch_all(&mut admin)
+    .fetch_all(&mut conn)
     .await
     .expect("activity");
     assert_eq!(open, [], "connections left inside a transaction");
@@ -170,20 +104,4 @@ async fn dropped_begins_leave_no_transaction_open() {
             .await
             .expect("commit");
     }
-}
-
-#[test]
-fn database_names_replace_the_path_only() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
-        "postgres://postgres@127.0.0.1:5432/t1"
-    );
-    assert_eq!(
-        with_database("postgresql://u:p@h/db?sslmode=disable", "t2"),
-        "postgresql://u:p@h/t2?sslmode=disable"
-    );
-    assert_eq!(
-        with_database("postgres://h:5432", "t3"),
-        "postgres://h:5432/t3"
-    );
 }

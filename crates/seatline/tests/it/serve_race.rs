@@ -6,59 +6,18 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+use seatline_testdb::TempPostgres;
 use serde_json::{json, Value};
-use sqlx::{Connection, PgConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const OPERATOR: &str = "race-operator-token";
 const RACERS: usize = 64;
 const LEFT: usize = 10;
 
-/// A fresh database, dropped at the end.
-pub(crate) struct Database {
-    admin: String,
-    name: String,
-    pub(crate) url: String,
-}
-
-impl Database {
-    pub(crate) async fn create() -> Option<Database> {
-        let admin =
-            std::env::var("SEATLINE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
-        let mut conn = match PgConnection::connect(&admin).await {
-            Ok(c) => c,
-            Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-                panic!("PostgreSQL unreachable at {admin} under CI=true: {e}")
-            }
-            Err(e) => {
-                eprintln!("SKIPPED: PostgreSQL unreachable at {admin} ({e}); the two-process race did not run");
-                return None;
-            }
-        };
-        let name = format!("seatline_race_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut conn)
-            .await
-            .expect("create database");
-        let base = admin.split('?').next().unwrap_or(&admin);
-        let url = format!(
-            "{}/{name}",
-            &base[..base.rfind('/').expect("a database path")]
-        );
-        Some(Database { admin, name, url })
-    }
-
-    pub(crate) async fn drop_it(self) {
-        let mut conn = PgConnection::connect(&self.admin).await.expect("admin");
-        sqlx::query(&format!(
-            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-            self.name
-        ))
-        .execute(&mut conn)
-        .await
-        .expect("drop database");
-    }
+/// A fresh database for the two-process tests, dropped with the guard when the test ends,
+/// whether it passed or not (after the servers, which are created later).
+pub(crate) async fn database() -> Option<TempPostgres> {
+    TempPostgres::create("seatline_race", "the two-process tests did not run").await
 }
 
 /// A `seatline serve` child on a free port; killed when dropped.
@@ -212,7 +171,7 @@ async fn license(addr: &str, o: &str, token: &str, code: &str) -> (u64, u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_on_one_postgres_give_the_last_ten_seats_to_ten_requests() {
-    let Some(db) = Database::create().await else {
+    let Some(db) = database().await else {
         return;
     };
     let migrate = Command::new(env!("CARGO_BIN_EXE_seatline"))
@@ -320,5 +279,4 @@ async fn two_servers_on_one_postgres_give_the_last_ten_seats_to_ten_requests() {
     );
 
     drop((a, b));
-    db.drop_it().await;
 }

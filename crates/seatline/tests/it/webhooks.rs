@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{json, Value};
 
-use crate::serve_race::{ok, Database, Server};
+use crate::serve_race::{database, ok, Server};
 
 const OPERATOR: &str = "webhook-operator-token";
 
@@ -185,7 +185,7 @@ async fn a_killed_server_loses_no_delivery() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_on_one_postgres_deliver_each_event_once() {
-    let Some(db) = Database::create().await else {
+    let Some(db) = database().await else {
         return;
     };
     let migrate = std::process::Command::new(env!("CARGO_BIN_EXE_seatline"))
@@ -260,5 +260,4 @@ async fn two_servers_on_one_postgres_deliver_each_event_once() {
         "an event was sent twice: {answered:?}"
     );
     drop((a, b));
-    db.drop_it().await;
 }
