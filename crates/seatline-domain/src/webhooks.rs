@@ -237,6 +237,36 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfe80
 }
 
+/// The addresses a packet to `ip` reaches: `ip` itself and, for the IPv6 forms that carry
+/// IPv4 addresses, those (a Teredo address carries two: its server's and its client's).
+#[allow(dead_code)]
+pub fn reached(ip: IpAddr) -> [Option<IpAddr>; 3] {
+    let IpAddr::V6(v6) = ip else {
+        return [Some(ip), None, None];
+    };
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| {
+        Some(IpAddr::V4(Ipv4Addr::from(
+            (u32::from(hi) << 16) | u32::from(lo),
+        )))
+    };
+    let (a, b) = match s {
+        // ::a.b.c.d (compatible, deprecated) and ::ffff:a.b.c.d (mapped)
+        [0, 0, 0, 0, 0, 0 | 0xffff, hi, lo] => (v4(hi, lo), None),
+        // ::ffff:0:a.b.c.d (translated, RFC 2765)
+        [0, 0, 0, 0, 0xffff, 0, hi, lo] => (v4(hi, lo), None),
+        // 64:ff9b::a.b.c.d (NAT64 well-known prefix, RFC 6052)
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => (v4(hi, lo), None),
+        // 2002:AABB:CCDD::/48 (6to4, RFC 3056)
+        [0x2002, hi, lo, ..] => (v4(hi, lo), None),
+        // 2001:0:SSSS:SSSS:flags:port:CCCC:CCCC (Teredo, RFC 4380): the client's address is
+        // stored inverted.
+        [0x2001, 0, shi, slo, _, _, chi, clo] => (v4(shi, slo), v4(!chi, !clo)),
+        _ => (None, None),
+    };
+    [Some(ip), a, b]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,6 +524,35 @@ mod tests {
             ("::ffff:10.0.0.1", true),
             ("::ffff:8.8.8.8", false),
             ("2606:4700::1111", false),
+            // IPv4 addresses carried in IPv6 ones are judged as IPv4 (issue 28)
+            ("::7f00:1", true),
+            ("::a00:1", true),
+            ("::808:808", false),
+            ("::ffff:0:7f00:1", true),
+            ("::ffff:0:808:808", false),
+            ("64:ff9b::7f00:1", true),
+            ("64:ff9b::a9fe:a9fe", true),
+            ("64:ff9b::808:808", false),
+            ("64:ff9b:1::808:808", true),
+            ("2002:7f00:1::1", true),
+            ("2002:c0a8:101::", true),
+            ("2002:808:808::1", false),
+            // Teredo: server 65.54.227.120, client 127.0.0.1 stored inverted (80ff:fffe)
+            ("2001:0:4136:e378:8000:63bf:80ff:fffe", true),
+            // Teredo: server 65.54.227.120, client 8.8.8.8 inverted (f7f7:f7f7)
+            ("2001:0:4136:e378:8000:63bf:f7f7:f7f7", false),
+            // Teredo with an internal server
+            ("2001:0:a00:1:8000:63bf:f7f7:f7f7", true),
+            ("fec0::1", true),
+            ("feff::1", true),
+            // IPv4 ranges that reach no public endpoint
+            ("198.18.0.1", true),
+            ("198.19.255.254", true),
+            ("198.20.0.1", false),
+            ("240.0.0.1", true),
+            ("250.1.2.3", true),
+            ("192.0.0.8", true),
+            ("192.0.1.1", false),
         ];
         for &(ip, forbidden) in table {
             assert_eq!(forbidden_target(ip.parse().unwrap()), forbidden, "{ip}");

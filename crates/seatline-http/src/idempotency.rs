@@ -6,6 +6,8 @@
 //! first claims its key with a pending row (one atomic insert), runs only if it won the claim,
 //! then completes the row with its response. A request that lost the claim replays the
 //! response, or, while the winner still runs, is refused with `idempotency_key_in_progress`.
+//! The claim records the process holding it: once that process is gone (killed, restarted),
+//! a retry takes the claim over at once (the stores' `liveness`).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -32,10 +34,10 @@ const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 /// How long a remembered response is kept at least.
 pub const TTL: Duration = Duration::from_secs(24 * 3600);
 
-/// A pending claim older than this is taken over by a retry of the same request: its claimer
-/// is presumed dead (a crashed or killed process). Far above any write's running time, so a
-/// live claimer is not overtaken; clocks of the processes sharing a database must agree to
-/// well within it.
+/// A pending claim older than this is taken over by a retry of the same request even while
+/// its holding process lives (a claim whose process is gone is taken over at once). Far
+/// above any write's running time, so a live claimer is not overtaken; clocks of the
+/// processes sharing a database must agree to well within it.
 pub const STALE_CLAIM: Duration = Duration::from_secs(60);
 
 /// Largest body a keyed write may carry (bulk files included); routes set their own, lower

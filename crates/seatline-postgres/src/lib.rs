@@ -14,6 +14,7 @@
 mod entitlements;
 mod events;
 mod lifecycle;
+mod liveness;
 mod passwords;
 mod scim;
 mod teams;
@@ -51,6 +52,8 @@ const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct PostgresStore {
     pool: PgPool,
+    /// This process's boot, which claims record as their holder (`liveness`).
+    boot: liveness::Boot,
 }
 
 impl PostgresStore {
@@ -90,10 +93,11 @@ impl PostgresStore {
                     Ok(true)
                 })
             })
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await
             .map_err(db)?;
-        Ok(PostgresStore { pool })
+        let boot = liveness::Boot::start(&opts).await?;
+        Ok(PostgresStore { pool, boot })
     }
 }
 
@@ -204,19 +208,23 @@ impl Store for PostgresStore {
         stale_before: &str,
     ) -> Result<bool> {
         // One statement, so the primary key decides between concurrent claimers; a
-        // conflicting pending row of the same request is taken over only once it is stale.
-        let r = sqlx::query(
-            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
-             VALUES ($1, $2, $3, 0, '', $4)
-             ON CONFLICT (scope, key) DO UPDATE SET created_at = excluded.created_at
+        // conflicting pending row of the same request is taken over once it is stale or its
+        // holder is gone (`liveness`: a restarted server retries at once).
+        let r = sqlx::query(&format!(
+            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at, holder)
+             VALUES ($1, $2, $3, 0, '', $4, $6)
+             ON CONFLICT (scope, key) DO UPDATE
+             SET created_at = excluded.created_at, holder = excluded.holder
              WHERE idempotency.status = 0 AND idempotency.request_hash = excluded.request_hash
-               AND idempotency.created_at < $5",
-        )
+               AND (idempotency.created_at < $5 OR idempotency.holder NOT IN ({LIVE}))",
+            LIVE = liveness::LIVE
+        ))
         .bind(scope)
         .bind(key)
         .bind(request_hash)
         .bind(at)
         .bind(stale_before)
+        .bind(&self.boot.id)
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -302,8 +310,11 @@ impl Store for PostgresStore {
         claim: &str,
         until: &str,
         limit: u32,
+        per_endpoint: u32,
     ) -> Result<Vec<DeliveryRow>> {
-        webhooks::claim_deliveries(&self.pool, now, claim, until, limit).await
+        let holder = &self.boot.id;
+        webhooks::claim_deliveries(&self.pool, now, claim, holder, until, (limit, per_endpoint))
+            .await
     }
 
     async fn finish_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<bool>> {

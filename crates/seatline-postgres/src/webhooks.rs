@@ -1,7 +1,8 @@
 //! Webhook endpoints and deliveries (product.md §8). Several processes may claim at once:
 //! the claiming statement selects due rows `FOR UPDATE SKIP LOCKED`, so concurrent claimers
 //! pass over each other's rows instead of waiting for them or taking them twice, and a claim
-//! left by a crashed process is taken again once it expires.
+//! left by a crashed process is taken again as soon as its holder is seen dead (`liveness`),
+//! or once it expires.
 
 use std::collections::BTreeMap;
 
@@ -69,30 +70,63 @@ pub(crate) async fn enabled_webhooks(pool: &PgPool) -> Result<Vec<WebhookRow>> {
     rows.iter().map(endpoint).collect()
 }
 
+/// An endpoint's deliveries under live claims hold its slots (`busy`); of its due ones, only
+/// as many as it has free slots are taken (`n`), so a slow endpoint's backlog stays pending
+/// and unclaimed. The claimable condition is repeated at the locking level, where PostgreSQL
+/// checks it again on the row's newest version: a row another process claimed and committed
+/// since this statement's snapshot is passed over, not claimed twice.
 pub(crate) async fn claim_deliveries(
     pool: &PgPool,
     now: &str,
     claim: &str,
+    holder: &str,
     until: &str,
-    limit: u32,
+    (limit, per_endpoint): (u32, u32),
 ) -> Result<Vec<DeliveryRow>> {
+    let claimable = |t: &str| {
+        format!(
+            "({t}.status = 'pending' OR ({t}.status = 'delivering' AND ({t}.claimed_until < $3
+              OR {t}.claim_holder NOT IN (SELECT holder FROM live))))"
+        )
+    };
     let rows = sqlx::query(&format!(
-        "UPDATE webhook_deliveries
-         SET status = 'delivering', claimed_by = $1, claimed_until = $2, attempts = attempts + 1,
-             updated_at = $3
+        "WITH live (holder) AS ({LIVE})
+         UPDATE webhook_deliveries
+         SET status = 'delivering', claimed_by = $1, claim_holder = $6, claimed_until = $2,
+             attempts = attempts + 1, updated_at = $3
          WHERE id IN (
-             SELECT d.id FROM webhook_deliveries d
-             JOIN webhook_endpoints e ON e.id = d.endpoint_id
-             WHERE e.enabled AND d.next_attempt_at <= $3
-               AND (d.status = 'pending' OR (d.status = 'delivering' AND d.claimed_until < $3))
-             ORDER BY d.next_attempt_at, d.id LIMIT $4
-             FOR UPDATE OF d SKIP LOCKED)
-         RETURNING {DELIVERY_COLUMNS}"
+             SELECT w.id FROM webhook_deliveries w
+             WHERE {claimable_w} AND w.id IN (
+                 SELECT due.id FROM (
+                     SELECT d.id, d.endpoint_id, d.next_attempt_at,
+                            row_number() OVER (PARTITION BY d.endpoint_id
+                                               ORDER BY d.next_attempt_at, d.id) AS n
+                     FROM webhook_deliveries d
+                     JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                     WHERE e.enabled AND d.next_attempt_at <= $3
+                       AND d.status IN ('pending', 'delivering') AND {claimable_d}
+                 ) due
+                 LEFT JOIN (
+                     SELECT endpoint_id, count(*) AS n FROM webhook_deliveries
+                     WHERE status IN ('pending', 'delivering') AND status = 'delivering'
+                       AND claimed_until >= $3
+                       AND (claim_holder IS NULL OR claim_holder IN (SELECT holder FROM live))
+                     GROUP BY endpoint_id
+                 ) busy ON busy.endpoint_id = due.endpoint_id
+                 WHERE due.n <= $5 - coalesce(busy.n, 0)
+                 ORDER BY due.next_attempt_at, due.id LIMIT $4)
+             FOR UPDATE SKIP LOCKED)
+         RETURNING {DELIVERY_COLUMNS}",
+        LIVE = crate::liveness::LIVE,
+        claimable_w = claimable("w"),
+        claimable_d = claimable("d"),
     ))
     .bind(claim)
     .bind(until)
     .bind(now)
     .bind(i64::from(limit))
+    .bind(i64::from(per_endpoint))
+    .bind(holder)
     .fetch_all(pool)
     .await
     .map_err(db)?;
@@ -115,7 +149,8 @@ pub(crate) async fn finish_deliveries(
         let endpoint: Option<String> = sqlx::query_scalar(
             "UPDATE webhook_deliveries
          SET status = $1, next_attempt_at = $2, last_status = $3, last_error = $4,
-             last_duration_ms = $5, updated_at = $6, claimed_by = NULL, claimed_until = NULL
+             last_duration_ms = $5, updated_at = $6, claimed_by = NULL, claimed_until = NULL,
+             claim_holder = NULL
          WHERE id = $7 AND status = 'delivering' AND claimed_by = $8
          RETURNING endpoint_id",
         )

@@ -12,6 +12,7 @@ mod checkpoint;
 mod entitlements;
 mod events;
 mod lifecycle;
+mod liveness;
 mod passwords;
 mod pool;
 mod scim;
@@ -91,6 +92,11 @@ impl SqliteStore {
             next_seq: None,
             versions: Versions::default(),
         })
+    }
+
+    /// The id claims of this store record as their holder (see `liveness`).
+    fn holder(&self) -> Option<&str> {
+        self.pool.boot.as_ref().map(|b| b.holders.own.as_str())
     }
 
     async fn write_tx(&self) -> Result<SqliteTx> {
@@ -392,15 +398,17 @@ impl Store for SqliteStore {
     ) -> Result<bool> {
         let _turn = self.writer.lock().await;
         // One statement, so the primary key decides between concurrent claimers; a
-        // conflicting pending row of the same request is taken over only once it is stale.
+        // conflicting pending row of the same request is taken over once it is stale or its
+        // holder is gone (`liveness`: a restarted server retries at once).
         let n = exec(
             &*self.pool.take()?,
-            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
-             VALUES (?, ?, ?, 0, '', ?)
-             ON CONFLICT (scope, key) DO UPDATE SET created_at = excluded.created_at
+            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at, holder)
+             VALUES (?1, ?2, ?3, 0, '', ?4, ?6)
+             ON CONFLICT (scope, key) DO UPDATE
+             SET created_at = excluded.created_at, holder = excluded.holder
              WHERE idempotency.status = 0 AND idempotency.request_hash = excluded.request_hash
-               AND idempotency.created_at < ?",
-            (scope, key, request_hash, at, stale_before),
+               AND (idempotency.created_at < ?5 OR NOT holder_alive(idempotency.holder))",
+            (scope, key, request_hash, at, stale_before, self.holder()),
         )?;
         Ok(n == 1)
     }
@@ -481,9 +489,12 @@ impl Store for SqliteStore {
         claim: &str,
         until: &str,
         limit: u32,
+        per_endpoint: u32,
     ) -> Result<Vec<DeliveryRow>> {
         let _turn = self.writer.lock().await;
-        webhooks::claim_deliveries(&*self.pool.take()?, now, claim, until, limit)
+        let holder = self.holder();
+        let conn = self.pool.take()?;
+        webhooks::claim_deliveries(&conn, now, claim, holder, until, (limit, per_endpoint))
     }
 
     async fn finish_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<bool>> {

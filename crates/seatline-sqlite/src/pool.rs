@@ -14,6 +14,7 @@ use rusqlite::{Connection, OpenFlags};
 use seatline_store::{Result, StoreError};
 
 use crate::db;
+use crate::liveness::Boot;
 
 /// Idle connections kept for reuse; more may be open while busy, and are closed when given
 /// back beyond this.
@@ -29,6 +30,9 @@ const STATEMENT_CACHE: usize = 256;
 pub(crate) struct Pool {
     pub(crate) path: PathBuf,
     pub(crate) read_only: bool,
+    /// This process's boot, which claims record as their holder (`liveness`); none when
+    /// read-only, as such a store claims nothing.
+    pub(crate) boot: Option<Boot>,
     idle: Mutex<Vec<Connection>>,
 }
 
@@ -67,9 +71,15 @@ impl Pool {
     /// so a wrong path fails here.
     pub(crate) fn open(url: &str) -> Result<Arc<Pool>> {
         let (path, read_only) = parse(url)?;
+        let boot = if read_only {
+            None
+        } else {
+            Some(Boot::start(&path)?)
+        };
         let pool = Arc::new(Pool {
             path,
             read_only,
+            boot,
             idle: Mutex::new(Vec::new()),
         });
         let first = pool.connect()?;
@@ -121,6 +131,9 @@ impl Pool {
         if !self.read_only {
             conn.pragma_update(None, "wal_autocheckpoint", 0)
                 .map_err(db)?;
+        }
+        if let Some(boot) = &self.boot {
+            boot.holders.register(&conn)?;
         }
         Ok(conn)
     }

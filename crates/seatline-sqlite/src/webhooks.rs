@@ -1,6 +1,7 @@
-//! Webhook endpoints and deliveries (product.md §8). SQLite is one process's database, so a
-//! claim is a column with an expiry: the claiming UPDATE runs under SQLite's write lock, and
-//! a claim left by a crashed process is taken again once it expires.
+//! Webhook endpoints and deliveries (product.md §8). A claim is a column with an expiry and
+//! its holder's boot: the claiming UPDATE runs under SQLite's write lock, and a claim left by
+//! a crashed process is taken again as soon as its holder is seen dead (`liveness`), or once
+//! it expires.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -23,17 +24,34 @@ static ENABLED: LazyLock<String> = LazyLock::new(|| {
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE enabled ORDER BY created_at, id"
     )
 });
+/// ?1 claim, ?2 holder, ?3 until, ?4 now, ?5 limit, ?6 slots per endpoint. An endpoint's
+/// deliveries under live claims hold its slots (`busy`); of its due ones, only as many as it
+/// has free slots are taken (`n`), so a slow endpoint's backlog stays pending and unclaimed.
 static CLAIM: LazyLock<String> = LazyLock::new(|| {
     format!(
         "UPDATE webhook_deliveries
-         SET status = 'delivering', claimed_by = ?, claimed_until = ?, attempts = attempts + 1,
-             updated_at = ?
+         SET status = 'delivering', claimed_by = ?1, claim_holder = ?2, claimed_until = ?3,
+             attempts = attempts + 1, updated_at = ?4
          WHERE id IN (
-             SELECT d.id FROM webhook_deliveries d
-             JOIN webhook_endpoints e ON e.id = d.endpoint_id
-             WHERE e.enabled AND d.next_attempt_at <= ?
-               AND (d.status = 'pending' OR (d.status = 'delivering' AND d.claimed_until < ?))
-             ORDER BY d.next_attempt_at, d.id LIMIT ?)
+             SELECT due.id FROM (
+                 SELECT d.id, d.endpoint_id, d.next_attempt_at,
+                        row_number() OVER (PARTITION BY d.endpoint_id
+                                           ORDER BY d.next_attempt_at, d.id) AS n
+                 FROM webhook_deliveries d
+                 JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                 WHERE e.enabled AND d.next_attempt_at <= ?4
+                   AND d.status IN ('pending', 'delivering')
+                   AND (d.status = 'pending' OR d.claimed_until < ?4
+                        OR NOT holder_alive(d.claim_holder))
+             ) due
+             LEFT JOIN (
+                 SELECT endpoint_id, count(*) AS n FROM webhook_deliveries
+                 WHERE status IN ('pending', 'delivering') AND status = 'delivering'
+                   AND claimed_until >= ?4 AND holder_alive(claim_holder)
+                 GROUP BY endpoint_id
+             ) busy ON busy.endpoint_id = due.endpoint_id
+             WHERE due.n <= ?6 - coalesce(busy.n, 0)
+             ORDER BY due.next_attempt_at, due.id LIMIT ?5)
          RETURNING {DELIVERY_COLUMNS}"
     )
 });
@@ -95,13 +113,22 @@ pub(crate) fn claim_deliveries(
     conn: &Connection,
     now: &str,
     claim: &str,
+    holder: Option<&str>,
     until: &str,
-    limit: u32,
+    limits: (u32, u32),
 ) -> Result<Vec<DeliveryRow>> {
+    let (limit, per_endpoint) = limits;
     let mut out = rows(
         conn,
         &CLAIM,
-        (claim, until, now, now, now, i64::from(limit)),
+        (
+            claim,
+            holder,
+            until,
+            now,
+            i64::from(limit),
+            i64::from(per_endpoint),
+        ),
         delivery,
     )?;
     out.sort_by(|a, b| (&a.next_attempt_at, a.id).cmp(&(&b.next_attempt_at, b.id)));
@@ -120,7 +147,8 @@ pub(crate) fn finish_deliveries(
             conn,
             "UPDATE webhook_deliveries
              SET status = ?, next_attempt_at = ?, last_status = ?, last_error = ?,
-                 last_duration_ms = ?, updated_at = ?, claimed_by = NULL, claimed_until = NULL
+                 last_duration_ms = ?, updated_at = ?, claimed_by = NULL, claimed_until = NULL,
+                 claim_holder = NULL
              WHERE id = ? AND status = 'delivering' AND claimed_by = ?
              RETURNING endpoint_id",
             (

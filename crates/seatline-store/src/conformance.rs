@@ -81,6 +81,8 @@ macro_rules! conformance_tests {
             integration_tokens_round_trip,
             webhooks_round_trip,
             delivery_claims,
+            delivery_claims_leave_a_busy_endpoints_backlog,
+            claims_of_a_gone_process_are_taken_over_at_once,
             delivery_claim_race_two_pools,
             delivery_outcomes_in_one_batch,
             entitlement_sources_in_one_read,
@@ -2664,7 +2666,10 @@ pub async fn delivery_claims(b: &impl Backend) {
 
     let t1 = "2026-01-01T00:00:01.000Z";
     let until = "2026-01-01T00:00:21.000Z";
-    let got = s.claim_deliveries(t1, "clm_1", until, 10).await.unwrap();
+    let got = s
+        .claim_deliveries(t1, "clm_1", until, 10, 64)
+        .await
+        .unwrap();
     assert_eq!(got.len(), 1, "only what is due, of enabled endpoints");
     let d = &got[0];
     assert_eq!(
@@ -2672,7 +2677,7 @@ pub async fn delivery_claims(b: &impl Backend) {
         (1, "delivering", 1)
     );
     assert!(
-        s.claim_deliveries(t1, "clm_2", until, 10)
+        s.claim_deliveries(t1, "clm_2", until, 10, 64)
             .await
             .unwrap()
             .is_empty(),
@@ -2683,7 +2688,7 @@ pub async fn delivery_claims(b: &impl Backend) {
     // outcome is no longer recorded.
     let t2 = "2026-01-01T00:00:22.000Z";
     let again = s
-        .claim_deliveries(t2, "clm_3", "2026-01-01T00:00:42.000Z", 10)
+        .claim_deliveries(t2, "clm_3", "2026-01-01T00:00:42.000Z", 10, 64)
         .await
         .unwrap();
     assert_eq!(
@@ -2750,12 +2755,12 @@ pub async fn delivery_claims(b: &impl Backend) {
 
     // The retry is due at its time; a later failure keeps the run's start, a success ends it.
     assert!(s
-        .claim_deliveries("2026-01-01T00:00:26.999Z", "clm_4", until, 10)
+        .claim_deliveries("2026-01-01T00:00:26.999Z", "clm_4", until, 10, 64)
         .await
         .unwrap()
         .is_empty());
     let retry = s
-        .claim_deliveries(LATER, "clm_5", "2026-01-01T00:10:20.000Z", 10)
+        .claim_deliveries(LATER, "clm_5", "2026-01-01T00:10:20.000Z", 10, 64)
         .await
         .unwrap();
     assert_eq!(
@@ -2802,7 +2807,8 @@ pub async fn delivery_claims(b: &impl Backend) {
             "2030-01-01T00:00:00.000Z",
             "clm_6",
             "2030-01-01T00:00:20.000Z",
-            10
+            10,
+            64
         )
         .await
         .unwrap()
@@ -2832,14 +2838,14 @@ pub async fn delivery_outcomes_in_one_batch(b: &impl Backend) {
     assert!(s.finish_deliveries(&[]).await.unwrap().is_empty());
     let t1 = "2026-01-01T00:00:01.000Z";
     let first = s
-        .claim_deliveries(t1, "clm_a", "2026-01-01T00:00:21.000Z", 10)
+        .claim_deliveries(t1, "clm_a", "2026-01-01T00:00:21.000Z", 10, 64)
         .await
         .unwrap();
     assert_eq!(first.len(), 2);
     // The first delivery's claim expires and another claimer takes it over.
     let t2 = "2026-01-01T00:00:22.000Z";
     let taken = s
-        .claim_deliveries(t2, "clm_b", "2026-01-01T01:00:00.000Z", 1)
+        .claim_deliveries(t2, "clm_b", "2026-01-01T01:00:00.000Z", 1, 64)
         .await
         .unwrap();
     assert_eq!(
@@ -2875,7 +2881,7 @@ pub async fn delivery_outcomes_in_one_batch(b: &impl Backend) {
     // A failure then a success in one batch: applied in order, the run ends.
     let t4 = "2026-01-01T00:00:24.000Z";
     let retry = s
-        .claim_deliveries(LATER, "clm_c", "2026-01-01T00:20:00.000Z", 10)
+        .claim_deliveries(LATER, "clm_c", "2026-01-01T00:20:00.000Z", 10, 64)
         .await
         .unwrap();
     assert_eq!(
@@ -2906,6 +2912,165 @@ pub async fn delivery_outcomes_in_one_batch(b: &impl Backend) {
     assert_eq!(status(first[1].id), ("succeeded".to_owned(), 2, Some(200)));
 }
 
+/// An endpoint gets at most `per_endpoint` deliveries under live claims: the rest of its
+/// backlog stays pending, another endpoint's deliveries are claimed beside it, and a slot
+/// freed by a recorded outcome is taken by the next of its backlog (issue 28).
+pub async fn delivery_claims_leave_a_busy_endpoints_backlog(b: &impl Backend) {
+    let store = b.store().await;
+    let s = &*store;
+    let (a, _) = create_org(s, "a", "owner@a.example").await;
+    let mut tx = locked(s, &a).await;
+    for id in ["whk_slow", "whk_fast"] {
+        tx.insert_webhook(&webhook_row(&a, id, AT)).await.unwrap();
+    }
+    let mut rows: Vec<_> = (1..=5)
+        .map(|seq| delivery_row(&a, "whk_slow", seq, AT))
+        .collect();
+    rows.push(delivery_row(&a, "whk_fast", 6, LATER));
+    tx.insert_deliveries(&rows).await.unwrap();
+    tx.commit().await.unwrap();
+    let until = "2026-01-01T01:00:00.000Z";
+    let seqs = |got: &[crate::DeliveryRow]| got.iter().map(|d| d.event_seq).collect::<Vec<_>>();
+
+    let first = s
+        .claim_deliveries(LATER, "clm_1", until, 10, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        seqs(&first),
+        [1, 2, 6],
+        "two of the slow endpoint's, and the other's"
+    );
+    assert!(
+        s.claim_deliveries(LATER, "clm_2", until, 10, 2)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a busy endpoint's backlog is not claimed"
+    );
+    let done = crate::DeliveryOutcome {
+        id: first[0].id,
+        claim: "clm_1".to_owned(),
+        status: "succeeded".to_owned(),
+        next_attempt_at: LATER.to_owned(),
+        last_status: Some(200),
+        last_error: None,
+        last_duration_ms: 5_000,
+        at: LATER.to_owned(),
+        succeeded: true,
+    };
+    assert_eq!(s.finish_deliveries(&[done]).await.unwrap(), [true]);
+    let next = s
+        .claim_deliveries(LATER, "clm_3", until, 10, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        seqs(&next),
+        [3],
+        "a freed slot takes the next of the backlog"
+    );
+    // The overall limit still applies with slots to spare.
+    let mut tx = locked(s, &a).await;
+    tx.insert_webhook(&webhook_row(&a, "whk_more", AT))
+        .await
+        .unwrap();
+    tx.insert_deliveries(&[
+        delivery_row(&a, "whk_more", 7, AT),
+        delivery_row(&a, "whk_more", 8, AT),
+    ])
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let one = s
+        .claim_deliveries(LATER, "clm_4", until, 1, 2)
+        .await
+        .unwrap();
+    assert_eq!(seqs(&one), [7]);
+}
+
+/// A claim is tied to its holder's life (issue 26): while the holding process lives, its
+/// idempotency claim and its delivery claim are respected however fresh or long-leased; once
+/// it is gone (its store dropped, standing for a killed process) another process takes both
+/// over within a second, long before their leases end, and the dead holder's late outcome is
+/// not recorded.
+pub async fn claims_of_a_gone_process_are_taken_over_at_once(b: &impl Backend) {
+    let killed = b.store().await;
+    let restarted = b.store().await;
+    let s = &*restarted;
+    let (a, _) = create_org(s, "a", "owner@a.example").await;
+    let mut tx = locked(s, &a).await;
+    tx.insert_webhook(&webhook_row(&a, "whk_1", AT))
+        .await
+        .unwrap();
+    tx.insert_deliveries(&[delivery_row(&a, "whk_1", 1, AT)])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let long_ago = "2000-01-01T00:00:00.000Z";
+    let lease_end = "2026-01-01T01:00:00.000Z";
+    assert!(killed
+        .idempotency_claim("org_a", "k1", "sha_1", AT, long_ago)
+        .await
+        .unwrap());
+    let held = killed
+        .claim_deliveries(AT, "clm_killed", lease_end, 10, 64)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+
+    // A live holder's claims are respected.
+    assert!(!s
+        .idempotency_claim("org_a", "k1", "sha_1", LATER, long_ago)
+        .await
+        .unwrap());
+    assert!(s
+        .claim_deliveries(LATER, "clm_live", lease_end, 10, 64)
+        .await
+        .unwrap()
+        .is_empty());
+
+    drop(held);
+    drop(killed);
+    let started = std::time::Instant::now();
+    let deadline = started + std::time::Duration::from_secs(1);
+    // Polled: on PostgreSQL the server ends the dropped session a moment after it closes.
+    while !s
+        .idempotency_claim("org_a", "k1", "sha_1", LATER, long_ago)
+        .await
+        .unwrap()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idempotency claim of a gone process was not taken over within 1 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let taken = s
+        .claim_deliveries(LATER, "clm_restarted", lease_end, 10, 64)
+        .await
+        .unwrap();
+    assert_eq!(
+        taken
+            .iter()
+            .map(|d| (d.event_seq, d.attempts))
+            .collect::<Vec<_>>(),
+        [(1, 2)],
+        "the delivery claim of a gone process is taken over at once"
+    );
+    let late = crate::DeliveryOutcome {
+        id: taken[0].id,
+        claim: "clm_killed".to_owned(),
+        status: "succeeded".to_owned(),
+        next_attempt_at: LATER.to_owned(),
+        last_status: Some(200),
+        last_error: None,
+        last_duration_ms: 1,
+        at: LATER.to_owned(),
+        succeeded: true,
+    };
+    assert_eq!(s.finish_deliveries(&[late]).await.unwrap(), [false]);
+}
+
 /// 8 claimers on two connection pools drain 60 due deliveries: each is claimed exactly once.
 pub async fn delivery_claim_race_two_pools(b: &impl Backend) {
     let stores = [b.store().await, b.store().await];
@@ -2929,7 +3094,13 @@ pub async fn delivery_claim_race_two_pools(b: &impl Backend) {
             let mut mine = Vec::new();
             loop {
                 let got = s
-                    .claim_deliveries(LATER, &format!("clm_{i}"), "2026-01-01T01:00:00.000Z", 3)
+                    .claim_deliveries(
+                        LATER,
+                        &format!("clm_{i}"),
+                        "2026-01-01T01:00:00.000Z",
+                        3,
+                        64,
+                    )
                     .await
                     .unwrap();
                 if got.is_empty() {

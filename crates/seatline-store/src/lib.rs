@@ -349,9 +349,11 @@ pub trait Store: Send + Sync + 'static {
     async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>>;
     async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>>;
     /// Claim a key for a request about to run: insert a pending row (status
-    /// [`IDEMPOTENCY_PENDING`], empty body, `at` as its claim time), or take over a pending
-    /// row of the same `request_hash` claimed before `stale_before` (its claimer died). Atomic
-    /// across processes sharing the database: true for exactly one concurrent claimer.
+    /// [`IDEMPOTENCY_PENDING`], empty body, `at` as its claim time, this store's process as
+    /// its holder), or take over a pending row of the same `request_hash` claimed before
+    /// `stale_before` or whose holding process is gone (a killed or restarted server: taken
+    /// over at once). Atomic across processes sharing the database: true for exactly one
+    /// concurrent claimer.
     async fn idempotency_claim(
         &self,
         scope: &str,
@@ -405,18 +407,22 @@ pub trait Store: Send + Sync + 'static {
     /// Every enabled webhook endpoint, whatever its organization.
     async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>>;
     /// Claim up to `limit` deliveries due at `now` (pending with `next_attempt_at <= now`, or
-    /// delivering under a claim that expired before `now`) of enabled endpoints: mark them
-    /// delivering under `claim` until `until`, add one attempt, and return them. Atomic across
-    /// processes: concurrent claimers never get the same delivery.
+    /// delivering under a claim that expired before `now` or whose holding process is gone)
+    /// of enabled endpoints, at most as many of one endpoint as it has free of
+    /// `per_endpoint` slots (its deliveries under live claims take theirs, whichever process
+    /// holds them): mark them delivering under `claim`, held by this store's process until
+    /// `until`, add one attempt, and return them. Atomic across processes: concurrent
+    /// claimers never get the same delivery.
     async fn claim_deliveries(
         &self,
         now: &str,
         claim: &str,
         until: &str,
         limit: u32,
+        per_endpoint: u32,
     ) -> Result<Vec<DeliveryRow>>;
-    /// Record a round's attempt outcomes in one transaction (one write, not one per attempt:
-    /// on SQLite each write queues for the single write lock), each only if its claim is still
+    /// Record attempt outcomes in one transaction (the worker records each as it completes;
+    /// a batch costs one write on SQLite's single write lock), each only if its claim is still
     /// held, with the endpoints' runs of failures applied in the outcomes' order. One flag per
     /// outcome: false where the claim expired and was taken over.
     async fn finish_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<bool>>;

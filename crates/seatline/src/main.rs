@@ -194,7 +194,8 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
         },
     )
     .map_err(other)?;
-    tokio::spawn(worker.run());
+    let (_stop_webhooks, stop_webhooks) = tokio::sync::watch::channel(false);
+    tokio::spawn(worker.run(stop_webhooks));
     app.listen_events().await.map_err(other)?;
     tokio::spawn(
         app.clone()

@@ -1,20 +1,28 @@
 //! The delivery worker that runs inside `seatline serve`. Deliveries are rows, so the worker
-//! keeps no state of its own: each round it
-//! 1. advances every enabled endpoint's cursor over the event feed, turning the events its
+//! keeps no state of its own beyond the attempts it has in flight:
+//! 1. it advances every enabled endpoint's cursor over the event feed, turning the events its
 //!    filters want into pending deliveries (cursor move and rows in one transaction, the move
 //!    a compare-and-set, so two processes never queue an event twice);
-//! 2. claims the due deliveries (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a claim column with
-//!    an expiry on both), so no two processes send the same attempt;
-//! 3. sends them concurrently, signed, and records the round's outcomes and the next attempts
-//!    the policy of `seatline_domain::webhooks` decides in one transaction, each only under
-//!    its claim.
+//! 2. it claims the due deliveries (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a claim column
+//!    with its holder and an expiry on both), so no two processes send the same attempt; of
+//!    one endpoint only as many as it has free slots (`per_endpoint`), so a slow receiver
+//!    holds its own slots and nobody else's, and its backlog stays pending, unclaimed;
+//! 3. it sends each claimed delivery in a task of its own, signed, and records that attempt's
+//!    outcome (and the next attempt the policy of `seatline_domain::webhooks` decides) as soon
+//!    as it completes, only under its claim; a freed slot starts the next claim at once.
 //!
-//! A crash between claim and record leaves a claim that expires and is taken again: delivery
-//! is at least once, and receivers deduplicate on `webhook-id`.
+//! Attempts never wait on each other: a receiver answering in 12 s delays only its own
+//! endpoint's deliveries. A crash between claim and record leaves a claim held by a process
+//! that is gone, which the next claimer takes over at once (the holder's liveness, see the
+//! stores' `liveness` modules; the claim's expiry is the fallback): delivery is at least once,
+//! and receivers deduplicate on `webhook-id`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use rand::Rng;
 use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
@@ -31,8 +39,11 @@ pub struct WorkerConfig {
     pub timeout: Duration,
     /// How often the worker looks for work when nothing wakes it.
     pub poll: Duration,
-    /// Most deliveries claimed (and sent concurrently) per round.
+    /// Most attempts this process has in flight at once, all endpoints together.
     pub batch: u32,
+    /// Most attempts in flight to one endpoint, all processes together: a slow receiver
+    /// holds at most these, and the rest of its backlog waits unclaimed.
+    pub per_endpoint: u32,
     /// Most events turned into deliveries per endpoint and round.
     pub events_per_round: u32,
 }
@@ -43,6 +54,7 @@ impl Default for WorkerConfig {
             timeout: Duration::from_secs(15),
             poll: Duration::from_millis(250),
             batch: 64,
+            per_endpoint: 8,
             events_per_round: 500,
         }
     }
@@ -55,9 +67,12 @@ enum Why {
     Commit,
     /// A test, a replay or an enabled endpoint asked for a round.
     Wake,
-    /// The `poll` interval passed, or the last round sent a full batch.
+    /// The `poll` interval passed, or an attempt ended and freed a slot.
     Poll,
 }
+
+/// A claimed delivery and its endpoint.
+type Due = (DeliveryRow, WebhookRow);
 
 /// The source of each scheduled retry's jitter, in [-1, 1]; tests fix it.
 pub type Jitter = Arc<dyn Fn() -> f64 + Send + Sync>;
@@ -95,48 +110,78 @@ impl Worker {
         self
     }
 
-    /// Run rounds forever: right after a wake-up (events committed in this process or, on
-    /// PostgreSQL, in another; a test, a replay, an enabled endpoint) or after `poll`.
-    pub async fn run(self) {
-        let wake = &self.app.webhook_settings().wake;
+    /// Run rounds until `stop` turns true: right after a wake-up (events committed in this
+    /// process or, on PostgreSQL, in another; a test, a replay, an enabled endpoint), after an
+    /// attempt ended (its slot is free), or after `poll`. Once stopped it claims nothing
+    /// more, waits for the attempts in flight (each bounded by `timeout`) and records them,
+    /// then returns. A dropped sender never stops it.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        let wake = &this.app.webhook_settings().wake;
         // Commits of this process, and of others where the database pushes them.
-        let mut committed = self.app.feed().subscribe();
+        let mut committed = this.app.feed().subscribe();
+        let mut flight: JoinSet<()> = JoinSet::new();
+        let mut watching = true;
         let mut why = Why::Poll;
-        loop {
+        while !*stop.borrow() {
             // Registered before the round, so a wake-up during it is not lost.
             let woken = wake.notified();
-            match self.round_after(why).await {
-                // A full batch: more may be due right now.
-                Ok(sent) if sent >= self.config.batch as usize => {
-                    why = Why::Poll;
-                    continue;
+            let free = (this.config.batch as usize).saturating_sub(flight.len());
+            match this.claim_after(why, free).await {
+                Ok((claim, due)) => {
+                    for (d, w) in due {
+                        let (this, claim) = (this.clone(), claim.clone());
+                        flight.spawn(async move { this.deliver(d, w, &claim).await });
+                    }
                 }
-                Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "webhook round failed; retrying"),
             }
             why = tokio::select! {
+                changed = stop.changed(), if watching => {
+                    watching = changed.is_ok();
+                    continue;
+                }
+                Some(_) = flight.join_next() => {
+                    // Others may have ended too: one claim for all their slots.
+                    while flight.try_join_next().is_some() {}
+                    Why::Poll
+                }
                 () = woken => Why::Wake,
                 _ = committed.next() => Why::Commit,
-                () = tokio::time::sleep(self.config.poll) => Why::Poll,
+                () = tokio::time::sleep(this.config.poll) => Why::Poll,
             };
         }
+        // Each attempt records its own outcome; a panicked one leaves its claim to expire.
+        while flight.join_next().await.is_some() {}
     }
 
-    /// One round: queue new events, then send what is due. Returns how many attempts it made.
+    /// One round, all of it awaited: queue new events, then send what is due, each attempt
+    /// recorded as it completes. Returns how many attempts it made.
     pub async fn round(&self) -> AppResult<usize> {
-        self.round_after(Why::Poll).await
+        self.queue_events().await?;
+        self.send_due().await
     }
 
-    /// A round for a reason. After a commit only new events can have become due, so when
-    /// they queued nothing (no endpoint wants them) the claim is skipped: on SQLite a claim is
-    /// a write, and one per commit would take every other turn of the writers' queue.
-    /// Retries, expired claims and other processes' rows are claimed on the `poll` rounds.
-    async fn round_after(&self, why: Why) -> AppResult<usize> {
+    /// Claim what is due and send it, each attempt recorded as it completes; returns when all
+    /// are recorded, with how many attempts it made.
+    pub async fn send_due(&self) -> AppResult<usize> {
+        let (claim, due) = self.claim_due(self.config.batch as usize).await?;
+        let count = due.len();
+        let attempts = due.into_iter().map(|(d, w)| self.deliver(d, w, &claim));
+        futures_util::future::join_all(attempts).await;
+        Ok(count)
+    }
+
+    /// A round's claim for a reason. After a commit only new events can have become due, so
+    /// when they queued nothing (no endpoint wants them) the claim is skipped: on SQLite a
+    /// claim is a write, and one per commit would take every other turn of the writers'
+    /// queue. Retries, freed slots and other processes' rows are claimed on the other rounds.
+    async fn claim_after(&self, why: Why, free: usize) -> AppResult<(String, Vec<Due>)> {
         let queued = self.queue_events().await?;
         if why == Why::Commit && queued == 0 {
-            return Ok(0);
+            return Ok((String::new(), Vec::new()));
         }
-        self.send_due().await
+        self.claim_due(free).await
     }
 
     /// Turn new events of every enabled endpoint into pending deliveries.
@@ -192,18 +237,29 @@ impl Worker {
         Ok(rows.len())
     }
 
-    /// Claim the due deliveries and send them concurrently.
-    pub async fn send_due(&self) -> AppResult<usize> {
-        let now = self.app.webhook_settings().clock.now_ms();
-        // The claim outlives the longest attempt, so it expires only when its process died.
-        let until = now + self.config.timeout.as_millis() as i64 + 5_000;
+    /// Claim up to `free` due deliveries (fewer where their endpoints' slots are taken), with
+    /// their endpoints, under one new claim token.
+    async fn claim_due(&self, free: usize) -> AppResult<(String, Vec<Due>)> {
         let claim = new_id("clm");
+        if free == 0 {
+            return Ok((claim, Vec::new()));
+        }
+        let now = self.app.webhook_settings().clock.now_ms();
+        // The lease outlives the longest attempt; a claim ends before it only when its
+        // holder is seen dead.
+        let until = now + self.config.timeout.as_millis() as i64 + 5_000;
         let store = self.app.store();
         let due = store
-            .claim_deliveries(&stamp(now), &claim, &stamp(until), self.config.batch)
+            .claim_deliveries(
+                &stamp(now),
+                &claim,
+                &stamp(until),
+                free as u32,
+                self.config.per_endpoint,
+            )
             .await?;
         if due.is_empty() {
-            return Ok(0);
+            return Ok((claim, Vec::new()));
         }
         let mut endpoints: HashMap<String, Option<WebhookRow>> = HashMap::new();
         let mut tx = store.begin().await?;
@@ -214,32 +270,47 @@ impl Worker {
             }
         }
         drop(tx);
-        let count = due.len();
-        let attempts = due.into_iter().filter_map(|d| {
-            let w = endpoints.get(&d.endpoint).cloned().flatten()?;
-            Some(self.attempt(d, w, &claim))
-        });
-        let done = futures_util::future::join_all(attempts).await;
-        // The round's outcomes in one write: one per attempt would each queue for SQLite's
-        // write lock behind the writers whose events they deliver.
-        let outcomes: Vec<DeliveryOutcome> = done.iter().map(|(o, _)| o.clone()).collect();
-        let recorded = store.finish_deliveries(&outcomes).await?;
-        for ((outcome, disable), recorded) in done.into_iter().zip(recorded) {
-            if !recorded {
-                tracing::info!(
-                    delivery = outcome.id,
-                    "claim expired before the attempt was recorded"
-                );
-                continue;
+        let due = due
+            .into_iter()
+            .filter_map(|d| {
+                // An endpoint deleted since took its deliveries with it.
+                let w = endpoints.get(&d.endpoint).cloned().flatten()?;
+                Some((d, w))
+            })
+            .collect();
+        Ok((claim, due))
+    }
+
+    /// Send one claimed delivery and record its outcome at once; disable the endpoint when
+    /// the policy says so.
+    async fn deliver(&self, d: DeliveryRow, w: WebhookRow, claim: &str) {
+        let (outcome, disable) = self.attempt(d, w, claim).await;
+        let recorded = match self
+            .app
+            .store()
+            .finish_deliveries(std::slice::from_ref(&outcome))
+            .await
+        {
+            Ok(r) => r.first().copied().unwrap_or(false),
+            Err(e) => {
+                // The claim stays; it is taken again once it expires.
+                tracing::warn!(delivery = outcome.id, error = %e, "recording an attempt failed");
+                return;
             }
-            if let Some((w, reason)) = disable {
-                tracing::warn!(webhook = %w.id, %reason, "webhook endpoint disabled");
-                if let Err(e) = self.app.disable_webhook_for(&w.org, &w.id, &reason).await {
-                    tracing::warn!(webhook = %w.id, error = %e, "disabling the endpoint failed");
-                }
+        };
+        if !recorded {
+            tracing::info!(
+                delivery = outcome.id,
+                "claim expired before the attempt was recorded"
+            );
+            return;
+        }
+        if let Some((w, reason)) = disable {
+            tracing::warn!(webhook = %w.id, %reason, "webhook endpoint disabled");
+            if let Err(e) = self.app.disable_webhook_for(&w.org, &w.id, &reason).await {
+                tracing::warn!(webhook = %w.id, error = %e, "disabling the endpoint failed");
             }
         }
-        Ok(count)
     }
 
     /// Send one claimed delivery; its outcome, and the endpoint to disable (with the reason)

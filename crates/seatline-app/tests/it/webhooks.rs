@@ -448,6 +448,100 @@ async fn a_hanging_receiver_times_out() {
     );
 }
 
+/// Poll `check` every 10 ms until it holds; how long that took, or a panic after `limit`.
+async fn within<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    started.elapsed()
+}
+
+/// Issue 28: a receiver that hangs holds only its own endpoint's slots. While its attempt is
+/// in flight, another endpoint's new delivery arrives within a small bound and its outcome
+/// is recorded at once; told to stop, the worker claims nothing more, waits for the hanging
+/// attempt's timeout and records it before it returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_endpoint_delays_no_other_and_outcomes_are_recorded_as_they_complete() {
+    for db in dbs().await {
+        let s = setup(&db, true).await;
+        let (slow_rx, slow_url) = Receiver::start(vec![Answer::Hang]).await;
+        let (fast_rx, fast_url) = Receiver::start(vec![]).await;
+        let (slow, _) = create(&s, &slow_url, &[]).await;
+        let (fast, _) = create(&s, &fast_url, &[]).await;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let running = tokio::spawn(worker(&s.app, Duration::from_secs(3)).run(stopped));
+
+        s.app
+            .test_webhook(&s.org.owner, &s.org.id, &slow)
+            .await
+            .unwrap();
+        within(
+            Duration::from_secs(5),
+            "the slow receiver is called",
+            || {
+                let n = slow_rx.received().len();
+                async move { n == 1 }
+            },
+        )
+        .await;
+        s.app
+            .test_webhook(&s.org.owner, &s.org.id, &fast)
+            .await
+            .unwrap();
+        let took = within(
+            Duration::from_secs(10),
+            "the fast receiver is called",
+            || {
+                let n = fast_rx.received().len();
+                async move { n == 1 }
+            },
+        )
+        .await;
+        assert!(
+            took < Duration::from_millis(1_500),
+            "{}: the fast endpoint waited {took:?} for the slow one",
+            db.name
+        );
+        let (sr, fr) = (&s, &fast);
+        within(
+            Duration::from_secs(1),
+            "the fast outcome is recorded",
+            || async move { deliveries(sr, fr).await[0].status == "succeeded" },
+        )
+        .await;
+        assert_eq!(
+            deliveries(&s, &slow).await[0].status,
+            "delivering",
+            "{}: recorded while the slow attempt is still in flight",
+            db.name
+        );
+
+        stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), running)
+            .await
+            .expect("the worker stops once its attempts end")
+            .unwrap();
+        let d = &deliveries(&s, &slow).await[0];
+        assert_eq!(
+            (d.status.as_str(), d.attempts),
+            ("pending", 1),
+            "{}",
+            db.name
+        );
+        assert!(
+            d.last_error.as_deref().unwrap().contains("no answer"),
+            "{}: {d:?}",
+            db.name
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_schedule_ends_in_failed_and_replay_sends_again_under_the_same_id() {
     for db in dbs().await {
@@ -728,6 +822,68 @@ async fn internal_targets_are_refused_unless_allowed() {
             .contains("internal address"),
         "{d:?}"
     );
+}
+
+/// Every form of an address that reaches inside (issue 28), and this host's own interface
+/// addresses, are refused at creation.
+#[tokio::test]
+async fn every_form_of_an_internal_address_is_refused() {
+    let db = sqlite().await;
+    let s = setup(&db, false).await;
+    let mut urls: Vec<String> = [
+        "http://[::7f00:1]/hook",
+        "http://[::ffff:0:7f00:1]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "http://[2002:7f00:1::1]/hook",
+        "http://[2002:a00:1::]/hook",
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",
+        "http://[fec0::1]/hook",
+        "http://198.18.0.1/hook",
+        "http://198.19.7.7/hook",
+        "http://240.0.0.1/hook",
+        "http://192.0.0.8/hook",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for i in if_addrs::get_if_addrs().unwrap() {
+        urls.push(match i.ip() {
+            std::net::IpAddr::V4(v4) => format!("http://{v4}/hook"),
+            std::net::IpAddr::V6(v6) => format!("http://[{v6}]/hook"),
+        });
+    }
+    for url in &urls {
+        let r = s
+            .app
+            .create_webhook(
+                &s.org.owner,
+                &s.org.id,
+                NewWebhook {
+                    url: url.clone(),
+                    ..Default::default()
+                },
+            )
+            .await;
+        assert_eq!(code(r), ErrorCode::WebhookTargetForbidden, "{url}");
+    }
+    // Public addresses in the same forms stay allowed.
+    for url in [
+        "http://[64:ff9b::808:808]/hook",
+        "http://[2002:808:808::1]/hook",
+        "http://198.20.0.1/hook",
+    ] {
+        s.app
+            .create_webhook(
+                &s.org.owner,
+                &s.org.id,
+                NewWebhook {
+                    url: url.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e:?}"));
+    }
 }
 
 // ---- management ----
