@@ -203,43 +203,20 @@ pub fn parse_types(input: &[String]) -> Result<Vec<String>, Error> {
 }
 
 /// Whether a webhook may call this address: loopback, private, link-local, unique-local,
-/// shared (carrier-grade NAT), unspecified, broadcast and multicast addresses reach the
-/// service's own network rather than a customer's public endpoint, so they are refused
-/// unless the operator allows private targets.
+/// site-local, shared (carrier-grade NAT), benchmarking, reserved, unspecified, broadcast and
+/// multicast addresses reach the service's own network rather than a customer's public
+/// endpoint, so they are refused unless the operator allows private targets. An IPv6 address
+/// that carries an IPv4 address (mapped, compatible, translated, NAT64, 6to4, Teredo) is
+/// judged by that IPv4 address too, since that is where its packets end up.
 pub fn forbidden_target(ip: IpAddr) -> bool {
-    match ip {
+    reached(ip).into_iter().flatten().any(|a| match a {
         IpAddr::V4(v4) => forbidden_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => forbidden_v4(v4),
-            None => forbidden_v6(v6),
-        },
-    }
-}
-
-fn forbidden_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b))
-}
-
-fn forbidden_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
+        IpAddr::V6(v6) => forbidden_v6(v6),
+    })
 }
 
 /// The addresses a packet to `ip` reaches: `ip` itself and, for the IPv6 forms that carry
 /// IPv4 addresses, those (a Teredo address carries two: its server's and its client's).
-#[allow(dead_code)]
 pub fn reached(ip: IpAddr) -> [Option<IpAddr>; 3] {
     let IpAddr::V6(v6) = ip else {
         return [Some(ip), None, None];
@@ -265,6 +242,36 @@ pub fn reached(ip: IpAddr) -> [Option<IpAddr>; 3] {
         _ => (None, None),
     };
     [Some(ip), a, b]
+}
+
+fn forbidden_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b))
+        // IETF protocol assignments (192.0.0.0/24) and benchmarking (198.18.0.0/15)
+        || (a == 192 && b == 0 && c == 0)
+        || (a == 198 && (b & 0xfe) == 18)
+        // reserved for future use (240.0.0.0/4)
+        || a >= 240
+}
+
+fn forbidden_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00
+        || (first & 0xffc0) == 0xfe80
+        // site-local (fec0::/10, deprecated but still routed inward by some stacks)
+        || (first & 0xffc0) == 0xfec0
+        // local-use NAT64 (64:ff9b:1::/48, RFC 8215): translates into the operator's network
+        || ip.segments()[..3] == [0x64, 0xff9b, 1]
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 //! The guard against webhooks aimed at the service's own network (SSRF): an endpoint's URL is
 //! checked when it is set, and every address the sender connects to is checked again at
 //! delivery time, after DNS resolution, by the resolver the HTTP client uses, so a name that
-//! later resolves to an internal address is refused too.
+//! later resolves to an internal address is refused too. Internal means what
+//! `seatline_domain::webhooks::forbidden_target` says, plus this host's own interface
+//! addresses, whatever they are (a public address of the server reaches the server itself).
 
 use std::net::{IpAddr, SocketAddr};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::Url;
-use seatline_domain::webhooks::{forbidden_target, MAX_URL};
+use seatline_domain::webhooks::{forbidden_target, reached, MAX_URL};
 use seatline_domain::{Error, ErrorCode};
 
 fn invalid(url: &str, why: &str) -> Error {
@@ -29,6 +31,27 @@ fn forbidden(url: &str, ip: IpAddr) -> Error {
     )
     .detail("field", "url")
     .detail("address", ip.to_string())
+}
+
+/// Whether a webhook may not call this address: an internal one, or one that reaches (itself
+/// or by the IPv4 address it carries) an address of this host's interfaces. The interfaces
+/// are read on every call: addresses come and go, and a lookup is one system call.
+pub fn internal(ip: IpAddr) -> bool {
+    if forbidden_target(ip) {
+        return true;
+    }
+    let own = match if_addrs::get_if_addrs() {
+        Ok(own) => own,
+        Err(e) => {
+            // Not knowing the host's addresses must not open the guard.
+            tracing::warn!(error = %e, "cannot list this host's addresses; refusing {ip}");
+            return true;
+        }
+    };
+    reached(ip)
+        .into_iter()
+        .flatten()
+        .any(|a| own.iter().any(|i| i.ip() == a))
 }
 
 /// Validate an endpoint URL and, unless private targets are allowed, refuse one whose host is
@@ -60,7 +83,7 @@ pub async fn check_url(input: &str, allow_private: bool) -> Result<String, Error
                 .map(|a| a.map(|s| s.ip()).collect())
                 .unwrap_or_default(),
         };
-        if let Some(ip) = addrs.into_iter().find(|ip| forbidden_target(*ip)) {
+        if let Some(ip) = addrs.into_iter().find(|ip| internal(*ip)) {
             return Err(forbidden(input, ip));
         }
     }
@@ -76,7 +99,7 @@ pub fn literal_forbidden(url: &str) -> Option<IpAddr> {
         url::Host::Ipv6(v6) => IpAddr::V6(v6),
         url::Host::Domain(_) => return None,
     };
-    forbidden_target(ip).then_some(ip)
+    internal(ip).then_some(ip)
 }
 
 /// The HTTP client's resolver: the system's, minus internal addresses unless allowed. A name
@@ -94,7 +117,7 @@ impl Resolve for GuardedResolver {
             let allowed: Vec<SocketAddr> = all
                 .iter()
                 .copied()
-                .filter(|a| allow_private || !forbidden_target(a.ip()))
+                .filter(|a| allow_private || !internal(a.ip()))
                 .collect();
             if allowed.is_empty() && !all.is_empty() {
                 return Err(format!(
