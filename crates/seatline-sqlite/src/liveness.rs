@@ -42,7 +42,11 @@ impl Boot {
         let mut dir = OsString::from(db.as_os_str());
         dir.push("-boots");
         let dir = PathBuf::from(dir);
-        fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        // Not create_dir_all: a database path whose folder is missing still fails to open.
+        match fs::create_dir(&dir) {
+            Err(e) if e.kind() != ErrorKind::AlreadyExists => return Err(io(&dir, e)),
+            _ => {}
+        }
         let own = format!("{:032x}", rand::random::<u128>());
         // Locked under a name no one tests, then renamed (the lock stays with the open
         // file): a checker never finds this boot's file unlocked.

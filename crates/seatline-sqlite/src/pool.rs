@@ -74,6 +74,9 @@ impl Pool {
         let boot = if read_only {
             None
         } else {
+            // Opened first, so a wrong path fails with SQLite's own message.
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+            Connection::open_with_flags(&path, flags).map_err(db)?;
             Some(Boot::start(&path)?)
         };
         let pool = Arc::new(Pool {
