@@ -20,7 +20,7 @@ use seatline_domain::{Error, ErrorCode, ExtKey, MemberId, OrgId};
 use seatline_store::{EventQuery, EventRow, NewEvent, Tx};
 use serde::Serialize;
 use serde_json::value::RawValue;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 use utoipa::openapi::schema::{
     Array, ArrayBuilder, Object, ObjectBuilder, OneOfBuilder, SchemaType, Type,
@@ -43,6 +43,8 @@ pub struct Feed {
     wake: broadcast::Sender<OrgId>,
     /// Whether the store pushes other processes' commits (PostgreSQL LISTEN/NOTIFY).
     pushed: AtomicBool,
+    /// True once the server shuts down: held long polls answer what they have at once.
+    closed: watch::Sender<bool>,
 }
 
 impl Default for Feed {
@@ -50,6 +52,7 @@ impl Default for Feed {
         Feed {
             wake: broadcast::channel(1024).0,
             pushed: AtomicBool::new(false),
+            closed: watch::channel(false).0,
         }
     }
 }
@@ -61,7 +64,19 @@ impl Feed {
         FeedSubscription {
             rx: self.wake.subscribe(),
             poll: self.poll_interval(),
+            closed: self.closed.subscribe(),
         }
+    }
+
+    /// The server is shutting down: wake every waiting reader, and have readers wait no
+    /// more, so that held long polls answer at once and the drain need not outlast them.
+    pub fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
+    /// Whether [`Feed::close`] was called: a reader answers what it has instead of waiting.
+    pub fn is_closed(&self) -> bool {
+        *self.closed.borrow()
     }
 
     /// How long a waiting reader goes without looking again.
@@ -80,15 +95,23 @@ impl Feed {
     }
 }
 
+/// Resolves once the feed is closed (at once if it is); never if the feed is gone.
+async fn closing(closed: &mut watch::Receiver<bool>) {
+    if closed.wait_for(|closed| *closed).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// One reader's wake-ups.
 pub struct FeedSubscription {
     rx: broadcast::Receiver<OrgId>,
     poll: Duration,
+    closed: watch::Receiver<bool>,
 }
 
 impl FeedSubscription {
-    /// Wait until events of `org` may have committed, the poll interval passed, or
-    /// `deadline`; then the caller reads again.
+    /// Wait until events of `org` may have committed, the poll interval passed, `deadline`,
+    /// or the feed closed; then the caller reads again.
     pub async fn changed(&mut self, org: &OrgId, deadline: Instant) {
         let tick = tokio::time::sleep_until(deadline.min(Instant::now() + self.poll));
         tokio::pin!(tick);
@@ -105,6 +128,8 @@ impl FeedSubscription {
                     }
                 },
                 () = &mut tick => return,
+                // At once when it was closed before this wait began.
+                () = closing(&mut self.closed) => return,
             }
         }
     }
@@ -499,7 +524,7 @@ impl App {
             }
             let mut rows = tx.events(org, &q).await?;
             drop(tx);
-            if !rows.is_empty() || Instant::now() >= deadline {
+            if !rows.is_empty() || Instant::now() >= deadline || self.feed.is_closed() {
                 let has_more = rows.len() > limit as usize;
                 rows.truncate(limit as usize);
                 let next_cursor = rows.last().map_or(q.after, |r| r.seq).to_string();

@@ -36,6 +36,9 @@ pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 pub const HEADERS_ACCEPTED: usize = 1000;
 /// Time a client has to send its request headers before the connection is closed.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest [`serve`] waits for the open requests at shutdown: Docker sends SIGKILL 10 s
+/// after SIGTERM (Kubernetes 30 s, systemd 90 s), and closing the database takes the rest.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// `router` behind the guards; [`crate::router`] applies them to the API, and the binary to
 /// the admin UI.
@@ -105,8 +108,9 @@ async fn limit_headers(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Serve `router` on `listener` (HTTP/1.1 and HTTP/2) until `shutdown` completes, then let
-/// the open requests finish.
+/// Serve `router` on `listener` (HTTP/1.1 and HTTP/2) until `shutdown` completes, then stop
+/// accepting and let the open requests finish, for at most [`DRAIN_TIMEOUT`]: those still
+/// running then are cut. Idle keep-alive connections are closed at once.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
@@ -145,7 +149,20 @@ pub async fn serve(
             }
         });
     }
-    graceful.shutdown().await;
+    // Closed now, so new connections are refused rather than left waiting in the backlog.
+    drop(listener);
+    let open = graceful.count();
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            seconds = DRAIN_TIMEOUT.as_secs(),
+            "requests still running at the end of the drain were cut"
+        );
+    } else {
+        tracing::info!(connections = open, "the open requests were answered");
+    }
     Ok(())
 }
 

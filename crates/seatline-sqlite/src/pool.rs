@@ -13,6 +13,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use seatline_store::{Result, StoreError};
 
+use crate::checkpoint::{self, Checkpoints};
 use crate::db;
 use crate::liveness::Boot;
 
@@ -33,7 +34,13 @@ pub(crate) struct Pool {
     /// This process's boot, which claims record as their holder (`liveness`); none when
     /// read-only, as such a store claims nothing.
     pub(crate) boot: Option<Boot>,
+    /// The WAL's bound (see `checkpoint`), also each connection's `journal_size_limit`.
+    wal_limit: Option<u64>,
+    /// Closed first when the pool drops (fields drop in order) …
     idle: Mutex<Vec<Connection>>,
+    /// … then the checkpoint thread's connection, the last: closing it checkpoints the WAL
+    /// and removes it. `None` for a read-only pool.
+    checkpoints: Option<Checkpoints>,
 }
 
 /// The file and mode of a database URL, in the forms `SqliteConnectOptions` accepted:
@@ -68,8 +75,13 @@ fn config(message: String) -> StoreError {
 
 impl Pool {
     /// The pool of the database at `url`, with one connection opened (and the file created)
-    /// so a wrong path fails here.
-    pub(crate) fn open(url: &str) -> Result<Arc<Pool>> {
+    /// so a wrong path fails here. `writer` is the store's writer queue, which the checkpoint
+    /// thread takes its turn in to truncate a WAL past `wal_limit`.
+    pub(crate) fn open(
+        url: &str,
+        writer: Arc<tokio::sync::Mutex<()>>,
+        wal_limit: Option<u64>,
+    ) -> Result<Arc<Pool>> {
         let (path, read_only) = parse(url)?;
         let boot = if read_only {
             None
@@ -79,19 +91,24 @@ impl Pool {
             Connection::open_with_flags(&path, flags).map_err(db)?;
             Some(Boot::start(&path)?)
         };
-        let pool = Arc::new(Pool {
+        let mut pool = Pool {
             path,
             read_only,
             boot,
+            wal_limit,
             idle: Mutex::new(Vec::new()),
-        });
+            checkpoints: None,
+        };
         let first = pool.connect()?;
         pool.idle().push(first);
         if !read_only {
-            crate::checkpoint::start(&pool, pool.connect()?)
-                .map_err(|e| config(format!("cannot start the WAL checkpoint thread: {e}")))?;
+            let conn = pool.connect()?;
+            pool.checkpoints = Some(
+                checkpoint::start(&pool.path, conn, writer, wal_limit)
+                    .map_err(|e| config(format!("cannot start the WAL checkpoint thread: {e}")))?,
+            );
         }
-        Ok(pool)
+        Ok(Arc::new(pool))
     }
 
     fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
@@ -113,7 +130,8 @@ impl Pool {
 
     /// A new connection with the settings sqlx's options gave before: WAL, synchronous
     /// NORMAL, foreign keys on, a 30 s busy timeout; and no automatic checkpoint in its
-    /// commits (the pool's checkpoint thread does them, see `checkpoint`).
+    /// commits (the pool's checkpoint thread does them, see `checkpoint`), the WAL file cut
+    /// back to its limit when it starts over.
     fn connect(&self) -> Result<Connection> {
         let flags = if self.read_only {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -134,6 +152,13 @@ impl Pool {
         if !self.read_only {
             conn.pragma_update(None, "wal_autocheckpoint", 0)
                 .map_err(db)?;
+            // When the WAL starts over from its beginning, a file past this is cut back to it.
+            if let Some(limit) = self.wal_limit {
+                conn.query_row(&format!("PRAGMA journal_size_limit = {limit}"), [], |_| {
+                    Ok(())
+                })
+                .map_err(db)?;
+            }
         }
         if let Some(boot) = &self.boot {
             boot.holders.register(&conn)?;

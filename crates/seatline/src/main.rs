@@ -13,6 +13,7 @@ mod scim;
 mod teams;
 mod webhooks;
 
+use std::future::Future;
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -52,6 +53,10 @@ struct Cli {
         global = true
     )]
     bench_without_events: bool,
+    /// SQLite: passive WAL checkpoints only, the WAL unbounded under continuous writes: the
+    /// baseline `scripts/bench-wal` measures the bounded WAL against.
+    #[arg(long, env = "SEATLINE_BENCH_WAL_UNBOUNDED", hide = true, global = true)]
+    bench_wal_unbounded: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -140,13 +145,18 @@ struct ServeArgs {
     event_retention_days: u32,
 }
 
-/// Open the store the URL names and bring its schema up to date.
-async fn open_store(url: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
+/// Open the store the URL names and bring its schema up to date; `wal_unbounded`: see
+/// `Cli::bench_wal_unbounded`.
+async fn open_store(
+    url: &str,
+    wal_unbounded: bool,
+) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
     let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
     let store: Arc<dyn Store> = if postgres {
         Arc::new(seatline_postgres::PostgresStore::connect(url).await?)
     } else {
-        Arc::new(seatline_sqlite::SqliteStore::connect(url).await?)
+        let limit = (!wal_unbounded).then_some(seatline_sqlite::WAL_LIMIT);
+        Arc::new(seatline_sqlite::SqliteStore::connect_with_wal_limit(url, limit).await?)
     };
     store.migrate().await?;
     Ok(store)
@@ -167,6 +177,13 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| ServeError::Listen(args.listen.clone(), e))?;
+    // Flips to true at SIGTERM or SIGINT: serving and the background work stop at it.
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let signals = Signals::register().map_err(other)?;
+    tokio::spawn(async move {
+        signals.received().await;
+        stop_tx.send_replace(true);
+    });
     let mut operator_token = args.operator_token;
     let demo = if args.demo {
         operator_token.get_or_insert_with(|| seatline_app::new_id("op"));
@@ -174,12 +191,19 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
     } else {
         None
     };
-    tokio::spawn(seatline_http::prune_periodically(app.store().clone()));
+    let mut background = tokio::task::JoinSet::new();
+    background.spawn(until_stopped(
+        stop.clone(),
+        seatline_http::prune_periodically(app.store().clone()),
+    ));
     if args.lifecycle_interval > 0 {
-        tokio::spawn(seatline_app::lifecycle::tick_periodically(
-            app.clone(),
-            std::time::Duration::from_secs(args.lifecycle_interval),
-            args.grace_days,
+        background.spawn(until_stopped(
+            stop.clone(),
+            seatline_app::lifecycle::tick_periodically(
+                app.clone(),
+                std::time::Duration::from_secs(args.lifecycle_interval),
+                args.grace_days,
+            ),
         ));
     }
     let app = app.with_webhook_settings(seatline_app::webhooks::Settings {
@@ -194,13 +218,14 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
         },
     )
     .map_err(other)?;
-    let (_stop_webhooks, stop_webhooks) = tokio::sync::watch::channel(false);
-    tokio::spawn(worker.run(stop_webhooks));
+    // The worker stops claiming at the signal and finishes the attempts it has in flight.
+    let webhooks = tokio::spawn(worker.run(stop.clone()));
     app.listen_events().await.map_err(other)?;
-    tokio::spawn(
+    background.spawn(until_stopped(
+        stop.clone(),
         app.clone()
             .prune_events_periodically(args.event_retention_days),
-    );
+    ));
     let config = seatline_http::Config {
         operator_token: operator_token.clone(),
         bench_baseline: args.bench_baseline,
@@ -208,6 +233,13 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
     let ui = seatline_ui::Config {
         session_key: args.session_key,
         secure_cookies: args.secure_cookies,
+    };
+    let feed = app.clone();
+    let mut stopping = stop.clone();
+    let shutdown = async move {
+        stopped(&mut stopping).await;
+        // Held long polls answer what they have now rather than hold the drain up.
+        feed.feed().close();
     };
     // The API router is guarded already; the UI gets the same panic, timeout and header guards.
     let router = seatline_http::router(app.clone(), config)
@@ -234,14 +266,65 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
             d.owner_token, d.org
         );
     }
-    seatline_http::serve(listener, router, shutdown())
+    seatline_http::serve(listener, router, shutdown)
         .await
         .map_err(other)?;
+    while background.join_next().await.is_some() {}
+    // Attempts still in flight past this keep their claims, which the next process takes over
+    // at once (their holder is gone).
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), webhooks).await;
+    // The store closes when the runtime drops the last task holding it: on SQLite the last
+    // connection closed checkpoints the WAL and removes it.
+    tracing::info!("seatline stopped");
     Ok(())
 }
 
-async fn shutdown() {
-    let _ = tokio::signal::ctrl_c().await;
+/// SIGTERM (systemd, Docker, Kubernetes) and SIGINT (Ctrl-C), registered before the server
+/// says it listens: a signal before the registration would end the process at once.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn register() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn received(mut self) {
+        let name = tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        };
+        tracing::info!(
+            signal = name,
+            "stopping: no new connections, answering the open requests"
+        );
+    }
+}
+
+/// Run `work` until the stop signal. A periodic task dropped at an await stops cleanly: a
+/// transaction it held rolls back, and each of its runs is one that may be repeated (the
+/// lifecycle scheduler catches up by due time, the prunes by age).
+async fn until_stopped(
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    work: impl Future<Output = ()>,
+) {
+    tokio::select! {
+        () = work => {}
+        () = stopped(&mut stop) => {}
+    }
+}
+
+/// Resolves once `stop` is true; never if its sender is gone without sending it.
+async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    if stop.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -267,7 +350,7 @@ async fn run() -> std::process::ExitCode {
         logs.init();
     }
     let cli = Cli::parse();
-    let store = match open_store(&cli.database_url).await {
+    let store = match open_store(&cli.database_url, cli.bench_wal_unbounded).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot open the database {}: {e}", cli.database_url);

@@ -1,5 +1,7 @@
 //! The store conformance suite on a temporary SQLite file, one per test.
 
+mod wal_bound;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;

@@ -13,6 +13,7 @@ mod scim_token;
 mod serve_demo;
 mod serve_lifecycle;
 mod serve_race;
+mod shutdown;
 mod teams;
 mod webhooks;
 

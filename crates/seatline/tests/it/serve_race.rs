@@ -73,6 +73,23 @@ impl Server {
 }
 
 impl Server {
+    /// Wait up to `within` for the process to exit by itself: its status, or `None`.
+    pub(crate) fn exited_within(
+        &mut self,
+        within: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for seatline serve") {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// Kill the process at once (SIGKILL): no shutdown, no cleanup.
     pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
