@@ -451,6 +451,21 @@ pub struct EventsRequest {
 /// Largest page of events.
 pub const MAX_EVENTS_PAGE: u32 = 1000;
 
+/// A page size of events: 100 when not asked, at most [`MAX_EVENTS_PAGE`]. Zero is refused
+/// (as the OpenAPI document's `minimum: 1` says) rather than read as one: a page that can
+/// hold nothing is never what a consumer meant.
+fn events_limit(limit: Option<u32>) -> Result<u32, Error> {
+    match limit {
+        None => Ok(crate::DEFAULT_PAGE),
+        Some(0) => Err(Error::new(
+            ErrorCode::Malformed,
+            format!("limit is 0; it must be 1 to {MAX_EVENTS_PAGE} events per page (default 100)"),
+        )
+        .detail("field", "limit")),
+        Some(n) => Ok(n.min(MAX_EVENTS_PAGE)),
+    }
+}
+
 impl App {
     /// The feed's wake-ups, for long polls and the webhook worker.
     pub fn feed(&self) -> &Feed {
@@ -497,10 +512,7 @@ impl App {
             .detail("field", "after")
             .into());
         }
-        let limit = req
-            .limit
-            .unwrap_or(crate::DEFAULT_PAGE)
-            .clamp(1, MAX_EVENTS_PAGE);
+        let limit = events_limit(req.limit)?;
         let q = EventQuery {
             after: req.after,
             limit: limit + 1,
@@ -511,6 +523,22 @@ impl App {
         loop {
             let mut tx = self.read(org).await?;
             let horizon = tx.event_horizon(org).await?;
+            if q.after > horizon.last {
+                // Not a cursor this feed gave out (another organization's, a restored
+                // database's, a typo): an empty page would tell the consumer it is caught
+                // up, and it would skip every event up to its cursor for good. Refused at
+                // once, a long poll too.
+                return Err(Error::new(
+                    ErrorCode::CursorAhead,
+                    format!(
+                        "after is {}, but the newest event is {}; read the entitlements snapshot again and follow from its as_of",
+                        q.after, horizon.last
+                    ),
+                )
+                .detail("field", "after")
+                .detail("head", horizon.last)
+                .into());
+            }
             if q.after.saturating_add(1) < horizon.oldest {
                 return Err(Error::new(
                     ErrorCode::CursorExpired,

@@ -29,6 +29,17 @@ pub struct Transition {
 /// The request id the scheduler's audit entries carry, so an operator can tell them apart.
 pub const TICK_REQUEST_ID: &str = "lifecycle-tick";
 
+/// Who the scheduler's transitions name: `system:lifecycle` in the audit log and
+/// `{"kind": "system", "id": "lifecycle"}` in the feed (product.md §8), never the operator,
+/// whose changes are billing's.
+fn scheduler() -> Ctx {
+    Ctx {
+        actor: seatline_domain::permissions::Actor::System { id: "lifecycle" },
+        org: None,
+        request_id: Some(TICK_REQUEST_ID.to_owned()),
+    }
+}
+
 impl App {
     /// Each code's subscription state, for the effective flags: only the (few) subscription
     /// rows are read, never the seat counts.
@@ -107,10 +118,7 @@ impl App {
     ) -> AppResult<TickReport> {
         let today = now.date_naive().to_string();
         let orgs = self.store.lifecycle_candidates(&today).await?;
-        let ctx = Ctx {
-            request_id: Some(TICK_REQUEST_ID.to_owned()),
-            ..Ctx::operator()
-        };
+        let ctx = scheduler();
         let mut report = TickReport {
             orgs_checked: orgs.len(),
             ..Default::default()

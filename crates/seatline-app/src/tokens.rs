@@ -134,6 +134,8 @@ impl App {
             Actor::Operator => (TokenKind::Operator, None),
             Actor::Integration { .. } => (TokenKind::Integration, None),
             Actor::Scim { .. } => (TokenKind::Scim, None),
+            // Seatline's own schedule holds no token to ask with.
+            Actor::System { .. } => return Err(unauthenticated().into()),
             Actor::Member { id, .. } => {
                 let org = ctx
                     .org

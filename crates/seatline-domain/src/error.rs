@@ -113,6 +113,7 @@ error_codes! {
     WebhookDisabled = "webhook_disabled": Conflict, "The webhook endpoint is disabled; enable it first.";
     // the change feed (product.md §8)
     CursorExpired = "cursor_expired": Gone, "The events after this cursor are no longer kept; read the entitlements snapshot again and follow from its as_of.";
+    CursorAhead = "cursor_ahead": Conflict, "The cursor is past the newest event (details.head), so it was not given out by this feed; read the entitlements snapshot again and follow from its as_of.";
     // firstuse-api (issue 9)
     ExtensionExists = "extension_exists": Conflict, "A bulk row names an existing extension; bulk only creates new extensions.";
     // Teams and team-scoped admins (issue 14, product.md §12)

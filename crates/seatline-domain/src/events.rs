@@ -132,7 +132,8 @@ pub struct Draft {
     pub kind: &'static str,
     /// `extension:1001`, `member:mem_…`, `subscription:license_center`, `plan:plan_…`.
     pub subject: String,
-    /// The event's `data`; an extension state's `version` is set to the event's seq when stamped.
+    /// The event's `data`; an extension state's `version` (a deprovisioned one's too) is set
+    /// to the event's seq when stamped.
     pub data: Value,
     /// The extension this event leaves in place: its version becomes the event's seq.
     pub extension: Option<ExtKey>,
@@ -165,7 +166,10 @@ impl Draft {
         actor: &Value,
         teams: &[crate::TeamId],
     ) -> String {
-        if self.extension.is_some() {
+        // An extension's version is the seq of the last event that changed it, its
+        // deprovisioning included: a consumer keeps that version as the key's tombstone, so
+        // an older state delivered late cannot bring the extension back (product.md §8).
+        if self.extension.is_some() || self.kind == EXTENSION_DEPROVISIONED {
             if let Some(state) = self.data.as_object_mut() {
                 state.insert("version".to_owned(), seq.into());
             }
@@ -196,14 +200,16 @@ impl Draft {
     }
 }
 
-/// The event's `actor`: who made the change. Integration tokens never write; they are
-/// named `system` should one ever be seen here.
+/// The event's `actor`: who made the change. Seatline's own schedule is `system` with its
+/// name (`lifecycle`), so a consumer tells the clock from billing (the operator).
+/// Integration tokens never write; they are named `system` should one ever be seen here.
 pub fn actor_json(actor: &Actor) -> Value {
     match actor {
         Actor::Operator => json!({"kind": "operator", "id": null}),
         Actor::Member { id, .. } => json!({"kind": "member", "id": id}),
         Actor::Scim { id } => json!({"kind": "scim", "id": id}),
         Actor::Integration { id } => json!({"kind": "system", "id": id}),
+        Actor::System { id } => json!({"kind": "system", "id": id}),
     }
 }
 

@@ -23,12 +23,20 @@ pub enum Actor {
     Scim {
         id: String,
     },
+    /// Seatline itself, acting on its own schedule (`lifecycle`: the time-driven
+    /// subscription transitions). It holds no token and passes no permission check.
+    System {
+        id: &'static str,
+    },
 }
 
 impl Actor {
     pub fn role(&self) -> Option<Role> {
         match self {
-            Actor::Operator | Actor::Integration { .. } | Actor::Scim { .. } => None,
+            Actor::Operator
+            | Actor::Integration { .. }
+            | Actor::Scim { .. }
+            | Actor::System { .. } => None,
             Actor::Member { role, .. } => Some(*role),
         }
     }
@@ -39,6 +47,7 @@ impl Actor {
             Actor::Member { id, .. } => format!("member:{id}"),
             Actor::Integration { id } => format!("integration:{id}"),
             Actor::Scim { id } => format!("scim:{id}"),
+            Actor::System { id } => format!("system:{id}"),
         }
     }
 }
@@ -228,6 +237,7 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&MemberId>) -> Re
         Actor::Operator => allowed.contains(&Operator),
         Actor::Integration { .. } => allowed.contains(&Integration),
         Actor::Scim { .. } => allowed.contains(&Scim),
+        Actor::System { .. } => false,
         Actor::Member {
             status: Status::Disabled,
             ..

@@ -282,13 +282,8 @@ pub fn delete_member(target: &Member, extension: Option<&Extension>) -> Result<D
             format!("disable {} before deleting it", target.email),
         ));
     }
-    let mut d = Decision::default();
-    if let Some(ext) = extension {
-        d.changes.push(Change::SetExtensionMember {
-            key: ext.key,
-            member: None,
-        });
-    }
+    // The extension stays, unassigned: a change of its own, with its own audit entry.
+    let mut d = extension.map(unassign).unwrap_or_default();
     d.changes.push(Change::DeleteMember(target.id.clone()));
     d.audit.push(crate::model::AuditRecord {
         action: "member.delete",

@@ -29,6 +29,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct EventsQuery {
     /// The seq of the last event you hold (0 or absent: from the start); the page holds
     /// the events after it.
@@ -48,7 +49,8 @@ pub(crate) struct EventsQuery {
 /// The organization's change feed, in seq order. Follow it by passing `next_cursor` back as
 /// `after`; with `wait`, the request is held until an event commits. Older than the
 /// retention: 410 `cursor_expired` with `details.oldest_available`; read the entitlements
-/// snapshot again then.
+/// snapshot again then. A cursor past the newest event: 409 `cursor_ahead` with
+/// `details.head`, at once even with `wait`.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/events", tag = "events",
     params(("org" = String, Path, description = "Organization id"), EventsQuery),
     responses((status = 200, description = "Events after the cursor", body = EventPage)))]
@@ -87,6 +89,7 @@ async fn events(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct EntitlementsQuery {
     /// The `next_cursor` of the previous page (an extension key).
     pub after: Option<String>,

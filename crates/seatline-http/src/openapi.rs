@@ -322,7 +322,8 @@ pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
             }
         }
     }
-    // The change feed: a cursor older than the retention is gone.
+    // The change feed: a cursor older than the retention is gone, one past the head was
+    // never given out.
     if let Some(op) = doc
         .paths
         .paths
@@ -333,6 +334,11 @@ pub(crate) fn finish(mut doc: OpenApi) -> OpenApi {
             op,
             410,
             "cursor_expired: the events after the cursor are no longer kept; details.oldest_available",
+        );
+        add_error_response(
+            op,
+            409,
+            "cursor_ahead: the cursor is past the newest event; details.head",
         );
     }
     doc

@@ -247,9 +247,15 @@ async fn every_write_leaves_its_audit_entries() {
         .unwrap();
     log.expect(&[(&ann, "member.disable", &owner)]).await;
     app.delete_member(&boss, o, &owner_id).await.unwrap();
-    let e = log.expect(&[(&ann, "member.delete", &owner)]).await;
-    assert_eq!(e[0].before["extension"], "1001");
-    assert_eq!(e[0].after, Value::Null);
+    // Its extension's unassignment has an entry of its own (its event too).
+    let e = log
+        .expect(&[
+            (&ann, "extension.unassign", "extension:1001"),
+            (&ann, "member.delete", &owner),
+        ])
+        .await;
+    assert_eq!(e[1].before["extension"], "1001");
+    assert_eq!(e[1].after, Value::Null);
     // Its extension stays provisioned, unassigned, with its add-ons.
     let x = app.extension(&boss, o, "1001").await.unwrap();
     assert!(x.member.is_none());

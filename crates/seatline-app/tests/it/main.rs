@@ -2,7 +2,9 @@
 //! bearer tokens, and the audit log (every write one entry, a refused write none).
 
 mod audit;
+mod consumer;
 mod events;
+mod feed_requests;
 mod reads;
 mod seats;
 mod support;

@@ -3,5 +3,6 @@
 //! fake clock, with the store's licenses, extensions and entitlements compared to what the
 //! model predicts after every step, on SQLite and on PostgreSQL.
 
+mod actor;
 mod property;
 mod support;

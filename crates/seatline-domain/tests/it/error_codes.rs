@@ -142,6 +142,7 @@ fn source(code: ErrorCode) -> Option<Source> {
         CursorExpired => {
             Elsewhere("the change feed: app events tests (cursor older than retention)")
         }
+        CursorAhead => Elsewhere("the change feed: app feed_requests tests (cursor past the head)"),
         // Webhooks (product.md §8)
         InvalidWebhookUrl => Elsewhere("app: webhook URL check (app webhooks tests)"),
         InvalidWebhookTypes => {

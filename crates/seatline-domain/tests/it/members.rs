@@ -292,7 +292,13 @@ fn deleting_keeps_the_extension_provisioned_and_unassigned() {
             Change::DeleteMember(gone.id.clone()),
         ]
     );
-    let a = one_audit(&d);
+    // The extension's unassignment is audited on its own, as every change of an extension.
+    assert_eq!(d.audit.len(), 2, "{d:?}");
+    assert_eq!(d.audit[0].action, "extension.unassign");
+    assert_eq!(d.audit[0].target, "extension:1001");
+    assert_eq!(d.audit[0].before["member"], json!("m1"));
+    assert_eq!(d.audit[0].after["member"], Value::Null);
+    let a = &d.audit[1];
     assert_eq!(a.action, "member.delete");
     assert_eq!(a.target, "member:m1");
     assert_eq!(

@@ -351,3 +351,105 @@ async fn webhook_endpoints() {
         .await
         .expect(404, "not_found");
 }
+
+/// What the feed's routes refuse, each naming what is wrong: a cursor past the head (409
+/// `cursor_ahead` with `head`, also with a wait), `limit=0`, and query parameters they do not
+/// know (422 `malformed` naming the known ones), as every list route does. The OpenAPI
+/// document lists the 409.
+#[tokio::test]
+async fn feed_routes_refuse_what_would_mislead_a_consumer() {
+    let w = World::new().await;
+    let api = &w.api;
+    let admin = Some(w.admin.token.as_str());
+    let head = api
+        .ok("GET", &w.at("/entitlements?limit=1"), admin, None, 200)
+        .await["as_of"]
+        .as_i64()
+        .unwrap();
+    for query in [
+        format!("after={}", head + 61),
+        format!("after={}&wait=20", head + 1),
+    ] {
+        let started = Instant::now();
+        let a = api
+            .call("GET", &w.at(&format!("/events?{query}")), admin, None)
+            .await;
+        a.expect(409, "cursor_ahead");
+        assert_eq!(a.body["error"]["details"]["head"], head, "{:#}", a.body);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{query}: not parked"
+        );
+    }
+
+    let a = api.call("GET", &w.at("/events?limit=0"), admin, None).await;
+    a.expect(422, "malformed");
+    assert_eq!(a.body["error"]["details"]["field"], "limit", "{:#}", a.body);
+
+    for (path, known) in [
+        ("/events?limt=5", "limit"),
+        ("/events?cursor=4", "after"),
+        ("/entitlements?cursor=1001", "after"),
+        ("/entitlements?size=10", "limit"),
+    ] {
+        let a = api.call("GET", &w.at(path), admin, None).await;
+        a.expect(422, "malformed");
+        let message = a.body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("unknown") && message.contains(known),
+            "{path}: {message}"
+        );
+    }
+
+    let doc = api.ok("GET", "/api/openapi.json", None, None, 200).await;
+    let events = &doc["paths"]["/api/v1/orgs/{org}/events"]["get"]["responses"];
+    assert!(
+        events["409"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("cursor_ahead")),
+        "{events:#}"
+    );
+}
+
+/// `GET /api/v1/me` answers the organization's SCIM and integration tokens with their kind
+/// and organization, as ARCHITECTURE.md says.
+#[tokio::test]
+async fn me_answers_scim_and_integration_tokens() {
+    let w = World::new().await;
+    let api = &w.api;
+    let owner = Some(w.owner.token.as_str());
+    for (route, kind) in [
+        ("/scim-tokens", "scim"),
+        ("/integration-tokens", "integration"),
+    ] {
+        let issued = api
+            .ok(
+                "POST",
+                &w.at(route),
+                owner,
+                Some(json!({"name": "IdP"})),
+                201,
+            )
+            .await;
+        let token = issued["token"].as_str().unwrap();
+        let me = api.ok("GET", "/api/v1/me", Some(token), None, 200).await;
+        assert_eq!(
+            me,
+            json!({"kind": kind, "organization": w.org, "member": null, "role": null}),
+            "{route}"
+        );
+    }
+    // A SCIM token reaches nothing else of the API.
+    let scim = api
+        .ok(
+            "POST",
+            &w.at("/scim-tokens"),
+            owner,
+            Some(json!({"name": "IdP 2"})),
+            201,
+        )
+        .await;
+    api.call("GET", &w.at("/members"), scim["token"].as_str(), None)
+        .await
+        .expect(401, "unauthenticated");
+}
