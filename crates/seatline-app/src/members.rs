@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use seatline_domain::permissions::{Action, Actor};
-use seatline_domain::{rules, Decision, Email, Member, MemberId, OrgId, Role, Scope, Status};
+use seatline_domain::{
+    rules, Decision, Email, Error, Member, MemberId, OrgId, Role, Scope, Status,
+};
 use seatline_store::{EntitlementSources, ExtensionQuery, MemberRef, Tx};
 
 use crate::tokens::{hash_secret, is_integration};
@@ -108,7 +110,9 @@ impl App {
         role: &str,
     ) -> AppResult<MemberView> {
         self.guard(ctx, org, Action::CreateMember, None)?;
-        let email: Email = email.parse()?;
+        let email: Email = email
+            .parse()
+            .map_err(|e: Error| e.detail("field", "email"))?;
         let role: Role = role.parse()?;
         let name = if name.trim().is_empty() {
             email.as_str().to_owned()

@@ -18,6 +18,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::tokens::hash_secret;
+use crate::views::Page;
 use crate::{need, new_id, now, App, AppResult, Ctx, Locked};
 
 /// Where a provisioned-on-demand extension's key is looked for first: four- and five-digit
@@ -137,6 +138,9 @@ struct Draft {
     ext: Option<Extension>,
     seats: Seats,
     decision: Decision,
+    /// Numbers this draft took off an extension: free for the next step, though the
+    /// database still shows them attached until the commit.
+    detached: Vec<E164>,
 }
 
 impl Draft {
@@ -166,8 +170,17 @@ impl Draft {
                 }
                 Change::SetNumbers { key, numbers } => {
                     if let Some(e) = self.ext.as_mut().filter(|e| e.key == *key) {
+                        let gone = e.numbers.iter().filter(|n| !numbers.contains(n));
+                        self.detached.extend(gone.cloned());
                         e.numbers = numbers.clone();
                     }
+                }
+                Change::DeleteExtension(key)
+                    if self.ext.as_ref().is_some_and(|e| e.key == *key) =>
+                {
+                    let seat = self.seats.by_code.entry(Code::PhoneSystem).or_default();
+                    seat.in_use = seat.in_use.saturating_sub(1);
+                    self.ext = None;
                 }
                 _ => {}
             }
@@ -234,15 +247,21 @@ impl App {
         })
     }
 
-    pub async fn scim_tokens(&self, ctx: &Ctx, org: &OrgId) -> AppResult<Vec<ScimTokenView>> {
+    /// The organization's SCIM tokens, oldest first, revoked ones included: one page, as
+    /// every list answers (an organization has a handful).
+    pub async fn scim_tokens(&self, ctx: &Ctx, org: &OrgId) -> AppResult<Page<ScimTokenView>> {
         self.guard(ctx, org, Action::ManageScimTokens, None)?;
         let mut tx = self.read(org).await?;
-        Ok(tx
+        let items = tx
             .scim_tokens(org)
             .await?
             .into_iter()
             .map(ScimTokenView::from)
-            .collect())
+            .collect();
+        Ok(Page {
+            items,
+            next_cursor: None,
+        })
     }
 
     /// Revoke a SCIM token; it stops working at once.
@@ -308,6 +327,7 @@ impl App {
             ext: None,
             seats: tx.seats(&org).await?,
             decision: Decision::default(),
+            detached: Vec::new(),
         };
         draft.push(rules::create_member(None, member, taken)?);
         let external_id = write.external_id.clone().flatten();
@@ -349,6 +369,7 @@ impl App {
             ext: current.extension.clone(),
             seats: tx.seats(&org).await?,
             decision: Decision::default(),
+            detached: Vec::new(),
         };
         if write.email.is_some() || write.name.is_some() {
             let email: Email = match &write.email {
@@ -407,6 +428,7 @@ impl App {
             ext: current.extension.clone(),
             seats: Seats::default(),
             decision: Decision::default(),
+            detached: Vec::new(),
         };
         draft.push(rules::set_status(&current.member, Status::Disabled)?);
         draft.push(rules::delete_member(&draft.member, draft.ext.as_ref())?);
@@ -473,12 +495,20 @@ impl App {
             (Holding::Key(k), Some(e)) if e.key == k => Holding::Keep,
             (h, _) => h,
         };
-        if !matches!(holding, Holding::Keep) {
-            if let Some(e) = draft.ext.clone() {
+        // A new key for the member's extension moves it: its add-ons and numbers go along, and
+        // the old extension, left empty, is deprovisioned rather than left holding a seat.
+        let moved = match (&holding, draft.ext.clone()) {
+            (Holding::Key(_), Some(old)) => {
+                Self::dismantle(draft, &old)?;
+                Some(old)
+            }
+            (Holding::Keep, _) | (_, None) => None,
+            (_, Some(e)) => {
                 draft.push(rules::unassign(&e));
                 draft.ext = None;
+                None
             }
-        }
+        };
         let key = match holding {
             Holding::Keep | Holding::None => None,
             Holding::Key(k) => Some(k),
@@ -508,7 +538,15 @@ impl App {
             draft.ext = Some(ext.clone());
             draft.push(rules::assign(&ext, &draft.member, None, false)?);
         }
-        if let Some(ext) = draft.ext.clone() {
+        if let Some(mut ext) = draft.ext.clone() {
+            // What the write leaves unnamed comes from the extension the member moved from.
+            if let Some(old) = moved {
+                for (code, n) in old.addons.iter() {
+                    ext.addons.add(code, n);
+                }
+                ext.numbers.extend(old.numbers);
+                ext.numbers.sort();
+            }
             self.decide_parts(tx, org, draft, &ext, w).await?;
         }
         if w.active == Some(false) {
@@ -560,18 +598,37 @@ impl App {
             };
             addons.add(code, wanted);
         }
-        // Numbers leave before the licenses they need, and arrive after them.
+        // Numbers leave before the licenses they need, and arrive after them. `ext` gave the
+        // defaults; what changes is judged against the extension as the draft holds it.
+        let held = draft.ext.clone().unwrap_or_else(|| ext.clone());
         let mut sorted = numbers.clone();
         sorted.sort();
-        let fewer_numbers = sorted.len() < ext.numbers.len();
+        let fewer_numbers = sorted.len() < held.numbers.len();
         if fewer_numbers {
             self.decide_numbers(tx, org, draft, numbers.clone()).await?;
         }
         let current = draft.ext.clone().unwrap_or_else(|| ext.clone());
         draft.push(rules::set_addons(&current, addons, &draft.seats)?);
-        if !fewer_numbers && sorted != ext.numbers {
+        if !fewer_numbers && sorted != held.numbers {
             self.decide_numbers(tx, org, draft, numbers).await?;
         }
+        Ok(())
+    }
+
+    /// Empty the member's extension before the member moves to another key: unassign it,
+    /// take its numbers and add-ons off (their seats free for the new key), deprovision it.
+    fn dismantle(draft: &mut Draft, old: &Extension) -> Result<(), Error> {
+        draft.push(rules::unassign(old));
+        if !old.numbers.is_empty() {
+            let ext = draft.ext.clone().expect("the member's extension is held");
+            draft.push(rules::set_numbers(&ext, Vec::new(), &[])?);
+        }
+        let ext = draft.ext.clone().expect("the member's extension is held");
+        if !ext.addons.is_empty() {
+            draft.push(rules::set_addons(&ext, Addons::default(), &draft.seats)?);
+        }
+        let ext = draft.ext.clone().expect("the member's extension is held");
+        draft.push(rules::deprovision(&ext)?);
         Ok(())
     }
 
@@ -584,7 +641,11 @@ impl App {
     ) -> AppResult<()> {
         let mut rows = Vec::with_capacity(numbers.len());
         for n in &numbers {
-            rows.push(tx.number(org, n).await?);
+            let mut row = tx.number(org, n).await?;
+            if let Some(r) = row.as_mut().filter(|_| draft.detached.contains(n)) {
+                r.extension = None;
+            }
+            rows.push(row);
         }
         let ext = draft
             .ext

@@ -265,7 +265,7 @@ impl<'a> OrgState<'a> {
         }
         if reference.bytes().any(|b| b.is_ascii_uppercase()) || !reference.is_ascii() {
             self.by_email
-                .get(reference.to_lowercase().as_str())
+                .get(crate::values::email_form(reference).as_str())
                 .copied()
         } else {
             self.by_email.get(reference).copied()

@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, ErrorCode};
 
@@ -129,7 +130,29 @@ impl fmt::Display for E164 {
     }
 }
 
-/// An email address, trimmed and lower-cased so that comparison is case-insensitive.
+/// Characters that show nothing or turn the text around them: soft hyphen, combining
+/// grapheme joiner, the zero-width characters and word joiners, the bidi marks, embeddings,
+/// overrides and isolates, variation selectors, the byte order mark and tag characters.
+/// In an address they make a look-alike of another (issue 28), so addresses refuse them.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{61c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
+/// An email address, trimmed, lower-cased and in Unicode NFC, so that comparison ignores
+/// case and how the client composed its accents (`josé` typed or pasted decomposed is one
+/// address).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Email(String);
 
@@ -139,10 +162,26 @@ impl Email {
     }
 }
 
+/// The form an email is stored and compared in: trimmed, lower-cased, Unicode NFC.
+pub(crate) fn email_form(s: &str) -> String {
+    s.trim().to_lowercase().nfc().collect()
+}
+
 impl FromStr for Email {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        let t = s.trim().to_lowercase();
+        if let Some(c) = s.chars().find(|c| is_invisible(*c)) {
+            return Err(Error::new(
+                ErrorCode::InvalidEmail,
+                format!(
+                    "{:?} holds an invisible or text-direction character (U+{:04X}), which would make it look like another address; type the address again without it",
+                    s.trim(),
+                    u32::from(c)
+                ),
+            )
+            .detail("value", s.trim()));
+        }
+        let t = email_form(s);
         let valid = t.len() <= 254
             && !t
                 .chars()
@@ -174,9 +213,9 @@ impl fmt::Display for Email {
     }
 }
 
-/// A display name: trimmed, 1–200 characters.
+/// A display name: trimmed, in Unicode NFC (as emails are), 1–200 characters.
 pub fn parse_name(field: &str, s: &str) -> Result<String, Error> {
-    let t = s.trim();
+    let t: String = s.trim().nfc().collect();
     if t.is_empty() || t.chars().count() > 200 {
         return Err(Error::new(
             ErrorCode::InvalidName,
@@ -184,7 +223,7 @@ pub fn parse_name(field: &str, s: &str) -> Result<String, Error> {
         )
         .detail("field", field));
     }
-    Ok(t.to_owned())
+    Ok(t)
 }
 
 /// Largest purchasable quantity of one code.

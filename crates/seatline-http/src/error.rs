@@ -19,16 +19,18 @@ pub(crate) enum HttpCode {
     Internal,
     RequestTimeout,
     HeadersTooLarge,
+    UriTooLong,
 }
 
 impl HttpCode {
-    pub(crate) const ALL: [HttpCode; 6] = [
+    pub(crate) const ALL: [HttpCode; 7] = [
         HttpCode::Conflict,
         HttpCode::MethodNotAllowed,
         HttpCode::UnsupportedMediaType,
         HttpCode::Internal,
         HttpCode::RequestTimeout,
         HttpCode::HeadersTooLarge,
+        HttpCode::UriTooLong,
     ];
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -38,6 +40,7 @@ impl HttpCode {
             HttpCode::Internal => "internal",
             HttpCode::RequestTimeout => "request_timeout",
             HttpCode::HeadersTooLarge => "headers_too_large",
+            HttpCode::UriTooLong => "uri_too_long",
         }
     }
     pub(crate) fn status(self) -> StatusCode {
@@ -48,6 +51,7 @@ impl HttpCode {
             HttpCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             HttpCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             HttpCode::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            HttpCode::UriTooLong => StatusCode::URI_TOO_LONG,
         }
     }
     pub(crate) fn description(self) -> &'static str {
@@ -63,6 +67,9 @@ impl HttpCode {
             HttpCode::RequestTimeout => "The request took longer than 60 seconds and was stopped.",
             HttpCode::HeadersTooLarge => {
                 "More than 100 request headers, or more than 32 KiB of them."
+            }
+            HttpCode::UriTooLong => {
+                "The request URI (path and query) is longer than 16 KiB; SCIM filters that long go in the body of POST /scim/v2/Users/.search."
             }
         }
     }

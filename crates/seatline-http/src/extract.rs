@@ -1,21 +1,75 @@
 //! Request extractors whose failures answer in the one error shape: who is asking ([`Auth`]),
 //! and the JSON body, query string and path ([`ApiJson`], [`ApiQuery`], [`ApiPath`]).
 
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap};
 use seatline_app::Ctx;
+use seatline_domain::{Error, ErrorCode};
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::error::ApiError;
+use crate::edge;
+use crate::error::{ApiError, HttpCode};
 use crate::AppState;
 
 /// The JSON body; malformed JSON, a wrong content type, unknown fields and oversized bodies
-/// answer in the error shape.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// answer in the error shape, and a string holding a NUL (U+0000), which PostgreSQL cannot
+/// store, is a 422 naming its field before any handler runs.
+#[derive(Debug)]
 pub(crate) struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::http(
+                HttpCode::UnsupportedMediaType,
+                "send the body as JSON with 'Content-Type: application/json'",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| ApiError::from(JsonRejection::from(r)))?;
+        json_from_bytes(&bytes).map(ApiJson)
+    }
+}
+
+/// Whether the request declares a JSON body (`application/json` or `application/…+json`).
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(media) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+    else {
+        return false;
+    };
+    let media = media.trim().to_ascii_lowercase();
+    media
+        .strip_prefix("application/")
+        .is_some_and(|sub| sub == "json" || sub.ends_with("+json"))
+}
+
+/// A JSON body read into `T`, its strings first checked for NUL (see [`ApiJson`]).
+pub(crate) fn json_from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if edge::may_hold_nul(bytes) {
+        if let Some(field) = serde_json::from_slice(bytes)
+            .ok()
+            .as_ref()
+            .and_then(edge::nul_field)
+        {
+            return Err(Error::new(ErrorCode::Malformed, edge::nul_message(&field))
+                .detail("field", field)
+                .into());
+        }
+    }
+    let axum::Json(v) = axum::Json::<T>::from_bytes(bytes)?;
+    Ok(v)
+}
 
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]

@@ -5,6 +5,7 @@
 
 mod audit;
 mod bulk;
+mod edge;
 mod error;
 mod events;
 mod extensions;
@@ -161,7 +162,8 @@ pub fn router(app: App, config: Config) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state);
-    guarded(router)
+    // Outside the guards, so their 408, 431 and 500 take SCIM's shape under /scim/v2 too.
+    guarded(router).layer(middleware::from_fn(edge::refusals_in_shape))
 }
 
 async fn not_found() -> ApiError {

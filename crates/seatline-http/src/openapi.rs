@@ -152,6 +152,16 @@ fn error_example(status: u16) -> serde_json::Value {
             "extension key \"0100\" must be 3 to 5 digits without a leading zero, e.g. 1001",
             json!({"field": "start"}),
         ),
+        414 => (
+            HttpCode::UriTooLong.as_str(),
+            "the request URI is 20480 bytes; at most 16384 are read",
+            json!({"max_uri_bytes": 16384}),
+        ),
+        431 => (
+            HttpCode::HeadersTooLarge.as_str(),
+            "the request has 120 headers (4096 bytes); at most 100 headers of 32768 bytes together are read",
+            json!({"max_headers": 100, "max_header_bytes": 32768}),
+        ),
         _ => (
             HttpCode::Internal.as_str(),
             "internal error; the cause is logged under the request id",
@@ -239,6 +249,14 @@ fn add_error_responses(op: &mut Operation, write: bool) {
             "No such object in this organization (also another organization's objects)",
         ),
         (422, "Malformed input"),
+        (
+            414,
+            "uri_too_long: the path and query are longer than 16 KiB",
+        ),
+        (
+            431,
+            "headers_too_large: more than 100 request headers, or more than 32 KiB of them",
+        ),
         (500, "Internal error; the cause is logged"),
     ];
     if write {

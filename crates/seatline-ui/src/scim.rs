@@ -39,7 +39,7 @@ async fn render(
     if !v.is_owner() {
         return Err(UiError::Forbidden);
     }
-    let tokens = s.app.scim_tokens(&v.ctx, &v.org).await?;
+    let tokens = s.app.scim_tokens(&v.ctx, &v.org).await?.items;
     let body = html! {
         (layout::title_bar("SCIM provisioning", Some("Let Entra ID or Okta create, update, disable and delete members"), html! {}))
         @if let Some(t) = issued {

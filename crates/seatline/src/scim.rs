@@ -69,11 +69,12 @@ async fn exec(app: &App, cmd: ScimTokenCmd, json: bool) -> AppResult<()> {
         }
         ScimTokenCmd::List(org) => {
             let (c, org) = ctx(app, &org, false).await?;
-            let items = app.scim_tokens(&c, &org).await?;
+            // The API's list shape, {"items", "next_cursor"}, in --json too.
+            let page = app.scim_tokens(&c, &org).await?;
             if json {
-                print_json(&items);
+                print_json(&page);
             } else {
-                println!("{}", rows(&items));
+                println!("{}", rows(&page.items));
             }
         }
         ScimTokenCmd::Revoke { org, id } => {

@@ -109,6 +109,24 @@ impl From<AppError> for ScimError {
     }
 }
 
+/// A refusal built in the API's shape (by the edge, the guards or axum) for a request under
+/// `/scim/v2`: a domain code maps as any Seatline error does, a transport code keeps its
+/// status.
+pub(crate) fn error_from_api(e: crate::error::ApiError) -> ScimError {
+    match ErrorCode::ALL.iter().find(|c| c.as_str() == e.code) {
+        Some(code) => {
+            let mut error = Error::new(*code, e.message);
+            error.details = e.details;
+            ScimError::from(error)
+        }
+        None => ScimError {
+            status: e.status,
+            scim_type: None,
+            detail: format!("{}: {}", e.code, e.message),
+        },
+    }
+}
+
 impl IntoResponse for ScimError {
     fn into_response(self) -> Response {
         let mut body = json!({

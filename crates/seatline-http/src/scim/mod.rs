@@ -32,6 +32,7 @@ use error::{ScimError, ScimResult};
 use resource::{assign_object, Source};
 use schemas::{LIST, SEARCH};
 
+pub(crate) use error::error_from_api;
 pub(crate) use tokens::routes;
 
 pub(crate) const SCIM_JSON: &str = "application/scim+json";
@@ -39,7 +40,8 @@ pub(crate) const SCIM_JSON: &str = "application/scim+json";
 /// Where the protocol is served.
 pub(crate) const BASE_PATH: &str = "/scim/v2";
 
-/// Largest SCIM request body.
+/// Largest SCIM request body: axum stops reading there, and the edge answers the 413 in
+/// SCIM's shape.
 const BODY_LIMIT: usize = 256 * 1024;
 
 /// The SCIM protocol's routes, to nest at [`BASE_PATH`].
@@ -74,6 +76,7 @@ pub(crate) fn protocol() -> Router<AppState> {
         )
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
 }
 
 async fn unknown_path() -> ScimError {
@@ -199,20 +202,17 @@ fn json_body(headers: &HeaderMap, bytes: &Bytes) -> ScimResult<Value> {
             });
         }
     }
-    if bytes.len() > BODY_LIMIT {
-        return Err(Error::new(
-            ErrorCode::TooLarge,
-            "a SCIM request body is at most 256 KiB",
-        )
-        .into());
-    }
-    serde_json::from_slice(bytes).map_err(|e| {
-        Error::new(
+    let body: Value = serde_json::from_slice(bytes).map_err(|e| {
+        ScimError::from(Error::new(
             ErrorCode::Malformed,
             format!("the body is not valid JSON: {e}"),
-        )
-        .into()
-    })
+        ))
+    })?;
+    // PostgreSQL cannot store a NUL, and an identity provider retries a 500 forever.
+    match crate::edge::nul_field(&body) {
+        Some(field) => Err(invalid_value(&field, crate::edge::nul_message(&field))),
+        None => Ok(body),
+    }
 }
 
 /// `attributes`, `excludedAttributes` and paging, from a query string or a SearchRequest.
@@ -435,9 +435,27 @@ async fn create_user(
     ))
 }
 
+/// The `If-Match` header's text, if sent. One that is not visible ASCII (an ETag never is
+/// anything else) is refused: ignored, it would let the write through unchecked. Control
+/// characters never get this far: hyper refuses the request line with a bare 400.
+fn if_match(headers: &HeaderMap) -> Result<Option<&str>, Error> {
+    headers
+        .get(header::IF_MATCH)
+        .map(|v| {
+            v.to_str().map_err(|_| {
+                Error::new(
+                    ErrorCode::Malformed,
+                    "If-Match holds characters no ETag has; send the meta.version read from the User, e.g. W/\"3f2a…\"",
+                )
+                .detail("field", "If-Match")
+            })
+        })
+        .transpose()
+}
+
 /// `If-Match` (RFC 7644 §3.14): the write applies only to the version the client read.
 fn check_if_match(headers: &HeaderMap, current: &ScimUser) -> Result<(), Error> {
-    let Some(wanted) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+    let Some(wanted) = if_match(headers)? else {
         return Ok(());
     };
     let have = resource::version(current);
@@ -521,4 +539,25 @@ async fn delete_user(
         .scim_delete(&ctx, &id, |current| check_if_match(&headers, current))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_if_match_is_refused_not_ignored() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(if_match(&headers).unwrap(), None);
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("W/\"ab\""));
+        assert_eq!(if_match(&headers).unwrap(), Some("W/\"ab\""));
+        let odd = HeaderValue::from_bytes(b"W/\"a\xc2\x85b\"").unwrap();
+        headers.insert(header::IF_MATCH, odd);
+        let e = ScimError::from(if_match(&headers).unwrap_err());
+        assert_eq!(
+            (e.status.as_u16(), e.scim_type),
+            (400, Some("invalidValue"))
+        );
+        assert!(e.detail.contains("If-Match"), "{}", e.detail);
+    }
 }

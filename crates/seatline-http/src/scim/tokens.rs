@@ -7,13 +7,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use seatline_app::scim::{IssuedScimToken, ScimTokenView};
+use seatline_app::views::Page;
 use seatline_domain::OrgId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{ApiPath, Auth};
 use crate::AppState;
 
@@ -35,12 +36,12 @@ pub(crate) struct CreateScimToken {
 /// The organization's SCIM tokens (owner only), without their secrets.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/scim-tokens", tag = "scim",
     params(("org" = String, Path, description = "Organization id")),
-    responses((status = 200, description = "Every SCIM token, oldest first, revoked ones included", body = Vec<ScimTokenView>)))]
+    responses((status = 200, description = "Every SCIM token, oldest first, revoked ones included, on one page", body = Page<ScimTokenView>)))]
 async fn scim_tokens(
     State(s): State<AppState>,
     Auth(ctx): Auth,
     ApiPath(org): ApiPath<String>,
-) -> ApiResult<Json<Vec<ScimTokenView>>> {
+) -> ApiResult<Json<Page<ScimTokenView>>> {
     Ok(Json(s.app.scim_tokens(&ctx, &OrgId(org)).await?))
 }
 
@@ -59,8 +60,7 @@ async fn create_scim_token(
     let body: CreateScimToken = if body.iter().all(u8::is_ascii_whitespace) {
         CreateScimToken::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::malformed(format!("the JSON body could not be read: {e}")))?
+        crate::extract::json_from_bytes(&body)?
     };
     let token = s
         .app

@@ -3,6 +3,9 @@
 //! the resulting member, extension and add-ons asserted through the JSON API; and a property
 //! test over random sequences of SCIM writes.
 
+mod edge;
+mod identity;
+mod moves;
 mod property;
 mod replay;
 mod support;

@@ -20,15 +20,17 @@ fn create_list_revoke() {
     let (id, secret) = (t["id"].as_str().unwrap(), t["token"].as_str().unwrap());
     assert!(secret.starts_with("scim_"), "{t}");
     assert_eq!(t["name"], "Okta");
+    // The API's list shape.
     let listed = cli.json(&["scim-token", "list", "--org", o]);
-    assert_eq!(listed[0]["id"], id);
-    assert_eq!(listed[0]["revoked"], false);
+    assert_eq!(listed["next_cursor"], serde_json::Value::Null, "{listed}");
+    assert_eq!(listed["items"][0]["id"], id);
+    assert_eq!(listed["items"][0]["revoked"], false);
     let table = cli.ok(&["scim-token", "list", "--org", o]);
     assert!(table.contains(id) && table.contains("active"), "{table}");
     assert!(!table.contains(secret), "the secret is shown once");
     cli.ok(&["scim-token", "revoke", "--org", o, id]);
     assert_eq!(
-        cli.json(&["scim-token", "list", "--org", o])[0]["revoked"],
+        cli.json(&["scim-token", "list", "--org", o])["items"][0]["revoked"],
         true
     );
     let again = cli.run(&["scim-token", "revoke", "--org", o, id]);

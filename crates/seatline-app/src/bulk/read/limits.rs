@@ -98,6 +98,16 @@ pub fn cell_too_long(row: usize, column: usize, bytes: usize) -> Error {
     .detail("max_cell_bytes", MAX_CELL_BYTES)
 }
 
+pub fn nul_in_cell(row: usize, column: usize) -> Error {
+    let at = format!("{}{row}", column_name(column));
+    Error::new(
+        ErrorCode::FileUnreadable,
+        format!("cell {at} holds a NUL character (U+0000), which no cell may hold; remove it, or save the sheet again as CSV UTF-8 or .xlsx"),
+    )
+    .detail("row", row)
+    .detail("cell", at)
+}
+
 pub fn record_too_long(row: usize) -> Error {
     Error::new(
         ErrorCode::RecordTooLong,

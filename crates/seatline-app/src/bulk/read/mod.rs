@@ -121,6 +121,11 @@ impl Builder {
         }
         for (i, c) in cells.iter().enumerate() {
             Self::check_cell(number, i, c.len())?;
+            // The sniffed head may not reach it; a stored plan keeps the cells, and
+            // PostgreSQL's text cannot hold a NUL.
+            if c.contains('\0') {
+                return Err(nul_in_cell(number, i));
+            }
         }
         if blank(&cells) {
             return Ok(());
