@@ -3,7 +3,9 @@
 //! the resulting member, extension and add-ons asserted through the JSON API; and a property
 //! test over random sequences of SCIM writes.
 
+mod messages;
 mod property;
 mod replay;
+mod scope_leaks;
 mod support;
 mod teams;
