@@ -34,7 +34,7 @@ impl App {
                 let done = batch.len() < SCOPED_BATCH as usize;
                 q.before_id = batch.last().map(|e| e.id);
                 for e in batch {
-                    if concerns(&mut tx, org, &scope, &e.target).await? {
+                    if concerns(&mut tx, org, &scope, &e).await? {
                         kept.push(e);
                         if kept.len() > limit as usize {
                             break;
@@ -56,22 +56,31 @@ impl App {
     }
 }
 
-/// Whether an audit entry's target is a member or an extension in `scope` now. Nothing else
-/// (the organization, teams, tokens, the number inventory) is a team-scoped admin's.
+/// Whether an audit entry's target is a member or an extension in `scope` now, and, for an
+/// extension, whether every holder its before and after name is in `scope` too: an
+/// unassigned extension is in reach, but its past holders out of reach are not, so the
+/// entries naming them are left out like the rest. Nothing else (the organization, teams,
+/// tokens, the number inventory) is a team-scoped admin's.
 async fn concerns(
     tx: &mut Box<dyn Tx>,
     org: &OrgId,
     scope: &Scope,
-    target: &str,
+    e: &AuditEntry,
 ) -> AppResult<bool> {
-    if let Some(id) = target.strip_prefix("member:") {
+    if let Some(id) = e.target.strip_prefix("member:") {
         return Ok(scope.contains_member(&MemberId(id.to_owned())));
     }
-    if let Some(key) = target
+    if let Some(key) = e
+        .target
         .strip_prefix("extension:")
         .and_then(|k| k.parse::<ExtKey>().ok())
     {
-        return Ok(App::scoped_extension(tx, org, scope, key).await?.is_some());
+        let holders_in_reach = [&e.before, &e.after].iter().all(|v| {
+            v["member"]
+                .as_str()
+                .is_none_or(|m| scope.contains_member(&MemberId(m.to_owned())))
+        });
+        return Ok(holders_in_reach && App::scoped_extension(tx, org, scope, key).await?.is_some());
     }
     Ok(false)
 }

@@ -41,10 +41,7 @@ impl App {
             key,
         )?;
         let seats = tx.seats(org).await?;
-        let mut rows = Vec::with_capacity(numbers.len());
-        for n in &numbers {
-            rows.push(tx.number(org, n).await?);
-        }
+        let rows = Self::scoped_numbers(&mut tx, org, &scope, &numbers).await?;
         let mut sorted = numbers.clone();
         sorted.sort();
         let numbers_first = numbers.len() <= e.addons.count(Code::LicenseNumber) as usize;

@@ -148,7 +148,8 @@ impl App {
             "extension",
             key,
         )?;
-        let d = rules::deprovision(&e)?;
+        let holder = Self::holder(&mut tx, org, &e).await?;
+        let d = rules::deprovision(&e, holder.as_ref())?;
         self.commit(tx, ctx, org, d).await
     }
 
@@ -174,7 +175,9 @@ impl App {
             .await?
             .ok_or_else(|| Error::not_found("member", member).detail("field", "member"))?;
         let held = tx.extension_of(org, &m.id).await?.map(|h| h.key);
-        let d = rules::assign(&e, &m, held, reassign)?;
+        // The extension is in scope, so its holder is too: the refusal may name it.
+        let holder = Self::holder(&mut tx, org, &e).await?;
+        let d = rules::assign(&e, holder.as_ref(), &m, held, reassign)?;
         let after = seatline_domain::Extension {
             member: Some(m.id.clone()),
             ..e.clone()
@@ -273,10 +276,7 @@ impl App {
             "extension",
             key,
         )?;
-        let mut rows = Vec::with_capacity(numbers.len());
-        for n in &numbers {
-            rows.push(tx.number(org, n).await?);
-        }
+        let rows = Self::scoped_numbers(&mut tx, org, &scope, &numbers).await?;
         let d = rules::set_numbers(&e, numbers.clone(), &rows)?;
         let mut sorted = numbers;
         sorted.sort();

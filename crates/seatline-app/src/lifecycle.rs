@@ -88,7 +88,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> AppResult<LicenseView> {
         self.guard(ctx, org, Action::SetQuantity, None)?;
-        let code: Code = code.parse()?;
+        let code = Code::parse_any(code)?;
         let mut tx = self.lock(org).await?;
         let seats = tx.seats(org).await?;
         let subs = tx.subscriptions(org).await?;

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use seatline_domain::permissions::Action;
-use seatline_domain::{rules, Error, ExtKey, OrgId, Scope, E164};
-use seatline_store::ExtensionQuery;
+use seatline_domain::{rules, Error, ExtKey, NumberRow, OrgId, Scope, E164};
+use seatline_store::{ExtensionQuery, Tx};
 
 /// Numbers read per statement while a team-scoped admin's list skips those out of reach.
 const SCAN_BATCH: u32 = 1000;
@@ -13,6 +13,29 @@ use crate::views::*;
 use crate::{page_limit, App, AppResult, Ctx};
 
 impl App {
+    /// The inventory rows of `numbers` as the actor may see them: a number attached to an
+    /// extension out of a team-scoped admin's reach reads as absent, so attaching it is
+    /// refused exactly as a number not in the inventory is (product.md §12).
+    pub(crate) async fn scoped_numbers(
+        tx: &mut Box<dyn Tx>,
+        org: &OrgId,
+        scope: &Scope,
+        numbers: &[E164],
+    ) -> AppResult<Vec<Option<NumberRow>>> {
+        let mut rows = Vec::with_capacity(numbers.len());
+        for n in numbers {
+            let mut row = tx.number(org, n).await?;
+            let attached = row.as_ref().and_then(|r| r.extension);
+            if let (Some(k), false) = (attached, scope.is_org()) {
+                if Self::scoped_extension(tx, org, scope, k).await?.is_none() {
+                    row = None;
+                }
+            }
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+
     pub async fn numbers(
         &self,
         ctx: &Ctx,

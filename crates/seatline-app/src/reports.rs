@@ -183,12 +183,16 @@ impl App {
         let s = ReportState::load(&mut tx, org, &scope).await?;
         let (errors, d) = reports::replay(&view.items, &s.usage());
         if !errors.is_empty() {
-            let count = errors.len();
+            let count = seatline_domain::words::plural(
+                errors.len() as u64,
+                "row no longer matches",
+                "rows no longer match",
+            );
             let errors = serde_json::to_value(&errors).expect("errors serialize");
             return Err(Error::new(
                 ErrorCode::PlanStale,
                 format!(
-                    "the organization changed since the cleanup plan was made and {count} row(s) no longer match; nothing was applied: make a new cleanup plan"
+                    "the organization changed since the cleanup plan was made and {count}; nothing was applied: make a new cleanup plan"
                 ),
             )
             .detail("errors", errors)

@@ -536,7 +536,18 @@ impl App {
                 }
             };
             draft.ext = Some(ext.clone());
-            draft.push(rules::assign(&ext, &draft.member, None, false)?);
+            // Its holder, named by email should the extension be someone else's.
+            let holder = match &ext.member {
+                Some(id) if *id != draft.member.id => tx.member(org, id).await?,
+                _ => None,
+            };
+            draft.push(rules::assign(
+                &ext,
+                holder.as_ref(),
+                &draft.member,
+                None,
+                false,
+            )?);
         }
         if let Some(mut ext) = draft.ext.clone() {
             // What the write leaves unnamed comes from the extension the member moved from.

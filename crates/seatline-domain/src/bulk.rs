@@ -252,8 +252,15 @@ impl<'a> OrgState<'a> {
         }
     }
 
-    /// The same state for an uploader limited to `scope`.
+    /// The same state for an uploader limited to `scope`. A number on an extension out of
+    /// its reach reads as not in the inventory, as the extension itself is not found (§12).
     pub fn within(mut self, scope: crate::Scope) -> Self {
+        let out_of_reach: BTreeSet<ExtKey> = (self.members.iter().zip(&self.held))
+            .filter(|(m, _)| !scope.contains_member(&m.id))
+            .filter_map(|(_, held)| *held)
+            .collect();
+        self.numbers
+            .retain(|_, on| on.is_none_or(|k| !out_of_reach.contains(&k)));
         self.scope = scope;
         self
     }
@@ -722,8 +729,9 @@ fn plan_rows<R: Cells>(
                 &shown.join(" "),
                 ErrorCode::NumberNeedsLicense,
                 format!(
-                    "the row has {} number(s) but {licensed} license_number add-on(s); add license_number in an Addon license column, one per number",
-                    item.numbers.len()
+                    "the row has {} but {}; add license_number in an Addon license column, one per number",
+                    crate::words::plural(item.numbers.len() as u64, "number", "numbers"),
+                    crate::words::plural(licensed as u64, "license_number add-on", "license_number add-ons")
                 ),
             );
         }
@@ -936,7 +944,8 @@ fn plan_user(
             COL_USER,
             v,
             ErrorCode::OutOfScope,
-            format!("{} is not in the teams you manage; leave the row to an admin whose teams include the member, or leave User empty", m.email),
+            // The value as written: a row naming a member by id learns no email out of reach.
+            format!("{v} is not in the teams you manage; leave the row to an admin whose teams include the member, or leave User empty"),
         );
     }
     let first = seen[i];
@@ -989,8 +998,8 @@ pub fn decide(plan: &Plan) -> Result<Decision, Error> {
         return Err(Error::new(
             ErrorCode::PlanInvalid,
             format!(
-                "the plan has {} error(s) and cannot be applied; fix the file and upload it again",
-                plan.errors.len()
+                "the plan has {} and cannot be applied; fix the file and upload it again",
+                crate::words::plural(plan.errors.len() as u64, "error", "errors")
             ),
         ));
     }

@@ -183,27 +183,48 @@ impl fmt::Display for Code {
     }
 }
 
+impl Code {
+    /// A code where every catalog code is valid (a subscription's, where phone_system is
+    /// one like the others): the refusal suggests and lists among all codes.
+    pub fn parse_any(s: &str) -> Result<Code, Error> {
+        let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        parse(s, &all, "codes", "")
+    }
+}
+
+/// A code matched exactly after trimming; an unknown one is refused with the closest of
+/// `known`, else with `known` listed as the `kind`, `tail` after the list.
+fn parse(s: &str, known: &[&str], kind: &str, tail: &str) -> Result<Code, Error> {
+    let t = s.trim();
+    CATALOG
+        .iter()
+        .find(|e| e.wire == t)
+        .map(|e| e.code)
+        .ok_or_else(|| {
+            let message = match crate::spelling::closest(t, known.iter().copied()) {
+                Some(near) => format!("unknown license code {t:?}; did you mean {near}?"),
+                None => format!(
+                    "unknown license code {t:?}; the {kind} are {}{tail}",
+                    known.join(", ")
+                ),
+            };
+            Error::new(ErrorCode::UnknownCode, message).detail("value", t)
+        })
+}
+
 impl FromStr for Code {
     type Err = Error;
-    /// Codes are matched exactly after trimming; the error lists the add-on codes, since an
-    /// unknown code nearly always comes from an add-on column or list.
+    /// The code of an add-on column or list, where nearly every unknown code comes from: the
+    /// error lists the add-on codes (phone_system parses, and the rules refuse it as an
+    /// add-on). Where phone_system is as valid as the rest, use [`Code::parse_any`].
     fn from_str(s: &str) -> Result<Self, Error> {
-        let t = s.trim();
-        CATALOG
-            .iter()
-            .find(|e| e.wire == t)
-            .map(|e| e.code)
-            .ok_or_else(|| {
-                let addons: Vec<&str> = Code::addons().map(Code::as_str).collect();
-                let message = match crate::spelling::closest(t, addons.iter().copied()) {
-                    Some(near) => format!("unknown license code {t:?}; did you mean {near}?"),
-                    None => format!(
-                        "unknown license code {t:?}; the add-on codes are {} (phone_system is the extension itself)",
-                        addons.join(", ")
-                    ),
-                };
-                Error::new(ErrorCode::UnknownCode, message).detail("value", t)
-            })
+        let addons: Vec<&str> = Code::addons().map(Code::as_str).collect();
+        parse(
+            s,
+            &addons,
+            "add-on codes",
+            " (phone_system is the extension itself)",
+        )
     }
 }
 

@@ -54,7 +54,7 @@ error_codes! {
     NotAnAddon = "not_an_addon": Invalid, "phone_system is the extension itself and cannot be an add-on.";
     DuplicateNumber = "duplicate_number": Invalid, "The same number is listed twice.";
     Unauthenticated = "unauthenticated": Unauthenticated, "A valid bearer token is required.";
-    Forbidden = "forbidden": Forbidden, "Your role may not do this.";
+    Forbidden = "forbidden": Forbidden, "The token may not do this: its member's role, or what its kind of token is for, does not allow it.";
     NotFound = "not_found": NotFound, "No such object in this organization.";
     SeatsExhausted = "seats_exhausted": Conflict, "Not enough purchased seats of a code are available.";
     QuantityBelowUsage = "quantity_below_usage": Conflict, "The purchased quantity cannot go below what is in use.";
@@ -165,11 +165,13 @@ impl Error {
         self
     }
     pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
-        Error::new(
-            ErrorCode::NotFound,
-            format!("{what} {id} does not exist in this organization"),
-        )
-        .detail("object", what)
+        // An organization is not "in this organization": it is the one asked about.
+        let message = if what == "organization" {
+            format!("{what} {id} does not exist")
+        } else {
+            format!("{what} {id} does not exist in this organization")
+        };
+        Error::new(ErrorCode::NotFound, message).detail("object", what)
     }
     pub fn forbidden(what: &str) -> Self {
         Error::new(ErrorCode::Forbidden, format!("your role may not {what}"))
@@ -178,7 +180,8 @@ impl Error {
         Error::new(
             ErrorCode::SeatsExhausted,
             format!(
-                "{needed} {code} seat(s) needed but {available} available; free some or buy {} more",
+                "{} needed but {available} available; free some or buy {} more",
+                crate::words::plural(needed, &format!("{code} seat"), &format!("{code} seats")),
                 needed - available.min(needed)
             ),
         )

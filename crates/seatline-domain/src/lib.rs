@@ -16,6 +16,7 @@ pub mod spelling;
 pub mod teams;
 mod values;
 pub mod webhooks;
+pub mod words;
 
 pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};
 pub use contact_center::{contact_center, entitled_codes, CcRole, ContactCenter, Missing};

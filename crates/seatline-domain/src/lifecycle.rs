@@ -251,8 +251,13 @@ pub fn update_subscription(
             return Err(Error::new(
                 ErrorCode::QuantityBelowUsage,
                 format!(
-                    "{} {} seat(s) are in use; set at least {0}, free seats first, or send \"allow_over_allocation\": true to renew for fewer",
-                    seat.in_use, current.code
+                    "{} in use; set at least {}, free seats first, or send \"allow_over_allocation\": true to renew for fewer",
+                    crate::words::plural(
+                        seat.in_use,
+                        &format!("{} seat is", current.code),
+                        &format!("{} seats are", current.code)
+                    ),
+                    seat.in_use
                 ),
             )
             .detail("code", current.code.as_str())
@@ -507,10 +512,14 @@ impl Seats {
             return Err(Error::new(
                 ErrorCode::SubscriptionOverAllocated,
                 format!(
-                    "{} {code} copies are in use but only {} purchased; free {} before adding new copies, or buy more",
-                    seat.in_use,
-                    seat.purchased,
-                    seat.over_allocated()
+                    "{} in use but only {} purchased; free {} before adding new copies, or buy more",
+                    crate::words::plural(
+                        seat.in_use,
+                        &format!("{code} copy is"),
+                        &format!("{code} copies are")
+                    ),
+                    if seat.purchased == 1 { "1 is".to_owned() } else { format!("{} are", seat.purchased) },
+                    crate::words::plural(seat.over_allocated(), "copy", "copies")
                 ),
             )
             .detail("code", code.as_str())

@@ -255,25 +255,30 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&MemberId>) -> Re
         }
     };
     if ok {
-        Ok(())
-    } else if matches!(
-        actor,
+        return Ok(());
+    }
+    let what = describe(action);
+    // Only members have a role: a token without one is told what it is and what it may do.
+    let message = match actor {
         Actor::Member {
             role: Role::Admin,
             scope: Some(_),
             ..
-        }
-    ) {
-        Err(Error::new(
-            ErrorCode::Forbidden,
-            format!(
-                "an admin limited to teams may not {}; ask the owner or an admin of the whole organization",
-                describe(action)
-            ),
-        ))
-    } else {
-        Err(Error::forbidden(describe(action)))
-    }
+        } => format!(
+            "an admin limited to teams may not {what}; ask the owner or an admin of the whole organization"
+        ),
+        Actor::Member { .. } => return Err(Error::forbidden(what)),
+        Actor::Operator => format!(
+            "the operator token may not {what}; use a token of the organization's owner or an admin"
+        ),
+        Actor::Integration { .. } => format!(
+            "an integration token only reads what a PBX or contact center needs (extensions, members and their entitlements, the change feed, Contact Center readiness) and may not {what}; use a member's token"
+        ),
+        Actor::Scim { .. } => format!(
+            "a SCIM token provisions members through /scim/v2 and may not {what}; use a member's token"
+        ),
+    };
+    Err(Error::new(ErrorCode::Forbidden, message))
 }
 
 #[cfg(test)]

@@ -735,7 +735,8 @@ fn over_allocation(
                 value: code.as_str().to_owned(),
                 code: ErrorCode::SubscriptionOverAllocated,
                 message: format!(
-                    "{over} {code} copies stay over-allocated: they are in productive use, so the plan does not remove them; buy more, or remove them on the extensions' pages"
+                    "{} over-allocated: the plan removes no copy in productive use; buy more, or remove copies on the extensions' pages",
+                    crate::words::plural(over, &format!("{code} copy stays"), &format!("{code} copies stay")),
                 ),
             });
         }
@@ -853,7 +854,8 @@ pub fn replay(items: &[RowPlan], org: &OrgUsage<'_>) -> (Vec<RowError>, Decision
                     );
                     continue;
                 }
-                match rules::deprovision(ext) {
+                let holder = ext.member.as_ref().and_then(|m| org.members.get(m));
+                match rules::deprovision(ext, holder.copied()) {
                     Ok(one) => {
                         d.changes.extend(one.changes);
                         d.audit.extend(one.audit);

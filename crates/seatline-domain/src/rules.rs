@@ -14,6 +14,7 @@ use crate::permissions::Actor;
 use crate::values::{
     Email, ExtKey, MemberId, OrgId, Role, Status, E164, MAX_KEY, MAX_QUANTITY, MIN_KEY,
 };
+use crate::words::plural;
 
 /// Create an organization with its owner.
 pub fn create_org(org: Org, owner: Member) -> Decision {
@@ -52,7 +53,12 @@ pub fn set_quantity(code: Code, quantity: i64, seats: &Seats) -> Result<Decision
         return Err(Error::new(
             ErrorCode::QuantityBelowUsage,
             format!(
-                "{} {code} seat(s) are in use; set at least {0} or free seats first",
+                "{} in use; set at least {} or free seats first",
+                plural(
+                    seat.in_use,
+                    &format!("{code} seat is"),
+                    &format!("{code} seats are")
+                ),
                 seat.in_use
             ),
         )
@@ -349,7 +355,10 @@ pub fn provision(
         };
         return Err(Error::new(
             ErrorCode::ExtensionTaken,
-            format!("extension key(s) {} are taken{hint}", taken_here.join(", ")),
+            match taken_here.as_slice() {
+                [one] => format!("extension key {one} is taken{hint}"),
+                many => format!("extension keys {} are taken{hint}", many.join(", ")),
+            },
         )
         .detail("taken", taken_here)
         .detail("next_free_start", next.map(|n| n.to_string())));
@@ -389,13 +398,15 @@ fn ext_decision(
 }
 
 /// Deprovision an unassigned extension; its seats and numbers return.
-pub fn deprovision(ext: &Extension) -> Result<Decision, Error> {
+/// `holder` is the member `ext` is assigned to, named by email in the refusal.
+pub fn deprovision(ext: &Extension, holder: Option<&Member>) -> Result<Decision, Error> {
     if let Some(m) = &ext.member {
         return Err(Error::new(
             ErrorCode::ExtensionHasMember,
             format!(
-                "extension {} is assigned to member {m}; unassign it first",
-                ext.key
+                "extension {} is assigned to {}; unassign it first",
+                ext.key,
+                holder_name(m, holder)
             ),
         )
         .detail("member", m.as_str()));
@@ -409,9 +420,20 @@ pub fn deprovision(ext: &Extension) -> Result<Decision, Error> {
     ))
 }
 
-/// Assign a member to an extension (or, with `reassign`, replace the current member).
+/// How a refusal names the member holding an extension: its email, as admins know members;
+/// the id only when the holder was not loaded.
+fn holder_name(id: &MemberId, holder: Option<&Member>) -> String {
+    match holder {
+        Some(h) if h.id == *id => h.email.to_string(),
+        _ => format!("member {id}"),
+    }
+}
+
+/// Assign a member to an extension (or, with `reassign`, replace the current member);
+/// `holder` is the member `ext` is assigned to now, named by email in the refusal.
 pub fn assign(
     ext: &Extension,
+    holder: Option<&Member>,
     member: &Member,
     held: Option<ExtKey>,
     reassign: bool,
@@ -423,8 +445,9 @@ pub fn assign(
         return Err(Error::new(
             ErrorCode::ExtensionHasMember,
             format!(
-                "extension {} is already assigned to member {m}; unassign it first or reassign",
-                ext.key
+                "extension {} is already assigned to {}; unassign it first or reassign",
+                ext.key,
+                holder_name(m, holder)
             ),
         )
         .detail("member", m.as_str()));
@@ -519,8 +542,9 @@ pub fn set_addons(ext: &Extension, addons: Addons, seats: &Seats) -> Result<Deci
         return Err(Error::new(
             ErrorCode::NumberNeedsLicense,
             format!(
-                "extension {} has {numbers} attached number(s) and needs as many license_number copies; detach numbers first",
-                ext.key
+                "extension {} has {} and needs as many license_number copies; detach numbers first",
+                ext.key,
+                plural(numbers, "attached number", "attached numbers")
             ),
         )
         .detail("numbers", numbers));
@@ -595,9 +619,10 @@ pub fn set_numbers(
         return Err(Error::new(
             ErrorCode::NumberNeedsLicense,
             format!(
-                "extension {} holds {have} license_number copies but {} numbers were given; add license_number add-ons first",
+                "extension {} holds {} but {} given; add license_number add-ons first",
                 ext.key,
-                numbers.len()
+                plural(have as u64, "license_number copy", "license_number copies"),
+                plural(numbers.len() as u64, "number was", "numbers were")
             ),
         )
         .detail("needed", numbers.len())

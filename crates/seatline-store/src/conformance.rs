@@ -314,7 +314,7 @@ async fn assign(store: &dyn Store, org: &OrgId, k: u32, member: &Member) -> Outc
         .await?
         .ok_or_else(|| Error::not_found("extension", k))?;
     let held = tx.extension_of(org, &member.id).await?.map(|e| e.key);
-    let d = rules::assign(&ext, member, held, false)?;
+    let d = rules::assign(&ext, None, member, held, false)?;
     Ok(commit(tx, org, d).await?)
 }
 
@@ -606,7 +606,7 @@ pub async fn extensions_round_trip(b: &impl Backend) {
         "sparse page: 5000 complete"
     );
     drop(tx);
-    on_extension(s, &org, 5000, |ext, _| rules::deprovision(ext))
+    on_extension(s, &org, 5000, |ext, _| rules::deprovision(ext, None))
         .await
         .expect("deprovision far key");
 
@@ -651,7 +651,7 @@ pub async fn extensions_round_trip(b: &impl Backend) {
         (unassigned.member, unassigned.addons.clone()),
         (None, want.addons.clone())
     );
-    on_extension(s, &org, 1002, |ext, _| rules::deprovision(ext))
+    on_extension(s, &org, 1002, |ext, _| rules::deprovision(ext, None))
         .await
         .expect("deprovision");
     assert_eq!(extension(s, &org, 1002).await, None);

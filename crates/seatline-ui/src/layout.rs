@@ -236,12 +236,13 @@ pub fn addon_chips(codes: &[Code]) -> Markup {
     }
 }
 
-/// A form-level error box.
+/// A form-level error box. Messages start in lower case ("the organization changed …"),
+/// written to follow a lead-in, so the lead-in ends with a colon, not a full stop.
 pub fn error_box(e: &Error) -> Markup {
     html! {
         div.alert role="alert" {
-            strong { "Could not save. " }
-            (e.message)
+            strong { "Could not save:" }
+            " " (e.message)
         }
     }
 }
@@ -296,6 +297,19 @@ mod tests {
         let t = when("2026-12-01T14:05:09.123Z").into_string();
         assert!(t.contains(">2026-12-01 14:05 UTC<"), "{t}");
         assert!(t.contains("datetime=\"2026-12-01T14:05:09.123Z\""), "{t}");
+    }
+
+    #[test]
+    fn an_error_box_joins_its_lead_in_and_message() {
+        let e = Error::new(
+            seatline_domain::ErrorCode::PlanStale,
+            "the organization changed since the plan was made",
+        );
+        let m = error_box(&e).into_string();
+        assert!(
+            m.contains("<strong>Could not save:</strong> the organization changed"),
+            "{m}"
+        );
     }
 
     #[test]

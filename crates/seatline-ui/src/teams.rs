@@ -58,7 +58,7 @@ async fn render(s: &UiState, v: &Viewer, error: Option<&Error>) -> Result<Markup
                     (t.name) " "
                     @if t.enabled { (layout::badge("b-green", "enabled")) } @else { (layout::badge("b-gray", "disabled")) }
                 }
-                p.muted { (t.members.len()) " member(s)" }
+                p.muted { (layout::plural(t.members.len() as u64, "member", "members")) }
                 @if !t.members.is_empty() {
                     ul.team-members {
                         @for id in &t.members {

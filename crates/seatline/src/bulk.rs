@@ -1,8 +1,7 @@
 //! `seatline bulk`: the sample file, planning a CSV or XLSX file with a readable error table,
 //! applying a plan (a stale one shows the same table), and the export as CSV or XLSX. On a
-//! terminal a progress bar follows planning and applying (rows done of the total, percentage,
-//! rate, from the use case's progress reports); when stderr is not a terminal nothing is drawn
-//! and nothing extra is printed.
+//! terminal a progress bar follows planning and applying (`progress.rs`); when stderr is not
+//! a terminal nothing is drawn and nothing extra is printed.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -11,13 +10,15 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use seatline_app::bulk::{PlanView, Step};
+use seatline_app::bulk::PlanView;
 use seatline_app::{App, AppError, AppResult};
 use seatline_domain::bulk::{PlanStatus, RowError, SeatChange};
+use seatline_domain::words::plural;
 use seatline_domain::{Error, ErrorCode};
 
 use crate::admin::{ctx, OrgArg};
 use crate::output::{fail, print_json, table, EXIT_IO, EXIT_REFUSED};
+use crate::progress::Bar;
 
 #[derive(Subcommand)]
 pub enum BulkCmd {
@@ -75,45 +76,16 @@ fn spinner(message: &'static str) -> ProgressBar {
     bar
 }
 
-/// A progress bar on a terminal (rows done of the total, percentage, rate), fed by the use
-/// case's progress reports; hidden when stderr is not a terminal, so a pipe gets nothing.
-struct Bar(ProgressBar);
-
-impl Bar {
-    fn new() -> Self {
-        if !std::io::stderr().is_terminal() {
-            return Bar(ProgressBar::hidden());
-        }
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{msg:9} [{bar:32}] {pos}/{len} rows {percent:>3}% {per_sec} {elapsed}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        Bar(bar)
-    }
-
-    fn report(&self, step: Step, done: usize, total: usize) {
-        let name = match step {
-            Step::Plan => "planning",
-            Step::Check => "checking",
-            Step::Apply => "applying",
-        };
-        if self.0.message() != name {
-            self.0.set_message(name);
-            self.0.reset();
-        }
-        self.0.set_length(total as u64);
-        self.0.set_position(done as u64);
-    }
-
-    /// Whether to print the step timings: on a terminal, or when `scripts/bench-bulk` asks
-    /// (SEATLINE_BENCH_TIMINGS); piped, a command prints nothing but its answer.
-    fn timings(&self) -> bool {
-        !self.0.is_hidden() || std::env::var_os("SEATLINE_BENCH_TIMINGS").is_some()
-    }
+/// "plan plan_…: ready (1 row, 0 errors, 1 warning)".
+fn plan_summary(view: &PlanView) -> String {
+    format!(
+        "plan {}: {} ({}, {}, {})",
+        view.id,
+        view.status.as_str(),
+        plural(view.rows as u64, "row", "rows"),
+        plural(view.error_count as u64, "error", "errors"),
+        plural(view.warning_count as u64, "warning", "warnings")
+    )
 }
 
 fn secs(since: Instant) -> String {
@@ -238,11 +210,12 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
                     bar.report(step, done, total)
                 })
                 .await;
-            bar.0.finish_and_clear();
+            bar.clear();
             let view = view?;
             if bar.timings() {
                 eprintln!(
-                    "read {rows} rows in {read}; planned and stored in {}",
+                    "read {} in {read}; planned and stored in {}",
+                    plural(rows as u64, "row", "rows"),
                     secs(start)
                 );
             }
@@ -256,14 +229,7 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
             } else if json {
                 print_json(&view);
             } else {
-                println!(
-                    "plan {}: {} ({} rows, {} errors, {} warnings)",
-                    view.id,
-                    view.status.as_str(),
-                    view.rows,
-                    view.error_count,
-                    view.warning_count
-                );
+                println!("{}", plan_summary(&view));
                 println!("{}", seat_table(&view));
                 if !view.warnings.is_empty() {
                     println!("warnings (the plan can still be applied):");
@@ -275,8 +241,12 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
                     println!("{}", problem_table(&view.errors));
                     if view.error_count > view.errors.len() {
                         println!(
-                            "… and {} more errors; fix these and plan the file again",
-                            view.error_count - view.errors.len()
+                            "… and {}; fix these and plan the file again",
+                            plural(
+                                (view.error_count - view.errors.len()) as u64,
+                                "more error",
+                                "more errors"
+                            )
                         );
                     }
                 }
@@ -294,7 +264,7 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
                     bar.report(step, done, total)
                 })
                 .await;
-            bar.0.finish_and_clear();
+            bar.clear();
             let view = match view {
                 Ok(view) => view,
                 Err(AppError::Rule(e)) if e.code == ErrorCode::PlanStale && !json => {
@@ -303,16 +273,20 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
                 Err(e) => return Err(e),
             };
             if bar.timings() {
-                eprintln!("applied {} rows in {}", view.rows, secs(start));
+                eprintln!(
+                    "applied {} in {}",
+                    plural(view.rows as u64, "row", "rows"),
+                    secs(start)
+                );
             }
             if json {
                 print_json(&view);
             } else {
                 println!(
-                    "plan {}: {}, {} extensions",
+                    "plan {}: {}, {}",
                     view.id,
                     view.status.as_str(),
-                    view.rows
+                    plural(view.rows as u64, "extension", "extensions")
                 );
             }
         }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use seatline_app::{App, AppResult};
 use seatline_domain::lifecycle::{parse_term_end, SubscriptionUpdate, DEFAULT_GRACE_DAYS};
+use seatline_domain::words::plural;
 use seatline_domain::{Error, ErrorCode};
 
 use crate::admin::{ctx, license_rows, show, OrgArg};
@@ -133,9 +134,9 @@ async fn exec(app: &App, cmd: LifecycleCmd, json: bool) -> AppResult<()> {
                     })
                     .collect();
                 format!(
-                    "{} organization(s) checked, {} transition(s)\n{}",
-                    r.orgs_checked,
-                    r.transitions.len(),
+                    "{} checked, {}\n{}",
+                    plural(r.orgs_checked as u64, "organization", "organizations"),
+                    plural(r.transitions.len() as u64, "transition", "transitions"),
                     table(&["org", "code", "now", "since"], rows)
                 )
             });

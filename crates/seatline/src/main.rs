@@ -8,6 +8,7 @@ mod events;
 mod lifecycle;
 mod memory;
 mod output;
+mod progress;
 mod reports;
 mod scim;
 mod teams;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use seatline_app::{App, AppError, AppResult};
 use seatline_domain::bulk::RowPlan;
+use seatline_domain::words::plural;
 use seatline_domain::ErrorCode;
 
 use crate::admin::{ctx, OrgArg};
@@ -216,10 +217,10 @@ pub async fn cleanup(app: &App, cmd: CleanupCmd, json: bool) -> ExitCode {
                     print_json(&view);
                 } else {
                     println!(
-                        "cleanup plan {}: {} ({} rows)",
+                        "cleanup plan {}: {} ({})",
                         view.id,
                         view.status.as_str(),
-                        view.rows
+                        plural(view.rows as u64, "row", "rows")
                     );
                     println!("{}", rows_table(&view.items));
                     println!("{}", seat_table(&view));
@@ -246,10 +247,10 @@ pub async fn cleanup(app: &App, cmd: CleanupCmd, json: bool) -> ExitCode {
                     print_json(&view);
                 } else {
                     println!(
-                        "cleanup plan {}: {}, {} rows",
+                        "cleanup plan {}: {}, {}",
                         view.id,
                         view.status.as_str(),
-                        view.rows
+                        plural(view.rows as u64, "row", "rows")
                     );
                     println!("{}", seat_table(&view));
                 }

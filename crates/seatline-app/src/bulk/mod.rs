@@ -19,6 +19,7 @@ use seatline_domain::bulk::{
 };
 use seatline_domain::permissions::Action;
 use seatline_domain::reports::CleanupRequest;
+use seatline_domain::words::plural;
 use seatline_domain::{rules, Code, Error, ErrorCode, MemberId, OrgId, Scope, Status};
 use seatline_store::{PlanRow, Snapshot, StoreError};
 use serde::{Deserialize, Serialize};
@@ -159,6 +160,21 @@ pub(crate) fn decode(row: &PlanRow) -> Result<PlanView, StoreError> {
         _ => PlanStatus::Invalid,
     };
     view.can_apply = view.status == PlanStatus::Ready;
+    Ok(view)
+}
+
+/// The plan, or "not found" when its rows give extensions to members out of the reader's
+/// reach (an owner's or another admin's upload): the same answer, word for word, as for a
+/// plan that does not exist (product.md §12).
+fn visible(view: PlanView, scope: &Scope) -> AppResult<PlanView> {
+    let hidden = view
+        .items
+        .iter()
+        .filter_map(|r| r.member.as_ref())
+        .any(|m| !scope.contains_member(m));
+    if hidden {
+        return Err(Error::not_found("plan", &view.id).into());
+    }
     Ok(view)
 }
 
@@ -375,18 +391,8 @@ impl App {
         let mut tx = self.read(org).await?;
         let row = need(tx.plan(org, id).await?, "plan", id)?;
         let view = decode(&row)?;
-        // A plan whose rows give extensions to members out of the reader's reach is not its
-        // to see (an owner's or another admin's upload), as if it did not exist.
         let scope = Self::scope(&mut tx, ctx, org).await?;
-        let hidden = view
-            .items
-            .iter()
-            .filter_map(|r| r.member.as_ref())
-            .any(|m| !scope.contains_member(m));
-        if hidden {
-            return Err(Error::not_found("plan", id).into());
-        }
-        Ok(view)
+        visible(view, &scope)
     }
 
     /// Apply a ready plan: every row in one transaction with its audit entry, or nothing.
@@ -405,9 +411,13 @@ impl App {
         self.guard(ctx, org, Action::Bulk, None)?;
         let mut tx = self.lock(org).await?;
         let row = need(tx.plan(org, id).await?, "plan", id)?;
+        // The applier's scope, not the uploader's: a plan holds for whoever applies it, and
+        // one it cannot see is not found, whatever its state, before anything else is said.
+        let scope = Self::scope(&mut tx, ctx, org).await?;
+        let view = visible(decode(&row)?, &scope)?;
         if row.status == PlanStatus::Applied.as_str() {
             // Applied before: answer with that state and write nothing (the lock rolls back).
-            return Ok(decode(&row)?);
+            return Ok(view);
         }
         if row.status != PlanStatus::Ready.as_str() {
             return Err(Error::new(
@@ -417,7 +427,6 @@ impl App {
             .detail("plan", id)
             .into());
         }
-        let view = decode(&row)?;
         if view.cleanup.is_some() {
             return self.apply_cleanup(tx, ctx, org, view).await;
         }
@@ -435,8 +444,6 @@ impl App {
         } = row;
         drop(body);
         let snap = tx.snapshot(org).await?;
-        // The applier's scope, not the uploader's: a plan holds for whoever applies it.
-        let scope = Self::scope(&mut tx, ctx, org).await?;
         let total = items.len();
         let plan = bulk::recheck_reporting(items, &state(&snap).within(scope), &mut |n| {
             progress(Step::Check, n, total)
@@ -458,8 +465,8 @@ impl App {
             return Err(Error::new(
                 ErrorCode::PlanStale,
                 format!(
-                    "the organization changed since the plan was made and {} row problem(s) now stand in the way; nothing was applied: fix the file and upload it again",
-                    plan.error_count
+                    "the organization changed since the plan was made and {} in the way; nothing was applied: fix the file and upload it again",
+                    plural(plan.error_count as u64, "row problem now stands", "row problems now stand")
                 ),
             )
             .detail("errors", errors)

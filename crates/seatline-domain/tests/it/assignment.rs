@@ -10,7 +10,7 @@ use crate::support::*;
 fn assigns_an_active_member_without_an_extension() {
     let m = active("m1", Role::Member);
     let e = ext(1001, &[Code::LicenseCenter]);
-    let d = assign(&e, &m, None, false).unwrap();
+    let d = assign(&e, None, &m, None, false).unwrap();
     assert_eq!(
         d.changes,
         [Change::SetExtensionMember {
@@ -60,17 +60,25 @@ fn refusals() {
         ),
     ];
     for (case, e, who, held, code, details) in cases {
-        let err = refused(assign(e, who, held, false));
+        let err = refused(assign(e, Some(&other), who, held, false));
         assert_eq!(err.code, code, "{case}: {err}");
+        if code == ErrorCode::ExtensionHasMember {
+            // The holder by email, as admins know members.
+            assert!(
+                err.message.contains("to m2@example.com;"),
+                "{}",
+                err.message
+            );
+        }
         assert_eq!(serde_json::Value::Object(err.details), details, "{case}");
     }
     // Reassigning still refuses a disabled member or one holding another extension.
     assert_eq!(
-        refused(assign(&taken, &off, None, true)).code,
+        refused(assign(&taken, None, &off, None, true)).code,
         ErrorCode::MemberDisabled
     );
     assert_eq!(
-        refused(assign(&taken, &m, Some(key(1002)), true)).code,
+        refused(assign(&taken, None, &m, Some(key(1002)), true)).code,
         ErrorCode::MemberHasExtension
     );
 }
@@ -79,8 +87,8 @@ fn refusals() {
 fn assigning_the_same_member_again_changes_nothing() {
     let m = active("m1", Role::Member);
     let e = held_by(ext(1001, &[]), &m);
-    assert_noop(&assign(&e, &m, Some(key(1001)), false).unwrap());
-    assert_noop(&assign(&e, &m, Some(key(1001)), true).unwrap());
+    assert_noop(&assign(&e, None, &m, Some(key(1001)), false).unwrap());
+    assert_noop(&assign(&e, None, &m, Some(key(1001)), true).unwrap());
 }
 
 #[test]
@@ -97,7 +105,7 @@ fn reassigning_keeps_addons_and_numbers() {
         ),
         &["+6531234567"],
     );
-    let d = assign(&e, &after, None, true).unwrap();
+    let d = assign(&e, None, &after, None, true).unwrap();
     // Only the member changes: no SetAddons, no SetNumbers.
     assert_eq!(
         d.changes,

@@ -57,14 +57,13 @@ fn source(code: ErrorCode) -> Option<Source> {
             refused(provision(1, key(1001), &taken([1001]), &s))
         }),
         ExtensionHasMember => Domain(|| {
-            refused(deprovision(&held_by(
-                ext(1001, &[]),
-                &active("m", Role::Member),
-            )))
+            let m = active("m", Role::Member);
+            refused(deprovision(&held_by(ext(1001, &[]), &m), Some(&m)))
         }),
         MemberHasExtension => Domain(|| {
             refused(assign(
                 &ext(1001, &[]),
+                None,
                 &active("m", Role::Member),
                 Some(key(1002)),
                 false,
@@ -72,7 +71,7 @@ fn source(code: ErrorCode) -> Option<Source> {
         }),
         MemberDisabled => Domain(|| {
             let off = member("m", Role::Member, Status::Disabled);
-            refused(assign(&ext(1001, &[]), &off, None, false))
+            refused(assign(&ext(1001, &[]), None, &off, None, false))
         }),
         MemberActive => Domain(|| refused(delete_member(&active("m", Role::Member), None))),
         OwnerProtected => {

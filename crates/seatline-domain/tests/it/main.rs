@@ -8,6 +8,7 @@ mod contact_center;
 mod error_codes;
 mod lifecycle;
 mod members;
+mod messages;
 mod numbers;
 mod permissions;
 mod provision;

@@ -63,7 +63,11 @@ fn every_action_for_every_actor() {
             assert_eq!(got.is_ok(), *want, "{who} {action:?}");
             if let Err(e) = got {
                 assert_eq!(e.code, ErrorCode::Forbidden, "{who} {action:?}");
-                assert!(e.message.starts_with("your role may not"), "{}", e.message);
+                let said = match actor {
+                    Actor::Operator => "the operator token may not",
+                    _ => "your role may not",
+                };
+                assert!(e.message.starts_with(said), "{}", e.message);
             }
         }
     }

@@ -238,7 +238,7 @@ fn the_last_seat_is_granted_and_one_more_is_refused() {
 #[test]
 fn deprovision_refuses_an_assigned_extension() {
     let m = active("m1", Role::Member);
-    let e = refused(deprovision(&held_by(ext(1001, &[]), &m)));
+    let e = refused(deprovision(&held_by(ext(1001, &[]), &m), Some(&m)));
     assert_error(&e, ErrorCode::ExtensionHasMember, json!({"member": "m1"}));
 }
 
@@ -248,7 +248,7 @@ fn deprovision_deletes_an_unassigned_extension_with_its_addons_and_numbers() {
         ext(1001, &[Code::LicenseNumber, Code::DeviceWebRtc]),
         &["+6531234567"],
     );
-    let d = deprovision(&e).unwrap();
+    let d = deprovision(&e, None).unwrap();
     assert_eq!(d.changes, [Change::DeleteExtension(key(1001))]);
     let a = one_audit(&d);
     assert_eq!(a.action, "extension.deprovision");

@@ -6,7 +6,9 @@
 mod edge;
 mod identity;
 mod moves;
+mod messages;
 mod property;
 mod replay;
+mod scope_leaks;
 mod support;
 mod teams;

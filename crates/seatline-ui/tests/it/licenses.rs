@@ -39,7 +39,7 @@ async fn provision_succeeds_then_shows_taken_keys_seat_limits_and_bad_keys_inlin
 
     let seats = provision(&mut b, "5", "2001").await;
     assert_eq!(seats.status, StatusCode::CONFLICT);
-    seats.assert_has("5 phone_system seat(s) needed but 3 available");
+    seats.assert_has("5 phone_system seats needed but 3 available");
     seats.assert_has("id=\"count\" type=\"number\"");
 
     for (count, start, text) in [
@@ -179,7 +179,7 @@ async fn assign_add_ons_make_a_member_contact_center_ready() {
         )
         .await;
     assert_eq!(more.status, StatusCode::CONFLICT);
-    more.assert_has("9 device_mobile_app seat(s) needed but 3 available");
+    more.assert_has("9 device_mobile_app seats needed but 3 available");
     let card = &more.body[more.body.find("id=\"addons-card\"").unwrap()..];
     assert!(card[..card.find("</section>").unwrap()].contains("role=\"alert\""));
 }

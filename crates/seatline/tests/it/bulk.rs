@@ -221,7 +221,7 @@ fn warnings_and_xlsx_export() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("ready (1 rows, 0 errors, 1 warnings)"),
+        text.contains("ready (1 row, 0 errors, 1 warning)"),
         "{text}"
     );
     assert!(
