@@ -325,6 +325,8 @@ struct Errors {
     warnings: Vec<RowError>,
     error_count: usize,
     warning_count: usize,
+    /// Member emails compared so far for "did you mean" (bounded by `cells::SUGGEST_PLAN`).
+    suggested: usize,
 }
 
 impl Errors {

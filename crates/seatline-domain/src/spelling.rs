@@ -4,18 +4,9 @@
 
 /// Edits (insert, delete, substitute one character) that turn `a` into `b`.
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    distance_of(&a, &b)
 }
 
 /// The candidate closest to `word`, when it is close enough to be what was meant: at most a
@@ -35,23 +26,43 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// The edits (insert, delete, substitute, or swap two neighbouring characters) that turn
-/// `a` into `b`, when they are at most `max`; `None` beyond. Stops as soon as every
-/// alignment costs more than `max`, so comparing a word with many far candidates stays cheap.
+/// `a` into `b`, when they are at most `max`; `None` beyond. Made for comparing one word
+/// with many candidates: no allocation for ASCII words under 64 characters, and it stops
+/// as soon as every alignment costs more than `max`.
 pub fn within(a: &str, b: &str, max: usize) -> Option<usize> {
+    if a.is_ascii() && b.is_ascii() {
+        return osa(a.as_bytes(), b.as_bytes(), max);
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    osa(&a, &b, max)
+}
+
+/// Longest word [`osa`] compares on the stack; longer ones use [`distance`] (no swaps).
+const SHORT: usize = 64;
+
+/// Optimal string alignment distance, bounded by `max`: three rows of the edit table (a
+/// swap looks two rows back), saturating bytes.
+fn osa<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
-    // Optimal string alignment: three rows of the edit table (the swap looks two rows back).
-    let mut before: Vec<usize> = Vec::new();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    if b.len() >= SHORT || a.len() >= SHORT {
+        let d = distance_of(a, b);
+        return (d <= max).then_some(d);
+    }
+    let max8 = max.min(254) as u8;
+    let mut before = [0u8; SHORT + 1];
+    let mut prev = [0u8; SHORT + 1];
+    let mut cur = [0u8; SHORT + 1];
+    for (j, p) in prev.iter_mut().enumerate().take(b.len() + 1) {
+        *p = j as u8;
+    }
     for i in 1..=a.len() {
-        cur[0] = i;
+        cur[0] = i as u8;
         let mut lowest = cur[0];
         for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let cost = u8::from(a[i - 1] != b[j - 1]);
             let mut d = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d = d.min(before[j - 2] + 1);
@@ -59,13 +70,29 @@ pub fn within(a: &str, b: &str, max: usize) -> Option<usize> {
             cur[j] = d;
             lowest = lowest.min(d);
         }
-        if lowest > max {
+        if lowest > max8 {
             return None;
         }
-        before = std::mem::replace(&mut prev, std::mem::take(&mut cur));
-        cur = vec![0; b.len() + 1];
+        before = prev;
+        prev = cur;
     }
-    (prev[b.len()] <= max).then_some(prev[b.len()])
+    let d = prev[b.len()];
+    (d <= max8).then_some(usize::from(d))
+}
+
+/// [`distance`] over any items.
+fn distance_of<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -88,6 +115,9 @@ mod tests {
         assert_eq!(within("zed", "eve", 1), None);
         assert_eq!(within("", "ab", 2), Some(2));
         assert_eq!(within("abc", "abc", 0), Some(0));
+        assert_eq!(within("zoë", "zoe", 1), Some(1));
+        let long = "a".repeat(70);
+        assert_eq!(within(&long, &format!("{long}b"), 2), Some(1));
     }
 
     #[test]
