@@ -22,7 +22,10 @@ use crate::error::{Error, ErrorCode};
 use crate::model::{Addons, AuditRecord, Change, Decision, Extension, Member, NumberRow, Seats};
 use crate::rules;
 use crate::spelling;
-use crate::values::{ExtKey, MemberId, Status, E164, MAX_KEY, MIN_KEY};
+use crate::values::{ExtKey, MemberId, E164, MAX_KEY, MIN_KEY};
+
+mod cells;
+use cells::{plan_addon, plan_number, plan_user};
 
 /// Most data rows a bulk file may hold (a full key space is 99,900 extensions).
 pub const MAX_ROWS: usize = 100_000;
@@ -213,6 +216,8 @@ pub struct OrgState<'a> {
     seats: Seats,
     /// Whose members the uploader may name (product.md §12): any other is `out_of_scope`.
     scope: crate::Scope,
+    /// Member emails indexed for "did you mean", built on the first unknown email.
+    emails: std::sync::OnceLock<cells::EmailIndex>,
 }
 
 impl<'a> OrgState<'a> {
@@ -249,6 +254,7 @@ impl<'a> OrgState<'a> {
                 .collect(),
             seats,
             scope: crate::Scope::Org,
+            emails: std::sync::OnceLock::new(),
         }
     }
 
@@ -326,6 +332,8 @@ struct Errors {
     warnings: Vec<RowError>,
     error_count: usize,
     warning_count: usize,
+    /// Member emails compared so far for "did you mean" (bounded by `cells::SUGGEST_PLAN`).
+    suggested: usize,
 }
 
 impl Errors {
@@ -355,6 +363,10 @@ impl Errors {
             code: e.code,
             message: e.message,
         });
+    }
+    /// Whether a row's next error is listed (not only counted).
+    fn lists_row_errors(&self) -> bool {
+        self.errors.len() < MAX_LISTED
     }
     fn at(&mut self, row: usize, column: &str, value: &str, code: ErrorCode, message: String) {
         self.push(Some(row), column, value, Error::new(code, message));
@@ -668,10 +680,7 @@ fn plan_rows<R: Cells>(
                 Col::Key | Col::Unknown => {}
                 Col::Number => plan_number(v, row, org, &mut number_rows, &mut item, &mut errs),
                 Col::User => plan_user(v, row, org, &mut member_rows, &mut item, &mut errs),
-                Col::Addon => match v.parse::<Code>() {
-                    Ok(code) => item.addons.push(code),
-                    Err(e) => errs.push(Some(row), COL_ADDON, v, e),
-                },
+                Col::Addon => plan_addon(v, row, &mut item, &mut errs),
                 Col::Blank => errs.at(
                     row,
                     &letters(i),
@@ -866,131 +875,6 @@ fn header(row: usize, header: &[String], errs: &mut Errors) -> Vec<Col> {
     cols
 }
 
-fn plan_number(
-    v: &str,
-    row: usize,
-    org: &OrgState<'_>,
-    seen: &mut HashMap<u64, usize>,
-    item: &mut RowPlan,
-    errs: &mut Errors,
-) {
-    let n = match v.parse::<E164>() {
-        Ok(n) => n,
-        Err(e) => return errs.push(Some(row), COL_NUMBER, v, e),
-    };
-    // E.164 has 8 to 15 digits: with their count (leading zeros) they fit a u64, a cheaper
-    // key than the string.
-    let d = &n.as_str()[1..];
-    let digits: u64 = (d.parse::<u64>().expect("E.164 digits") << 4) | d.len() as u64;
-    if let Some(first) = seen.get(&digits) {
-        return errs.at(
-            row,
-            COL_NUMBER,
-            v,
-            ErrorCode::DuplicateNumber,
-            format!("number {n} is also on row {first}; a number attaches to one extension, list it once"),
-        );
-    }
-    seen.insert(digits, row);
-    match org.numbers.get(n.as_str()) {
-        None => errs.at(
-            row,
-            COL_NUMBER,
-            v,
-            ErrorCode::NumberUnavailable,
-            format!("number {n} is not in the organization's inventory; ask the operator to add it, or leave Number empty"),
-        ),
-        Some(Some(k)) => errs.at(
-            row,
-            COL_NUMBER,
-            v,
-            ErrorCode::NumberAttached,
-            format!("number {n} is attached to extension {k}; pick a free number or detach it there first"),
-        ),
-        Some(None) => {}
-    }
-    item.numbers.push(n);
-}
-
-fn plan_user(
-    v: &str,
-    row: usize,
-    org: &OrgState<'_>,
-    seen: &mut [usize],
-    item: &mut RowPlan,
-    errs: &mut Errors,
-) {
-    if item.user.is_none() {
-        item.user = Some(v.to_owned());
-    }
-    let Some(i) = org.member(v) else {
-        let how = if v.contains('@') { "email" } else { "id" };
-        return errs.at(
-            row,
-            COL_USER,
-            v,
-            ErrorCode::UnknownMember,
-            format!("no member has the {how} {v:?}; create the member first, fix the spelling, or leave User empty"),
-        );
-    };
-    let m = &org.members[i];
-    let holds = org.held[i];
-    if item.member.is_some() {
-        return;
-    }
-    if !org.scope.contains_member(&m.id) {
-        return errs.at(
-            row,
-            COL_USER,
-            v,
-            ErrorCode::OutOfScope,
-            // The value as written: a row naming a member by id learns no email out of reach.
-            format!("{v} is not in the teams you manage; leave the row to an admin whose teams include the member, or leave User empty"),
-        );
-    }
-    let first = seen[i];
-    if first != 0 {
-        return errs.at(
-            row,
-            COL_USER,
-            v,
-            ErrorCode::BulkDuplicateMember,
-            format!(
-                "{} is also on row {first}; a member holds one extension, keep one of the rows",
-                m.email
-            ),
-        );
-    }
-    seen[i] = row;
-    // §4 lets a disabled member keep its extension, so an export of such an org must
-    // re-import: the row stands, and the warning says what it means.
-    if m.status == Status::Disabled {
-        errs.warn(
-            row,
-            COL_USER,
-            v,
-            ErrorCode::MemberDisabled,
-            format!(
-                "{} is disabled: the member holds the extension, but nothing is effective until the member is enabled",
-                m.email
-            ),
-        );
-    }
-    if let Some(k) = holds {
-        errs.at(
-            row,
-            COL_USER,
-            v,
-            ErrorCode::MemberHasExtension,
-            format!(
-                "{} already holds extension {k}; unassign it there first or leave User empty",
-                m.email
-            ),
-        );
-    }
-    item.member = Some(m.id.clone());
-}
-
 /// The changes a ready plan makes: one `InsertExtensions` with every row, and one audit
 /// record per extension. A plan that is not ready is refused.
 pub fn decide(plan: &Plan) -> Result<Decision, Error> {
@@ -1095,6 +979,7 @@ fn sheet_header(numbers: usize, addons: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::Status;
 
     #[test]
     fn column_letters() {

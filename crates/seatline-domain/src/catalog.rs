@@ -171,6 +171,25 @@ impl Code {
     pub fn is_device(self) -> bool {
         self.entry().device
     }
+    /// The code whose display name (`Contact Center`, `IP Phone`) this is, compared ignoring
+    /// case and runs of spaces: admins copy names from the licenses page into bulk files.
+    pub fn from_display_name(s: &str) -> Option<Code> {
+        let words = s.split_whitespace();
+        CATALOG
+            .iter()
+            .find(|e| {
+                let mut name = e.name.split_whitespace();
+                let mut typed = words.clone();
+                loop {
+                    match (name.next(), typed.next()) {
+                        (None, None) => return true,
+                        (Some(n), Some(t)) if n.eq_ignore_ascii_case(t) => {}
+                        _ => return false,
+                    }
+                }
+            })
+            .map(|e| e.code)
+    }
     /// Every code that may be attached to an extension as an add-on.
     pub fn addons() -> impl Iterator<Item = Code> {
         Code::ALL.into_iter().filter(|c| c.is_addon())
@@ -257,6 +276,20 @@ mod tests {
                 format!("unknown license code {typed:?}; did you mean {near}?")
             );
         }
+    }
+
+    #[test]
+    fn display_names_find_their_codes() {
+        for e in &CATALOG {
+            assert_eq!(Code::from_display_name(e.name), Some(e.code));
+        }
+        assert_eq!(
+            Code::from_display_name("  contact   CENTER "),
+            Some(Code::LicenseCenter)
+        );
+        assert_eq!(Code::from_display_name("Contact"), None);
+        assert_eq!(Code::from_display_name("license_center"), None);
+        assert_eq!(Code::from_display_name(""), None);
     }
 
     #[test]

@@ -568,3 +568,126 @@ fn a_plan_lists_the_first_thousand_errors_and_counts_the_rest() {
     // The listed ones are the first, in file order.
     assert_eq!(p.errors[0].row, Some(2));
 }
+
+// Issue 26: bulk files read the way admins write them.
+
+fn seat_needed(p: &Plan, code: Code) -> Option<u64> {
+    p.seats.iter().find_map(|s| match s {
+        SeatChange::Needed(n) if n.code == code => Some(n.needed),
+        _ => None,
+    })
+}
+
+#[test]
+fn phone_system_in_an_addon_cell_is_an_error_and_no_extra_seat() {
+    let p = plan(&sheet(&format!("{H}\n1001,,,phone_system,")), &org());
+    assert_eq!(
+        problems(&p),
+        [(Some(2), "Addon license".to_owned(), ErrorCode::NotAnAddon)]
+    );
+    // The row's own extension is the one Phone System seat it needs.
+    assert_eq!(seat_needed(&p, Code::PhoneSystem), Some(1));
+    assert!(p.items[0].addons.is_empty(), "{:?}", p.items[0].addons);
+}
+
+#[test]
+fn addon_display_names_read_as_their_codes_with_a_warning() {
+    let p = plan(
+        &sheet(&format!("{H}\n1001,,,Contact Center, ip  PHONE ")),
+        &org(),
+    );
+    assert_eq!(p.status, PlanStatus::Ready, "{:?}", p.errors);
+    assert_eq!(
+        p.items[0].addons,
+        [Code::LicenseCenter, Code::DeviceIpPhone]
+    );
+    let got: Vec<_> = p
+        .warnings
+        .iter()
+        .map(|w| (w.row, w.column.as_str(), w.value.as_str(), w.code.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                Some(2),
+                "Addon license",
+                "Contact Center",
+                "addon_display_name"
+            ),
+            (Some(2), "Addon license", "ip  PHONE", "addon_display_name"),
+        ]
+    );
+    assert!(
+        p.warnings[0].message.contains("read as license_center"),
+        "{}",
+        p.warnings[0].message
+    );
+    assert!(p.warnings[1].message.contains("read as device_ip_phone"));
+    // Display names count seats like their codes.
+    assert_eq!(seat_needed(&p, Code::LicenseCenter), Some(1));
+    // "Phone System" is the extension itself, as phone_system is.
+    let p = plan(&sheet(&format!("{H}\n1001,,,Phone System,")), &org());
+    assert_eq!(
+        problems(&p),
+        [(Some(2), "Addon license".to_owned(), ErrorCode::NotAnAddon)]
+    );
+}
+
+#[test]
+fn numbers_excel_mangled_say_what_happened() {
+    let p = plan(
+        &sheet(&format!(
+            "{H}\n1001,6561234569,,license_number,\n1002,6.56123E+09,,license_number,"
+        )),
+        &org(),
+    );
+    let msgs: Vec<_> = p
+        .errors
+        .iter()
+        .map(|e| (e.row, e.code, e.message.as_str()))
+        .collect();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert_eq!(msgs[0].1, ErrorCode::InvalidNumber);
+    assert!(
+        msgs[0].2.contains(
+            "looks like a number without its +: write +6561234569, or format the column as Text"
+        ),
+        "{}",
+        msgs[0].2
+    );
+    assert_eq!(msgs[1].1, ErrorCode::InvalidNumber);
+    assert!(
+        msgs[1].2.contains(
+            "Excel turned this number into 6.56123E+09 and lost digits: format the Number column as Text and type the numbers again"
+        ),
+        "{}",
+        msgs[1].2
+    );
+}
+
+#[test]
+fn mistyped_member_email_names_the_closest_member() {
+    let user_error = |cell: &str| {
+        let p = plan(&sheet(&format!("{H}\n1001,,{cell},,")), &org());
+        assert_eq!(p.errors.len(), 1, "{cell}: {:?}", p.errors);
+        assert_eq!(p.errors[0].code, ErrorCode::UnknownMember);
+        p.errors[0].message.clone()
+    };
+    for (typed, meant) in [
+        ("ann@exmaple.com", "ann@example.com"),
+        ("bbo@example.com", "bob@example.com"),
+        ("DANX@Example.com", "dan@example.com"),
+    ] {
+        let m = user_error(typed);
+        assert!(
+            m.contains(&format!("did you mean {meant}?")),
+            "{typed}: {m}"
+        );
+    }
+    // Too far from every member (zed is two edits from eve): no guess.
+    for typed in ["zed@example.com", "ann@elsewhere.org"] {
+        let m = user_error(typed);
+        assert!(!m.contains("did you mean"), "{typed}: {m}");
+    }
+}

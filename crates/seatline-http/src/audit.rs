@@ -38,7 +38,9 @@ pub(crate) struct AuditFilter {
     pub action: Option<String>,
     /// Only entries about this target, e.g. `extension:101` or `member:mem_…`.
     pub target: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page. `after` is accepted as its alias (the name
+    /// the events and entitlements lists use).
+    #[serde(alias = "after")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 1000 (default 100). CSV ignores it and holds every entry.
     #[param(minimum = 1, maximum = 1000)]

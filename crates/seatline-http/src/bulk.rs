@@ -7,13 +7,15 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use seatline_app::bulk::PlanView;
+use seatline_app::bulk::{PlanRows, PlanView};
 use seatline_domain::{ErrorCode, OrgId};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiPath, Auth};
+use crate::extract::{ApiPath, ApiQuery, Auth};
 use crate::AppState;
 
 /// Largest upload: a full 100,000-row file with long emails and several add-on columns
@@ -32,6 +34,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             upload.layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         ))
         .routes(routes!(get_plan))
+        .routes(routes!(plan_rows))
         .routes(routes!(apply_plan))
         .routes(routes!(export))
         .routes(routes!(export_xlsx))
@@ -137,7 +140,7 @@ async fn create_plan(
 ) -> ApiResult<(StatusCode, Json<PlanView>)> {
     let bytes = file_bytes(req, &s).await?;
     let plan = s.app.bulk_plan(&ctx, &OrgId(org), bytes).await?;
-    Ok((StatusCode::CREATED, Json(plan)))
+    Ok((StatusCode::CREATED, Json(plan.summary())))
 }
 
 /// Read a stored plan: a bulk file's, or a cleanup plan (its `cleanup` names what it cleans up).
@@ -150,7 +153,44 @@ async fn get_plan(
     Auth(ctx): Auth,
     ApiPath((org, plan)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<PlanView>> {
-    Ok(Json(s.app.bulk_get_plan(&ctx, &OrgId(org), &plan).await?))
+    Ok(Json(
+        s.app
+            .bulk_get_plan(&ctx, &OrgId(org), &plan)
+            .await?
+            .summary(),
+    ))
+}
+
+/// A stored plan's rows (each row's outcome, key, member, numbers and add-ons), in file
+/// order, a page at a time: the plan itself lists only the first 1,000 (`items_truncated`).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/bulk/plans/{plan}/rows", tag = "bulk",
+    params(("org" = String, Path, description = "Organization id"),
+           ("plan" = String, Path, description = "Plan id"), RowsQuery),
+    responses((status = 200, description = "One page of the plan's rows", body = PlanRows)))]
+async fn plan_rows(
+    State(s): State<AppState>,
+    Auth(ctx): Auth,
+    ApiPath((org, plan)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<RowsQuery>,
+) -> ApiResult<Json<PlanRows>> {
+    let rows = s
+        .app
+        .bulk_plan_rows(&ctx, &OrgId(org), &plan, q.cursor.as_deref(), q.limit)
+        .await?;
+    Ok(Json(rows))
+}
+
+/// `?cursor=&limit=` of a plan's rows.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RowsQuery {
+    /// The `next_cursor` of the previous page (`after` is accepted as its alias).
+    #[serde(alias = "after")]
+    pub cursor: Option<String>,
+    /// Rows per page, 1 to 5000 (default 500).
+    #[param(minimum = 1, maximum = 5000)]
+    pub limit: Option<u32>,
 }
 
 /// Apply a ready plan: every row in one transaction with its audit entries, or nothing.
@@ -168,7 +208,9 @@ async fn apply_plan(
     Auth(ctx): Auth,
     ApiPath((org, plan)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<PlanView>> {
-    Ok(Json(s.app.bulk_apply(&ctx, &OrgId(org), &plan).await?))
+    Ok(Json(
+        s.app.bulk_apply(&ctx, &OrgId(org), &plan).await?.summary(),
+    ))
 }
 
 /// Every extension as a bulk file, in the upload format: it re-imports unchanged into an

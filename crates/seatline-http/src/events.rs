@@ -32,8 +32,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct EventsQuery {
     /// The seq of the last event you hold (0 or absent: from the start); the page holds
-    /// the events after it.
+    /// the events after it. `cursor` is accepted as its alias (the name the other lists use).
     #[param(minimum = 0)]
+    #[serde(alias = "cursor")]
     pub after: Option<i64>,
     /// Events per page, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -91,7 +92,9 @@ async fn events(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EntitlementsQuery {
-    /// The `next_cursor` of the previous page (an extension key).
+    /// The `next_cursor` of the previous page (an extension key). `cursor` is accepted as
+    /// its alias (the name the other lists use).
+    #[serde(alias = "cursor")]
     pub after: Option<String>,
     /// Extensions per page, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]

@@ -39,7 +39,9 @@ pub(crate) struct ExtensionFilter {
     /// Only keys starting with these digits.
     #[param(pattern = "^[0-9]{0,5}$")]
     pub key_prefix: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page. `after` is accepted as its alias (the name
+    /// the events and entitlements lists use).
+    #[serde(alias = "after")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]

@@ -30,7 +30,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PageQuery {
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page. `after` is accepted as its alias (the name
+    /// the events and entitlements lists use).
+    #[serde(alias = "after")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]

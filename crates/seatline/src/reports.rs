@@ -165,7 +165,10 @@ pub async fn report(app: &App, cmd: ReportCmd, json: bool) -> ExitCode {
                 } else if json {
                     // Written as it is serialized: no copy of a full-scale list in memory.
                     let out = std::io::BufWriter::new(std::io::stdout().lock());
-                    let list = seatline_app::reports::FindingList { items: &items };
+                    let list = seatline_app::reports::FindingList {
+                        items: &items,
+                        next_cursor: None,
+                    };
                     if let Err(e) = serde_json::to_writer_pretty(out, &list) {
                         eprintln!("error: cannot write the findings: {e}");
                     }

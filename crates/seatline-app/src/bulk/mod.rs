@@ -9,6 +9,7 @@
 
 mod doc;
 mod read;
+mod rows;
 mod write;
 
 use std::collections::{BTreeSet, HashMap};
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::{audit_entries, need, new_id, now, App, AppResult, Ctx};
 
 pub use read::{limits, read_sheet};
+pub use rows::{page_bounds, PlanRows, MAX_ROWS_PAGE, ROWS_PAGE, SUMMARY_ITEMS};
 pub use write::safe as safe_cell;
 
 /// A bulk plan (product.md §6 "plan"), with each row's outcome in `items`.
@@ -52,6 +54,17 @@ pub struct PlanView {
     pub error_count: usize,
     #[serde(default)]
     pub warning_count: usize,
+    /// Whether `errors` (`warnings`) lists fewer than `error_count` (`warning_count`).
+    #[serde(default)]
+    pub errors_truncated: bool,
+    #[serde(default)]
+    pub warnings_truncated: bool,
+    /// Rows in the plan. An API answer lists the first 1,000 in `items` and sets
+    /// `items_truncated` when there are more: page them all at `GET …/plans/{plan}/rows`.
+    #[serde(default)]
+    pub items_total: usize,
+    #[serde(default)]
+    pub items_truncated: bool,
     #[schema(schema_with = doc::seats)]
     pub seats: Vec<SeatChange>,
     #[schema(schema_with = doc::items)]
@@ -68,6 +81,9 @@ pub struct PlanView {
 
 impl PlanView {
     pub(crate) fn new(id: String, created_at: String, plan: Plan) -> Self {
+        let errors_truncated = plan.error_count > plan.errors.len();
+        let warnings_truncated = plan.warning_count > plan.warnings.len();
+        let items_total = plan.items.len();
         PlanView {
             id,
             created_at,
@@ -76,8 +92,12 @@ impl PlanView {
             can_apply: plan.can_apply,
             errors: plan.errors,
             warnings: plan.warnings,
+            errors_truncated,
+            warnings_truncated,
             error_count: plan.error_count,
             warning_count: plan.warning_count,
+            items_total,
+            items_truncated: false,
             seats: plan.seats,
             items: plan.items,
             file_name: None,
@@ -160,6 +180,10 @@ pub(crate) fn decode(row: &PlanRow) -> Result<PlanView, StoreError> {
         _ => PlanStatus::Invalid,
     };
     view.can_apply = view.status == PlanStatus::Ready;
+    // Plans stored before these fields existed.
+    view.errors_truncated = view.error_count > view.errors.len();
+    view.warnings_truncated = view.warning_count > view.warnings.len();
+    view.items_total = view.items.len();
     Ok(view)
 }
 

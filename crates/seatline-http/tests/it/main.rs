@@ -5,6 +5,7 @@ mod concurrency;
 mod feed;
 mod hostile;
 mod matrix;
+mod paging;
 mod protocol;
 mod routes;
 mod support;

@@ -266,6 +266,13 @@ fn routes() -> Vec<Route> {
             success: 200,
         },
         Route {
+            method: "GET",
+            path: |w| w.at(&format!("/bulk/plans/{}/rows", w.plan)),
+            body: none,
+            allowed: READERS,
+            success: 200,
+        },
+        Route {
             method: "POST",
             path: |w| w.at(&format!("/bulk/plans/{}/apply", w.plan)),
             body: none,
