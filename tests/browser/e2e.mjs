@@ -460,6 +460,72 @@ async function main() {
       await shot(page, "22-usage-after-cleanup");
     });
 
+    await step("the navigation is one row at 1280 px, settings in one menu", async () => {
+      await page.goto(`${base}/ui/licenses`);
+      const nav = page.locator("nav.mainnav");
+      const links = await nav.locator("a:visible, summary").evaluateAll((els) =>
+        els.map((e) => Math.round(e.getBoundingClientRect().top)),
+      );
+      assert.ok(Math.max(...links) - Math.min(...links) < 8, `every entry on one line: tops ${links}`);
+      assert.equal(await page.getByRole("link", { name: "Webhooks", exact: true }).count(), 0, "closed menu");
+      await page.locator("details.navmenu summary").click();
+      await page.getByRole("link", { name: "Integration tokens", exact: true }).waitFor();
+      await shot(page, "26-settings-menu");
+      await page.keyboard.press("Escape");
+      assert.equal(await page.locator("details.navmenu").getAttribute("open"), null, "Escape closes it");
+    });
+
+    await step("integration tokens: create one, shown once, then revoke it", async () => {
+      await page.locator("details.navmenu summary").click();
+      await page.getByRole("link", { name: "Integration tokens", exact: true }).click();
+      await page.getByRole("heading", { name: "Integration tokens", level: 1 }).waitFor();
+      await page.getByLabel("Name").fill("PBX");
+      await page.getByRole("button", { name: "Create token" }).click();
+      const secret = (await page.locator("#integration-token-secret").innerText()).trim();
+      assert.match(secret, /^stli_[0-9a-f]{64}$/);
+      await shot(page, "27-integration-token-created");
+      // The token reads the API; the list never shows it again.
+      const me = await page.request.get(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } });
+      assert.equal(me.status(), 200);
+      assert.equal((await me.json()).kind, "integration");
+      await page.goto(`${base}/ui/integration-tokens`);
+      assert.equal(await page.locator("#integration-token-secret").count(), 0);
+      assert.ok(!(await page.content()).includes(secret), "shown once");
+      await page.getByRole("button", { name: "Revoke PBX" }).click();
+      await page.locator(".flash", { hasText: "is revoked" }).waitFor();
+      await row(page, "#integration-token-list", "PBX").locator(".badge", { hasText: "Revoked" }).waitFor();
+      const after = await page.request.get(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } });
+      assert.equal(after.status(), 401);
+      await shot(page, "28-integration-token-revoked");
+    });
+
+    await step("webhooks: add an endpoint, edit it, rotate its secret, delete it after confirming", async () => {
+      await page.locator("details.navmenu summary").click();
+      await page.getByRole("link", { name: "Webhooks", exact: true }).click();
+      await page.getByLabel("URL").fill("https://93.184.216.34/hook");
+      await page.getByRole("button", { name: "Add endpoint" }).click();
+      await page.locator("#new-secret").waitFor();
+      await page.getByRole("link", { name: "https://93.184.216.34/hook" }).click();
+      await page.getByLabel("URL").fill("https://93.184.216.35/pbx");
+      await page.getByLabel("Event types").fill("member.*");
+      await page.getByLabel("Description").fill("The PBX");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.locator(".flash", { hasText: "Saved https://93.184.216.35/pbx." }).waitFor();
+      assert.equal(await page.getByLabel("Event types").inputValue(), "member.*");
+      await shot(page, "29-webhook-edited");
+      await page.getByRole("button", { name: "Rotate secret" }).click();
+      const secret = (await page.locator("#rotated-secret").innerText()).trim();
+      assert.match(secret, /^whsec_/);
+      await page.locator("#webhook-secret", { hasText: "Previous secret signs until" }).waitFor();
+      await shot(page, "30-webhook-rotated");
+      await page.getByRole("link", { name: "Delete…" }).click();
+      await page.getByRole("heading", { name: "Delete https://93.184.216.35/pbx?" }).waitFor();
+      await shot(page, "31-webhook-delete-confirm");
+      await page.getByRole("button", { name: "Delete endpoint" }).click();
+      await page.locator(".flash", { hasText: "Deleted https://93.184.216.35/pbx." }).waitFor();
+      await page.getByText("No endpoints yet.").waitFor();
+    });
+
     await step("sign out, after which a copy of the session cookie is refused by every process", async () => {
       // A second `seatline serve` on the same database and session key, as in a deployment
       // of several processes: the copied cookie works there until the sign-out.

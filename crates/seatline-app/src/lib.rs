@@ -17,6 +17,7 @@ mod previews;
 pub mod reports;
 pub mod schema;
 pub mod scim;
+pub mod scim_url;
 mod teams;
 mod tokens;
 pub mod views;

@@ -4,6 +4,8 @@
 //   the Provision button stays disabled while the form is invalid.
 // - Extension page: choosing a number raises the Number add-on count it needs.
 // - Forms with data-confirm ask before submitting (Deprovision).
+// - The navigation's Settings menu (a <details>) closes on Escape or a click elsewhere, as
+//   menus do; without this file it closes by clicking its summary again.
 "use strict";
 
 (function () {
@@ -131,7 +133,20 @@
     });
   }
 
+  function menu(details) {
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && details.open) {
+        details.open = false;
+        details.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", function (e) {
+      if (details.open && !details.contains(e.target)) details.open = false;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("details.navmenu").forEach(menu);
     var form = document.getElementById("provision-form");
     if (form) provision(form);
     var partsForm = document.getElementById("parts-form");

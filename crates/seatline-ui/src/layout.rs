@@ -20,6 +20,14 @@ pub enum Nav {
     Scim,
     Webhooks,
     Teams,
+    IntegrationTokens,
+}
+
+impl Nav {
+    /// The pages grouped under the navigation's Settings menu.
+    fn is_setting(self) -> bool {
+        matches!(self, Nav::Scim | Nav::Webhooks | Nav::IntegrationTokens)
+    }
 }
 
 fn head(title: &str) -> Markup {
@@ -65,19 +73,13 @@ pub fn page(v: &Viewer, nav: Nav, title: &str, body: Markup) -> Markup {
                             @if v.is_admin() {
                                 (item(Nav::Licenses, "/ui/licenses", "Licenses"))
                                 (item(Nav::Bulk, "/ui/bulk", "Bulk Assignment"))
-                                (item(Nav::Usage, "/ui/usage", "Usage"))
                                 (item(Nav::Members, "/ui/members", "Members"))
                                 (item(Nav::Teams, "/ui/teams", "Teams"))
+                                (item(Nav::Usage, "/ui/usage", "Usage"))
                                 (item(Nav::Audit, "/ui/audit", "Audit"))
-                                // Webhooks carry the whole organization's events.
-                                @if !v.is_scoped() {
-                                    (item(Nav::Webhooks, "/ui/webhooks", "Webhooks"))
-                                }
-                            }
-                            @if v.is_owner() {
-                                (item(Nav::Scim, "/ui/scim", "SCIM"))
                             }
                             (item(Nav::Me, "/ui/me", "My seat"))
+                            (settings_menu(v, nav))
                         }
                         div.who {
                             span.who-email { (v.me.email) }
@@ -94,6 +96,35 @@ pub fn page(v: &Viewer, nav: Nav, title: &str, body: Markup) -> Markup {
                         div.flash.ok role="status" { (f.text) }
                     }
                     (body)
+                }
+            }
+        }
+    }
+}
+
+/// The pages that set up the organization's connections, in one menu so that the main row
+/// stays one line as pages are added: Webhooks (whole-organization admins: they carry every
+/// event), SCIM and Integration tokens (the owner). A `<details>` element, so it opens
+/// without script; none for whom sees none of them.
+fn settings_menu(v: &Viewer, nav: Nav) -> Markup {
+    let webhooks = v.is_admin() && !v.is_scoped();
+    if !webhooks && !v.is_owner() {
+        return html! {};
+    }
+    let item = |n: Nav, href: &str, label: &str| {
+        html! {
+            a href=(href) aria-current=[(n == nav).then_some("page")] { (label) }
+        }
+    };
+    html! {
+        details class="navmenu" {
+            summary.current[nav.is_setting()] { "Settings" }
+            div.navmenu-list {
+                @if webhooks { (item(Nav::Webhooks, "/ui/webhooks", "Webhooks")) }
+                @if v.is_owner() {
+                    (item(Nav::Scim, "/ui/scim", "SCIM"))
+                    (item(Nav::IntegrationTokens, "/ui/integration-tokens", "Integration tokens"))
+                    a href="/ui/docs/scim" { "SCIM setup guide" }
                 }
             }
         }
@@ -192,8 +223,23 @@ pub fn contact_center(m: &MemberView) -> Markup {
     }
 }
 
-/// Contact Center role and readiness in one line, for a row of a list; what is missing is
-/// in the badge's title and in full on the member's page.
+/// What a missing Contact Center requirement asks for, in a few words for a list row:
+/// "needs: Contact Center license, a device".
+pub fn missing_short(m: Missing) -> &'static str {
+    match m {
+        Missing::MemberDisabled => "to be enabled",
+        Missing::NoExtension => "an extension",
+        Missing::LicenseCenter => "Contact Center license",
+        Missing::Device => "a device",
+        Missing::SubscriptionSuspended => "a subscription that is not suspended",
+        Missing::SubscriptionTerminated => "a subscription that is not terminated",
+        Missing::PhoneSystemNotEffective => "an effective Phone System",
+    }
+}
+
+/// Contact Center role and readiness for a row of a list, with what a member who is not
+/// ready needs in short words; the full sentences are in the badge's title and on the
+/// member's page.
 pub fn contact_center_short(m: &MemberView) -> Markup {
     let cc = &m.contact_center;
     let role = match cc.role {
@@ -201,12 +247,18 @@ pub fn contact_center_short(m: &MemberView) -> Markup {
         seatline_domain::CcRole::Agent => "Agent",
     };
     let missing: Vec<&str> = cc.missing.iter().map(|x| missing_text(*x)).collect();
+    let needs: Vec<&str> = cc.missing.iter().map(|x| missing_short(*x)).collect();
     html! {
-        span.cc-role { (role) } " "
-        @if cc.ready {
-            (badge("b-green", "Ready"))
-        } @else {
-            span.badge.b-amber title={ "Missing: " (missing.join(", ")) } { "Not ready" }
+        span.nowrap {
+            span.cc-role { (role) } " "
+            @if cc.ready {
+                (badge("b-green", "Ready"))
+            } @else {
+                span.badge.b-amber title={ "Missing: " (missing.join(", ")) } { "Not ready" }
+            }
+        }
+        @if !cc.ready {
+            div.needs.small { "needs: " (needs.join(", ")) }
         }
     }
 }

@@ -2,7 +2,9 @@
 //! pages over the same use cases as the API (`seatline-app`). It owns sign-in and signed
 //! cookie sessions, CSRF protection of every form, and the pages an owner or admin clicks
 //! through: Licenses (summary, extensions, Provision, Assign, add-ons, numbers), Bulk
-//! Assignment, Members and Audit; a member signing in sees only its own seat.
+//! Assignment, Members, Teams, Usage and Audit, and under Settings the Webhooks, SCIM and
+//! Integration tokens; a member signing in sees only its own seat. `/ui/docs/scim`, the
+//! SCIM setup guide, needs no sign-in.
 //!
 //! Every basic flow is a plain form with POST-redirect-GET and a flash message, so it works
 //! without JavaScript; `assets/app.js` only adds checks as you type. No asset comes from
@@ -19,12 +21,15 @@ mod audit;
 mod auth;
 mod bulk;
 mod csv;
+mod docs;
 mod error;
 mod extension;
+mod integration_tokens;
 mod layout;
 mod licenses;
 mod me;
 mod members;
+mod pager;
 mod reset;
 mod scim;
 mod session;
@@ -169,6 +174,21 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/webhooks/{id}/enabled", post(webhooks::enabled))
         .route("/ui/webhooks/{id}/test", post(webhooks::test))
         .route("/ui/webhooks/{id}/replay", post(webhooks::replay))
+        .route("/ui/webhooks/{id}/edit", post(webhooks::edit))
+        .route("/ui/webhooks/{id}/rotate", post(webhooks::rotate))
+        .route(
+            "/ui/webhooks/{id}/delete",
+            get(webhooks::delete_form).post(webhooks::delete),
+        )
+        .route(
+            "/ui/integration-tokens",
+            get(integration_tokens::page).post(integration_tokens::create),
+        )
+        .route(
+            "/ui/integration-tokens/{id}/revoke",
+            post(integration_tokens::revoke),
+        )
+        .route("/ui/docs/scim", get(docs::scim))
         .route("/ui/bulk/plans/{id}/errors.csv", get(bulk::errors_csv))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(middleware::from_fn_with_state(state.clone(), flash_once))

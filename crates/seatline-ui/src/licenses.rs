@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::auth::{done, Admin, Post, Viewer};
 use crate::error::{status_of, UiError};
 use crate::layout::{self, addon_chips, count, csrf, plural, Nav};
+use crate::pager::Position;
 use crate::UiState;
 
 /// Extensions per page of the list.
@@ -23,6 +24,8 @@ pub struct ListQuery {
     #[serde(default)]
     q: String,
     after: Option<String>,
+    /// The cursors of the pages before this one, for Previous (see `pager`).
+    back: Option<String>,
 }
 
 pub fn summary_table(licenses: &[LicenseView]) -> Markup {
@@ -223,6 +226,12 @@ pub async fn page(
             p.assigned.unwrap_or(0)
         )
     });
+    let pager = Position::new(
+        format!("/ui/licenses?q={}", urlenc(&q.q)),
+        "#extensions",
+        q.after.as_deref(),
+        q.back.as_deref().unwrap_or(""),
+    );
     let body = html! {
         (layout::title_bar("Licenses", sub.as_deref(), html! {
             a.btn.btn-primary href="/ui/provision" { "Provision" }
@@ -271,16 +280,14 @@ pub async fn page(
                         tbody { (extension_rows(&list.items)) }
                     }
                 }
-                nav.pager aria-label="Extension pages" {
-                    @if q.after.is_some() {
-                        a.btn href={ "/ui/licenses?q=" (urlenc(&q.q)) "#extensions" } { "← First page" }
-                    }
-                    span.muted { "Showing " (plural(list.items.len() as u64, "extension", "extensions"))
-                        @if let (Some(f), Some(l)) = (list.items.first(), list.items.last()) { ", " (f.key) "–" (l.key) } }
-                    @if let Some(next) = &list.next_cursor {
-                        a.btn href={ "/ui/licenses?q=" (urlenc(&q.q)) "&after=" (next) "#extensions" } rel="next" { "Next page →" }
-                    }
-                }
+                (pager.links(
+                    "Extension pages",
+                    html! {
+                        span.muted { "Showing " (plural(list.items.len() as u64, "extension", "extensions"))
+                            @if let (Some(f), Some(l)) = (list.items.first(), list.items.last()) { ", " (f.key) "–" (l.key) } }
+                    },
+                    list.next_cursor.as_deref(),
+                ))
             }
         }
     };

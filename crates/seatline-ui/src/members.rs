@@ -58,7 +58,7 @@ fn member_row(v: &Viewer, m: &MemberView) -> Markup {
                     None => span.muted { "–" },
                 }
             }
-            td.nowrap { (layout::contact_center_short(m)) }
+            td { (layout::contact_center_short(m)) }
             td.row-actions {
                 a.btn.btn-small href={ "/ui/members/" (m.id) } aria-label={ "Manage " (m.email) } { "Manage" }
             }

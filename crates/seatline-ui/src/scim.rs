@@ -14,19 +14,9 @@ use crate::error::{status_of, UiError};
 use crate::layout::{self, csrf, Nav};
 use crate::UiState;
 
-/// The SCIM base URL as the browser reached this server.
-fn base_url(headers: &HeaderMap) -> String {
-    let value = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(',').next().unwrap_or(v).trim().to_owned())
-    };
-    let proto = value("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
-    let host = value("x-forwarded-host")
-        .or_else(|| value("host"))
-        .unwrap_or_else(|| "localhost:8080".to_owned());
-    format!("{proto}://{host}/scim/v2")
+/// The SCIM base URL as the browser reached this server, as the SCIM API computes it.
+pub(crate) fn base_url(headers: &HeaderMap) -> String {
+    seatline_app::scim_url::base_url(|name| headers.get(name).and_then(|v| v.to_str().ok()))
 }
 
 async fn render(
@@ -59,7 +49,8 @@ async fn render(
                 dt { "Extension attributes" }
                 dd { code.mono { "urn:ietf:params:scim:schemas:extension:seatline:2.0:User" } " : extension, phoneSystem, contactCenter, deviceIpPhone, deviceWebRtc, deviceMobileApp, deviceDesktopApp, callRecording, dncChecking, teamChat, phoneNumber" }
             }
-            p.hint { "Members created through SCIM get the member role; the owner cannot be disabled or deleted through SCIM. The README explains the attribute mappings." }
+            p.hint { "Members created through SCIM get the member role; the owner cannot be disabled or deleted through SCIM. "
+                a href="/ui/docs/scim" { "The setup guide" } " walks through Entra ID and Okta and lists the attribute mappings; share it with whoever manages your identity provider." }
         }
         section.card #scim-tokens aria-labelledby="tokens-h" {
             h2 #tokens-h { "SCIM tokens" }

@@ -1,12 +1,15 @@
 //! The Webhooks page: the organization's endpoints with their state, a form to add one (its
 //! signing secret shown once, on the page the form answers with), enable/disable, a test
-//! event, and one endpoint's recent deliveries with status and next attempt, and replay.
+//! event, and one endpoint's page: recent deliveries with status and next attempt, replay,
+//! editing its URL, types and description, rotating its secret (the new one shown once, on
+//! the page the button answers with) and deleting it behind a confirmation page.
 
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup};
 use seatline_app::webhooks::{
-    CreatedWebhook, DeliveryView, NewWebhook, ReplayRequest, WebhookPatch, WebhookView,
+    CreatedWebhook, DeliveryView, NewWebhook, ReplayRequest, RotatedSecret, WebhookPatch,
+    WebhookView,
 };
 use seatline_domain::{Error, ErrorCode};
 
@@ -93,24 +96,31 @@ fn list_page(
             @if let Some(e) = error { (layout::error_box(e)) }
             form.stack method="post" action="/ui/webhooks" {
                 (csrf(v))
-                div.field {
-                    label for="url" { "URL" }
-                    input #url type="url" name="url" required value=(draft.0) placeholder="https://pbx.example.com/hooks";
-                }
-                div.field {
-                    label for="types" { "Event types" }
-                    input #types type="text" name="types" value=(draft.1) placeholder="extension.*, member.disabled";
-                    p.hint { "Comma-separated types or prefixes ending in .*; empty for every type." }
-                }
-                div.field {
-                    label for="description" { "Description" }
-                    input #description type="text" name="description" value=(draft.2) maxlength="500";
-                }
+                (endpoint_fields(draft))
                 div.form-actions { button.btn.btn-primary type="submit" { "Add endpoint" } }
             }
         }
     };
     layout::page(v, Nav::Webhooks, "Webhooks", body)
+}
+
+/// URL, event types and description: the fields of adding and of editing an endpoint.
+fn endpoint_fields(draft: (&str, &str, &str)) -> Markup {
+    html! {
+        div.field {
+            label for="url" { "URL" }
+            input #url type="url" name="url" required value=(draft.0) placeholder="https://pbx.example.com/hooks";
+        }
+        div.field {
+            label for="types" { "Event types" }
+            input #types type="text" name="types" value=(draft.1) placeholder="extension.*, member.disabled";
+            p.hint { "Comma-separated types or prefixes ending in .*; empty for every type." }
+        }
+        div.field {
+            label for="description" { "Description" }
+            input #description type="text" name="description" value=(draft.2) maxlength="500";
+        }
+    }
 }
 
 /// Enable/disable and test buttons of one endpoint.
@@ -209,19 +219,64 @@ pub async fn test(
     ))
 }
 
-fn deliveries_page(
-    v: &Viewer,
-    w: &WebhookView,
-    items: &[DeliveryView],
-    error: Option<&Error>,
-) -> Markup {
+/// What one endpoint's page shows besides its state and deliveries: a secret just rotated
+/// (shown this once), and the edit or replay form refused with what was typed.
+#[derive(Default)]
+struct Detail<'a> {
+    rotated: Option<&'a RotatedSecret>,
+    /// URL, types and description as typed, with why they were refused.
+    edit: Option<((&'a str, &'a str, &'a str), &'a Error)>,
+    replay_error: Option<&'a Error>,
+}
+
+fn deliveries_page(v: &Viewer, w: &WebhookView, items: &[DeliveryView], d: &Detail) -> Markup {
+    let error = d.replay_error;
+    let types = w.types.join(", ");
+    let (draft, edit_error) = match d.edit {
+        Some((draft, e)) => (draft, Some(e)),
+        None => (
+            (w.url.as_str(), types.as_str(), w.description.as_str()),
+            None,
+        ),
+    };
     let body = html! {
         (layout::title_bar(&w.url, Some("Recent deliveries, newest first."), html! {
             a.btn href="/ui/webhooks" { "Back to Webhooks" }
+            a.btn.btn-danger href={ "/ui/webhooks/" (w.id) "/delete" } { "Delete…" }
         }))
+        @if let Some(r) = d.rotated {
+            section.card #new-secret {
+                h2 { "New signing secret" }
+                p { "Copy it now: it is shown only this once. The previous secret still signs beside it until "
+                    (layout::when(&r.previous_expires_at)) ", so the receiver can switch without missing a delivery." }
+                p { code.secret #rotated-secret { (r.secret) } }
+            }
+        }
         section.card {
             p { (state_badge(w)) " " @if let Some(r) = &w.disabled_reason { span.muted { (r) } } }
             (actions(v, w))
+        }
+        div.grid2 {
+            section.card #webhook-edit aria-labelledby="edit-h" {
+                h2 #edit-h { "Edit" }
+                @if let Some(e) = edit_error { (layout::error_box(e)) }
+                form.stack method="post" action={ "/ui/webhooks/" (w.id) "/edit" } {
+                    (csrf(v))
+                    (endpoint_fields(draft))
+                    div.form-actions { button.btn.btn-primary type="submit" { "Save" } }
+                }
+            }
+            section.card #webhook-secret aria-labelledby="secret-h" {
+                h2 #secret-h { "Signing secret" }
+                p { "Rotating makes a new secret, shown once. The current one keeps signing beside it for 24 hours." }
+                @if let Some(until) = &w.previous_secret_expires_at {
+                    p.muted { "Previous secret signs until " (layout::when(until)) "." }
+                }
+                form method="post" action={ "/ui/webhooks/" (w.id) "/rotate" } {
+                    (csrf(v))
+                    button.btn type="submit" { "Rotate secret" }
+                }
+            }
         }
         section.card {
             h2 { "Deliveries" }
@@ -282,14 +337,14 @@ async fn render_deliveries(
     s: &UiState,
     v: &Viewer,
     id: &str,
-    error: Option<&Error>,
+    detail: &Detail<'_>,
 ) -> Result<Markup, UiError> {
     let w = s.app.webhook(&v.ctx, &v.org, id).await?;
     let page = s
         .app
         .webhook_deliveries(&v.ctx, &v.org, id, None, None, Some(RECENT))
         .await?;
-    Ok(deliveries_page(v, &w, &page.items, error))
+    Ok(deliveries_page(v, &w, &page.items, detail))
 }
 
 pub async fn deliveries(
@@ -297,7 +352,8 @@ pub async fn deliveries(
     Admin(v): Admin,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    Ok(Html(render_deliveries(&s, &v, &id, None).await?.into_string()).into_response())
+    let page = render_deliveries(&s, &v, &id, &Detail::default()).await?;
+    Ok(Html(page.into_string()).into_response())
 }
 
 pub async fn replay(
@@ -331,8 +387,99 @@ pub async fn replay(
         )),
         Err(e) => {
             let e = e?;
-            let page = render_deliveries(&s, v, &id, Some(&e)).await?;
+            let detail = Detail {
+                replay_error: Some(&e),
+                ..Detail::default()
+            };
+            let page = render_deliveries(&s, v, &id, &detail).await?;
             Ok((status_of(e.code), Html(page.into_string())).into_response())
         }
     }
+}
+
+pub async fn edit(
+    State(s): State<UiState>,
+    Path(id): Path<String>,
+    p: Post<Admin>,
+) -> Result<Response, UiError> {
+    let v = &p.user.0;
+    let draft = (
+        p.fields.get("url"),
+        p.fields.get("types"),
+        p.fields.get("description"),
+    );
+    let patch = WebhookPatch {
+        url: Some(draft.0.to_owned()),
+        types: Some(types_of(draft.1)),
+        description: Some(draft.2.to_owned()),
+        enabled: None,
+    };
+    match s.app.update_webhook(&v.ctx, &v.org, &id, patch).await {
+        Ok(w) => Ok(done(
+            &s,
+            &format!("/ui/webhooks/{id}"),
+            format!("Saved {}.", w.url),
+        )),
+        Err(e) => {
+            let e = rule_error(e)?;
+            let detail = Detail {
+                edit: Some((draft, &e)),
+                ..Detail::default()
+            };
+            let page = render_deliveries(&s, v, &id, &detail).await?;
+            Ok((status_of(e.code), Html(page.into_string())).into_response())
+        }
+    }
+}
+
+/// The new secret is shown on the page this button answers with, never in a redirect or a
+/// cookie; reloading that page does not rotate again without the browser asking first.
+pub async fn rotate(
+    State(s): State<UiState>,
+    Path(id): Path<String>,
+    p: Post<Admin>,
+) -> Result<Response, UiError> {
+    let v = &p.user.0;
+    let rotated = s.app.rotate_webhook_secret(&v.ctx, &v.org, &id).await?;
+    let detail = Detail {
+        rotated: Some(&rotated),
+        ..Detail::default()
+    };
+    let page = render_deliveries(&s, v, &id, &detail).await?;
+    Ok(Html(page.into_string()).into_response())
+}
+
+pub async fn delete_form(
+    State(s): State<UiState>,
+    Admin(v): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let w = s.app.webhook(&v.ctx, &v.org, &id).await?;
+    let body = html! {
+        (layout::title_bar(&format!("Delete {}?", w.url), None, html! {}))
+        section.card.narrow {
+            p { "Seatline stops delivering to this endpoint at once and forgets its deliveries and secrets. "
+                "This cannot be undone; to pause deliveries instead, disable it." }
+            form.stack method="post" action={ "/ui/webhooks/" (w.id) "/delete" } {
+                (csrf(&v))
+                div.form-actions {
+                    button.btn.btn-danger type="submit" { "Delete endpoint" }
+                    a.btn href={ "/ui/webhooks/" (w.id) } { "Cancel" }
+                }
+            }
+        }
+    };
+    let page = layout::page(&v, Nav::Webhooks, "Delete webhook", body);
+    Ok(Html(page.into_string()).into_response())
+}
+
+pub async fn delete(
+    State(s): State<UiState>,
+    Path(id): Path<String>,
+    p: Post<Admin>,
+) -> Result<Response, UiError> {
+    let v = &p.user.0;
+    let w = s.app.webhook(&v.ctx, &v.org, &id).await?;
+    s.app.delete_webhook(&v.ctx, &v.org, &id).await?;
+    Ok(done(&s, "/ui/webhooks", format!("Deleted {}.", w.url)))
 }

@@ -166,17 +166,7 @@ impl FromRequestParts<AppState> for ScimAuth {
 
 /// The base URL the client reached `/scim/v2` at, for `meta.location`.
 fn base_url(headers: &HeaderMap) -> String {
-    let value = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(',').next().unwrap_or(v).trim().to_owned())
-    };
-    let proto = value("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
-    let host = value("x-forwarded-host")
-        .or_else(|| value("host"))
-        .unwrap_or_else(|| "localhost".to_owned());
-    format!("{proto}://{host}{BASE_PATH}")
+    seatline_app::scim_url::base_url(|name| headers.get(name).and_then(|v| v.to_str().ok()))
 }
 
 /// A JSON body sent as `application/scim+json` or `application/json`.

@@ -384,3 +384,53 @@ async fn a_large_organization_lists_500_free_members_and_takes_any_other_by_emai
         .await
         .assert_has("member: – → zz-last@acme.test");
 }
+
+/// The `href` of the first link with `rel` on a page, unescaped.
+fn link(page: &crate::Reply, rel: &str) -> String {
+    let at = page
+        .body
+        .find(&format!("rel=\"{rel}\""))
+        .unwrap_or_else(|| panic!("no rel={rel} link in:\n{}", page.body));
+    let start = page.body[..at].rfind("href=\"").unwrap() + "href=\"".len();
+    let end = start + page.body[start..].find('"').unwrap();
+    page.body[start..end].replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn the_extension_list_pages_back_and_to_the_first_page() {
+    let w = World::new().await;
+    w.app
+        .set_quantity(&Ctx::operator(), &w.org, "phone_system", 200)
+        .await
+        .unwrap();
+    w.app
+        .provision(&w.owner, &w.org, 160, "1000")
+        .await
+        .unwrap();
+    let mut b = w.signed_in("owner@acme.test").await;
+    let first = b.get("/ui/licenses").await;
+    assert!(
+        !first.body.contains("rel=\"prev\""),
+        "nothing before the first page"
+    );
+    let second = b.get(&link(&first, "next")).await;
+    second.assert_has("1050–1099");
+    let third = b.get(&link(&second, "next")).await;
+    third.assert_has("1100–1149");
+    third.assert_has("First page");
+
+    let back = b.get(&link(&third, "prev")).await;
+    back.assert_has("Showing 50 extensions, 1050–1099");
+    let back = b.get(&link(&back, "prev")).await;
+    back.assert_has("Showing 50 extensions, 1000–1049");
+    assert!(!back.body.contains("rel=\"prev\""));
+    // Forward again from a page reached going back.
+    let second = b.get(&link(&back, "next")).await;
+    let third = b.get(&link(&second, "next")).await;
+    let fourth = b.get(&link(&third, "next")).await;
+    fourth.assert_has("Showing 10 extensions, 1150–1159");
+    b.get(&link(&fourth, "prev")).await.assert_has("1100–1149");
+    // The first-page link keeps the search.
+    let searched = b.get("/ui/licenses?q=1&after=1049").await;
+    searched.assert_has("href=\"/ui/licenses?q=1#extensions\"");
+}

@@ -4,11 +4,14 @@
 mod access;
 mod bulk;
 mod firstuse;
+mod integrations;
 mod licenses;
 mod members;
+mod nav;
 mod scim;
 mod signin;
 mod usage;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -377,3 +377,19 @@ async fn members_are_searched_by_email_or_name_and_paged() {
     let href = href[..href.find('"').unwrap()].replace("&amp;", "&");
     assert_eq!(rows(&b.get(&href).await.body), 9);
 }
+
+#[tokio::test]
+async fn members_list_says_in_words_what_each_member_needs() {
+    let w = World::new().await;
+    w.app.provision(&w.owner, &w.org, 1, "1001").await.unwrap();
+    w.app
+        .assign(&w.owner, &w.org, "1001", "alice@acme.test", false)
+        .await
+        .unwrap();
+    let mut b = w.signed_in("adam@acme.test").await;
+    let page = b.get("/ui/members").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Shown on the row itself, not only in a tooltip.
+    page.assert_has(">needs: Contact Center license, a device<");
+    page.assert_has(">needs: an extension<");
+}

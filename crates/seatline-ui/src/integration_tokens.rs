@@ -1,0 +1,127 @@
+//! Integration tokens (owner only): the read-only bearer tokens the PBX and the contact center
+//! use (product.md §8). List them, create one by name (its secret is shown once, on the page
+//! that answers the form, never in a cookie or a redirect) and revoke one.
+
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup};
+use seatline_app::IssuedIntegrationToken;
+use seatline_domain::Error;
+
+use crate::auth::{done, Post, Viewer};
+use crate::error::{status_of, UiError};
+use crate::layout::{self, csrf, Nav};
+use crate::licenses::rule_error;
+use crate::UiState;
+
+async fn render(
+    s: &UiState,
+    v: &Viewer,
+    issued: Option<&IssuedIntegrationToken>,
+    draft: &str,
+    error: Option<&Error>,
+) -> Result<Markup, UiError> {
+    if !v.is_owner() {
+        return Err(UiError::Forbidden);
+    }
+    let tokens = s.app.integration_tokens(&v.ctx, &v.org).await?.items;
+    let body = html! {
+        (layout::title_bar("Integration tokens", Some("Read-only API tokens for the PBX, the contact center and other systems that read entitlements and the change feed."), html! {}))
+        @if let Some(t) = issued {
+            section.card #integration-secret aria-labelledby="int-secret-h" {
+                h2 #int-secret-h { "Token " (t.name) " created" }
+                p { "Copy the token now: it is shown once and stored only as a hash. Send it as "
+                    code { "Authorization: Bearer …" } "." }
+                p { code.secret #integration-token-secret { (t.token) } }
+            }
+        }
+        section.card #integration-tokens aria-labelledby="int-tokens-h" {
+            h2 #int-tokens-h { "Tokens" }
+            @if tokens.is_empty() {
+                div.empty { p { "No integration token yet." } }
+            } @else {
+                div.table-wrap {
+                    table.data #integration-token-list {
+                        caption.sr-only { "Integration tokens, oldest first" }
+                        thead { tr {
+                            th scope="col" { "Name" }
+                            th scope="col" { "Id" }
+                            th scope="col" { "Created" }
+                            th scope="col" { "State" }
+                            th scope="col" { span.sr-only { "Actions" } }
+                        } }
+                        tbody {
+                            @for t in &tokens {
+                                tr {
+                                    th scope="row" { (t.name) }
+                                    td.mono { (t.id) }
+                                    td { (layout::when(&t.created_at)) }
+                                    td { @if t.revoked { (layout::badge("b-gray", "Revoked")) } @else { (layout::badge("b-green", "Active")) } }
+                                    td {
+                                        @if !t.revoked {
+                                            form method="post" action={ "/ui/integration-tokens/" (t.id) "/revoke" } {
+                                                (csrf(v))
+                                                button.btn.btn-quiet type="submit" aria-label={ "Revoke " (t.name) } { "Revoke" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.card.narrow aria-labelledby="int-new-h" {
+            h2 #int-new-h { "Create a token" }
+            @if let Some(e) = error { (layout::error_box(e)) }
+            form.stack method="post" action="/ui/integration-tokens" {
+                (csrf(v))
+                div.field {
+                    label for="int-name" { "Name" }
+                    input #int-name type="text" name="name" required maxlength="200" value=(draft) placeholder="PBX";
+                    p.hint { "What the token is for; revoke it when that system no longer needs it." }
+                }
+                div.form-actions { button.btn.btn-primary type="submit" { "Create token" } }
+            }
+        }
+    };
+    Ok(layout::page(
+        v,
+        Nav::IntegrationTokens,
+        "Integration tokens",
+        body,
+    ))
+}
+
+pub async fn page(State(s): State<UiState>, v: Viewer) -> Result<Response, UiError> {
+    Ok(Html(render(&s, &v, None, "", None).await?.into_string()).into_response())
+}
+
+pub async fn create(State(s): State<UiState>, p: Post<Viewer>) -> Result<Response, UiError> {
+    let v = &p.user;
+    let name = p.fields.get("name");
+    match s.app.create_integration_token(&v.ctx, &v.org, name).await {
+        Ok(t) => Ok(Html(render(&s, v, Some(&t), "", None).await?.into_string()).into_response()),
+        Err(e) => {
+            let e = rule_error(e)?;
+            let page = render(&s, v, None, name, Some(&e)).await?;
+            Ok((status_of(e.code), Html(page.into_string())).into_response())
+        }
+    }
+}
+
+pub async fn revoke(
+    State(s): State<UiState>,
+    Path(id): Path<String>,
+    p: Post<Viewer>,
+) -> Result<Response, UiError> {
+    s.app
+        .revoke_integration_token(&p.user.ctx, &p.user.org, &id)
+        .await?;
+    Ok(done(
+        &s,
+        "/ui/integration-tokens",
+        format!("Integration token {id} is revoked; it no longer reads anything."),
+    ))
+}
