@@ -277,6 +277,9 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&MemberId>) -> Re
         Actor::Scim { .. } => format!(
             "a SCIM token provisions members through /scim/v2 and may not {what}; use a member's token"
         ),
+        Actor::System { id } => {
+            format!("Seatline's own {id} acts without permissions and may not {what}")
+        }
     };
     Err(Error::new(ErrorCode::Forbidden, message))
 }

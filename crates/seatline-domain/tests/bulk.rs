@@ -691,3 +691,26 @@ fn mistyped_member_email_names_the_closest_member() {
         assert!(!m.contains("did you mean"), "{typed}: {m}");
     }
 }
+
+#[test]
+fn a_team_scoped_uploader_is_never_suggested_a_member_out_of_reach() {
+    // ann is out of the uploader's teams: "did you mean ann@example.com?" would name her.
+    let scope = seatline_domain::Scope::Teams {
+        teams: Default::default(),
+        members: [MemberId("mem_dan".into())].into_iter().collect(),
+    };
+    let p = plan(
+        &sheet(&format!(
+            "{H}\n1001,,ann@exmaple.com,,\n1002,,dna@example.com,,"
+        )),
+        &org().within(scope),
+    );
+    let msgs: Vec<_> = p.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert!(!msgs[0].contains("did you mean"), "{}", msgs[0]);
+    assert!(
+        msgs[1].contains("did you mean dan@example.com?"),
+        "{}",
+        msgs[1]
+    );
+}

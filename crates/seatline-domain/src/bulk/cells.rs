@@ -35,6 +35,10 @@ impl EmailIndex {
     fn new(org: &OrgState<'_>) -> Self {
         let mut domains: HashMap<String, HashMap<usize, Vec<u32>>> = HashMap::new();
         for (i, m) in org.members.iter().enumerate() {
+            // A team-scoped uploader is never told of a member out of its reach (§12).
+            if !org.scope.contains_member(&m.id) {
+                continue;
+            }
             if let Some((local, domain)) = m.email.as_str().rsplit_once('@') {
                 if !domains.contains_key(domain) {
                     domains.insert(domain.to_owned(), HashMap::new());

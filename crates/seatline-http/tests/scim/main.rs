@@ -5,8 +5,8 @@
 
 mod edge;
 mod identity;
-mod moves;
 mod messages;
+mod moves;
 mod property;
 mod replay;
 mod scope_leaks;
