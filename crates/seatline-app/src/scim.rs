@@ -639,7 +639,7 @@ impl App {
             draft.push(rules::set_addons(&ext, Addons::default(), &draft.seats)?);
         }
         let ext = draft.ext.clone().expect("the member's extension is held");
-        draft.push(rules::deprovision(&ext)?);
+        draft.push(rules::deprovision(&ext, None)?);
         Ok(())
     }
 
