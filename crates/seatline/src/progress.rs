@@ -2,7 +2,6 @@
 //! percentage, rate, fed by the use case's progress reports; hidden when stderr is not a
 //! terminal, so a pipe gets nothing.
 
-use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
