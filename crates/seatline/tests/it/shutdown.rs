@@ -74,8 +74,18 @@ async fn drains(url: &str, signal: &str, wal: Option<&Path>) {
     .await;
     let id = org["id"].as_str().expect("org id");
 
-    // Past the feed's head, so it would wait the whole 20 s.
-    let events = format!("/api/v1/orgs/{id}/events?after=1000000000&wait=20");
+    // At the feed's head, so it would wait the whole 20 s.
+    let feed = ok(
+        &addr,
+        "GET",
+        &format!("/api/v1/orgs/{id}/events?after=0"),
+        OPERATOR,
+        None,
+        200,
+    )
+    .await;
+    let at = feed["next_cursor"].as_str().expect("a cursor at the head");
+    let events = format!("/api/v1/orgs/{id}/events?after={at}&wait=20");
     let poll = begin(&addr, &head("GET", &events, &addr, 0)).await;
     let body = json!({"name": "Late", "owner": {"email": "owner@late.example"}}).to_string();
     let (first, rest) = body.split_at(body.len() / 2);
