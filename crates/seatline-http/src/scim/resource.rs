@@ -417,8 +417,9 @@ fn unchanged(shown: &Value, sent: &Value) -> bool {
 
 /// The write a list of assignments asks for. `current` completes a partial name (a PATCH
 /// of `name.familyName` keeps the given name); `replace` (POST, PUT) clears an `externalId`
-/// the body leaves out. The member's name is `displayName`, else `name.formatted`, else, in
-/// a POST or PUT, the joined parts; a PATCH of parts alone keeps it (issue 26).
+/// the body leaves out. The member's name is `displayName`, else `name.formatted`, else the
+/// joined parts: always in a POST or PUT, in a PATCH only while the name is the join of the
+/// current parts, so a display name the client set apart is kept (issue 26).
 pub(crate) fn write_from(
     assignments: &[Assignment],
     current: Option<&ScimUser>,
@@ -466,6 +467,9 @@ pub(crate) fn write_from(
         .transpose()?
         .flatten();
     let (cur_given, cur_family) = current.map_or((None, None), name_parts);
+    let follows_parts = replace
+        || current
+            .is_some_and(|u| u.member.name == joined(cur_given.as_deref(), cur_family.as_deref()));
     let given = last(&Target::GivenName)
         .map(|v| text("name.givenName", v))
         .transpose()?;
@@ -476,7 +480,7 @@ pub(crate) fn write_from(
     if given.is_some() || family.is_some() {
         let g = given.unwrap_or(cur_given);
         let f = family.unwrap_or(cur_family);
-        parts = Some(joined(g.as_deref(), f.as_deref())).filter(|_| replace);
+        parts = Some(joined(g.as_deref(), f.as_deref())).filter(|_| follows_parts);
         w.given_name = Some(g);
         w.family_name = Some(f);
     }

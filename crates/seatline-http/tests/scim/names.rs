@@ -115,7 +115,7 @@ async fn entra_shaped_names_read_back_as_written() {
 async fn okta_shaped_names_read_back_as_written() {
     for w in World::all().await {
         // Okta: parts without a display name on create (the member's name is the joined
-        // parts), then a PUT of the whole User with a display name of its own.
+        // parts), then PUTs of the whole User, here with a display name of its own.
         let created = w
             .scim_ok(
                 "POST",
@@ -133,6 +133,16 @@ async fn okta_shaped_names_read_back_as_written() {
         names(&w, &created, "Ola", "van Okta", "Ola van Okta");
         let id = created["id"].as_str().unwrap().to_owned();
         assert_eq!(member_name(&w, &id).await, "Ola van Okta", "[{}]", w.name);
+        // A display name never set apart follows a PATCH of the parts, as before.
+        let user = w
+            .scim_ok(
+                "PATCH",
+                &format!("/Users/{id}"),
+                Some(patch("name.familyName", json!("Okta"))),
+                200,
+            )
+            .await;
+        names(&w, &user, "Ola", "Okta", "Ola Okta");
         let user = w
             .scim_ok(
                 "PUT",
