@@ -43,6 +43,10 @@ const WRITE_ACTIONS: &[Action] = &[
 pub struct ScimUser {
     pub member: Member,
     pub external_id: Option<String>,
+    /// The name parts as the client wrote them; `None` for members never given them over
+    /// SCIM. The display name is the member's name.
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub extension: Option<Extension>,
@@ -50,12 +54,15 @@ pub struct ScimUser {
     pub states: seatline_domain::Seats,
 }
 
-/// What a SCIM write asks for. `None` leaves a value as it is; for `external_id`,
-/// `extension` and `phone_number`, `Some(None)` clears it.
+/// What a SCIM write asks for. `None` leaves a value as it is; for `external_id`, the name
+/// parts, `extension` and `phone_number`, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserWrite {
     pub email: Option<String>,
+    /// The member's name: the User's `displayName`.
     pub name: Option<String>,
+    pub given_name: Option<Option<String>>,
+    pub family_name: Option<Option<String>>,
     pub external_id: Option<Option<String>>,
     pub active: Option<bool>,
     /// The extension key the member should hold.
@@ -331,13 +338,22 @@ impl App {
         };
         draft.push(rules::create_member(None, member, taken)?);
         let external_id = write.external_id.clone().flatten();
+        let parts = [&write.given_name, &write.family_name].map(|p| p.clone().flatten());
         self.decide_write(&mut tx, &org, &mut draft, &write).await?;
-        if external_id.is_some() {
-            draft.push(scim_fields(&draft.member, None, external_id.clone()));
+        if external_id.is_some() || parts.iter().any(Option::is_some) {
+            draft.push(scim_fields(
+                &draft.member,
+                None,
+                external_id.clone(),
+                parts.clone(),
+            ));
         }
+        let [given_name, family_name] = parts;
         let user = ScimUser {
             member: draft.member.clone(),
             external_id,
+            given_name,
+            family_name,
             created_at: String::new(),
             updated_at: String::new(),
             extension: draft.ext.clone(),
@@ -392,16 +408,29 @@ impl App {
             Some(x) => x.clone(),
             None => current.external_id.clone(),
         };
-        if !draft.decision.is_empty() || external_id != current.external_id {
+        let given_name = write
+            .given_name
+            .clone()
+            .unwrap_or_else(|| current.given_name.clone());
+        let family_name = write
+            .family_name
+            .clone()
+            .unwrap_or_else(|| current.family_name.clone());
+        let parts_changed =
+            (&given_name, &family_name) != (&current.given_name, &current.family_name);
+        if !draft.decision.is_empty() || external_id != current.external_id || parts_changed {
             draft.push(scim_fields(
                 &draft.member,
                 current.external_id.clone(),
                 external_id.clone(),
+                [given_name.clone(), family_name.clone()],
             ));
         }
         let user = ScimUser {
             member: draft.member.clone(),
             external_id,
+            given_name,
+            family_name,
             extension: draft.ext.clone(),
             ..current
         };
@@ -667,11 +696,19 @@ impl App {
     }
 }
 
-/// The decision recording a member's SCIM fields, audited when `externalId` changes.
-fn scim_fields(member: &Member, before: Option<String>, after: Option<String>) -> Decision {
+/// The decision recording a member's SCIM fields (`externalId` before and after, the name
+/// parts), audited when `externalId` changes.
+fn scim_fields(
+    member: &Member,
+    before: Option<String>,
+    after: Option<String>,
+    [given_name, family_name]: [Option<String>; 2],
+) -> Decision {
     let change = Change::SetScimFields {
         member: member.id.clone(),
         external_id: after.clone(),
+        given_name,
+        family_name,
         modified_at: now(),
     };
     let audit = (before != after)
@@ -726,6 +763,8 @@ async fn with_extensions(
                 extension: at.map(|i| exts.swap_remove(i)),
                 member: r.member,
                 external_id: r.external_id,
+                given_name: r.given_name,
+                family_name: r.family_name,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
                 states: states.clone(),

@@ -170,10 +170,13 @@ pub enum Change {
     SetSubscription(Subscription),
     /// SCIM (product.md §9): set the identity provider's `externalId` of a member and the
     /// last-modified time of its SCIM User, which also moves when a SCIM write changes only
-    /// the member's extension.
+    /// the member's extension. `given_name` and `family_name` are the User's name parts as
+    /// the client wrote them, kept apart from the member's name (its `displayName`).
     SetScimFields {
         member: MemberId,
         external_id: Option<String>,
+        given_name: Option<String>,
+        family_name: Option<String>,
         modified_at: String,
     },
     // Teams (product.md §12). They change no entitlement, so they emit no events.

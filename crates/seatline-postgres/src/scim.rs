@@ -65,7 +65,8 @@ impl PgTx {
             return Ok((total as u64, Vec::new()));
         }
         let mut page = QueryBuilder::<Postgres>::new(
-            "SELECT id, email, name, role, status, external_id, created_at, updated_at FROM members",
+            "SELECT id, email, name, role, status, external_id, created_at, updated_at, given_name,
+             family_name FROM members",
         );
         filter(&mut page, org, q);
         page.push(" ORDER BY created_at, id COLLATE \"C\" LIMIT ")
@@ -81,24 +82,30 @@ impl PgTx {
                     external_id: r.get(5),
                     created_at: r.get(6),
                     updated_at: r.get(7),
+                    given_name: r.get(8),
+                    family_name: r.get(9),
                 })
             })
             .collect::<Result<_>>()?;
         Ok((total as u64, members))
     }
 
-    /// Apply [`seatline_domain::Change::SetScimFields`].
+    /// Apply [`seatline_domain::Change::SetScimFields`]: `fields` are the external id, the
+    /// given name and the family name.
     pub(crate) async fn set_scim_fields(
         &mut self,
         org: &OrgId,
         id: &MemberId,
-        external_id: Option<&str>,
+        [external_id, given_name, family_name]: [Option<&str>; 3],
         updated_at: &str,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE members SET external_id = $1, updated_at = $2 WHERE org_id = $3 AND id = $4",
+            "UPDATE members SET external_id = $1, given_name = $2, family_name = $3,
+             updated_at = $4 WHERE org_id = $5 AND id = $6",
         )
         .bind(external_id)
+        .bind(given_name)
+        .bind(family_name)
         .bind(updated_at)
         .bind(org.as_str())
         .bind(id.as_str())

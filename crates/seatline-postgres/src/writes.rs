@@ -144,9 +144,12 @@ impl PgTx {
             Change::SetScimFields {
                 member,
                 external_id,
+                given_name,
+                family_name,
                 modified_at,
             } => {
-                self.set_scim_fields(org, member, external_id.as_deref(), modified_at)
+                let fields = [external_id, given_name, family_name].map(Option::as_deref);
+                self.set_scim_fields(org, member, fields, modified_at)
                     .await?
             }
             Change::InsertTeam(t) => self.insert_team(org, t).await?,

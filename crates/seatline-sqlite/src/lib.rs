@@ -801,8 +801,15 @@ impl SqliteTx {
                 Change::SetScimFields {
                     member,
                     external_id,
+                    given_name,
+                    family_name,
                     modified_at,
-                } => self.set_scim_fields(org, member, external_id.as_deref(), modified_at)?,
+                } => self.set_scim_fields(
+                    org,
+                    member,
+                    [external_id, given_name, family_name].map(Option::as_deref),
+                    modified_at,
+                )?,
                 Change::InsertTeam(t) => self.insert_team(org, t)?,
                 Change::UpdateTeam(t) => self.update_team(org, t)?,
                 Change::DeleteTeam(id) => self.delete_team(org, id)?,

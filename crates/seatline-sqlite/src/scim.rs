@@ -59,7 +59,8 @@ impl SqliteTx {
             return Ok((total as u64, Vec::new()));
         }
         let mut page = Sql::new(
-            "SELECT id, email, name, role, status, external_id, created_at, updated_at FROM members",
+            "SELECT id, email, name, role, status, external_id, created_at, updated_at, given_name,
+             family_name FROM members",
         );
         filter(&mut page, org, q);
         page.push(" ORDER BY created_at, id LIMIT ")
@@ -72,23 +73,34 @@ impl SqliteTx {
                 external_id: r.at(5)?,
                 created_at: r.at(6)?,
                 updated_at: r.at(7)?,
+                given_name: r.at(8)?,
+                family_name: r.at(9)?,
             })
         })?;
         Ok((total as u64, members))
     }
 
-    /// Apply [`seatline_domain::Change::SetScimFields`].
+    /// Apply [`seatline_domain::Change::SetScimFields`]: `fields` are the external id, the
+    /// given name and the family name.
     pub(crate) fn set_scim_fields(
         &self,
         org: &OrgId,
         id: &MemberId,
-        external_id: Option<&str>,
+        [external_id, given_name, family_name]: [Option<&str>; 3],
         updated_at: &str,
     ) -> Result<()> {
         exec(
             &self.conn,
-            "UPDATE members SET external_id = ?, updated_at = ? WHERE org_id = ? AND id = ?",
-            (external_id, updated_at, org.as_str(), id.as_str()),
+            "UPDATE members SET external_id = ?, given_name = ?, family_name = ?, updated_at = ?
+             WHERE org_id = ? AND id = ?",
+            (
+                external_id,
+                given_name,
+                family_name,
+                updated_at,
+                org.as_str(),
+                id.as_str(),
+            ),
         )?;
         Ok(())
     }

@@ -2014,6 +2014,8 @@ pub async fn scim_members_query_and_fields(b: &impl Backend) {
         &[Change::SetScimFields {
             member: ann.id.clone(),
             external_id: Some("entra-ann".into()),
+            given_name: Some("Ann".into()),
+            family_name: Some("Entra".into()),
             modified_at: "2999-01-01T00:00:00.000Z".into(),
         }],
     )
@@ -2024,6 +2026,14 @@ pub async fn scim_members_query_and_fields(b: &impl Backend) {
     assert_eq!(total, 1);
     assert_eq!(found[0].member.id, ann.id);
     assert_eq!(found[0].external_id.as_deref(), Some("entra-ann"));
+    assert_eq!(
+        (
+            found[0].given_name.as_deref(),
+            found[0].family_name.as_deref()
+        ),
+        (Some("Ann"), Some("Entra")),
+        "the SCIM name parts as written"
+    );
     assert_eq!(
         found[0].updated_at, "2999-01-01T00:00:00.000Z",
         "the write's own time"
@@ -2041,6 +2051,8 @@ pub async fn scim_members_query_and_fields(b: &impl Backend) {
     let mut changes = vec![Change::SetScimFields {
         member: bob.id.clone(),
         external_id: None,
+        given_name: None,
+        family_name: None,
         modified_at: long_ago.into(),
     }];
     changes.extend(d.changes);

@@ -307,6 +307,9 @@ pub struct IntegrationTokenRow {
 pub struct ScimMember {
     pub member: Member,
     pub external_id: Option<String>,
+    /// The SCIM name parts as written; `None` for members never given them over SCIM.
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }

@@ -36,6 +36,28 @@ fn split_name(name: &str) -> (String, Option<String>) {
     }
 }
 
+/// The User's given and family name: as the client wrote them (issue 26: `displayName`, the
+/// member's name, does not rewrite them), else the member's name split, for members never
+/// given parts over SCIM.
+fn name_parts(u: &ScimUser) -> (Option<String>, Option<String>) {
+    if u.given_name.is_some() || u.family_name.is_some() {
+        return (u.given_name.clone(), u.family_name.clone());
+    }
+    let (given, family) = split_name(&u.member.name);
+    (Some(given), family)
+}
+
+/// Given and family name joined as a full name.
+fn joined(given: Option<&str>, family: Option<&str>) -> String {
+    format!(
+        "{} {}",
+        given.unwrap_or_default(),
+        family.unwrap_or_default()
+    )
+    .trim()
+    .to_owned()
+}
+
 /// The Seatline extension block of a member.
 fn seatline_block(u: &ScimUser) -> Value {
     let cc = contact_center(&u.member, u.extension.as_ref(), &u.states);
@@ -69,8 +91,17 @@ fn seatline_block(u: &ScimUser) -> Value {
 /// The User without `meta`: what its version is computed from.
 fn body(u: &ScimUser) -> Map<String, Value> {
     let m = &u.member;
-    let (given, family) = split_name(&m.name);
-    let mut name = json!({"formatted": m.name, "givenName": given});
+    let (given, family) = name_parts(u);
+    let stored = u.given_name.is_some() || u.family_name.is_some();
+    let formatted = if stored {
+        joined(given.as_deref(), family.as_deref())
+    } else {
+        m.name.clone()
+    };
+    let mut name = json!({"formatted": formatted});
+    if let Some(g) = given {
+        name["givenName"] = json!(g);
+    }
     if let Some(f) = family {
         name["familyName"] = json!(f);
     }
@@ -386,7 +417,9 @@ fn unchanged(shown: &Value, sent: &Value) -> bool {
 
 /// The write a list of assignments asks for. `current` completes a partial name (a PATCH
 /// of `name.familyName` keeps the given name); `replace` (POST, PUT) clears an `externalId`
-/// the body leaves out.
+/// the body leaves out. The member's name is `displayName`, else `name.formatted`, else the
+/// joined parts: always in a POST or PUT, in a PATCH only while the name is the join of the
+/// current parts, so a display name the client set apart is kept (issue 26).
 pub(crate) fn write_from(
     assignments: &[Assignment],
     current: Option<&ScimUser>,
@@ -433,21 +466,24 @@ pub(crate) fn write_from(
         .map(|v| text("name.formatted", v))
         .transpose()?
         .flatten();
-    let (cur_given, cur_family) = current.map_or((None, None), |u| {
-        let (g, f) = split_name(&u.member.name);
-        (Some(g), f)
-    });
+    let (cur_given, cur_family) = current.map_or((None, None), name_parts);
+    let follows_parts = replace
+        || current
+            .is_some_and(|u| u.member.name == joined(cur_given.as_deref(), cur_family.as_deref()));
     let given = last(&Target::GivenName)
         .map(|v| text("name.givenName", v))
         .transpose()?;
     let family = last(&Target::FamilyName)
         .map(|v| text("name.familyName", v))
         .transpose()?;
-    let parts = (given.is_some() || family.is_some()).then(|| {
-        let g = given.unwrap_or(cur_given).unwrap_or_default();
-        let f = family.unwrap_or(cur_family).unwrap_or_default();
-        format!("{g} {f}").trim().to_owned()
-    });
+    let mut parts = None;
+    if given.is_some() || family.is_some() {
+        let g = given.unwrap_or(cur_given);
+        let f = family.unwrap_or(cur_family);
+        parts = Some(joined(g.as_deref(), f.as_deref())).filter(|_| follows_parts);
+        w.given_name = Some(g);
+        w.family_name = Some(f);
+    }
     w.name = display.or(formatted).or(parts).filter(|n| !n.is_empty());
     w.external_id = match last(&Target::ExternalId) {
         Some(v) => Some(text("externalId", v)?),

@@ -7,6 +7,7 @@ mod edge;
 mod identity;
 mod messages;
 mod moves;
+mod names;
 mod property;
 mod replay;
 mod scope_leaks;

@@ -179,7 +179,8 @@ async fn entra_patch_replace_with_path() {
             (Some("babs@acme.test"), Some("Babs Jensen"))
         );
         assert_eq!(m["contact_center"]["ready"], true);
-        // name.familyName alone keeps the given name.
+        // name.familyName alone keeps the given name, and the display name set apart
+        // (issue 26: the given name is the one written, not split from displayName).
         let after = w
             .scim_ok(
                 "PATCH",
@@ -190,8 +191,9 @@ async fn entra_patch_replace_with_path() {
                 200,
             )
             .await;
-        assert_eq!(after["displayName"], "Babs Smith");
-        assert_eq!(after["name"]["givenName"], "Babs");
+        assert_eq!(after["displayName"], "Babs Jensen");
+        assert_eq!(after["name"]["givenName"], "Barbara");
+        assert_eq!(after["name"]["familyName"], "Smith");
     }
 }
 
