@@ -117,7 +117,7 @@ fn source(code: ErrorCode) -> Option<Source> {
         TooLarge => Elsewhere("HTTP and bulk upload size limits"),
         FileUnreadable | TooManyRows | BulkEmpty | BulkUnknownColumn | BulkMissingColumn
         | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember
-        | ExtensionExists => Elsewhere("bulk assignment: bulk.rs and its own tests"),
+        | ExtensionExists | AddonDisplayName => Elsewhere("bulk assignment: bulk.rs and its own tests"),
         InvalidFilter | InvalidPath | ReadOnlyAttribute | PreconditionFailed => {
             Elsewhere("SCIM: seatline-http/src/scim and its tests")
         }

@@ -388,8 +388,8 @@ async fn feed_routes_refuse_what_would_mislead_a_consumer() {
 
     for (path, known) in [
         ("/events?limt=5", "limit"),
-        ("/events?cursor=4", "after"),
-        ("/entitlements?cursor=1001", "after"),
+        ("/events?page=4", "after"),
+        ("/entitlements?offset=1001", "after"),
         ("/entitlements?size=10", "limit"),
     ] {
         let a = api.call("GET", &w.at(path), admin, None).await;

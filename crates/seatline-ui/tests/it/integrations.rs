@@ -24,7 +24,7 @@ async fn the_owner_creates_lists_and_revokes_integration_tokens() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
-    bad.assert_has("Could not save.");
+    bad.assert_has("Could not save:");
     bad.assert_has("name must be 1 to 200 characters");
 
     let r = owner

@@ -62,7 +62,7 @@ async fn an_endpoint_is_edited_and_its_secret_rotated() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
-    bad.assert_has("Could not save.");
+    bad.assert_has("Could not save:");
     bad.assert_has("value=\"ftp://x.test/\"");
     let v = w.app.webhook(&w.owner, &w.org, &id).await.unwrap();
     assert_eq!(v.url, "https://93.184.216.35/new");
