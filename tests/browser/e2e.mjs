@@ -211,7 +211,7 @@ async function main() {
       assert.equal(await page.locator("#provision-submit").isDisabled(), true);
       await page.locator("#count-error", { hasText: "Only 3" }).waitFor();
       await page.locator("#provision-form").evaluate((f) => f.submit());
-      await page.locator("#count-error", { hasText: "5 phone_system seat(s) needed but 3 available" }).waitFor();
+      await page.locator("#count-error", { hasText: "5 phone_system seats needed but 3 available" }).waitFor();
       await shot(page, "07-provision-seat-limit");
     });
 
@@ -626,7 +626,7 @@ async function main() {
         await card.locator("summary").click();
         await card.getByLabel("Members (one email or id per line)").fill(who);
         await card.getByRole("button", { name: "Save members" }).click();
-        await o.locator(".flash", { hasText: `${team} has 1 member(s).` }).waitFor();
+        await o.locator(".flash", { hasText: `${team} has 1 member.` }).waitFor();
       }
       await shot(o, "22-teams");
       await o.goto(`${base}/ui/members`);
@@ -635,7 +635,7 @@ async function main() {
       await o.getByLabel("Specific teams:").check();
       await o.getByLabel("Support").check();
       await o.getByRole("button", { name: "Save scope" }).click();
-      await o.locator(".flash", { hasText: "The admin is now limited to 1 team(s)." }).waitFor();
+      await o.locator(".flash", { hasText: "The admin is now limited to 1 team." }).waitFor();
       await shot(o, "23-admin-scope");
       await own.close();
 

@@ -210,7 +210,11 @@ pub async fn set_members(
         Ok(t) => Ok(done(
             &s,
             "/ui/teams",
-            format!("{} has {} member(s).", t.name, t.members.len()),
+            format!(
+                "{} has {}.",
+                t.name,
+                seatline_domain::words::plural(t.members.len() as u64, "member", "members")
+            ),
         )),
         Err(e) => refused(&s, v, e).await,
     }
@@ -272,7 +276,10 @@ pub async fn set_scope(
             &format!("/ui/members/{id}"),
             match sc.teams {
                 None => "The admin now manages the whole organization.".to_owned(),
-                Some(t) => format!("The admin is now limited to {} team(s).", t.len()),
+                Some(t) => format!(
+                    "The admin is now limited to {}.",
+                    seatline_domain::words::plural(t.len() as u64, "team", "teams")
+                ),
             },
         )),
         Err(e) => Err(e.into()),
