@@ -415,7 +415,7 @@ async function main() {
       await shot(page, "18i-member-page-phone");
       await noSidewaysScroll(page);
       await page.goto(`${base}/ui/provision?count=1&start=1004`);
-      await page.locator("#start-error", { hasText: "are taken" }).waitFor();
+      await page.locator("#start-error", { hasText: "is taken" }).waitFor();
       await shot(page, "18j-provision-phone");
       await noSidewaysScroll(page);
       await page.setViewportSize({ width: 1280, height: 860 });
