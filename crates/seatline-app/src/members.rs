@@ -168,7 +168,7 @@ impl App {
             let step = rules::set_status(&m, s)?;
             if s == Status::Disabled && m.status != Status::Disabled {
                 // Tokens and sessions from before a disable stay dead: enabling the member
-                // again does not bring them back (ARCHITECTURE.md, choices).
+                // again does not bring them back (docs/decisions.md).
                 for t in tx.tokens(org, &m.id).await? {
                     if !t.revoked {
                         tx.revoke_token(org, &m.id, &t.id).await?;

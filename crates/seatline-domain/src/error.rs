@@ -85,7 +85,7 @@ error_codes! {
     BulkDuplicateMember = "bulk_duplicate_member": Invalid, "The same member is on two rows of the bulk file.";
     UnknownMember = "unknown_member": Invalid, "No member of the organization has this id or email.";
     AddonDisplayName = "addon_display_name": Invalid, "A warning, never an error: a bulk Addon license cell held a license's display name (Contact Center) and was read as its code (license_center).";
-    // Reading uploaded bulk files (issue 8): each limit of README's "Bulk file limits".
+    // Reading uploaded bulk files (issue 8): each limit of docs/bulk.md.
     TooManyColumns = "too_many_columns": TooLarge, "A bulk file row spans at most 64 columns (A to BL).";
     CellTooLong = "cell_too_long": TooLarge, "A bulk file cell holds at most 256 bytes.";
     RecordTooLong = "record_too_long": TooLarge, "A CSV record (row) holds at most 32 KiB or 32,768 fields; often a missing closing quote.";

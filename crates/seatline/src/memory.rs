@@ -14,7 +14,7 @@
 //!   so freed memory is reused by the next upload whichever thread serves it.
 //!
 //! Measured on the hostile corpus and full-scale file of `scripts/hostile-uploads`, in its
-//! order (README, "Bulk file limits"), the peak went from 274 MB to 157–191 MB with the
+//! order (docs/bulk.md), the peak went from 274 MB to 157–191 MB with the
 //! threshold alone and to 133–173 MB with both (2 heaps on the 2-core machine); the
 //! script itself reports 272 MB before and 132–154 MB after.
 //!

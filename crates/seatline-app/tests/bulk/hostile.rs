@@ -1,6 +1,6 @@
 //! Files made to hurt the server, and random mutations of good ones: each gets a sheet (and
 //! so a plan) or a refusal with a documented code, never a panic, never a grid allocated
-//! from a cell reference. `SEATLINE_FUZZ_CASES` sets the mutation count (README).
+//! from a cell reference. `SEATLINE_FUZZ_CASES` sets the mutation count (docs/bulk.md).
 
 use std::time::{Duration, Instant};
 

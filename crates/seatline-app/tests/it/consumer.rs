@@ -1,4 +1,4 @@
-//! A consumer of the change feed that follows the documented rule (README "Following
+//! A consumer of the change feed that follows the documented rule (docs/feed.md, "Following
 //! changes", product.md §8): hold each extension's state by key, and take a state only when
 //! its `version` is newer than what is held — a deprovisioned key's version included, kept
 //! as a tombstone. Whether it syncs by snapshot-then-follow while writes go on, or receives

@@ -412,7 +412,7 @@ async fn feed_routes_refuse_what_would_mislead_a_consumer() {
 }
 
 /// `GET /api/v1/me` answers the organization's SCIM and integration tokens with their kind
-/// and organization, as ARCHITECTURE.md says.
+/// and organization, as docs/decisions.md says.
 #[tokio::test]
 async fn me_answers_scim_and_integration_tokens() {
     let w = World::new().await;

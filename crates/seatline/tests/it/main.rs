@@ -1,4 +1,4 @@
-//! The README walk-through, end to end, through the real `seatline` binary on a temp SQLite
+//! The walk-through (docs/walkthrough.md), end to end, through the real `seatline` binary on a temp SQLite
 //! file: an org with 10 Phone System seats provisions 10 extensions from 1001, assigns a
 //! member and the owner, gives them Contact Center and a device, shows a ready agent and a
 //! ready supervisor, and has an 11th provision refused with `seats_exhausted` on stderr.

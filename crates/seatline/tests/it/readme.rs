@@ -1,18 +1,17 @@
-//! The README's walk-through, run as written: its shell block, line by line under `sh -e`,
-//! with the built `seatline` first on the PATH, in an empty directory. A step that fails (a
-//! bulk plan that cannot be applied, a renamed flag) fails this test.
+//! The walk-through of docs/walkthrough.md, run as written: its shell block, line by line
+//! under `sh -e`, with the built `seatline` first on the PATH, in an empty directory. A step
+//! that fails (a bulk plan that cannot be applied, a renamed flag) fails this test.
 
 use std::process::Command;
 
-/// The `sh` block under the README's "A walk-through from the shell" heading.
+/// The first `sh` block of docs/walkthrough.md.
 fn walkthrough() -> String {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
-        .expect("README.md");
-    let section = readme
-        .split("## A walk-through from the shell")
-        .nth(1)
-        .expect("the walk-through section");
-    let block = section
+    let guide = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/walkthrough.md"
+    ))
+    .expect("docs/walkthrough.md");
+    let block = guide
         .split("```sh\n")
         .nth(1)
         .and_then(|b| b.split("\n```").next())

@@ -1,7 +1,7 @@
 //! Every limit an uploaded bulk file is read under, in one place, and the errors that name
 //! them. They are checked before and while reading, so memory follows the cells actually
 //! present and time follows the bytes actually read, never a declared dimension, a cell
-//! reference or a zip entry's promise. README's "Bulk file limits" lists them for users.
+//! reference or a zip entry's promise. docs/bulk.md lists them for users.
 
 use seatline_domain::{Error, ErrorCode};
 
