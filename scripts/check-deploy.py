@@ -518,7 +518,7 @@ def check_logs():
 def main():
     started = time.monotonic()
     backends = [Backend(p) for p in PORTS]
-    for b in backends:  # all at once: their migrations race on the empty database too
+    for b in backends:  # all at once, as `systemctl start seatline@A seatline@B …` does
         b.start()
     for b in backends:
         b.ready()
