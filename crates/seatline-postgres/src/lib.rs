@@ -104,6 +104,22 @@ impl PostgresStore {
 #[async_trait]
 impl Store for PostgresStore {
     async fn migrate(&self) -> Result<()> {
+        // The schema guard: a database a newer seatline migrated is refused, not misread.
+        let history: bool =
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+        let newest_applied: Option<i64> = if history {
+            sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?
+        } else {
+            None
+        };
+        let newest_known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        seatline_store::check_schema_version(newest_applied, newest_known)?;
         MIGRATOR.run(&self.pool).await.map_err(db)
     }
 

@@ -308,7 +308,11 @@ impl Store for SqliteStore {
             .connect_with(opts)
             .await
             .map_err(sqlx_err)?;
-        let done = MIGRATOR.run(&pool).await.map_err(sqlx_err);
+        let done = async {
+            seatline_store::check_schema_version(newest_applied(&pool).await?, newest_known())?;
+            MIGRATOR.run(&pool).await.map_err(sqlx_err)
+        }
+        .await;
         pool.close().await;
         done
     }
@@ -1422,6 +1426,28 @@ pub(crate) fn json(e: serde_json::Error) -> StoreError {
 }
 
 /// An error of the migration's sqlx connection.
+/// The newest migration this binary carries.
+fn newest_known() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// The newest migration the database records as applied; `None` on a new database.
+async fn newest_applied(pool: &sqlx::SqlitePool) -> Result<Option<i64>> {
+    let table: Option<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(sqlx_err)?;
+    if table.is_none() {
+        return Ok(None);
+    }
+    sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(pool)
+        .await
+        .map_err(sqlx_err)
+}
+
 fn sqlx_err(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::Db(Box::new(e))
 }

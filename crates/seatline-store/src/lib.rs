@@ -26,6 +26,23 @@ pub enum StoreError {
     Constraint(String),
     #[error("database error: {0}")]
     Db(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database was migrated by a newer seatline: reading it with this one could misread
+    /// what the newer migrations changed, so the store refuses to open it.
+    #[error(
+        "schema_too_new: the database's schema is version {found}, and this seatline knows \
+         versions up to {known}; run the seatline that upgraded it (or a newer one), or restore \
+         a backup made before that upgrade"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+}
+
+/// The schema guard both backends run before migrating: `found` is the newest migration the
+/// database records, `known` the newest this binary carries.
+pub fn check_schema_version(found: Option<i64>, known: i64) -> Result<()> {
+    match found {
+        Some(found) if found > known => Err(StoreError::SchemaTooNew { found, known }),
+        _ => Ok(()),
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

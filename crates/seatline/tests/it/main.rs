@@ -15,6 +15,7 @@ mod serve_lifecycle;
 mod serve_race;
 mod shutdown;
 mod teams;
+mod upgrades;
 mod webhooks;
 
 use std::path::Path;
