@@ -7,8 +7,10 @@
 use std::collections::BTreeSet;
 
 use seatline_domain::permissions::{Action, Actor};
-use seatline_domain::teams::{self, Team};
-use seatline_domain::{Error, ExtKey, Extension, Member, MemberId, OrgId, Role, Scope, TeamId};
+use seatline_domain::teams;
+use seatline_domain::{
+    Error, ExtKey, Extension, Member, MemberId, OrgId, Role, Scope, Team, TeamId,
+};
 use seatline_store::Tx;
 use serde::Serialize;
 use utoipa::ToSchema;
