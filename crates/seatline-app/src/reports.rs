@@ -154,6 +154,7 @@ impl App {
 
     /// Plan the cleanup of the findings of these kinds (on these extensions only, when
     /// given) and store the plan with the bulk plans.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn cleanup_plan(
         &self,
         ctx: &Ctx,

@@ -352,6 +352,7 @@ impl App {
     /// Plan a bulk file against the organization as it is now and store the plan, valid or
     /// not. A file's bytes are read on a blocking thread (see [`App::read_upload`]), and
     /// reading and planning hold one of [`UPLOAD_READERS`] turns.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn bulk_plan(
         &self,
         ctx: &Ctx,
@@ -443,6 +444,7 @@ impl App {
 
     /// Apply a ready plan, a file's or a cleanup's: every row in one transaction with its
     /// audit entry, or nothing.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn bulk_apply(
         &self,
         ctx: &Ctx,
