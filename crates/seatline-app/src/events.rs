@@ -634,6 +634,7 @@ impl App {
     }
 
     /// Forget events older than `days` in every organization.
+    #[tracing::instrument(skip_all)]
     pub async fn prune_events(&self, days: u32) -> AppResult<u64> {
         let before = (chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);

@@ -14,6 +14,7 @@ impl App {
     /// the Number add-ons the extension holds now, numbers first (detaching before dropping
     /// their add-ons); otherwise add-ons first (adding the Number add-ons the new numbers
     /// need). Either refusal leaves both unchanged.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn set_addons_and_numbers(
         &self,
         ctx: &Ctx,

@@ -112,6 +112,7 @@ impl App {
         Self::extension_view(&mut tx, org, &e).await
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn provision(
         &self,
         ctx: &Ctx,
@@ -138,6 +139,7 @@ impl App {
         Ok(views)
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn deprovision(&self, ctx: &Ctx, org: &OrgId, key: &str) -> AppResult<()> {
         self.guard(ctx, org, Action::Deprovision, None)?;
         let key = path_key(key)?;
@@ -154,6 +156,7 @@ impl App {
     }
 
     /// Assign a member (by id or email) to an extension; with `reassign`, replace its member.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn assign(
         &self,
         ctx: &Ctx,
@@ -193,6 +196,7 @@ impl App {
         Ok(ExtensionView::new(&after, Some(&m), &states))
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn unassign(&self, ctx: &Ctx, org: &OrgId, key: &str) -> AppResult<ExtensionView> {
         self.guard(ctx, org, Action::Assign, None)?;
         let key = path_key(key)?;
@@ -218,6 +222,7 @@ impl App {
         Ok(ExtensionView::new(&after, None, &states))
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn set_addons(
         &self,
         ctx: &Ctx,
@@ -256,6 +261,7 @@ impl App {
         Ok(view)
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn set_numbers(
         &self,
         ctx: &Ctx,

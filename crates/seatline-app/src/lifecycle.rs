@@ -65,6 +65,7 @@ impl App {
 
     /// The operator's update of one subscription: quantity (over-allocation only when asked),
     /// state along §10's table, renewal, term end, unit price and currency.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn set_subscription(
         &self,
         ctx: &Ctx,
@@ -79,6 +80,7 @@ impl App {
     /// [`App::set_subscription`] as if it were `now`: the state it sets begins then, and the
     /// reactivation window and term end are judged then. Ticks take their time the same way,
     /// so a test can run billing and the scheduler on one fake clock.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn set_subscription_at(
         &self,
         ctx: &Ctx,
@@ -111,6 +113,7 @@ impl App {
     /// Make every time-driven transition due at `now`, one organization at a time, each
     /// under its lock and audited. Idempotent: what is already done is not due any more,
     /// and a second process ticking at once finds it done when it gets the lock.
+    #[tracing::instrument(skip_all)]
     pub async fn lifecycle_tick(
         &self,
         now: DateTime<Utc>,

@@ -101,6 +101,7 @@ impl App {
         Self::member_view(&mut tx, org, &m).await
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn create_member(
         &self,
         ctx: &Ctx,
@@ -128,6 +129,7 @@ impl App {
     }
 
     /// Change a member's role and/or status (PATCH).
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn update_member(
         &self,
         ctx: &Ctx,
@@ -187,6 +189,7 @@ impl App {
         Ok(view)
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn transfer_ownership(
         &self,
         ctx: &Ctx,
@@ -216,6 +219,7 @@ impl App {
         Ok(view)
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn delete_member(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<()> {
         self.guard(ctx, org, Action::DeleteMember, None)?;
         let mut tx = self.lock(org).await?;

@@ -92,6 +92,7 @@ impl App {
         ))
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn add_number(&self, ctx: &Ctx, org: &OrgId, number: &str) -> AppResult<NumberView> {
         self.guard(ctx, org, Action::ManageNumbers, None)?;
         let number: E164 = number.parse()?;
@@ -105,6 +106,7 @@ impl App {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn remove_number(&self, ctx: &Ctx, org: &OrgId, number: &str) -> AppResult<()> {
         self.guard(ctx, org, Action::ManageNumbers, None)?;
         let number: E164 = number

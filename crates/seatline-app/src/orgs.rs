@@ -8,6 +8,7 @@ use crate::views::*;
 use crate::{need, new_id, now, App, AppResult, Ctx};
 
 impl App {
+    #[tracing::instrument(skip_all)]
     pub async fn create_org(
         &self,
         ctx: &Ctx,
@@ -50,6 +51,7 @@ impl App {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn set_quantity(
         &self,
         ctx: &Ctx,

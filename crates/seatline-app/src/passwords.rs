@@ -108,6 +108,7 @@ impl App {
     /// Set a member's password (by id or email). A member sets its own at any time, the
     /// operator sets any; the owner sets another member's only while it has none yet, so
     /// that an initial password never overwrites one the member chose.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn set_password(
         &self,
         ctx: &Ctx,
@@ -150,6 +151,7 @@ impl App {
     /// admin's or the owner's, so that no one takes over an account above their own. The
     /// member's current password stops working and its sessions end at once: a reset is also
     /// what an admin does when a password may be known to someone else.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn password_reset_link(
         &self,
         ctx: &Ctx,
@@ -239,6 +241,7 @@ impl App {
 
     /// Set a new password with a reset link, which is used up by it. The member's other
     /// sessions end; it then signs in with the new password.
+    #[tracing::instrument(skip_all)]
     pub async fn reset_password(&self, token: &str, password: &str) -> AppResult<Member> {
         let hash = hash_secret(token);
         let holder = self.password_reset_holder(token).await?;
@@ -324,6 +327,7 @@ impl App {
 
     /// The epoch a new session of this member starts with, or an error when it may not sign
     /// in (disabled or deleted since its password matched).
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn start_session(&self, org: &OrgId, member: &MemberId) -> AppResult<i64> {
         Ok(self.session_member(org, member).await?.1)
     }
@@ -347,6 +351,7 @@ impl App {
 
     /// End every session of the signed-in member (sign-out): a copy of its cookie stops
     /// working in every process serving this database.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn end_sessions(&self, ctx: &Ctx, org: &OrgId) -> AppResult<()> {
         let Actor::Member { id, .. } = &ctx.actor else {
             return Err(

@@ -5,10 +5,11 @@
 //! [`App::apply_cleanup`], which replays its rows under the org lock and writes them with
 //! their audit entries and events in one transaction, or refuses with `plan_stale`.
 
-use seatline_domain::bulk::PlanStatus;
+use seatline_domain::cleanup::{self, CleanupRequest};
 use seatline_domain::permissions::Action;
-use seatline_domain::reports::{self, CleanupRequest, Finding, FindingKind, OrgUsage, Usage};
-use seatline_domain::{Error, ErrorCode, ExtKey, OrgId, Scope, Subscription};
+use seatline_domain::plans::PlanStatus;
+use seatline_domain::reports::{self, Finding, OrgUsage, Usage};
+use seatline_domain::{Error, ErrorCode, ExtKey, FindingKind, OrgId, Scope, Subscription};
 use seatline_store::{Snapshot, Tx};
 
 use crate::bulk::{decode, plan_row, PlanView};
@@ -153,6 +154,7 @@ impl App {
 
     /// Plan the cleanup of the findings of these kinds (on these extensions only, when
     /// given) and store the plan with the bulk plans.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn cleanup_plan(
         &self,
         ctx: &Ctx,
@@ -162,7 +164,7 @@ impl App {
     ) -> AppResult<PlanView> {
         self.guard(ctx, org, Action::Bulk, None)?;
         let request = CleanupRequest {
-            kinds: reports::parse_kinds(kinds.iter().map(String::as_str))
+            kinds: cleanup::parse_kinds(kinds.iter().map(String::as_str))
                 .map_err(|e| e.detail("field", "kinds"))?,
             extensions: extensions.map(keys).transpose()?,
         };
@@ -176,9 +178,11 @@ impl App {
                     .into());
             }
         }
-        let plan = reports::plan_cleanup(&s.usage(), &request);
+        let plan = cleanup::plan(&s.usage(), &request);
         drop(s);
-        let row = plan_row(PlanView::new(new_id("plan"), now(), plan));
+        let mut view = PlanView::new(new_id("plan"), now(), plan);
+        view.cleanup = Some(request);
+        let row = plan_row(view);
         let mut tx = self.store.begin().await?;
         tx.insert_plan(org, &row).await?;
         tx.commit().await?;
@@ -199,7 +203,7 @@ impl App {
         // The applier's scope, as for a file's plan: rows out of its reach no longer match.
         let scope = Self::scope(&mut tx, ctx, org).await?;
         let s = ReportState::load(&mut tx, org, &scope).await?;
-        let (errors, d) = reports::replay(&view.items, &s.usage());
+        let (errors, d) = cleanup::replay(&view.items, &s.usage());
         if !errors.is_empty() {
             let count = seatline_domain::words::plural(
                 errors.len() as u64,

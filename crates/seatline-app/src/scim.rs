@@ -214,6 +214,7 @@ impl App {
     }
 
     /// Create a SCIM token for the organization (owner only); the secret is shown once.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn create_scim_token(
         &self,
         ctx: &Ctx,
@@ -272,6 +273,7 @@ impl App {
     }
 
     /// Revoke a SCIM token; it stops working at once.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn revoke_scim_token(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<()> {
         self.guard(ctx, org, Action::ManageScimTokens, None)?;
         let mut tx = self.lock(org).await?;
@@ -309,6 +311,7 @@ impl App {
     }
 
     /// Create a member (role member) with its extension and add-ons, in one transaction.
+    #[tracing::instrument(skip_all)]
     pub async fn scim_create(&self, ctx: &Ctx, write: UserWrite) -> AppResult<ScimUser> {
         let org = scim_org(ctx)?.clone();
         for action in [Action::CreateMember].iter().chain(WRITE_ACTIONS) {
@@ -367,6 +370,7 @@ impl App {
     /// Change a member from a SCIM write. `plan` sees the current User (to check `If-Match`
     /// and apply PATCH operations to it) and answers the write; it runs under the lock, so
     /// nothing changes between what it saw and what is written.
+    #[tracing::instrument(skip_all)]
     pub async fn scim_update(
         &self,
         ctx: &Ctx,
@@ -441,6 +445,7 @@ impl App {
 
     /// Disable, then delete a member; its extension stays provisioned, unassigned. `check`
     /// sees the current User first (for `If-Match`).
+    #[tracing::instrument(skip_all)]
     pub async fn scim_delete(
         &self,
         ctx: &Ctx,

@@ -7,8 +7,10 @@
 use std::collections::BTreeSet;
 
 use seatline_domain::permissions::{Action, Actor};
-use seatline_domain::teams::{self, Team};
-use seatline_domain::{Error, ExtKey, Extension, Member, MemberId, OrgId, Role, Scope, TeamId};
+use seatline_domain::teams;
+use seatline_domain::{
+    Error, ExtKey, Extension, Member, MemberId, OrgId, Role, Scope, Team, TeamId,
+};
 use seatline_store::Tx;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -177,6 +179,7 @@ impl App {
 
     /// Create a team with its first members (ids or emails; none from the API and the UI,
     /// which set them afterwards), in one transaction.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn create_team(
         &self,
         ctx: &Ctx,
@@ -203,6 +206,7 @@ impl App {
     }
 
     /// Rename a team and/or enable or disable it (PATCH).
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn update_team(
         &self,
         ctx: &Ctx,
@@ -217,12 +221,14 @@ impl App {
         self.stored_team(org, &t.id).await
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn delete_team(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<()> {
         let (tx, _, t) = self.locked_team(ctx, org, id).await?;
         self.commit(tx, ctx, org, teams::delete_team(&t)).await
     }
 
     /// Replace a team's members (ids or emails); an unknown one is refused by name.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn set_team_members(
         &self,
         ctx: &Ctx,
@@ -262,6 +268,7 @@ impl App {
 
     /// Rename a team and replace, add or remove members, in one transaction: what a SCIM
     /// PATCH of a Group asks.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn change_team(
         &self,
         ctx: &Ctx,
@@ -319,6 +326,7 @@ impl App {
     }
 
     /// Limit an admin to teams, or (`None`) give it the whole organization (owner only).
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn set_member_scope(
         &self,
         ctx: &Ctx,

@@ -158,6 +158,7 @@ impl App {
     }
 
     /// Issue a token for a member: to itself, or by the owner or the operator.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn issue_token(
         &self,
         ctx: &Ctx,
@@ -209,6 +210,7 @@ impl App {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn revoke_token(
         &self,
         ctx: &Ctx,
@@ -275,6 +277,7 @@ impl From<IntegrationTokenRow> for IntegrationTokenView {
 impl App {
     /// A read-only token for an integration (the owner's): it reads the feed, the
     /// entitlements, extensions, members and Contact Center, and changes nothing.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn create_integration_token(
         &self,
         ctx: &Ctx,
@@ -325,6 +328,7 @@ impl App {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn revoke_integration_token(
         &self,
         ctx: &Ctx,

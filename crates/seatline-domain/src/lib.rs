@@ -4,15 +4,19 @@
 
 pub mod bulk;
 mod catalog;
+pub mod cleanup;
 mod contact_center;
 mod error;
 pub mod events;
+mod finding;
 pub mod lifecycle;
 mod model;
 pub mod permissions;
+pub mod plans;
 pub mod reports;
 pub mod rules;
 pub mod spelling;
+mod subscription;
 pub mod teams;
 mod values;
 pub mod webhooks;
@@ -21,12 +25,14 @@ pub mod words;
 pub use catalog::{Code, Entry, Kind, PerExtension, CATALOG};
 pub use contact_center::{contact_center, entitled_codes, CcRole, ContactCenter, Missing};
 pub use error::{Error, ErrorCode, ErrorKind};
-pub use lifecycle::{Effective, Reason, SubState, Subscription};
+pub use finding::FindingKind;
+pub use lifecycle::{Effective, Reason};
 pub use model::{
     member_json, Addons, AuditRecord, Change, Decision, Extension, Member, NumberRow, Org, Seat,
-    Seats,
+    Seats, Team,
 };
-pub use teams::{Scope, Team, MAX_TEAMS};
+pub use subscription::{Currency, Price, SubState, Subscription};
+pub use teams::{Scope, MAX_TEAMS};
 pub use values::{
     parse_name, Email, ExtKey, MemberId, OrgId, Role, Status, TeamId, E164, MAX_KEY, MAX_QUANTITY,
     MIN_KEY,

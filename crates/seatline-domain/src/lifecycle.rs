@@ -2,9 +2,6 @@
 //! operator's transitions, the time-driven ones, and which copies on an extension are
 //! effective. Time is an input: nothing here reads a clock.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -12,123 +9,13 @@ use serde_json::{json, Value};
 use crate::catalog::Code;
 use crate::error::{Error, ErrorCode};
 use crate::model::{AuditRecord, Change, Decision, Extension, Member, Seat, Seats};
+use crate::subscription::{Currency, Price, SubState, Subscription};
 use crate::values::{Status, MAX_QUANTITY};
 
 /// Days an expired subscription stays in grace before it is suspended, unless configured.
 pub const DEFAULT_GRACE_DAYS: u32 = 30;
 /// Days after a suspension during which it can be reactivated; then it is terminated.
 pub const REACTIVATION_DAYS: i64 = 60;
-
-/// Where a subscription stands with billing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubState {
-    #[default]
-    Active,
-    Expired,
-    Suspended,
-    Terminated,
-}
-
-impl SubState {
-    pub const ALL: [SubState; 4] = [
-        SubState::Active,
-        SubState::Expired,
-        SubState::Suspended,
-        SubState::Terminated,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SubState::Active => "active",
-            SubState::Expired => "expired",
-            SubState::Suspended => "suspended",
-            SubState::Terminated => "terminated",
-        }
-    }
-    /// Whether copies of the code give service: in grace (`expired`) they still do.
-    pub fn is_effective(self) -> bool {
-        matches!(self, SubState::Active | SubState::Expired)
-    }
-}
-
-impl fmt::Display for SubState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SubState {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        SubState::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::InvalidState,
-                    format!("state {s:?} is not one of active, expired, suspended, terminated"),
-                )
-                .detail("field", "state")
-            })
-    }
-}
-
-/// A unit price as a decimal string (up to 4 decimals), kept exactly as money should be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Price(String);
-
-impl Price {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for Price {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let t = s.trim();
-        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-        let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-        let ok = (1..=9).contains(&whole.len())
-            && digits(whole)
-            && digits(frac)
-            && frac.len() <= 4
-            && !(t.contains('.') && frac.is_empty());
-        if !ok {
-            return Err(Error::new(
-                ErrorCode::InvalidPrice,
-                format!("unit_price {t:?} must be a decimal amount ≥ 0 with at most 4 decimals, e.g. \"12.50\""),
-            )
-            .detail("field", "unit_price"));
-        }
-        Ok(Price(t.to_owned()))
-    }
-}
-
-/// An ISO 4217 currency code: three capital letters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Currency(String);
-
-impl Currency {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for Currency {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let t = s.trim().to_ascii_uppercase();
-        if t.len() != 3 || !t.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(Error::new(
-                ErrorCode::InvalidCurrency,
-                format!("currency {s:?} must be a three-letter ISO 4217 code, e.g. EUR"),
-            )
-            .detail("field", "currency"));
-        }
-        Ok(Currency(t))
-    }
-}
 
 /// Parse a `term_end` date (`YYYY-MM-DD`).
 pub fn parse_term_end(s: &str) -> Result<NaiveDate, Error> {
@@ -146,43 +33,16 @@ pub fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// One organization's subscription of one code.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Subscription {
-    pub code: Code,
-    pub quantity: u32,
-    pub state: SubState,
-    /// The last day of service of the current term; `None` = no end (renews until told).
-    pub term_end: Option<NaiveDate>,
-    /// When the current state began; `None` for a subscription never moved since it was bought.
-    pub state_since: Option<DateTime<Utc>>,
-    pub unit_price: Option<Price>,
-    pub currency: Option<Currency>,
-}
-
-impl Subscription {
-    /// What a code never set by the operator is: active, none purchased.
-    pub fn none(code: Code) -> Self {
-        Subscription {
-            code,
-            quantity: 0,
-            state: SubState::Active,
-            term_end: None,
-            state_since: None,
-            unit_price: None,
-            currency: None,
-        }
-    }
-    pub fn audit_json(&self) -> Value {
-        json!({
-            "purchased": self.quantity,
-            "state": self.state,
-            "term_end": self.term_end.map(|d| d.to_string()),
-            "state_since": self.state_since.map(stamp),
-            "unit_price": self.unit_price,
-            "currency": self.currency,
-        })
-    }
+/// A subscription as its audit records show it.
+fn audit_json(s: &Subscription) -> Value {
+    json!({
+        "purchased": s.quantity,
+        "state": s.state,
+        "term_end": s.term_end.map(|d| d.to_string()),
+        "state_since": s.state_since.map(stamp),
+        "unit_price": s.unit_price,
+        "currency": s.currency,
+    })
 }
 
 /// The first instant after a term: service runs through the whole of `term_end` (UTC).
@@ -349,7 +209,7 @@ pub fn update_subscription(
         }
         action = "subscription.update";
     }
-    let (before, after) = (current.audit_json(), next.audit_json());
+    let (before, after) = (audit_json(current), audit_json(&next));
     Ok(Decision::one(
         Change::SetSubscription(next),
         action,
@@ -402,8 +262,8 @@ pub fn tick(subs: &[Subscription], now: DateTime<Utc>, grace_days: u32) -> Decis
             d.audit.push(AuditRecord {
                 action,
                 target: format!("subscription:{}", cur.code),
-                before: cur.audit_json(),
-                after: next.audit_json(),
+                before: audit_json(&cur),
+                after: audit_json(&next),
             });
             d.changes.push(Change::SetSubscription(next.clone()));
             cur = next;

@@ -6,8 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::catalog::Code;
-use crate::lifecycle::{SubState, Subscription};
-use crate::teams::Team;
+use crate::subscription::{SubState, Subscription};
 use crate::values::{Email, ExtKey, MemberId, OrgId, Role, Status, TeamId, E164};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -132,6 +131,26 @@ pub struct Seats {
 impl Seats {
     pub fn get(&self, code: Code) -> Seat {
         self.by_code.get(&code).copied().unwrap_or_default()
+    }
+}
+
+/// A team of the organization (product.md §12); its rules are in teams.rs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Team {
+    pub id: TeamId,
+    pub name: String,
+    pub enabled: bool,
+    /// Sorted, no repeats.
+    pub members: Vec<MemberId>,
+    /// When the team was created and last changed (its members included): kept by the
+    /// database, empty on a team not yet stored, never read by a rule.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Team {
+    pub fn audit_json(&self) -> Value {
+        json!({"id": self.id, "name": self.name, "enabled": self.enabled, "members": self.members})
     }
 }
 

@@ -3,36 +3,16 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::error::{Error, ErrorCode};
-use crate::model::{Change, Decision, Extension, Member};
+use crate::model::{Change, Decision, Extension, Member, Team};
 use crate::values::{MemberId, Role, TeamId};
 
 /// Teams per organization.
 pub const MAX_TEAMS: usize = 100;
 /// Characters in a team name.
 pub const MAX_TEAM_NAME: usize = 100;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Team {
-    pub id: TeamId,
-    pub name: String,
-    pub enabled: bool,
-    /// Sorted, no repeats.
-    pub members: Vec<MemberId>,
-    /// When the team was created and last changed (its members included): kept by the
-    /// database, empty on a team not yet stored, never read by a rule.
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl Team {
-    pub fn audit_json(&self) -> Value {
-        json!({"id": self.id, "name": self.name, "enabled": self.enabled, "members": self.members})
-    }
-}
 
 /// A team name: trimmed, 1 to 100 characters, no control characters.
 pub fn parse_team_name(s: &str) -> Result<String, Error> {

@@ -2,10 +2,8 @@
 //! the file and against the organization, and property tests that planning never panics.
 
 use proptest::prelude::*;
-use seatline_domain::bulk::{
-    decide, decide_rows, plan, sheet_of, OrgState, Outcome, Plan, PlanStatus, SeatChange, Sheet,
-    SheetRow,
-};
+use seatline_domain::bulk::{decide, decide_rows, plan, sheet_of, OrgState, Sheet, SheetRow};
+use seatline_domain::plans::{Outcome, Plan, PlanStatus, SeatChange};
 use seatline_domain::{
     Addons, Change, Code, Email, ErrorCode, ExtKey, Extension, Member, MemberId, NumberRow, Role,
     Seat, Seats, Status, E164,
@@ -557,7 +555,7 @@ fn a_plan_lists_the_first_thousand_errors_and_counts_the_rest() {
     assert_eq!(p.status, PlanStatus::Invalid);
     assert!(!p.can_apply);
     let row_errors = p.errors.iter().filter(|e| e.row.is_some()).count();
-    assert_eq!(row_errors, seatline_domain::bulk::MAX_LISTED);
+    assert_eq!(row_errors, seatline_domain::plans::MAX_LISTED);
     // File-level problems (here: too few phone_system seats for 600 rows) are always listed.
     assert!(
         p.errors.iter().any(|e| e.row.is_none()),

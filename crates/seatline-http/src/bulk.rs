@@ -7,7 +7,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use seatline_app::bulk::{PlanRows, PlanView};
+use seatline_app::bulk::{BulkFile, PlanRows, PlanView};
 use seatline_domain::{ErrorCode, OrgId};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -139,7 +139,15 @@ async fn create_plan(
     req: Request,
 ) -> ApiResult<(StatusCode, Json<PlanView>)> {
     let bytes = file_bytes(req, &s).await?;
-    let plan = s.app.bulk_plan(&ctx, &OrgId(org), bytes).await?;
+    let plan = s
+        .app
+        .bulk_plan(
+            &ctx,
+            &OrgId(org),
+            BulkFile::bytes(bytes),
+            Default::default(),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(plan.summary())))
 }
 
@@ -209,7 +217,10 @@ async fn apply_plan(
     ApiPath((org, plan)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<PlanView>> {
     Ok(Json(
-        s.app.bulk_apply(&ctx, &OrgId(org), &plan).await?.summary(),
+        s.app
+            .bulk_apply(&ctx, &OrgId(org), &plan, Default::default())
+            .await?
+            .summary(),
     ))
 }
 

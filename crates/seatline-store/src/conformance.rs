@@ -1767,7 +1767,7 @@ pub async fn session_epochs(b: &impl Backend) {
 /// scheduler's candidates are the orgs with a term over or a subscription in grace or
 /// suspended; another organization's subscriptions are not seen.
 pub async fn subscriptions_round_trip(b: &impl Backend) {
-    use seatline_domain::lifecycle::{parse_term_end, Currency, Price};
+    use seatline_domain::{lifecycle::parse_term_end, Currency, Price};
     use seatline_domain::{SubState, Subscription};
     let store = b.store().await;
     let s = &*store;
@@ -3217,7 +3217,7 @@ pub async fn password_resets(b: &impl Backend) {
 /// answer (member, its extension with add-ons and sorted numbers, the subscriptions), and
 /// nothing of another organization.
 pub async fn entitlement_sources_in_one_read(b: &impl Backend) {
-    use seatline_domain::lifecycle::{Currency, Price};
+    use seatline_domain::{Currency, Price};
     use seatline_domain::{SubState, Subscription};
     let store = b.store().await;
     let s = &*store;

@@ -8,8 +8,8 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use seatline_app::bulk::PlanView;
-use seatline_domain::bulk::{Outcome, PlanStatus, RowError, RowPlan, SeatChange};
+use seatline_app::bulk::{BulkFile, PlanOptions, PlanView};
+use seatline_domain::plans::{Outcome, PlanStatus, RowError, RowPlan, SeatChange};
 use seatline_domain::{Code, Error, ErrorCode};
 
 use crate::auth::{done, Admin, Post, Viewer};
@@ -200,7 +200,16 @@ pub async fn upload(
     mp: Multipart,
 ) -> Result<Response, UiError> {
     let result = match read_upload(&v, mp).await {
-        Ok((name, bytes)) => s.app.bulk_plan_named(&v.ctx, &v.org, &name, bytes).await,
+        Ok((name, bytes)) => {
+            s.app
+                .bulk_plan(
+                    &v.ctx,
+                    &v.org,
+                    BulkFile::bytes(bytes),
+                    PlanOptions::default().named(&name),
+                )
+                .await
+        }
         Err(Ok(e)) => Err(e.into()),
         Err(Err(ui)) => return Err(ui),
     };
@@ -526,7 +535,11 @@ pub async fn apply(
     p: Post<Admin>,
 ) -> Result<Response, UiError> {
     let v = &p.user.0;
-    match s.app.bulk_apply(&v.ctx, &v.org, &id).await {
+    match s
+        .app
+        .bulk_apply(&v.ctx, &v.org, &id, Default::default())
+        .await
+    {
         Ok(plan) if plan.cleanup.is_some() => {
             let freed: u64 = plan
                 .seats

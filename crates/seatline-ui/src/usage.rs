@@ -10,9 +10,9 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use seatline_app::bulk::PlanView;
-use seatline_domain::bulk::{Outcome, PlanStatus, RowError, SeatChange};
-use seatline_domain::reports::{Finding, FindingKind, Usage};
-use seatline_domain::Error;
+use seatline_domain::plans::{Outcome, PlanStatus, RowError, SeatChange};
+use seatline_domain::reports::{Finding, Usage};
+use seatline_domain::{Error, FindingKind};
 use serde::Deserialize;
 
 use crate::auth::{Admin, Post, Viewer};

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use seatline_app::bulk::PlanView;
+use seatline_app::bulk::{ApplyOptions, BulkFile, PlanOptions, PlanView};
 use seatline_app::{App, AppError, AppResult};
-use seatline_domain::bulk::{PlanStatus, RowError, SeatChange};
+use seatline_domain::plans::{PlanStatus, RowError, SeatChange};
 use seatline_domain::words::plural;
 use seatline_domain::{Error, ErrorCode};
 
@@ -206,9 +206,13 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
             let bar = Bar::new();
             let start = Instant::now();
             let view = app
-                .bulk_plan_sheet_reporting(&c, &org, sheet, &|step, done, total| {
-                    bar.report(step, done, total)
-                })
+                .bulk_plan(
+                    &c,
+                    &org,
+                    BulkFile::Sheet(sheet),
+                    PlanOptions::default()
+                        .reporting(&|step, done, total| bar.report(step, done, total)),
+                )
                 .await;
             bar.clear();
             let view = view?;
@@ -260,9 +264,13 @@ async fn exec(app: &App, cmd: BulkCmd, json: bool) -> AppResult<ExitCode> {
             let bar = Bar::new();
             let start = Instant::now();
             let view = app
-                .bulk_apply_reporting(&c, &org, &a.plan, &|step, done, total| {
-                    bar.report(step, done, total)
-                })
+                .bulk_apply(
+                    &c,
+                    &org,
+                    &a.plan,
+                    ApplyOptions::default()
+                        .reporting(&|step, done, total| bar.report(step, done, total)),
+                )
                 .await;
             bar.clear();
             let view = match view {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use seatline_app::{App, AppError, AppResult};
-use seatline_domain::bulk::RowPlan;
+use seatline_domain::plans::RowPlan;
 use seatline_domain::words::plural;
 use seatline_domain::ErrorCode;
 
@@ -239,7 +239,7 @@ pub async fn cleanup(app: &App, cmd: CleanupCmd, json: bool) -> ExitCode {
             }
             CleanupCmd::Apply(a) => {
                 let (c, org) = ctx(app, &a.org, false).await?;
-                let view = match app.bulk_apply(&c, &org, &a.plan).await {
+                let view = match app.bulk_apply(&c, &org, &a.plan, Default::default()).await {
                     Ok(v) => v,
                     Err(AppError::Rule(e)) if e.code == ErrorCode::PlanStale && !json => {
                         return Ok(Some(stale(&e)));

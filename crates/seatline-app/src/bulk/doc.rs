@@ -1,7 +1,7 @@
 //! OpenAPI schemas of a plan's parts, built from the domain's own values so the document
 //! cannot drift from what the planner writes.
 
-use seatline_domain::bulk::{Outcome, PlanStatus};
+use seatline_domain::plans::{Outcome, PlanStatus};
 use seatline_domain::{Code, ErrorCode};
 use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
@@ -161,7 +161,7 @@ pub fn items() -> Schema {
             (
                 "finding",
                 one_of(
-                    seatline_domain::reports::FindingKind::ALL,
+                    seatline_domain::FindingKind::ALL,
                     "A cleanup row: the finding kind it resolves.",
                 ),
                 false,

@@ -15,11 +15,10 @@ mod write;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use seatline_domain::bulk::{
-    self, OrgState, Plan, PlanStatus, RowError, RowPlan, SeatChange, Sheet,
-};
+use seatline_domain::bulk::{self, OrgState, Sheet};
+use seatline_domain::cleanup::CleanupRequest;
 use seatline_domain::permissions::Action;
-use seatline_domain::reports::CleanupRequest;
+use seatline_domain::plans::{Plan, PlanStatus, RowError, RowPlan, SeatChange};
 use seatline_domain::words::plural;
 use seatline_domain::{rules, Code, Error, ErrorCode, MemberId, OrgId, Scope, Status};
 use seatline_store::{PlanRow, Snapshot, StoreError};
@@ -101,7 +100,7 @@ impl PlanView {
             seats: plan.seats,
             items: plan.items,
             file_name: None,
-            cleanup: plan.cleanup,
+            cleanup: None,
         }
     }
 }
@@ -134,6 +133,72 @@ pub enum Step {
 /// Told `(step, rows done, rows in all)` as a long bulk use case goes, so a terminal can
 /// draw a progress bar; called from the task running the use case, so it must be cheap.
 pub type Progress<'a> = &'a (dyn Fn(Step, usize, usize) + Send + Sync);
+
+/// What a bulk plan is made from.
+pub enum BulkFile {
+    /// A file's bytes as uploaded (CSV or XLSX): read off the async threads once one of
+    /// [`UPLOAD_READERS`] turns is free, the turn held until the plan is stored.
+    Bytes(Box<dyn AsRef<[u8]> + Send>),
+    /// A sheet already read, e.g. by [`App::read_upload`] (whose turn the caller holds).
+    Sheet(Sheet),
+}
+
+impl BulkFile {
+    pub fn bytes(bytes: impl AsRef<[u8]> + Send + 'static) -> Self {
+        BulkFile::Bytes(Box::new(bytes))
+    }
+}
+
+/// How [`App::bulk_plan`] plans: by default, a file without a name and no progress told.
+#[derive(Clone, Copy, Default)]
+pub struct PlanOptions<'a> {
+    file_name: Option<&'a str>,
+    progress: Option<Progress<'a>>,
+}
+
+impl<'a> PlanOptions<'a> {
+    /// The uploaded file's name, kept with the plan (the admin UI's upload says it).
+    pub fn named(self, file_name: &'a str) -> Self {
+        PlanOptions {
+            file_name: Some(file_name),
+            ..self
+        }
+    }
+    /// Tell `progress` the rows planned.
+    pub fn reporting(self, progress: Progress<'a>) -> Self {
+        PlanOptions {
+            progress: Some(progress),
+            ..self
+        }
+    }
+}
+
+/// How [`App::bulk_apply`] applies: by default, no progress told.
+#[derive(Clone, Copy, Default)]
+pub struct ApplyOptions<'a> {
+    progress: Option<Progress<'a>>,
+}
+
+impl<'a> ApplyOptions<'a> {
+    /// Tell `progress` the rows checked, then the rows written.
+    pub fn reporting(self, progress: Progress<'a>) -> Self {
+        ApplyOptions {
+            progress: Some(progress),
+        }
+    }
+}
+
+/// The progress of options that tell none.
+fn silent(_: Step, _: usize, _: usize) {}
+
+/// A [`BulkFile`]'s bytes as [`App::read_upload`] takes them.
+struct Upload(Box<dyn AsRef<[u8]> + Send>);
+
+impl AsRef<[u8]> for Upload {
+    fn as_ref(&self) -> &[u8] {
+        (*self.0).as_ref()
+    }
+}
 
 /// Rows per decision when a plan is applied: the slices go into one transaction, and only
 /// one slice's extensions and audit entries are in memory at a time.
@@ -284,16 +349,44 @@ impl App {
         Ok(write::csv(&lines, 2))
     }
 
-    /// Read an uploaded CSV or XLSX file and plan it; see [`App::bulk_plan_sheet`]. The file
-    /// is read on a blocking thread, and reading and planning hold one of
-    /// [`UPLOAD_READERS`] turns.
-    pub async fn bulk_plan<B>(&self, ctx: &Ctx, org: &OrgId, bytes: B) -> AppResult<PlanView>
-    where
-        B: AsRef<[u8]> + Send + 'static,
-    {
+    /// Plan a bulk file against the organization as it is now and store the plan, valid or
+    /// not. A file's bytes are read on a blocking thread (see [`App::read_upload`]), and
+    /// reading and planning hold one of [`UPLOAD_READERS`] turns.
+    #[tracing::instrument(skip_all, fields(org = %org))]
+    pub async fn bulk_plan(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        file: BulkFile,
+        options: PlanOptions<'_>,
+    ) -> AppResult<PlanView> {
+        // Before the file is read: a caller who may not plan takes no reader's turn.
         self.guard(ctx, org, Action::Bulk, None)?;
-        let (sheet, _turn) = self.read_upload(bytes).await?;
-        self.bulk_plan_sheet(ctx, org, sheet).await
+        let (sheet, _turn) = match file {
+            BulkFile::Bytes(bytes) => {
+                let (sheet, turn) = self.read_upload(Upload(bytes)).await?;
+                (sheet, Some(turn))
+            }
+            BulkFile::Sheet(sheet) => (sheet, None),
+        };
+        let progress = options.progress.unwrap_or(&silent);
+        let (snap, scope) = self.bulk_snapshot(ctx, org).await?;
+        let total = sheet.rows.len();
+        let plan = bulk::plan_reporting(&sheet, &state(&snap).within(scope), &mut |n| {
+            progress(Step::Plan, n, total)
+        });
+        // Blank lines are not planned: the last report still says "all of them".
+        progress(Step::Plan, total, total);
+        // The file and the org's state are no longer needed: free them before encoding.
+        drop(sheet);
+        drop(snap);
+        let mut view = PlanView::new(new_id("plan"), now(), plan);
+        view.file_name = options.file_name.and_then(clean_file_name);
+        let row = plan_row(view);
+        let mut tx = self.store.begin().await?;
+        tx.insert_plan(org, &row).await?;
+        tx.commit().await?;
+        Ok(decode(&row)?)
     }
 
     /// Read an uploaded file into a sheet, off the async threads, once a turn is free
@@ -301,13 +394,10 @@ impl App {
     /// `file_unreadable` and is logged. The turn comes back with the sheet: hold it while
     /// the sheet is planned. A caller that goes away leaves the turn taken until the
     /// reading ends, so abandoned uploads cannot pile up.
-    pub async fn read_upload<B>(
+    pub async fn read_upload(
         &self,
-        bytes: B,
-    ) -> AppResult<(Sheet, tokio::sync::OwnedSemaphorePermit)>
-    where
-        B: AsRef<[u8]> + Send + 'static,
-    {
+        bytes: impl AsRef<[u8]> + Send + 'static,
+    ) -> AppResult<(Sheet, tokio::sync::OwnedSemaphorePermit)> {
         let turn = tokio::time::timeout(UPLOAD_WAIT, self.uploads.clone().acquire_owned())
             .await
             .ok()
@@ -343,73 +433,6 @@ impl App {
         }
     }
 
-    /// [`App::bulk_plan`] for an upload that names its file: the plan keeps the name.
-    pub async fn bulk_plan_named<B>(
-        &self,
-        ctx: &Ctx,
-        org: &OrgId,
-        file_name: &str,
-        bytes: B,
-    ) -> AppResult<PlanView>
-    where
-        B: AsRef<[u8]> + Send + 'static,
-    {
-        self.guard(ctx, org, Action::Bulk, None)?;
-        let (sheet, _turn) = self.read_upload(bytes).await?;
-        self.plan_sheet(ctx, org, sheet, &|_, _, _| {}, clean_file_name(file_name))
-            .await
-    }
-
-    /// Plan a sheet against the organization as it is now and store the plan, valid or not.
-    pub async fn bulk_plan_sheet(
-        &self,
-        ctx: &Ctx,
-        org: &OrgId,
-        sheet: Sheet,
-    ) -> AppResult<PlanView> {
-        self.bulk_plan_sheet_reporting(ctx, org, sheet, &|_, _, _| {})
-            .await
-    }
-
-    /// [`App::bulk_plan_sheet`], reporting rows planned to `progress`.
-    pub async fn bulk_plan_sheet_reporting(
-        &self,
-        ctx: &Ctx,
-        org: &OrgId,
-        sheet: Sheet,
-        progress: Progress<'_>,
-    ) -> AppResult<PlanView> {
-        self.plan_sheet(ctx, org, sheet, progress, None).await
-    }
-
-    async fn plan_sheet(
-        &self,
-        ctx: &Ctx,
-        org: &OrgId,
-        sheet: Sheet,
-        progress: Progress<'_>,
-        file_name: Option<String>,
-    ) -> AppResult<PlanView> {
-        self.guard(ctx, org, Action::Bulk, None)?;
-        let (snap, scope) = self.bulk_snapshot(ctx, org).await?;
-        let total = sheet.rows.len();
-        let plan = bulk::plan_reporting(&sheet, &state(&snap).within(scope), &mut |n| {
-            progress(Step::Plan, n, total)
-        });
-        // Blank lines are not planned: the last report still says "all of them".
-        progress(Step::Plan, total, total);
-        // The file and the org's state are no longer needed: free them before encoding.
-        drop(sheet);
-        drop(snap);
-        let mut view = PlanView::new(new_id("plan"), now(), plan);
-        view.file_name = file_name;
-        let row = plan_row(view);
-        let mut tx = self.store.begin().await?;
-        tx.insert_plan(org, &row).await?;
-        tx.commit().await?;
-        Ok(decode(&row)?)
-    }
-
     pub async fn bulk_get_plan(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<PlanView> {
         self.guard(ctx, org, Action::ReadOrg, None)?;
         let mut tx = self.read(org).await?;
@@ -419,20 +442,18 @@ impl App {
         visible(view, &scope)
     }
 
-    /// Apply a ready plan: every row in one transaction with its audit entry, or nothing.
-    pub async fn bulk_apply(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<PlanView> {
-        self.bulk_apply_reporting(ctx, org, id, &|_, _, _| {}).await
-    }
-
-    /// [`App::bulk_apply`], reporting rows checked, then rows written, to `progress`.
-    pub async fn bulk_apply_reporting(
+    /// Apply a ready plan, a file's or a cleanup's: every row in one transaction with its
+    /// audit entry, or nothing.
+    #[tracing::instrument(skip_all, fields(org = %org))]
+    pub async fn bulk_apply(
         &self,
         ctx: &Ctx,
         org: &OrgId,
         id: &str,
-        progress: Progress<'_>,
+        options: ApplyOptions<'_>,
     ) -> AppResult<PlanView> {
         self.guard(ctx, org, Action::Bulk, None)?;
+        let progress = options.progress.unwrap_or(&silent);
         let mut tx = self.lock(org).await?;
         let row = need(tx.plan(org, id).await?, "plan", id)?;
         // The applier's scope, not the uploader's: a plan holds for whoever applies it, and

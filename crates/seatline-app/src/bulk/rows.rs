@@ -2,7 +2,7 @@
 //! rows only, so a full-scale plan's answer stays small (issue 26: 21,000 rows answered
 //! 3.9 MB). The stored plan keeps every row; apply, the admin UI and the CLI read it whole.
 
-use seatline_domain::bulk::RowPlan;
+use seatline_domain::plans::RowPlan;
 use seatline_domain::{Error, ErrorCode, OrgId};
 use serde::Serialize;
 

@@ -267,6 +267,7 @@ impl App {
         self.webhooks.clock.now_ms()
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn create_webhook(
         &self,
         ctx: &Ctx,
@@ -323,6 +324,7 @@ impl App {
         Ok(WebhookView::new(&w))
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn update_webhook(
         &self,
         ctx: &Ctx,
@@ -382,6 +384,7 @@ impl App {
         Ok(WebhookView::new(&w))
     }
 
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn delete_webhook(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<()> {
         self.guard(ctx, org, Action::ManageWebhooks, None)?;
         let mut tx = self.lock(org).await?;
@@ -394,6 +397,7 @@ impl App {
 
     /// A new current secret; the previous one keeps signing beside it for 24 hours, so
     /// receivers can switch without losing a delivery. Secrets rotated out earlier go now.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn rotate_webhook_secret(
         &self,
         ctx: &Ctx,
@@ -428,6 +432,7 @@ impl App {
     }
 
     /// Queue a `webhook.test` event to this endpoint only (it is not in the feed).
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn test_webhook(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<Queued> {
         self.guard(ctx, org, Action::ManageWebhooks, None)?;
         let at = stamp(self.webhook_now());
@@ -462,6 +467,7 @@ impl App {
 
     /// Queue the endpoint's events with `after < seq <= until` again, each under its own event
     /// id, so a receiver that deduplicates on `webhook-id` sees them as the same events.
+    #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn replay_webhook(
         &self,
         ctx: &Ctx,

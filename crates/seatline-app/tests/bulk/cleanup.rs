@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use seatline_app::events::EventsRequest;
 use seatline_app::{AppError, Ctx};
-use seatline_domain::bulk::PlanStatus;
 use seatline_domain::lifecycle::SubscriptionUpdate;
 use seatline_domain::permissions::Actor;
+use seatline_domain::plans::PlanStatus;
 use seatline_domain::{ErrorCode, MemberId, OrgId, Role, Status, SubState};
 use serde_json::Value;
 
@@ -271,7 +271,11 @@ async fn cleaning_up_every_kind_leaves_no_finding() {
             serde_json::json!({"code": "phone_system", "freed": 3})
         );
         assert_eq!(body["cleanup"]["kinds"].as_array().unwrap().len(), 7);
-        let applied = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        let applied = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         assert_eq!(applied.status, PlanStatus::Applied, "{}", w.name);
         assert!(kinds(&w, &o).await.is_empty(), "{}", w.name);
         let (export, _, audit_after) = observe_org(&w, &o).await;
@@ -290,7 +294,11 @@ async fn cleaning_up_every_kind_leaves_no_finding() {
             "{events:?}"
         );
         // Applying again answers the applied plan and writes nothing.
-        let again = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        let again = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         assert_eq!(again.status, PlanStatus::Applied);
         assert_eq!(observe_org(&w, &o).await.2, audit_after, "{}", w.name);
         assert_eq!(events_after(&w, &o, seq_before).await, events);
@@ -312,7 +320,10 @@ async fn cleaning_up_some_kinds_leaves_the_others() {
             .cleanup_plan(&o.owner, &o.id, &strings(&chosen), None)
             .await
             .unwrap();
-        w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        w.app
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         let left = kinds(&w, &o).await;
         let want: BTreeSet<String> = [
             "extension_unassigned",
@@ -359,7 +370,7 @@ async fn a_plan_the_org_no_longer_matches_is_stale_and_changes_nothing() {
         let before = observe_org(&w, &o).await;
         let e = w
             .app
-            .bulk_apply(&o.owner, &o.id, &plan.id)
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
             .await
             .unwrap_err();
         let AppError::Rule(e) = e else {
@@ -410,7 +421,7 @@ async fn a_failure_in_the_middle_of_apply_leaves_the_org_as_before() {
         w.fail_audit_of("extension:1005").await;
         let e = w
             .app
-            .bulk_apply(&o.owner, &o.id, &plan.id)
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
             .await
             .unwrap_err();
         assert!(matches!(e, AppError::Store(_)), "{}: {e}", w.name);
@@ -423,7 +434,11 @@ async fn a_failure_in_the_middle_of_apply_leaves_the_org_as_before() {
             .unwrap();
         assert_eq!(stored.status, PlanStatus::Ready);
         w.heal().await;
-        let applied = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        let applied = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         assert_eq!(applied.status, PlanStatus::Applied);
         assert!(kinds(&w, &o).await.is_empty(), "{}", w.name);
     }

@@ -2,10 +2,10 @@
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestRunner};
-use seatline_app::bulk::read_sheet;
+use seatline_app::bulk::{read_sheet, BulkFile};
 use seatline_app::{AppError, Ctx};
-use seatline_domain::bulk::PlanStatus;
 use seatline_domain::permissions::Actor;
+use seatline_domain::plans::PlanStatus;
 use seatline_domain::{ErrorCode, MemberId, Role, Status};
 
 use crate::support::{number, observe, org, World, MEMBERS};
@@ -30,7 +30,12 @@ async fn sample_file_plans_ready_and_applies() {
         );
         let plan = w
             .app
-            .bulk_plan(&o.owner, &o.id, sample.clone())
+            .bulk_plan(
+                &o.owner,
+                &o.id,
+                BulkFile::bytes(sample.clone()),
+                Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -40,7 +45,11 @@ async fn sample_file_plans_ready_and_applies() {
             w.name
         );
         assert_eq!(plan.rows, 2);
-        let applied = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        let applied = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         assert_eq!(applied.status, PlanStatus::Applied);
         let exported = w.app.export_csv(&o.owner, &o.id).await.unwrap();
         assert_eq!(exported.lines().count(), 3, "{exported}");
@@ -54,7 +63,12 @@ async fn apply_creates_every_row_with_its_audit_entry() {
         let (_, _, audit_before) = observe(&w.app, &o).await;
         let plan = w
             .app
-            .bulk_plan(&o.owner, &o.id, FILE.as_bytes())
+            .bulk_plan(
+                &o.owner,
+                &o.id,
+                BulkFile::bytes(FILE.as_bytes()),
+                Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -69,7 +83,11 @@ async fn apply_creates_every_row_with_its_audit_entry() {
                 .unwrap(),
             plan
         );
-        let applied = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        let applied = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         assert_eq!(applied.status, PlanStatus::Applied);
         assert!(!applied.can_apply);
 
@@ -119,12 +137,25 @@ async fn applying_twice_applies_once() {
         let o = org(&w.app, "twice").await;
         let plan = w
             .app
-            .bulk_plan(&o.owner, &o.id, FILE.as_bytes())
+            .bulk_plan(
+                &o.owner,
+                &o.id,
+                BulkFile::bytes(FILE.as_bytes()),
+                Default::default(),
+            )
             .await
             .unwrap();
-        let first = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        let first = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         let seen = observe(&w.app, &o).await;
-        let second = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        let second = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         assert_eq!(first, second);
         assert_eq!(observe(&w.app, &o).await, seen, "{}", w.name);
         let stored = w
@@ -143,7 +174,12 @@ async fn invalid_plans_are_stored_and_refused() {
         let file = format!("{FILE}1003,+6599999999,nobody@example.com,fax,,\n");
         let plan = w
             .app
-            .bulk_plan(&o.owner, &o.id, file.clone())
+            .bulk_plan(
+                &o.owner,
+                &o.id,
+                BulkFile::bytes(file.clone()),
+                Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(plan.status, PlanStatus::Invalid);
@@ -162,14 +198,14 @@ async fn invalid_plans_are_stored_and_refused() {
         let before = observe(&w.app, &o).await;
         let e = w
             .app
-            .bulk_apply(&o.owner, &o.id, &plan.id)
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
             .await
             .unwrap_err();
         assert_eq!(rule(e), ErrorCode::PlanInvalid);
         assert_eq!(observe(&w.app, &o).await, before);
         let e = w
             .app
-            .bulk_apply(&o.owner, &o.id, "plan_missing")
+            .bulk_apply(&o.owner, &o.id, "plan_missing", Default::default())
             .await
             .unwrap_err();
         assert_eq!(rule(e), ErrorCode::NotFound);
@@ -182,7 +218,12 @@ async fn a_plan_the_org_no_longer_allows_is_stale_and_changes_nothing() {
         let o = org(&w.app, "stale").await;
         let plan = w
             .app
-            .bulk_plan(&o.owner, &o.id, FILE.as_bytes())
+            .bulk_plan(
+                &o.owner,
+                &o.id,
+                BulkFile::bytes(FILE.as_bytes()),
+                Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(plan.status, PlanStatus::Ready);
@@ -195,7 +236,7 @@ async fn a_plan_the_org_no_longer_allows_is_stale_and_changes_nothing() {
         let before = observe(&w.app, &o).await;
         let e = w
             .app
-            .bulk_apply(&o.owner, &o.id, &plan.id)
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
             .await
             .unwrap_err();
         let AppError::Rule(e) = e else { panic!("{e}") };
@@ -241,14 +282,19 @@ async fn a_failure_in_the_middle_of_apply_leaves_the_org_as_before() {
         let o = org(&w.app, "atomic").await;
         let plan = w
             .app
-            .bulk_plan(&o.owner, &o.id, FILE.as_bytes())
+            .bulk_plan(
+                &o.owner,
+                &o.id,
+                BulkFile::bytes(FILE.as_bytes()),
+                Default::default(),
+            )
             .await
             .unwrap();
         let before = observe(&w.app, &o).await;
         w.fail_audit_of("extension:1003").await;
         let e = w
             .app
-            .bulk_apply(&o.owner, &o.id, &plan.id)
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
             .await
             .unwrap_err();
         assert!(matches!(e, AppError::Store(_)), "{}: {e}", w.name);
@@ -260,7 +306,11 @@ async fn a_failure_in_the_middle_of_apply_leaves_the_org_as_before() {
             .unwrap();
         assert_eq!(stored.status, PlanStatus::Ready);
         w.heal().await;
-        let applied = w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+        let applied = w
+            .app
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         assert_eq!(applied.status, PlanStatus::Applied);
         assert_ne!(observe(&w.app, &o).await, before);
     }
@@ -275,11 +325,19 @@ async fn export_reimports_unchanged_into_a_fresh_org() {
         );
         let plan = w
             .app
-            .bulk_plan(&a.owner, &a.id, file.clone())
+            .bulk_plan(
+                &a.owner,
+                &a.id,
+                BulkFile::bytes(file.clone()),
+                Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(plan.status, PlanStatus::Ready, "{plan:#?}");
-        w.app.bulk_apply(&a.owner, &a.id, &plan.id).await.unwrap();
+        w.app
+            .bulk_apply(&a.owner, &a.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         // An extension with two numbers, made one operation at a time.
         w.app.provision(&a.owner, &a.id, 1, "2000").await.unwrap();
         let two = [
@@ -317,11 +375,19 @@ async fn export_reimports_unchanged_into_a_fresh_org() {
         let b = org(&w.app, "importer").await;
         let plan = w
             .app
-            .bulk_plan(&b.owner, &b.id, export.clone())
+            .bulk_plan(
+                &b.owner,
+                &b.id,
+                BulkFile::bytes(export.clone()),
+                Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(plan.status, PlanStatus::Ready, "{plan:#?}");
-        w.app.bulk_apply(&b.owner, &b.id, &plan.id).await.unwrap();
+        w.app
+            .bulk_apply(&b.owner, &b.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         assert_eq!(
             w.app.export_csv(&b.owner, &b.id).await.unwrap(),
             export,
@@ -339,10 +405,18 @@ async fn export_with_a_disabled_holder_reimports_with_a_warning() {
         let a = org(&w.app, "disabled-exporter").await;
         let plan = w
             .app
-            .bulk_plan(&a.owner, &a.id, FILE.as_bytes())
+            .bulk_plan(
+                &a.owner,
+                &a.id,
+                BulkFile::bytes(FILE.as_bytes()),
+                Default::default(),
+            )
             .await
             .unwrap();
-        w.app.bulk_apply(&a.owner, &a.id, &plan.id).await.unwrap();
+        w.app
+            .bulk_apply(&a.owner, &a.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         let b = org(&w.app, "disabled-importer").await;
         for o in [&a, &b] {
             w.app
@@ -358,7 +432,12 @@ async fn export_with_a_disabled_holder_reimports_with_a_warning() {
 
         let plan = w
             .app
-            .bulk_plan(&b.owner, &b.id, export.clone().into_bytes())
+            .bulk_plan(
+                &b.owner,
+                &b.id,
+                BulkFile::bytes(export.clone().into_bytes()),
+                Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(plan.status, PlanStatus::Ready, "{}: {plan:#?}", w.name);
@@ -378,7 +457,11 @@ async fn export_with_a_disabled_holder_reimports_with_a_warning() {
             .await
             .unwrap();
         assert_eq!(stored.warnings, plan.warnings);
-        let applied = w.app.bulk_apply(&b.owner, &b.id, &plan.id).await.unwrap();
+        let applied = w
+            .app
+            .bulk_apply(&b.owner, &b.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         assert_eq!(applied.status, PlanStatus::Applied);
         assert_eq!(applied.warnings, plan.warnings);
         assert_eq!(
@@ -399,21 +482,37 @@ async fn xlsx_export_reimports_unchanged() {
         let file = format!("{FILE}1004,+6531230002,+plus@example.com,license_number,,\n");
         let plan = w
             .app
-            .bulk_plan(&a.owner, &a.id, file.into_bytes())
+            .bulk_plan(
+                &a.owner,
+                &a.id,
+                BulkFile::bytes(file.into_bytes()),
+                Default::default(),
+            )
             .await
             .unwrap();
-        w.app.bulk_apply(&a.owner, &a.id, &plan.id).await.unwrap();
+        w.app
+            .bulk_apply(&a.owner, &a.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         let xlsx = w.app.export_xlsx(&a.owner, &a.id).await.unwrap();
         assert!(xlsx.starts_with(b"PK"), "an XLSX workbook");
 
         let b = org(&w.app, "xlsx-importer").await;
         let plan = w
             .app
-            .bulk_plan(&b.owner, &b.id, xlsx.clone())
+            .bulk_plan(
+                &b.owner,
+                &b.id,
+                BulkFile::bytes(xlsx.clone()),
+                Default::default(),
+            )
             .await
             .unwrap();
         assert_eq!(plan.status, PlanStatus::Ready, "{}: {plan:#?}", w.name);
-        w.app.bulk_apply(&b.owner, &b.id, &plan.id).await.unwrap();
+        w.app
+            .bulk_apply(&b.owner, &b.id, &plan.id, Default::default())
+            .await
+            .unwrap();
         assert_eq!(
             w.app.export_csv(&b.owner, &b.id).await.unwrap(),
             w.app.export_csv(&a.owner, &a.id).await.unwrap(),
@@ -426,7 +525,7 @@ async fn xlsx_export_reimports_unchanged() {
 /// Planning and applying report rows done up to the total, step by step, in order.
 #[tokio::test]
 async fn plan_and_apply_report_progress() {
-    use seatline_app::bulk::Step;
+    use seatline_app::bulk::{ApplyOptions, PlanOptions, Step};
     use std::sync::Mutex;
     let w = World::sqlite().await;
     let o = org(&w.app, "progress").await;
@@ -443,12 +542,22 @@ async fn plan_and_apply_report_progress() {
         .unwrap();
     let plan = w
         .app
-        .bulk_plan_sheet_reporting(&o.owner, &o.id, sheet, &report)
+        .bulk_plan(
+            &o.owner,
+            &o.id,
+            BulkFile::Sheet(sheet),
+            PlanOptions::default().reporting(&report),
+        )
         .await
         .unwrap();
     assert_eq!(plan.status, PlanStatus::Ready, "{:?}", plan.errors);
     w.app
-        .bulk_apply_reporting(&o.owner, &o.id, &plan.id, &report)
+        .bulk_apply(
+            &o.owner,
+            &o.id,
+            &plan.id,
+            ApplyOptions::default().reporting(&report),
+        )
         .await
         .unwrap();
     let seen = seen.into_inner().unwrap();
@@ -488,7 +597,12 @@ async fn only_owners_and_admins_of_the_org_run_bulk() {
         };
         let e = w
             .app
-            .bulk_plan(&member, &o.id, FILE.as_bytes())
+            .bulk_plan(
+                &member,
+                &o.id,
+                BulkFile::bytes(FILE.as_bytes()),
+                Default::default(),
+            )
             .await
             .unwrap_err();
         assert_eq!(rule(e), ErrorCode::Forbidden);
@@ -502,12 +616,17 @@ async fn only_owners_and_admins_of_the_org_run_bulk() {
         );
         let plan = w
             .app
-            .bulk_plan(&o.owner, &o.id, FILE.as_bytes())
+            .bulk_plan(
+                &o.owner,
+                &o.id,
+                BulkFile::bytes(FILE.as_bytes()),
+                Default::default(),
+            )
             .await
             .unwrap();
         let e = w
             .app
-            .bulk_apply(&other.owner, &o.id, &plan.id)
+            .bulk_apply(&other.owner, &o.id, &plan.id, Default::default())
             .await
             .unwrap_err();
         assert_eq!(rule(e), ErrorCode::NotFound);
@@ -639,11 +758,19 @@ fn a_generated_file_applied_then_exported_gives_back_its_rows() {
                 let o = org(&w.app, &format!("gen{case}")).await;
                 let plan = w
                     .app
-                    .bulk_plan(&o.owner, &o.id, text.clone())
+                    .bulk_plan(
+                        &o.owner,
+                        &o.id,
+                        BulkFile::bytes(text.clone()),
+                        Default::default(),
+                    )
                     .await
                     .unwrap();
                 assert_eq!(plan.status, PlanStatus::Ready, "{text}\n{plan:#?}");
-                w.app.bulk_apply(&o.owner, &o.id, &plan.id).await.unwrap();
+                w.app
+                    .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+                    .await
+                    .unwrap();
                 let export = w.app.export_csv(&o.owner, &o.id).await.unwrap();
                 assert_eq!(
                     normalised(&export),

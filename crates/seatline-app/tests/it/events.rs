@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use seatline_app::bulk::BulkFile;
 use seatline_app::events::EventsRequest;
 use seatline_app::{App, Ctx};
 use seatline_domain::{ErrorCode, OrgId};
@@ -410,10 +411,15 @@ async fn every_write_use_case_emits_its_event_types() {
         .await;
         let new_owner = login(app, id, &o.admin_id).await;
         let plan = app
-            .bulk_plan(&new_owner, id, csv.as_bytes())
+            .bulk_plan(
+                &new_owner,
+                id,
+                BulkFile::bytes(csv.as_bytes()),
+                Default::default(),
+            )
             .await
             .expect("plan");
-        app.bulk_apply(&new_owner, id, &plan.id)
+        app.bulk_apply(&new_owner, id, &plan.id, Default::default())
             .await
             .expect("apply");
         let plan_s = format!("plan:{}", plan.id);
@@ -429,7 +435,7 @@ async fn every_write_use_case_emits_its_event_types() {
             .await;
         assert_eq!(e[0]["data"]["addons"], json!(["team_chat"]));
         assert_eq!(e[2]["data"], json!({"plan": plan.id, "rows": 2}));
-        app.bulk_apply(&new_owner, id, &plan.id)
+        app.bulk_apply(&new_owner, id, &plan.id, Default::default())
             .await
             .expect("apply again");
         f.expect("applying a plan again", &[]).await;
@@ -723,7 +729,15 @@ async fn integration_tokens_read_only_what_a_pbx_needs() {
                 .await,
         ),
         code(app.audit(&pbx, id, Default::default()).await),
-        code(app.bulk_plan(&pbx, id, b"Ext key\n1005\n").await),
+        code(
+            app.bulk_plan(
+                &pbx,
+                id,
+                BulkFile::bytes(b"Ext key\n1005\n"),
+                Default::default(),
+            )
+            .await,
+        ),
         code(app.licenses(&pbx, id).await),
         code(app.numbers(&pbx, id, None, None).await),
         code(app.create_integration_token(&pbx, id, "more").await),

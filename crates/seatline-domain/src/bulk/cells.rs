@@ -5,10 +5,11 @@
 
 use std::collections::HashMap;
 
-use super::{Errors, OrgState, RowPlan, COL_ADDON, COL_NUMBER, COL_USER};
+use super::{OrgState, COL_ADDON, COL_NUMBER, COL_USER};
 use crate::catalog::Code;
 use crate::error::ErrorCode;
 use crate::model::Addons;
+use crate::plans::{Problems, RowPlan};
 use crate::rules;
 use crate::spelling;
 use crate::values::{Status, E164};
@@ -144,7 +145,7 @@ pub(super) fn plan_number(
     org: &OrgState<'_>,
     seen: &mut HashMap<u64, usize>,
     item: &mut RowPlan,
-    errs: &mut Errors,
+    errs: &mut Problems,
 ) {
     let n = match v.parse::<E164>() {
         Ok(n) => n,
@@ -191,7 +192,7 @@ pub(super) fn plan_number(
 
 /// An Addon license cell: a code, or a display name read as its code with a warning.
 /// `phone_system` is the extension itself: an error, and no copy (so no second seat).
-pub(super) fn plan_addon(v: &str, row: usize, item: &mut RowPlan, errs: &mut Errors) {
+pub(super) fn plan_addon(v: &str, row: usize, item: &mut RowPlan, errs: &mut Problems) {
     let code = match v.parse::<Code>() {
         Ok(code) => code,
         Err(e) => match Code::from_display_name(v) {
@@ -227,7 +228,9 @@ pub(super) fn plan_user(
     org: &OrgState<'_>,
     seen: &mut [usize],
     item: &mut RowPlan,
-    errs: &mut Errors,
+    errs: &mut Problems,
+    // Member emails compared so far for "did you mean", bounded by SUGGEST_PLAN.
+    suggested: &mut usize,
 ) {
     if item.user.is_none() {
         item.user = Some(v.to_owned());
@@ -236,7 +239,7 @@ pub(super) fn plan_user(
         let how = if v.contains('@') { "email" } else { "id" };
         // Only an error that is listed gets a suggestion: the rest are counted, not shown.
         let near = if errs.lists_row_errors() && how == "email" {
-            closest_email(org, v, &mut errs.suggested).map(|e| format!("did you mean {e}? "))
+            closest_email(org, v, suggested).map(|e| format!("did you mean {e}? "))
         } else {
             None
         };

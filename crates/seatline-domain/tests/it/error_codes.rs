@@ -126,10 +126,10 @@ fn source(code: ErrorCode) -> Option<Source> {
             Domain(|| refused(seatline_domain::lifecycle::parse_term_end("31/12/2026")))
         }
         InvalidPrice => {
-            Domain(|| refused("12.345678".parse::<seatline_domain::lifecycle::Price>()))
+            Domain(|| refused("12.345678".parse::<seatline_domain::Price>()))
         }
         InvalidCurrency => {
-            Domain(|| refused("euro".parse::<seatline_domain::lifecycle::Currency>()))
+            Domain(|| refused("euro".parse::<seatline_domain::Currency>()))
         }
         InvalidTransition
         | SubscriptionExpired
@@ -184,16 +184,16 @@ fn source(code: ErrorCode) -> Option<Source> {
         OutOfScope => Elsewhere("bulk assignment: bulk.rs (a row naming a member outside the uploader's teams) and seatline-http tests/scim/teams.rs"),
         ResetLinkInvalid => Elsewhere("admin UI: password reset links, seatline-app passwords.rs"),
         InvalidFindingKind => {
-            Domain(|| refused("unused".parse::<seatline_domain::reports::FindingKind>()))
+            Domain(|| refused("unused".parse::<seatline_domain::FindingKind>()))
         }
         CleanupRowChanged => Domain(|| {
             // A cleanup row for an extension that no longer exists.
             let members = [];
             let seats = seats(&[]);
             let org = seatline_domain::reports::OrgUsage::new(&members, &[], &seats, &[]);
-            let row = seatline_domain::bulk::RowPlan {
+            let row = seatline_domain::plans::RowPlan {
                 row: 1,
-                outcome: seatline_domain::bulk::Outcome::Deprovision,
+                outcome: seatline_domain::plans::Outcome::Deprovision,
                 key: Some(key(1001)),
                 member: None,
                 user: None,
@@ -202,7 +202,7 @@ fn source(code: ErrorCode) -> Option<Source> {
                 freed: Vec::new(),
                 finding: None,
             };
-            refused(seatline_domain::reports::decide(&[row], &org))
+            refused(seatline_domain::cleanup::decide(&[row], &org))
         }),
         TooManyColumns | CellTooLong | RecordTooLong | TooManyCells | UnpackedTooLarge | Busy => {
             Elsewhere("reading bulk uploads: seatline-app bulk/read and tests/bulk/hostile.rs")

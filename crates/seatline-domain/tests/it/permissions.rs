@@ -1,5 +1,7 @@
 //! The whole permission table of product.md §4, written out independently of PERMISSIONS:
 //! permissions.rs unit-tests a sample; this checks every action for every kind of actor.
+//! The actions come from `Action::ALL`, which the compiler fills: an action without its row
+//! here fails the test.
 
 use seatline_domain::permissions::{authorize, Action, Actor};
 use seatline_domain::{ErrorCode, MemberId, Role, Status};
@@ -37,9 +39,27 @@ fn every_action_for_every_actor() {
         (ReadMember, [true, true, true, true, false]),
         (IssueToken, [true, true, false, true, false]),
         (SetPassword, [true, true, false, true, false]),
+        (ManageScimTokens, [false, true, false, false, false]),
+        (ManageWebhooks, [false, true, true, false, false]),
+        (ReadEvents, [true, true, true, false, false]),
+        (ReadEntitlements, [true, true, true, false, false]),
+        (ReadExtensions, [true, true, true, false, false]),
+        (ReadMembers, [true, true, true, false, false]),
+        (ReadContactCenter, [true, true, true, false, false]),
+        (ManageIntegrationTokens, [false, true, false, false, false]),
         (ResetPassword, [false, true, true, false, false]),
+        (ReadTeams, [true, true, true, false, false]),
+        (ManageTeams, [false, true, true, false, false]),
+        (SetScope, [false, true, false, false, false]),
         (ReadReports, [false, true, true, false, false]),
     ];
+    for action in Action::ALL {
+        let rows = table.iter().filter(|(a, _)| a == action).count();
+        assert_eq!(
+            rows, 1,
+            "{action:?} needs exactly one row in this table, has {rows}"
+        );
+    }
     let me = MemberId("me".into());
     let other = MemberId("other".into());
     let actors = [

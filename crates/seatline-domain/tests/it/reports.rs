@@ -1,13 +1,12 @@
 //! The usage report, findings and cleanup plans of product.md §11 on one organization with
 //! one example of every finding kind, priced in EUR: the arithmetic worked out by hand.
 
-use seatline_domain::bulk::{Outcome, PlanStatus, RowPlan, SeatChange, SeatFreed};
-use seatline_domain::lifecycle::{Currency, Price};
-use seatline_domain::reports::{
-    self, findings, plan_cleanup, usage, CleanupRequest, FindingKind, Money, OrgUsage,
-};
+use seatline_domain::cleanup::{self, CleanupRequest};
+use seatline_domain::plans::{Outcome, PlanStatus, RowPlan, SeatChange, SeatFreed};
+use seatline_domain::reports::{findings, usage, Money, OrgUsage};
 use seatline_domain::{
-    Change, Code, ErrorCode, Extension, Member, Role, Seat, Seats, Status, SubState, Subscription,
+    Change, Code, Currency, ErrorCode, Extension, FindingKind, Member, Price, Role, Seat, Seats,
+    Status, SubState, Subscription,
 };
 use serde_json::json;
 
@@ -261,7 +260,7 @@ fn apply(f: &mut Fixture, changes: &[Change]) {
 #[test]
 fn cleaning_up_every_kind_leaves_no_finding() {
     let mut f = fixture();
-    let p = plan_cleanup(&f.org(), &request(&FindingKind::ALL));
+    let p = cleanup::plan(&f.org(), &request(&FindingKind::ALL));
     use Code::*;
     assert_eq!(
         summary(&p.items),
@@ -302,7 +301,7 @@ fn cleaning_up_every_kind_leaves_no_finding() {
         serde_json::to_value(&p.seats[0]).unwrap(),
         json!({"code": "phone_system", "freed": 3})
     );
-    let d = reports::decide(&p.items, &f.org()).unwrap();
+    let d = cleanup::decide(&p.items, &f.org()).unwrap();
     assert_eq!(d.audit.len(), p.items.len(), "one audit record per row");
     apply(&mut f, &d.changes);
     assert_eq!(findings(&f.org(), None), []);
@@ -318,7 +317,7 @@ fn cleaning_up_some_kinds_leaves_the_others() {
         FindingKind::AddonOnUnassignedExtension,
         FindingKind::OverAllocated,
     ];
-    let p = plan_cleanup(&f.org(), &request(&chosen));
+    let p = cleanup::plan(&f.org(), &request(&chosen));
     use Code::*;
     assert_eq!(
         summary(&p.items),
@@ -330,7 +329,7 @@ fn cleaning_up_some_kinds_leaves_the_others() {
         ]
     );
     assert_eq!(p.items[2].finding, Some(FindingKind::OverAllocated));
-    let d = reports::decide(&p.items, &f.org()).unwrap();
+    let d = cleanup::decide(&p.items, &f.org()).unwrap();
     apply(&mut f, &d.changes);
     let left: std::collections::BTreeSet<FindingKind> =
         findings(&f.org(), None).iter().map(|x| x.kind).collect();
@@ -350,7 +349,7 @@ fn a_plan_for_some_extensions_touches_only_them() {
     let f = fixture();
     let mut r = request(&FindingKind::ALL);
     r.extensions = Some(vec![key(1005)]);
-    let p = plan_cleanup(&f.org(), &r);
+    let p = cleanup::plan(&f.org(), &r);
     assert_eq!(
         summary(&p.items),
         [(1005, Outcome::RemoveAddons, vec![Code::LicenseCenter], 0)]
@@ -363,7 +362,7 @@ fn over_allocation_in_productive_use_is_a_warning() {
     // The disabled holder's copy is gone: only the owner's productive copy and one more.
     f.extensions[3].addons = addons(&[Code::DeviceWebRtc]);
     f.extensions[4].addons = addons(&[Code::LicenseCenter, Code::CallRecording]);
-    let p = plan_cleanup(&f.org(), &request(&[FindingKind::OverAllocated]));
+    let p = cleanup::plan(&f.org(), &request(&[FindingKind::OverAllocated]));
     assert!(p.items.is_empty(), "{:?}", p.items);
     assert_eq!(p.warnings.len(), 1);
     assert_eq!(p.warnings[0].code, ErrorCode::SubscriptionOverAllocated);
@@ -374,14 +373,14 @@ fn over_allocation_in_productive_use_is_a_warning() {
 #[test]
 fn rows_that_no_longer_match_make_the_plan_stale() {
     let f = fixture();
-    let p = plan_cleanup(&f.org(), &request(&FindingKind::ALL));
+    let p = cleanup::plan(&f.org(), &request(&FindingKind::ALL));
     let stale = |change: &dyn Fn(&mut Fixture)| {
         let mut g = fixture();
         change(&mut g);
-        let checked = reports::recheck(p.clone(), &g.org());
+        let checked = cleanup::recheck(p.clone(), &g.org());
         assert_eq!(checked.status, PlanStatus::Invalid);
         assert!(!checked.can_apply);
-        assert!(reports::decide(&p.items, &g.org()).is_err());
+        assert!(cleanup::decide(&p.items, &g.org()).is_err());
         checked.errors
     };
     // 1002 was assigned since.
@@ -403,16 +402,16 @@ fn rows_that_no_longer_match_make_the_plan_stale() {
     });
     assert_eq!(errs.len(), 2, "{errs:?}");
     // Unchanged: ready.
-    let same = reports::recheck(p.clone(), &f.org());
+    let same = cleanup::recheck(p.clone(), &f.org());
     assert_eq!(same, p);
 }
 
 #[test]
 fn kinds_parse_once_each_and_not_empty() {
-    let k = reports::parse_kinds(["not_effective", "over_allocated", "not_effective"]).unwrap();
+    let k = cleanup::parse_kinds(["not_effective", "over_allocated", "not_effective"]).unwrap();
     assert_eq!(k, [FindingKind::NotEffective, FindingKind::OverAllocated]);
     assert_eq!(
-        reports::parse_kinds([]).unwrap_err().code,
+        cleanup::parse_kinds([]).unwrap_err().code,
         ErrorCode::InvalidFindingKind
     );
 }
