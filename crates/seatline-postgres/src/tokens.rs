@@ -4,8 +4,9 @@
 
 use seatline_domain::{Member, MemberId, OrgId};
 use seatline_store::{decode, IntegrationTokenRow, Result, ScimTokenRow, TokenRow};
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::{PgConnection, PgPool, Postgres, Row};
 
 use crate::sql::db;
 
@@ -92,12 +93,15 @@ fn token_row(r: &PgRow) -> TokenRow {
     }
 }
 
+/// A statement with its arguments bound so far.
+type PgQuery<'q> = Query<'q, Postgres, PgArguments>;
+
 /// A kind of named token: the statements on its table, and its row.
 pub(crate) trait Named: Sized + Send + Sync {
     const SQL: NamedSql;
     fn from_row(r: &PgRow) -> Self;
-    /// Its columns in the order `NamedSql::insert` binds them.
-    fn columns(&self) -> (&str, &str, &str, &str, &str, bool);
+    /// The insert statement with this token's columns bound, in its order.
+    fn bind_insert<'q>(&'q self, insert: PgQuery<'q>) -> PgQuery<'q>;
 }
 
 /// The statements on one named-token table.
@@ -133,16 +137,14 @@ macro_rules! named {
                 }
             }
 
-            fn columns(&self) -> (&str, &str, &str, &str, &str, bool) {
-                let t = self;
-                (
-                    &t.id,
-                    t.org.as_str(),
-                    &t.name,
-                    &t.hash,
-                    &t.created_at,
-                    t.revoked,
-                )
+            fn bind_insert<'q>(&'q self, insert: PgQuery<'q>) -> PgQuery<'q> {
+                insert
+                    .bind(&self.id)
+                    .bind(self.org.as_str())
+                    .bind(&self.name)
+                    .bind(&self.hash)
+                    .bind(&self.created_at)
+                    .bind(self.revoked)
             }
         }
     };
@@ -152,14 +154,7 @@ named!(ScimTokenRow, "scim_tokens", " AND NOT revoked");
 named!(IntegrationTokenRow, "integration_tokens", "");
 
 pub(crate) async fn insert<T: Named>(c: &mut PgConnection, t: &T) -> Result<()> {
-    let (id, org, name, hash, created_at, revoked) = t.columns();
-    sqlx::query(T::SQL.insert)
-        .bind(id)
-        .bind(org)
-        .bind(name)
-        .bind(hash)
-        .bind(created_at)
-        .bind(revoked)
+    t.bind_insert(sqlx::query(T::SQL.insert))
         .execute(c)
         .await
         .map_err(db)?;
