@@ -5,7 +5,6 @@ use serde_json::json;
 use crate::{AuditEntry, AuditQuery};
 
 use super::fixtures::*;
-use super::Backend;
 
 pub async fn audit_round_trip(b: &impl Backend) {
     let store = b.store().await;

@@ -7,7 +7,6 @@ use seatline_domain::{rules, Change, Code, Extension};
 use crate::PlanRow;
 
 use super::fixtures::*;
-use super::Backend;
 
 pub async fn plans_round_trip(b: &impl Backend) {
     let store = b.store().await;

@@ -7,14 +7,11 @@ use crate::{
 };
 
 use super::fixtures::*;
-use super::Backend;
 
 /// The entitlement read answers, by id and by email, exactly what the transaction's reads
 /// answer (member, its extension with add-ons and sorted numbers, the subscriptions), and
 /// nothing of another organization.
 pub async fn entitlement_sources_in_one_read(b: &impl Backend) {
-    use seatline_domain::lifecycle::{Currency, Price};
-    use seatline_domain::{SubState, Subscription};
     let store = b.store().await;
     let s = &*store;
     let (org, owner) = create_org(s, "ent", "owner@ent.example").await;
@@ -31,19 +28,7 @@ pub async fn entitlement_sources_in_one_read(b: &impl Backend) {
         set_quantity(s, &org, code, q).await;
     }
     set_quantity(s, &other, PhoneSystem, 5).await;
-    let center = Subscription {
-        code: LicenseCenter,
-        quantity: 2,
-        state: SubState::Suspended,
-        term_end: None,
-        state_since: Some(
-            chrono::DateTime::parse_from_rfc3339("2026-05-01T00:00:00.123Z")
-                .expect("time")
-                .with_timezone(&chrono::Utc),
-        ),
-        unit_price: Some("12.50".parse::<Price>().expect("price")),
-        currency: Some("EUR".parse::<Currency>().expect("currency")),
-    };
+    let center = suspended(LicenseCenter, 2, None);
     add_numbers(s, &org, &["+6532000002", "+6532000001"]).await;
     let agent = add_member(s, &org, "mem_ent", "agent@ent.example", Role::Member).await;
     let idle = add_member(s, &org, "mem_idle", "idle@ent.example", Role::Member).await;

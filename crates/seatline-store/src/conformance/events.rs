@@ -9,7 +9,6 @@ use seatline_domain::{Change, Code, Extension, OrgId};
 use crate::{EventHorizon, EventQuery, EventRow, NewEvent, Store};
 
 use super::fixtures::*;
-use super::Backend;
 
 /// An event as a use case would append it; the body says which seq and type it is.
 fn new_event(seq: i64, kind: &str, at: &str, ext: Option<u32>) -> NewEvent {

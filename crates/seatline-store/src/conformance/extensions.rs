@@ -7,7 +7,6 @@ use seatline_domain::{rules, Change, Code, Extension, MemberId, NumberRow, Role}
 use crate::ExtensionQuery;
 
 use super::fixtures::*;
-use super::Backend;
 
 pub async fn extensions_round_trip(b: &impl Backend) {
     let store = b.store().await;

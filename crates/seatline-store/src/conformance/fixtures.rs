@@ -1,12 +1,23 @@
 //! The use-case shape every case drives the store with (lock, read, let the rules decide,
 //! apply, commit), with fixed ids and times.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
 use seatline_domain::{
     rules, Addons, Change, Code, Decision, Email, Error, ExtKey, Extension, Member, MemberId,
     OrgId, Role, Seat, Seats, Status, E164,
 };
 
 use crate::{AuditEntry, AuditQuery, ExtensionQuery, Snapshot, Store, StoreError, Tx};
+
+/// A backend under test: a fresh, migrated database that the cases may fill at will.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// A new store on that database, with its own connection pool.
+    async fn store(&self) -> Arc<dyn Store>;
+}
 
 pub(super) const AT: &str = "2026-01-01T00:00:00.000Z";
 
@@ -123,6 +134,21 @@ pub(super) async fn audit_of(store: &dyn Store, org: &OrgId, action: &str) -> Ve
         ..AuditQuery::default()
     };
     read(store).await.audit(org, &q).await.expect("audit")
+}
+
+/// The organization's newest `limit` audit entries, whatever their action.
+pub(super) async fn audit_page(store: &dyn Store, org: &OrgId, limit: u32) -> Vec<AuditEntry> {
+    read(store)
+        .await
+        .audit(
+            org,
+            &AuditQuery {
+                limit,
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap()
 }
 
 /// Create an organization `org_<tag>` with its owner `own_<tag>`.
@@ -257,6 +283,28 @@ pub(super) async fn disable_and_delete(store: &dyn Store, org: &OrgId, m: &Membe
     commit(locked(store, org).await, org, d)
         .await
         .expect("delete");
+}
+
+/// A priced subscription suspended at a fixed time, as the lifecycle sets one.
+pub(super) fn suspended(
+    code: Code,
+    quantity: u32,
+    term_end: Option<chrono::NaiveDate>,
+) -> seatline_domain::Subscription {
+    use seatline_domain::lifecycle::{Currency, Price};
+    seatline_domain::Subscription {
+        code,
+        quantity,
+        state: seatline_domain::SubState::Suspended,
+        term_end,
+        state_since: Some(
+            chrono::DateTime::parse_from_rfc3339("2026-05-01T00:00:00.123Z")
+                .expect("time")
+                .with_timezone(&chrono::Utc),
+        ),
+        unit_price: Some("12.50".parse::<Price>().expect("price")),
+        currency: Some("EUR".parse::<Currency>().expect("currency")),
+    }
 }
 
 /// Apply raw changes in their own transaction, bypassing the rules, and commit if they apply.

@@ -6,7 +6,6 @@ use tokio::sync::Barrier;
 use crate::{IdempotencyRow, IDEMPOTENCY_PENDING};
 
 use super::fixtures::*;
-use super::Backend;
 
 pub async fn idempotency_round_trip(b: &impl Backend) {
     let store = b.store().await;

@@ -3,14 +3,13 @@
 use seatline_domain::{Change, Code};
 
 use super::fixtures::*;
-use super::Backend;
 
 /// Subscription lifecycle (issue 12): a subscription's state, term, state time and price
 /// round-trip exactly; the seats carry the state; a quantity change keeps the rest; the
 /// scheduler's candidates are the orgs with a term over or a subscription in grace or
 /// suspended; another organization's subscriptions are not seen.
 pub async fn subscriptions_round_trip(b: &impl Backend) {
-    use seatline_domain::lifecycle::{parse_term_end, Currency, Price};
+    use seatline_domain::lifecycle::parse_term_end;
     use seatline_domain::{SubState, Subscription};
     let store = b.store().await;
     let s = &*store;
@@ -25,19 +24,11 @@ pub async fn subscriptions_round_trip(b: &impl Backend) {
         .is_empty());
     set_quantity(s, &org, Code::PhoneSystem, 10).await;
     set_quantity(s, &quiet, Code::PhoneSystem, 10).await;
-    let center = Subscription {
-        code: Code::LicenseCenter,
-        quantity: 4,
-        state: SubState::Suspended,
-        term_end: Some(parse_term_end("2026-03-31").expect("date")),
-        state_since: Some(
-            chrono::DateTime::parse_from_rfc3339("2026-05-01T00:00:00.123Z")
-                .expect("time")
-                .with_timezone(&chrono::Utc),
-        ),
-        unit_price: Some("12.50".parse::<Price>().expect("price")),
-        currency: Some("EUR".parse::<Currency>().expect("currency")),
-    };
+    let center = suspended(
+        Code::LicenseCenter,
+        4,
+        Some(parse_term_end("2026-03-31").expect("date")),
+    );
     force(s, &org, vec![Change::SetSubscription(center.clone())])
         .await
         .expect("set subscription");

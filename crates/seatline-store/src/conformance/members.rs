@@ -3,7 +3,6 @@
 use seatline_domain::{rules, Member, MemberId, OrgId, Role, Status};
 
 use super::fixtures::*;
-use super::Backend;
 
 pub async fn members_round_trip(b: &impl Backend) {
     let store = b.store().await;

@@ -11,12 +11,6 @@
 //! One file per capability, named as the capability is in every layer; the shared fixtures
 //! are in `fixtures`.
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
-
-use crate::Store;
-
 mod audit;
 mod bulk;
 mod entitlements;
@@ -35,6 +29,8 @@ mod tokens;
 mod tx;
 mod webhooks;
 
+pub use fixtures::Backend;
+
 pub use audit::*;
 pub use bulk::*;
 pub use entitlements::*;
@@ -51,13 +47,6 @@ pub use teams::*;
 pub use tokens::*;
 pub use tx::*;
 pub use webhooks::*;
-
-/// A backend under test: a fresh, migrated database that the cases may fill at will.
-#[async_trait]
-pub trait Backend: Send + Sync {
-    /// A new store on that database, with its own connection pool.
-    async fn store(&self) -> Arc<dyn Store>;
-}
 
 /// One `#[tokio::test]` per conformance case. `$backend` is an expression evaluated in each
 /// test, a future of `Option<impl Backend>`; `None` skips the case (the backend says why).

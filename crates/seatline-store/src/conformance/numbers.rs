@@ -3,7 +3,6 @@
 use seatline_domain::rules;
 
 use super::fixtures::*;
-use super::Backend;
 
 pub async fn numbers_round_trip(b: &impl Backend) {
     let store = b.store().await;

@@ -8,7 +8,6 @@ use seatline_domain::{Change, Code, Extension, Member, Role};
 use crate::{AuditEntry, AuditQuery, ExtensionQuery, PlanRow, TokenRow};
 
 use super::fixtures::*;
-use super::Backend;
 
 pub async fn migrate_ping_and_missing_org(b: &impl Backend) {
     let store = b.store().await;
@@ -62,17 +61,7 @@ pub async fn tenant_isolation(b: &impl Backend) {
     tx.insert_plan(&a, &a_plan).await.expect("plan");
     tx.commit().await.expect("commit");
     let a_before = snapshot(s, &a).await;
-    let a_audit = read(s)
-        .await
-        .audit(
-            &a,
-            &AuditQuery {
-                limit: 1000,
-                ..AuditQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+    let a_audit = audit_page(s, &a, 1000).await;
 
     // Reads through B.
     let mut tx = read(s).await;

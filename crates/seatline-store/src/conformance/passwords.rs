@@ -5,7 +5,6 @@ use seatline_domain::{Change, Role};
 use crate::PasswordReset;
 
 use super::fixtures::*;
-use super::Backend;
 
 /// A password reset link is found by its hash from any organization with its member, is
 /// replaced by a newer link of the same member, is used up by taking it (only in its own

@@ -5,7 +5,6 @@ use seatline_domain::{rules, Change, MemberId, Role, Status};
 use crate::ScimQuery;
 
 use super::fixtures::*;
-use super::Backend;
 
 /// A SCIM member query of up to 100 rows, shaped by `f`.
 fn scim_q(f: impl FnOnce(&mut ScimQuery)) -> ScimQuery {

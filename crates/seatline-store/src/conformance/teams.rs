@@ -5,7 +5,6 @@ use seatline_domain::{Change, Code, Member, MemberId, OrgId, Role, TeamId};
 use crate::{ExtensionQuery, Store, StoreError};
 
 use super::fixtures::*;
-use super::Backend;
 
 fn team_id(s: &str) -> TeamId {
     TeamId(s.to_owned())

@@ -5,7 +5,6 @@ use seatline_domain::{Member, OrgId, Role};
 use crate::{IntegrationTokenRow, ScimTokenRow, TokenRow};
 
 use super::fixtures::*;
-use super::Backend;
 
 pub async fn tokens_round_trip(b: &impl Backend) {
     let store = b.store().await;

@@ -6,10 +6,9 @@ use tokio::sync::Barrier;
 
 use seatline_domain::{rules, Change, Code, ErrorCode, Extension, Member, MemberId, Role, Status};
 
-use crate::{AuditQuery, ExtensionQuery, Store, TokenRow};
+use crate::{ExtensionQuery, Store, TokenRow};
 
 use super::fixtures::*;
-use super::Backend;
 
 /// Every read of a read transaction sees the state of its first read, whatever commits since.
 pub async fn read_sees_one_snapshot(b: &impl Backend) {
@@ -47,17 +46,7 @@ pub async fn rollback_leaves_no_trace(b: &impl Backend) {
     let (org, owner) = create_org(s, "r", "owner@r.example").await;
     set_quantity(s, &org, Code::PhoneSystem, 10).await;
     let before = snapshot(s, &org).await;
-    let audit_before = read(s)
-        .await
-        .audit(
-            &org,
-            &AuditQuery {
-                limit: 100,
-                ..AuditQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+    let audit_before = audit_page(s, &org, 100).await;
 
     let o = &org;
     let provision_then = |failing: Option<Change>| async move {
@@ -111,17 +100,7 @@ pub async fn rollback_leaves_no_trace(b: &impl Backend) {
     assert!(after.extensions.is_empty(), "{:?}", after.extensions);
     assert_eq!(after.members, before.members);
     assert_eq!(after.seats, before.seats);
-    let audit_after = read(s)
-        .await
-        .audit(
-            &org,
-            &AuditQuery {
-                limit: 100,
-                ..AuditQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+    let audit_after = audit_page(s, &org, 100).await;
     assert_eq!(audit_after, audit_before);
     // The lock was released: the same provision now commits.
     provision(s, &org, 3, 1001)

@@ -7,7 +7,6 @@ use tokio::sync::Barrier;
 use seatline_domain::OrgId;
 
 use super::fixtures::*;
-use super::Backend;
 
 fn webhook_row(org: &OrgId, id: &str, at: &str) -> crate::WebhookRow {
     crate::WebhookRow {
