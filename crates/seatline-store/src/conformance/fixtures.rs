@@ -213,6 +213,14 @@ pub(super) async fn provision(store: &dyn Store, org: &OrgId, count: i64, start:
     Ok(commit(tx, org, d).await?)
 }
 
+/// The extension `k` as `tx` reads it; a missing one is the rules' not-found error.
+async fn extension_in(tx: &mut dyn Tx, org: &OrgId, k: u32) -> Result<Extension, Failure> {
+    Ok(tx
+        .extension(org, key(k))
+        .await?
+        .ok_or_else(|| Error::not_found("extension", k))?)
+}
+
 /// Load an extension under the lock, let `decide` rule on it, commit.
 pub(super) async fn on_extension(
     store: &dyn Store,
@@ -221,10 +229,7 @@ pub(super) async fn on_extension(
     decide: impl FnOnce(&Extension, &Seats) -> Result<Decision, Error> + Send,
 ) -> Outcome {
     let mut tx = locked(store, org).await;
-    let ext = tx
-        .extension(org, key(k))
-        .await?
-        .ok_or_else(|| Error::not_found("extension", k))?;
+    let ext = extension_in(&mut *tx, org, k).await?;
     let seats = tx.seats(org).await?;
     let d = decide(&ext, &seats)?;
     Ok(commit(tx, org, d).await?)
@@ -244,10 +249,7 @@ pub(super) async fn set_numbers(
     numbers: &[&str],
 ) -> Outcome {
     let mut tx = locked(store, org).await;
-    let ext = tx
-        .extension(org, key(k))
-        .await?
-        .ok_or_else(|| Error::not_found("extension", k))?;
+    let ext = extension_in(&mut *tx, org, k).await?;
     let numbers: Vec<E164> = numbers.iter().map(|n| e164(n)).collect();
     let mut rows = Vec::new();
     for n in &numbers {
@@ -259,10 +261,7 @@ pub(super) async fn set_numbers(
 
 pub(super) async fn assign(store: &dyn Store, org: &OrgId, k: u32, member: &Member) -> Outcome {
     let mut tx = locked(store, org).await;
-    let ext = tx
-        .extension(org, key(k))
-        .await?
-        .ok_or_else(|| Error::not_found("extension", k))?;
+    let ext = extension_in(&mut *tx, org, k).await?;
     let held = tx.extension_of(org, &member.id).await?.map(|e| e.key);
     let d = rules::assign(&ext, None, member, held, false)?;
     Ok(commit(tx, org, d).await?)
