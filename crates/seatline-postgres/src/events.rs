@@ -1,6 +1,6 @@
 //! The change feed's SQL (product.md §8): events appended under the org lock (arrays through
 //! `UNNEST`, one round trip whatever the count), read after a cursor, pruned by age; extension
-//! versions; integration tokens; LISTEN/NOTIFY so every process's long polls wake on a commit.
+//! versions; LISTEN/NOTIFY so every process's long polls wake on a commit.
 
 use seatline_domain::{ExtKey, OrgId};
 use seatline_store::{decode, EventHorizon, EventQuery, EventRow, EventWakeups, NewEvent, Result};

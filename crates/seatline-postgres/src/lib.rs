@@ -112,14 +112,19 @@ impl PostgresStore {
     }
 }
 
+// Every method runs in a span, so a slow request can be followed into the store. The spans
+// are DEBUG: under the default filter (`info`) the hottest reads pay only the check of a
+// disabled callsite, not a recorded span each; `RUST_LOG=info,seatline_postgres=debug` shows
+// them. `skip_all`: only the organization (or a scalar where there is none) is recorded,
+// never a hash or a whole row.
 #[async_trait]
 impl Store for PostgresStore {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn migrate(&self) -> Result<()> {
         MIGRATOR.run(&self.pool).await.map_err(db)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -128,7 +133,7 @@ impl Store for PostgresStore {
             .map(|_| ())
     }
 
-    #[tracing::instrument(skip_all, fields(org = %org))]
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn entitlement_sources(
         &self,
         org: &OrgId,
@@ -137,7 +142,7 @@ impl Store for PostgresStore {
         entitlements::read(&self.pool, org, member).await
     }
 
-    #[tracing::instrument(skip_all, fields(org = %org, integration = integration))]
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org, integration = integration))]
     async fn token_entitlements(
         &self,
         hash: &str,
@@ -148,12 +153,12 @@ impl Store for PostgresStore {
         entitlements::read_by_token(&self.pool, hash, integration, org, member).await
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
         passwords::reset(&self.pool, hash).await
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn begin(&self) -> Result<Box<dyn Tx>> {
         // One snapshot for every read of the transaction, as a SQLite read transaction has: a
         // page or a bulk plan never mixes states. Such a transaction only inserts new rows, so
@@ -162,7 +167,7 @@ impl Store for PostgresStore {
         Ok(Box::new(PgTx::new(tx)))
     }
 
-    #[tracing::instrument(skip_all, fields(org = %org))]
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
         let mut tx = sql::begin(&self.pool, None).await?;
         let event_seq: Option<i64> = sqlx::query_scalar(
@@ -175,17 +180,17 @@ impl Store for PostgresStore {
         Ok(event_seq.map(|seq| Box::new(PgTx::locked(tx, seq)) as Box<dyn Tx>))
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>> {
         tokens::holder(&self.pool, hash).await
     }
 
-    #[tracing::instrument(skip_all, fields(scope = scope))]
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = scope))]
     async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>> {
         idempotency::get(&self.pool, scope, key).await
     }
 
-    #[tracing::instrument(skip_all, fields(scope = scope))]
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = scope))]
     async fn idempotency_claim(
         &self,
         scope: &str,
@@ -207,42 +212,42 @@ impl Store for PostgresStore {
         .await
     }
 
-    #[tracing::instrument(skip_all, fields(scope = %row.scope))]
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = %row.scope))]
     async fn idempotency_complete(&self, row: &IdempotencyRow) -> Result<bool> {
         idempotency::complete(&self.pool, row).await
     }
 
-    #[tracing::instrument(skip_all, fields(scope = scope))]
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = scope))]
     async fn idempotency_release(&self, scope: &str, key: &str, claimed_at: &str) -> Result<()> {
         idempotency::release(&self.pool, scope, key, claimed_at).await
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn credentials_by_email(&self, email: &Email) -> Result<Vec<Credentials>> {
         members::credentials(&self.pool, email).await
     }
 
-    #[tracing::instrument(skip_all, fields(before = before))]
+    #[tracing::instrument(level = "debug", skip_all, fields(before = before))]
     async fn idempotency_prune(&self, before: &str) -> Result<u64> {
         idempotency::prune(&self.pool, before).await
     }
 
-    #[tracing::instrument(skip_all, fields(today = today))]
+    #[tracing::instrument(level = "debug", skip_all, fields(today = today))]
     async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>> {
         lifecycle::candidates(&self.pool, today).await
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
         tokens::by_hash(&self.pool, hash).await
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>> {
         webhooks::enabled_webhooks(&self.pool).await
     }
 
-    #[tracing::instrument(skip_all, fields(limit = limit, per_endpoint = per_endpoint))]
+    #[tracing::instrument(level = "debug", skip_all, fields(limit = limit, per_endpoint = per_endpoint))]
     async fn claim_deliveries(
         &self,
         now: &str,
@@ -256,27 +261,27 @@ impl Store for PostgresStore {
             .await
     }
 
-    #[tracing::instrument(skip_all, fields(outcomes = outcomes.len()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(outcomes = outcomes.len()))]
     async fn finish_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<bool>> {
         webhooks::finish_deliveries(&self.pool, outcomes).await
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
         tokens::by_hash(&self.pool, hash).await
     }
 
-    #[tracing::instrument(skip_all, fields(before = before))]
+    #[tracing::instrument(level = "debug", skip_all, fields(before = before))]
     async fn events_prune(&self, before: &str) -> Result<u64> {
         events::prune(&self.pool, before).await
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn listen_events(&self) -> Result<Option<EventWakeups>> {
         events::listen(&self.pool).await.map(Some)
     }
 
-    #[tracing::instrument(skip_all, fields(org = %org))]
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn announce_events(&self, org: &OrgId) -> Result<()> {
         events::announce(&self.pool, org).await
     }

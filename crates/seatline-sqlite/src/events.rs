@@ -1,5 +1,5 @@
 //! The change feed's SQL (product.md §8): events appended under the org lock, read after a
-//! cursor, pruned by age; extension versions; integration tokens.
+//! cursor, pruned by age; extension versions.
 
 use rusqlite::Connection;
 use seatline_domain::{ExtKey, OrgId};

@@ -139,9 +139,14 @@ fn begin_immediate(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+// Every method runs in a span, so a slow request can be followed into the store. The spans
+// are DEBUG: under the default filter (`info`) the hottest reads pay only the check of a
+// disabled callsite, not a recorded span each; `RUST_LOG=info,seatline_sqlite=debug` shows
+// them. `skip_all`: only the organization (or a scalar where there is none) is recorded,
+// never a hash or a whole row.
 #[async_trait]
 impl Store for SqliteStore {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn migrate(&self) -> Result<()> {
         // One short-lived sqlx connection, so the history stays in `_sqlx_migrations`.
         let _turn = self.writer.lock().await;
@@ -163,13 +168,13 @@ impl Store for SqliteStore {
         done
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> Result<()> {
         let conn = self.pool.take()?;
         row(&conn, "SELECT 1", (), |_| Ok(())).map(|_| ())
     }
 
-    #[tracing::instrument(skip_all, fields(org = %org))]
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn entitlement_sources(
         &self,
         org: &OrgId,
@@ -178,7 +183,7 @@ impl Store for SqliteStore {
         entitlements::read(&*self.pool.take()?, org, member)
     }
 
-    #[tracing::instrument(skip_all, fields(org = %org, integration = integration))]
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org, integration = integration))]
     async fn token_entitlements(
         &self,
         hash: &str,
@@ -189,22 +194,22 @@ impl Store for SqliteStore {
         entitlements::read_by_token(&*self.pool.take()?, hash, integration, org, member)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
         passwords::reset(&*self.pool.take()?, hash)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn begin(&self) -> Result<Box<dyn Tx>> {
         Ok(Box::new(self.begin_tx(None)?))
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn begin_write(&self) -> Result<Box<dyn Tx>> {
         Ok(Box::new(self.write_tx().await?))
     }
 
-    #[tracing::instrument(skip_all, fields(org = %org))]
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
         let mut tx = self.write_tx().await?;
         let event_seq: Option<i64> = row(
@@ -219,17 +224,17 @@ impl Store for SqliteStore {
         }))
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>> {
         tokens::holder(&*self.pool.take()?, hash)
     }
 
-    #[tracing::instrument(skip_all, fields(scope = scope))]
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = scope))]
     async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>> {
         idempotency::get(&*self.pool.take()?, scope, key)
     }
 
-    #[tracing::instrument(skip_all, fields(scope = scope))]
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = scope))]
     async fn idempotency_claim(
         &self,
         scope: &str,
@@ -249,45 +254,45 @@ impl Store for SqliteStore {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(scope = %r.scope))]
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = %r.scope))]
     async fn idempotency_complete(&self, r: &IdempotencyRow) -> Result<bool> {
         let _turn = self.writer.lock().await;
         idempotency::complete(&*self.pool.take()?, r)
     }
 
-    #[tracing::instrument(skip_all, fields(scope = scope))]
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = scope))]
     async fn idempotency_release(&self, scope: &str, key: &str, claimed_at: &str) -> Result<()> {
         let _turn = self.writer.lock().await;
         idempotency::release(&*self.pool.take()?, scope, key, claimed_at)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn credentials_by_email(&self, email: &Email) -> Result<Vec<Credentials>> {
         members::credentials(&*self.pool.take()?, email)
     }
 
-    #[tracing::instrument(skip_all, fields(before = before))]
+    #[tracing::instrument(level = "debug", skip_all, fields(before = before))]
     async fn idempotency_prune(&self, before: &str) -> Result<u64> {
         let _turn = self.writer.lock().await;
         idempotency::prune(&*self.pool.take()?, before)
     }
 
-    #[tracing::instrument(skip_all, fields(today = today))]
+    #[tracing::instrument(level = "debug", skip_all, fields(today = today))]
     async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>> {
         lifecycle::candidates(&*self.pool.take()?, today)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
         tokens::by_hash(&*self.pool.take()?, hash)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>> {
         webhooks::enabled_webhooks(&*self.pool.take()?)
     }
 
-    #[tracing::instrument(skip_all, fields(limit = limit, per_endpoint = per_endpoint))]
+    #[tracing::instrument(level = "debug", skip_all, fields(limit = limit, per_endpoint = per_endpoint))]
     async fn claim_deliveries(
         &self,
         now: &str,
@@ -302,7 +307,7 @@ impl Store for SqliteStore {
         webhooks::claim_deliveries(&conn, now, claim, holder, until, (limit, per_endpoint))
     }
 
-    #[tracing::instrument(skip_all, fields(outcomes = outcomes.len()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(outcomes = outcomes.len()))]
     async fn finish_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<bool>> {
         if outcomes.is_empty() {
             return Ok(Vec::new());
@@ -313,19 +318,19 @@ impl Store for SqliteStore {
         Ok(recorded)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
         tokens::by_hash(&*self.pool.take()?, hash)
     }
 
-    #[tracing::instrument(skip_all, fields(before = before))]
+    #[tracing::instrument(level = "debug", skip_all, fields(before = before))]
     async fn events_prune(&self, before: &str) -> Result<u64> {
         let _turn = self.writer.lock().await;
         let conn = self.pool.take()?;
         heavy(true, || events::prune(&conn, before))
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn listen_events(&self) -> Result<Option<EventWakeups>> {
         // SQLite cannot push: readers in other processes poll.
         Ok(None)

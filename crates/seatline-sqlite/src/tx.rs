@@ -282,7 +282,6 @@ impl Tx for SqliteTx {
         tokens::revoke::<ScimTokenRow>(&self.conn, org, id)
     }
 
-    // ---- the change feed: SQL in events.rs ----
     async fn reserve_event_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
         self.writing().await;
         self.reserve_seqs(org, count)

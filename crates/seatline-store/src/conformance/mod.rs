@@ -1,13 +1,13 @@
-//! The conformance suite every backend must pass: each [`Store`] and [`Tx`](crate::Tx) method round-trips,
-//! organizations are isolated, a failed transaction leaves no trace, the schema's unique keys
-//! back the rules, bulk changes are batched, and seat limits hold under 32 concurrent writers
-//! (from one connection pool and from two).
+//! The conformance suite every backend must pass: each [`Store`](crate::Store) and
+//! [`Tx`](crate::Tx) method round-trips, organizations are isolated, a failed transaction
+//! leaves no trace, the schema's unique keys back the rules, bulk changes are batched, and
+//! seat limits hold under 32 concurrent writers (from one connection pool and from two).
 //!
 //! The cases drive the store exactly as the use cases do: lock the organization, read, let
-//! [`rules`](seatline_domain::rules) decide, apply the changes with their audit entries, commit. A backend's test
-//! binary implements [`Backend`] and expands [`conformance_tests!`](crate::conformance_tests)
-//! to get one `#[tokio::test]` per case.
-
+//! [`rules`](seatline_domain::rules) decide, apply the changes with their audit entries,
+//! commit. A backend's test binary implements [`Backend`] and expands
+//! [`conformance_tests!`](crate::conformance_tests) to get one `#[tokio::test]` per case.
+//!
 //! One file per capability, named as the capability is in every layer; the shared fixtures
 //! are in `fixtures`.
 
