@@ -9,7 +9,7 @@ use seatline_store::decode::{self, TaggedRow};
 use seatline_store::{EntitlementSources, MemberRef, Result, TokenEntitlements};
 use sqlx::{PgPool, Row};
 
-use crate::db;
+use crate::sql::db;
 
 /// The member's parts as tagged text rows (see `decode::TaggedRow`), after the CTE `m` that
 /// picks the member: only the subscriptions of the codes its extension holds, the ones its

@@ -1,16 +1,14 @@
 //! The change feed's SQL (product.md §8): events appended under the org lock (arrays through
 //! `UNNEST`, one round trip whatever the count), read after a cursor, pruned by age; extension
-//! versions; integration tokens; LISTEN/NOTIFY so every process's long polls wake on a commit.
+//! versions; LISTEN/NOTIFY so every process's long polls wake on a commit.
 
 use seatline_domain::{ExtKey, OrgId};
-use seatline_store::{
-    decode, EventHorizon, EventQuery, EventRow, EventWakeups, IntegrationTokenRow, NewEvent, Result,
-};
-use sqlx::postgres::{PgListener, PgRow};
+use seatline_store::{decode, EventHorizon, EventQuery, EventRow, EventWakeups, NewEvent, Result};
+use sqlx::postgres::PgListener;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
-use crate::db;
-use crate::tx::{pg_key, PgTx};
+use crate::sql::{db, pg_key};
+use crate::tx::PgTx;
 
 /// The channel announcing commits with events, with the organization's id as payload.
 const CHANNEL: &str = "seatline_events";
@@ -156,61 +154,6 @@ impl PgTx {
             .map(|r| Ok((decode::key(r.get::<i32, _>(0).into())?, r.get(1))))
             .collect()
     }
-
-    pub(crate) async fn insert_integration(&mut self, t: &IntegrationTokenRow) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO integration_tokens (id, org_id, name, hash, created_at, revoked)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&t.id)
-        .bind(t.org.as_str())
-        .bind(&t.name)
-        .bind(&t.hash)
-        .bind(&t.created_at)
-        .bind(t.revoked)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(())
-    }
-
-    pub(crate) async fn integrations(&mut self, org: &OrgId) -> Result<Vec<IntegrationTokenRow>> {
-        let rows = sqlx::query(
-            "SELECT id, org_id, name, hash, created_at, revoked FROM integration_tokens
-             WHERE org_id = $1 ORDER BY created_at, id COLLATE \"C\"",
-        )
-        .bind(org.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(rows.iter().map(integration_row).collect())
-    }
-
-    pub(crate) async fn revoke_integration(&mut self, org: &OrgId, id: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE integration_tokens SET revoked = TRUE WHERE org_id = $1 AND id = $2",
-        )
-        .bind(org.as_str())
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
-    }
-}
-
-pub(crate) async fn integration_token(
-    pool: &PgPool,
-    hash: &str,
-) -> Result<Option<IntegrationTokenRow>> {
-    let row = sqlx::query(
-        "SELECT id, org_id, name, hash, created_at, revoked FROM integration_tokens WHERE hash = $1",
-    )
-    .bind(hash)
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?;
-    Ok(row.as_ref().map(integration_row))
 }
 
 pub(crate) async fn prune(pool: &PgPool, before: &str) -> Result<u64> {
@@ -270,15 +213,4 @@ pub(crate) async fn listen(pool: &PgPool) -> Result<EventWakeups> {
         }
     });
     Ok(rx)
-}
-
-fn integration_row(r: &PgRow) -> IntegrationTokenRow {
-    IntegrationTokenRow {
-        id: r.get(0),
-        org: OrgId(r.get(1)),
-        name: r.get(2),
-        hash: r.get(3),
-        created_at: r.get(4),
-        revoked: r.get(5),
-    }
 }

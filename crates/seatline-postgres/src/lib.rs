@@ -10,32 +10,43 @@
 //! Bulk writes travel as arrays (`UNNEST`), one round trip per statement whatever the row count.
 //! Timestamps are TEXT in RFC 3339, as on SQLite: they sort as text and read back identically
 //! from both stores.
+//!
+//! Each capability's statements are in a file of its name, the names the SQLite backend uses
+//! too; `tx` runs a transaction's methods through them, `sql` holds what they share.
 
+mod audit;
+mod bulk;
+mod changes;
 mod entitlements;
 mod events;
+mod extensions;
+mod idempotency;
 mod lifecycle;
 mod liveness;
+mod members;
+mod numbers;
+mod orgs;
 mod passwords;
 mod scim;
+mod sql;
 mod teams;
+mod tokens;
 mod tx;
 mod webhooks;
-mod writes;
 
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use seatline_domain::{Email, Member, MemberId, OrgId};
+use seatline_domain::{Email, Member, OrgId};
 use seatline_store::{
-    decode, Credentials, IdempotencyRow, PasswordReset, Result, ScimTokenRow, Store, StoreError,
-    TokenRow, Tx,
+    Credentials, DeliveryOutcome, DeliveryRow, EntitlementSources, EventWakeups, IdempotencyRow,
+    IntegrationTokenRow, MemberRef, PasswordReset, Result, ScimTokenRow, Store, StoreError,
+    TokenEntitlements, TokenRow, Tx, WebhookRow,
 };
-use seatline_store::{DeliveryOutcome, DeliveryRow, WebhookRow};
-use seatline_store::{EntitlementSources, MemberRef, TokenEntitlements};
-use seatline_store::{EventWakeups, IntegrationTokenRow};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{Connection, PgConnection, PgPool, Row};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
 
+use sql::db;
 use tx::PgTx;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -101,8 +112,14 @@ impl PostgresStore {
     }
 }
 
+// Every method runs in a span, so a slow request can be followed into the store. The spans
+// are DEBUG: under the default filter (`info`) the hottest reads pay only the check of a
+// disabled callsite, not a recorded span each; `RUST_LOG=info,seatline_postgres=debug` shows
+// them. `skip_all`: only the organization (or a scalar where there is none) is recorded,
+// never a hash or a whole row.
 #[async_trait]
 impl Store for PostgresStore {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn migrate(&self) -> Result<()> {
         // The schema guard: a database a newer seatline migrated is refused, not misread.
         let history: bool =
@@ -123,6 +140,7 @@ impl Store for PostgresStore {
         MIGRATOR.run(&self.pool).await.map_err(db)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -131,6 +149,7 @@ impl Store for PostgresStore {
             .map(|_| ())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn entitlement_sources(
         &self,
         org: &OrgId,
@@ -139,6 +158,7 @@ impl Store for PostgresStore {
         entitlements::read(&self.pool, org, member).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org, integration = integration))]
     async fn token_entitlements(
         &self,
         hash: &str,
@@ -149,20 +169,23 @@ impl Store for PostgresStore {
         entitlements::read_by_token(&self.pool, hash, integration, org, member).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
         passwords::reset(&self.pool, hash).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn begin(&self) -> Result<Box<dyn Tx>> {
         // One snapshot for every read of the transaction, as a SQLite read transaction has: a
         // page or a bulk plan never mixes states. Such a transaction only inserts new rows, so
         // it cannot meet a serialization failure.
-        let tx = begin(&self.pool, Some("BEGIN ISOLATION LEVEL REPEATABLE READ")).await?;
+        let tx = sql::begin(&self.pool, Some("BEGIN ISOLATION LEVEL REPEATABLE READ")).await?;
         Ok(Box::new(PgTx::new(tx)))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
-        let mut tx = begin(&self.pool, None).await?;
+        let mut tx = sql::begin(&self.pool, None).await?;
         let event_seq: Option<i64> = sqlx::query_scalar(
             "UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING event_seq",
         )
@@ -173,48 +196,17 @@ impl Store for PostgresStore {
         Ok(event_seq.map(|seq| Box::new(PgTx::locked(tx, seq)) as Box<dyn Tx>))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>> {
-        let row = sqlx::query(
-            "SELECT t.id, t.org_id, t.member_id, t.hash, t.created_at, t.revoked,
-                    m.id, m.email, m.name, m.role, m.status
-             FROM tokens t JOIN members m ON m.org_id = t.org_id AND m.id = t.member_id
-             WHERE t.hash = $1",
-        )
-        .bind(hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        row.map(|r| {
-            let m = decode::member(r.get(6), r.get(7), r.get(8), r.get(9), r.get(10))?;
-            Ok((token_row(&r), m))
-        })
-        .transpose()
+        tokens::holder(&self.pool, hash).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = scope))]
     async fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRow>> {
-        let row = sqlx::query(
-            "SELECT scope, key, request_hash, status, body, created_at FROM idempotency
-             WHERE scope = $1 AND key = $2",
-        )
-        .bind(scope)
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        row.map(|r| {
-            Ok(IdempotencyRow {
-                scope: r.get(0),
-                key: r.get(1),
-                request_hash: r.get(2),
-                status: u16::try_from(r.get::<i32, _>(3))
-                    .map_err(|_| decode::corrupt("status", r.get::<i32, _>(3)))?,
-                body: r.get(4),
-                created_at: r.get(5),
-            })
-        })
-        .transpose()
+        idempotency::get(&self.pool, scope, key).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = scope))]
     async fn idempotency_claim(
         &self,
         scope: &str,
@@ -223,103 +215,55 @@ impl Store for PostgresStore {
         at: &str,
         stale_before: &str,
     ) -> Result<bool> {
-        // One statement, so the primary key decides between concurrent claimers; a
-        // conflicting pending row of the same request is taken over once it is stale or its
-        // holder is gone (`liveness`: a restarted server retries at once).
-        let r = sqlx::query(&format!(
-            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at, holder)
-             VALUES ($1, $2, $3, 0, '', $4, $6)
-             ON CONFLICT (scope, key) DO UPDATE
-             SET created_at = excluded.created_at, holder = excluded.holder
-             WHERE idempotency.status = 0 AND idempotency.request_hash = excluded.request_hash
-               AND (idempotency.created_at < $5 OR idempotency.holder NOT IN ({LIVE}))",
-            LIVE = liveness::LIVE
-        ))
-        .bind(scope)
-        .bind(key)
-        .bind(request_hash)
-        .bind(at)
-        .bind(stale_before)
-        .bind(&self.boot.id)
-        .execute(&self.pool)
+        let holder = &self.boot.id;
+        idempotency::claim(
+            &self.pool,
+            scope,
+            key,
+            request_hash,
+            at,
+            stale_before,
+            holder,
+        )
         .await
-        .map_err(db)?;
-        Ok(r.rows_affected() == 1)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = %row.scope))]
     async fn idempotency_complete(&self, row: &IdempotencyRow) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE idempotency SET status = $1, body = $2
-             WHERE scope = $3 AND key = $4 AND status = 0 AND created_at = $5
-               AND request_hash = $6",
-        )
-        .bind(i32::from(row.status))
-        .bind(&row.body)
-        .bind(&row.scope)
-        .bind(&row.key)
-        .bind(&row.created_at)
-        .bind(&row.request_hash)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(r.rows_affected() == 1)
+        idempotency::complete(&self.pool, row).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(scope = scope))]
     async fn idempotency_release(&self, scope: &str, key: &str, claimed_at: &str) -> Result<()> {
-        sqlx::query(
-            "DELETE FROM idempotency
-             WHERE scope = $1 AND key = $2 AND status = 0 AND created_at = $3",
-        )
-        .bind(scope)
-        .bind(key)
-        .bind(claimed_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        idempotency::release(&self.pool, scope, key, claimed_at).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn credentials_by_email(&self, email: &Email) -> Result<Vec<Credentials>> {
-        let rows = sqlx::query(
-            "SELECT id, email, name, role, status, org_id, password_hash FROM members
-             WHERE email = $1 ORDER BY org_id COLLATE \"C\"",
-        )
-        .bind(email.as_str())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Credentials {
-                    member: member_row(r)?,
-                    org: OrgId(r.get(5)),
-                    password_hash: r.get(6),
-                })
-            })
-            .collect()
+        members::credentials(&self.pool, email).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(before = before))]
     async fn idempotency_prune(&self, before: &str) -> Result<u64> {
-        let r = sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(r.rows_affected())
+        idempotency::prune(&self.pool, before).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(today = today))]
     async fn lifecycle_candidates(&self, today: &str) -> Result<Vec<OrgId>> {
         lifecycle::candidates(&self.pool, today).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn scim_token(&self, hash: &str) -> Result<Option<ScimTokenRow>> {
-        scim::token(&self.pool, hash).await
+        tokens::by_hash(&self.pool, hash).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn enabled_webhooks(&self) -> Result<Vec<WebhookRow>> {
         webhooks::enabled_webhooks(&self.pool).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(limit = limit, per_endpoint = per_endpoint))]
     async fn claim_deliveries(
         &self,
         now: &str,
@@ -333,75 +277,28 @@ impl Store for PostgresStore {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(outcomes = outcomes.len()))]
     async fn finish_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<bool>> {
         webhooks::finish_deliveries(&self.pool, outcomes).await
     }
 
-    // ---- the change feed: SQL in events.rs ----
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
-        events::integration_token(&self.pool, hash).await
+        tokens::by_hash(&self.pool, hash).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(before = before))]
     async fn events_prune(&self, before: &str) -> Result<u64> {
         events::prune(&self.pool, before).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn listen_events(&self) -> Result<Option<EventWakeups>> {
         events::listen(&self.pool).await.map(Some)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn announce_events(&self, org: &OrgId) -> Result<()> {
         events::announce(&self.pool, org).await
-    }
-}
-
-/// Schema constraints refusing a change become [`StoreError::Constraint`]; anything else is
-/// a database failure.
-/// `BEGIN` (or `statement`) on a pooled connection, in a task of its own. sqlx 0.8 rolls a
-/// transaction back on drop only once `BEGIN` has been answered: a request dropped while the
-/// answer was on the way (its client went away) sent its connection back to the pool inside
-/// a transaction, where the next `BEGIN ISOLATION LEVEL` failed and left it aborted for good
-/// (38 % of the requests after a wrk run answered 500). In a task the `BEGIN` completes
-/// whatever happens to the request, and a transaction nobody takes is dropped, rolled back.
-pub(crate) async fn begin(
-    pool: &PgPool,
-    statement: Option<&'static str>,
-) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-    let pool = pool.clone();
-    let begun = tokio::spawn(async move {
-        match statement {
-            Some(s) => pool.begin_with(s).await,
-            None => pool.begin().await,
-        }
-    });
-    begun
-        .await
-        .map_err(|e| StoreError::Db(Box::new(e)))?
-        .map_err(db)
-}
-
-fn db(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    if let Some(sqlx::Error::Database(d)) =
-        (&e as &dyn std::error::Error).downcast_ref::<sqlx::Error>()
-    {
-        if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() {
-            return StoreError::Constraint(d.message().to_owned());
-        }
-    }
-    StoreError::Db(Box::new(e))
-}
-
-fn member_row(r: &PgRow) -> Result<Member> {
-    decode::member(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))
-}
-
-fn token_row(r: &PgRow) -> TokenRow {
-    TokenRow {
-        id: r.get(0),
-        org: OrgId(r.get(1)),
-        member: MemberId(r.get(2)),
-        hash: r.get(3),
-        created_at: r.get(4),
-        revoked: r.get(5),
     }
 }

@@ -6,7 +6,7 @@ use seatline_store::decode;
 use seatline_store::{Result, StoreError};
 use sqlx::{PgPool, Row};
 
-use crate::db;
+use crate::sql::db;
 use crate::tx::PgTx;
 
 const COLUMNS: &str = "code, quantity, state, term_end, state_since, unit_price, currency";

@@ -16,7 +16,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use tokio::sync::oneshot;
 
-use crate::db;
+use crate::sql::db;
 
 /// The first half of every boot's advisory lock key, so Seatline's boots stay apart from
 /// any other advisory lock in the database.

@@ -1,11 +1,12 @@
-//! Password reset links (the `password_resets` table): stored by the hash of their secret,
-//! used once.
+//! Passwords: a member's password hash, and reset links (the `password_resets` table),
+//! stored by the hash of their secret and used once.
 
 use seatline_domain::{MemberId, OrgId};
 use seatline_store::{PasswordReset, Result};
-use sqlx::{PgPool, Postgres, Row, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 
-use crate::{db, member_row};
+use crate::members::member_row;
+use crate::sql::db;
 
 pub(crate) async fn reset(pool: &PgPool, hash: &str) -> Result<Option<PasswordReset>> {
     let row = sqlx::query(
@@ -72,4 +73,24 @@ pub(crate) async fn take(
     .await
     .map_err(db)?;
     Ok(row.map(|r| (MemberId(r.get(0)), r.get(1))))
+}
+
+/// Set or clear a member's password hash, which ends the sessions made with the old one.
+pub(crate) async fn set_hash(
+    c: &mut PgConnection,
+    org: &OrgId,
+    member: &MemberId,
+    hash: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE members SET password_hash = $3, session_epoch = session_epoch + 1
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org.as_str())
+    .bind(member.as_str())
+    .bind(hash)
+    .execute(c)
+    .await
+    .map_err(db)?;
+    Ok(())
 }

@@ -1,35 +1,13 @@
-//! SCIM (product.md §9): identity-provider tokens and the member fields a SCIM User adds.
+//! SCIM (product.md §9): the member fields a SCIM User adds, and the SCIM member query. The
+//! identity provider's tokens are stored in `tokens`.
 
 use seatline_domain::{MemberId, OrgId};
-use seatline_store::{Result, ScimMember, ScimQuery, ScimTokenRow};
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use seatline_store::{Result, ScimMember, ScimQuery};
+use sqlx::{Postgres, QueryBuilder, Row};
 
+use crate::members::member_row;
+use crate::sql::db;
 use crate::tx::PgTx;
-use crate::{db, member_row};
-
-const TOKEN_COLUMNS: &str = "id, org_id, name, hash, created_at, revoked";
-
-fn token_row(r: &sqlx::postgres::PgRow) -> ScimTokenRow {
-    ScimTokenRow {
-        id: r.get(0),
-        org: OrgId(r.get(1)),
-        name: r.get(2),
-        hash: r.get(3),
-        created_at: r.get(4),
-        revoked: r.get(5),
-    }
-}
-
-pub(crate) async fn token(pool: &PgPool, hash: &str) -> Result<Option<ScimTokenRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM scim_tokens WHERE hash = $1"
-    ))
-    .bind(hash)
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?;
-    Ok(row.as_ref().map(token_row))
-}
 
 /// The WHERE clause of a SCIM query, after `FROM members`.
 fn filter<'a>(qb: &mut QueryBuilder<'a, Postgres>, org: &'a OrgId, q: &'a ScimQuery) {
@@ -113,44 +91,5 @@ impl PgTx {
         .await
         .map_err(db)?;
         Ok(())
-    }
-
-    pub(crate) async fn insert_scim_token_impl(&mut self, t: &ScimTokenRow) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO scim_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
-        ))
-        .bind(&t.id)
-        .bind(t.org.as_str())
-        .bind(&t.name)
-        .bind(&t.hash)
-        .bind(&t.created_at)
-        .bind(t.revoked)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(())
-    }
-
-    pub(crate) async fn scim_tokens_impl(&mut self, org: &OrgId) -> Result<Vec<ScimTokenRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM scim_tokens WHERE org_id = $1 ORDER BY created_at, id COLLATE \"C\""
-        ))
-        .bind(org.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(rows.iter().map(token_row).collect())
-    }
-
-    pub(crate) async fn revoke_scim_token_impl(&mut self, org: &OrgId, id: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE scim_tokens SET revoked = TRUE WHERE org_id = $1 AND id = $2 AND NOT revoked",
-        )
-        .bind(org.as_str())
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
     }
 }

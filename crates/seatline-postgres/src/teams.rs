@@ -4,8 +4,9 @@ use seatline_domain::{Member, MemberId, OrgId, Team, TeamId};
 use seatline_store::{decode, Result};
 use sqlx::{Postgres, QueryBuilder, Row};
 
+use crate::members::member_row;
+use crate::sql::db;
 use crate::tx::PgTx;
-use crate::{db, member_row};
 
 fn ids(teams: &[TeamId]) -> Vec<String> {
     teams.iter().map(|t| t.0.clone()).collect()

@@ -11,7 +11,7 @@ use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, Result, StoreE
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use crate::db;
+use crate::sql::db;
 
 const ENDPOINT_COLUMNS: &str = "id, org_id, url, types, description, enabled, disabled_reason, \
      secrets, created_at, cursor, failing_since";
@@ -142,7 +142,7 @@ pub(crate) async fn finish_deliveries(
     if outcomes.is_empty() {
         return Ok(Vec::new());
     }
-    let mut tx = crate::begin(pool, None).await?;
+    let mut tx = crate::sql::begin(pool, None).await?;
     let mut recorded = Vec::with_capacity(outcomes.len());
     let mut by_endpoint: BTreeMap<String, Vec<&DeliveryOutcome>> = BTreeMap::new();
     for o in outcomes {

@@ -1,13 +1,12 @@
 //! The change feed's SQL (product.md §8): events appended under the org lock, read after a
-//! cursor, pruned by age; extension versions; integration tokens.
+//! cursor, pruned by age; extension versions.
 
 use rusqlite::Connection;
 use seatline_domain::{ExtKey, OrgId};
-use seatline_store::{
-    decode, EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent, Result,
-};
+use seatline_store::{decode, EventHorizon, EventQuery, EventRow, NewEvent, Result};
 
-use crate::{db, exec, json_list, row, rows, Get, Sql, SqliteTx};
+use crate::sql::{db, exec, json_list, row, rows, Get, Sql};
+use crate::tx::SqliteTx;
 
 impl SqliteTx {
     pub(crate) fn reserve_seqs(&mut self, org: &OrgId, count: u32) -> Result<i64> {
@@ -133,54 +132,6 @@ impl SqliteTx {
             |r| Ok((decode::key(r.at(0)?)?, r.at(1)?)),
         )
     }
-
-    pub(crate) fn insert_integration(&self, t: &IntegrationTokenRow) -> Result<()> {
-        exec(
-            &self.conn,
-            "INSERT INTO integration_tokens (id, org_id, name, hash, created_at, revoked)
-             VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                &t.id,
-                t.org.as_str(),
-                &t.name,
-                &t.hash,
-                &t.created_at,
-                t.revoked,
-            ),
-        )?;
-        Ok(())
-    }
-
-    pub(crate) fn integrations(&self, org: &OrgId) -> Result<Vec<IntegrationTokenRow>> {
-        rows(
-            &self.conn,
-            "SELECT id, org_id, name, hash, created_at, revoked FROM integration_tokens
-             WHERE org_id = ? ORDER BY created_at, id",
-            (org.as_str(),),
-            integration_row,
-        )
-    }
-
-    pub(crate) fn revoke_integration(&self, org: &OrgId, id: &str) -> Result<bool> {
-        let n = exec(
-            &self.conn,
-            "UPDATE integration_tokens SET revoked = 1 WHERE org_id = ? AND id = ?",
-            (org.as_str(), id),
-        )?;
-        Ok(n == 1)
-    }
-}
-
-pub(crate) fn integration_token(
-    conn: &Connection,
-    hash: &str,
-) -> Result<Option<IntegrationTokenRow>> {
-    row(
-        conn,
-        "SELECT id, org_id, name, hash, created_at, revoked FROM integration_tokens WHERE hash = ?",
-        (hash,),
-        integration_row,
-    )
 }
 
 pub(crate) fn prune(conn: &Connection, before: &str) -> Result<u64> {
@@ -205,15 +156,4 @@ pub(crate) fn prune(conn: &Connection, before: &str) -> Result<u64> {
         )? as u64;
     }
     Ok(pruned)
-}
-
-fn integration_row(r: &rusqlite::Row<'_>) -> Result<IntegrationTokenRow> {
-    Ok(IntegrationTokenRow {
-        id: r.at(0)?,
-        org: OrgId(r.at(1)?),
-        name: r.at(2)?,
-        hash: r.at(3)?,
-        created_at: r.at(4)?,
-        revoked: r.at(5)?,
-    })
 }

@@ -6,7 +6,8 @@ use seatline_domain::{OrgId, Subscription};
 use seatline_store::decode;
 use seatline_store::Result;
 
-use crate::{exec, rows, Get, SqliteTx};
+use crate::sql::{exec, rows, Get};
+use crate::tx::SqliteTx;
 
 impl SqliteTx {
     pub(crate) fn read_subscriptions(&self, org: &OrgId) -> Result<Vec<Subscription>> {

@@ -20,7 +20,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
 use seatline_store::{Result, StoreError};
 
-use crate::db;
+use crate::sql::db;
 
 /// This store's boot: its id and the locked file that says it lives.
 pub(crate) struct Boot {

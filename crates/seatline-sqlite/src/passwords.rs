@@ -1,11 +1,12 @@
-//! Password reset links (the `password_resets` table): stored by the hash of their secret,
-//! used once.
+//! Passwords: a member's password hash, and reset links (the `password_resets` table),
+//! stored by the hash of their secret and used once.
 
 use rusqlite::Connection;
 use seatline_domain::{MemberId, OrgId};
 use seatline_store::{PasswordReset, Result};
 
-use crate::{exec, member_row, row, Get};
+use crate::members::member_row;
+use crate::sql::{exec, row, Get};
 
 pub(crate) fn reset(conn: &Connection, hash: &str) -> Result<Option<PasswordReset>> {
     row(
@@ -59,4 +60,20 @@ pub(crate) fn take(
         (org.as_str(), hash),
         |r| Ok((MemberId(r.at(0)?), r.at(1)?)),
     )
+}
+
+/// Set or clear a member's password hash, which ends the sessions made with the old one.
+pub(crate) fn set_hash(
+    conn: &Connection,
+    org: &OrgId,
+    member: &MemberId,
+    hash: Option<&str>,
+) -> Result<()> {
+    exec(
+        conn,
+        "UPDATE members SET password_hash = ?, session_epoch = session_epoch + 1
+         WHERE org_id = ? AND id = ?",
+        (hash, org.as_str(), member.as_str()),
+    )?;
+    Ok(())
 }

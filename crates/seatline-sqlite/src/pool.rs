@@ -14,8 +14,8 @@ use rusqlite::{Connection, OpenFlags};
 use seatline_store::{Result, StoreError};
 
 use crate::checkpoint::{self, Checkpoints};
-use crate::db;
 use crate::liveness::Boot;
+use crate::sql::db;
 
 /// Idle connections kept for reuse; more may be open while busy, and are closed when given
 /// back beyond this.

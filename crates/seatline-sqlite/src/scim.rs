@@ -1,30 +1,12 @@
-//! SCIM (product.md §9): identity-provider tokens and the member fields a SCIM User adds.
+//! SCIM (product.md §9): the member fields a SCIM User adds, and the SCIM member query. The
+//! identity provider's tokens are stored in `tokens`.
 
-use rusqlite::Connection;
 use seatline_domain::{MemberId, OrgId};
-use seatline_store::{Result, ScimMember, ScimQuery, ScimTokenRow};
+use seatline_store::{Result, ScimMember, ScimQuery};
 
-use crate::{exec, member_row, row, rows, Get, Sql, SqliteTx};
-
-fn token_row(r: &rusqlite::Row<'_>) -> Result<ScimTokenRow> {
-    Ok(ScimTokenRow {
-        id: r.at(0)?,
-        org: OrgId(r.at(1)?),
-        name: r.at(2)?,
-        hash: r.at(3)?,
-        created_at: r.at(4)?,
-        revoked: r.at(5)?,
-    })
-}
-
-pub(crate) fn token(conn: &Connection, hash: &str) -> Result<Option<ScimTokenRow>> {
-    row(
-        conn,
-        "SELECT id, org_id, name, hash, created_at, revoked FROM scim_tokens WHERE hash = ?",
-        (hash,),
-        token_row,
-    )
-}
+use crate::members::member_row;
+use crate::sql::{exec, Get, Sql};
+use crate::tx::SqliteTx;
 
 /// The WHERE clause of a SCIM query, after `FROM members`.
 fn filter<'a>(sql: &mut Sql<'a>, org: &'a OrgId, q: &'a ScimQuery) {
@@ -103,41 +85,5 @@ impl SqliteTx {
             ),
         )?;
         Ok(())
-    }
-
-    pub(crate) fn insert_scim_token_impl(&self, t: &ScimTokenRow) -> Result<()> {
-        exec(
-            &self.conn,
-            "INSERT INTO scim_tokens (id, org_id, name, hash, created_at, revoked)
-             VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                &t.id,
-                t.org.as_str(),
-                &t.name,
-                &t.hash,
-                &t.created_at,
-                t.revoked,
-            ),
-        )?;
-        Ok(())
-    }
-
-    pub(crate) fn scim_tokens_impl(&self, org: &OrgId) -> Result<Vec<ScimTokenRow>> {
-        rows(
-            &self.conn,
-            "SELECT id, org_id, name, hash, created_at, revoked FROM scim_tokens
-             WHERE org_id = ? ORDER BY created_at, id",
-            (org.as_str(),),
-            token_row,
-        )
-    }
-
-    pub(crate) fn revoke_scim_token_impl(&self, org: &OrgId, id: &str) -> Result<bool> {
-        let n = exec(
-            &self.conn,
-            "UPDATE scim_tokens SET revoked = 1 WHERE org_id = ? AND id = ? AND revoked = 0",
-            (org.as_str(), id),
-        )?;
-        Ok(n == 1)
     }
 }

@@ -3,7 +3,9 @@
 use seatline_domain::{Member, MemberId, OrgId, Team, TeamId};
 use seatline_store::{decode, Result};
 
-use crate::{db, exec, json_list, member_row, row, rows, Get, Sql, SqliteTx};
+use crate::members::member_row;
+use crate::sql::{db, exec, json_list, row, rows, Get, Sql};
+use crate::tx::SqliteTx;
 
 /// The members of the enabled teams among the bound list: a subquery both the member list
 /// and the extension filter use, so neither ships a scope's members back and forth.

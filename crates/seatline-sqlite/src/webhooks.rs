@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use seatline_domain::OrgId;
 use seatline_store::{DeliveryOutcome, DeliveryQuery, DeliveryRow, Result, WebhookRow};
 
-use crate::{db, exec, json, row, rows, Get, Sql};
+use crate::sql::{db, exec, json, row, rows, Get, Sql};
 
 const ENDPOINT_COLUMNS: &str = "id, org_id, url, types, description, enabled, disabled_reason, \
      secrets, created_at, cursor, failing_since";
