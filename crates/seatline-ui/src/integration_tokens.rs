@@ -4,15 +4,31 @@
 
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::IssuedIntegrationToken;
 use seatline_domain::Error;
 
 use crate::auth::{done, Post, Viewer};
-use crate::error::{status_of, UiError};
+use crate::error::{rule_error, status_of, UiError};
 use crate::layout::{self, csrf, Nav};
-use crate::licenses::rule_error;
+use crate::tokens::{self, Look, TokenKind, TokenRow};
 use crate::UiState;
+
+/// The integration tokens page and its forms.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/integration-tokens", get(page).post(create))
+        .route("/ui/integration-tokens/{id}/revoke", post(revoke))
+}
+
+const KIND: TokenKind = TokenKind {
+    one: "integration token",
+    id: "integration",
+    revoke_at: "/ui/integration-tokens/",
+    look: Look::Labelled,
+};
 
 async fn render(
     s: &UiState,
@@ -25,6 +41,10 @@ async fn render(
         return Err(UiError::Forbidden);
     }
     let tokens = s.app.integration_tokens(&v.ctx, &v.org).await?.items;
+    let rows: Vec<TokenRow> = tokens
+        .iter()
+        .map(|t| TokenRow::new(&t.name, &t.id, &t.created_at, t.revoked))
+        .collect();
     let body = html! {
         (layout::title_bar("Integration tokens", Some("Read-only API tokens for the PBX, the contact center and other systems that read entitlements and the change feed."), html! {}))
         @if let Some(t) = issued {
@@ -37,40 +57,7 @@ async fn render(
         }
         section.card #integration-tokens aria-labelledby="int-tokens-h" {
             h2 #int-tokens-h { "Tokens" }
-            @if tokens.is_empty() {
-                div.empty { p { "No integration token yet." } }
-            } @else {
-                div.table-wrap {
-                    table.data #integration-token-list {
-                        caption.sr-only { "Integration tokens, oldest first" }
-                        thead { tr {
-                            th scope="col" { "Name" }
-                            th scope="col" { "Id" }
-                            th scope="col" { "Created" }
-                            th scope="col" { "State" }
-                            th scope="col" { span.sr-only { "Actions" } }
-                        } }
-                        tbody {
-                            @for t in &tokens {
-                                tr {
-                                    th scope="row" { (t.name) }
-                                    td.mono { (t.id) }
-                                    td { (layout::when(&t.created_at)) }
-                                    td { @if t.revoked { (layout::badge("b-gray", "Revoked")) } @else { (layout::badge("b-green", "Active")) } }
-                                    td {
-                                        @if !t.revoked {
-                                            form method="post" action={ "/ui/integration-tokens/" (t.id) "/revoke" } {
-                                                (csrf(v))
-                                                button.btn.btn-quiet type="submit" aria-label={ "Revoke " (t.name) } { "Revoke" }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            (tokens::list(v, &KIND, &rows))
         }
         section.card.narrow aria-labelledby="int-new-h" {
             h2 #int-new-h { "Create a token" }
