@@ -2,7 +2,7 @@
 //! and the organization's SCIM tokens: create one (its secret is shown once, on the page
 //! that answers the form, never in a cookie or a redirect) and revoke one.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,10 +12,10 @@ use seatline_app::scim::IssuedScimToken;
 use seatline_app::scim_url::from_headers;
 use seatline_domain::Error;
 
-use crate::auth::{done, Post, Viewer};
+use crate::auth::{Post, Viewer};
 use crate::error::{status_of, UiError};
 use crate::layout::{self, csrf, Nav};
-use crate::tokens::{self, Look, TokenKind, TokenRow};
+use crate::tokens::{self, TokenKind};
 use crate::UiState;
 
 /// The scim pages' routes.
@@ -23,15 +23,11 @@ pub(crate) fn routes() -> Router<UiState> {
     Router::new()
         .route("/ui/scim", get(page))
         .route("/ui/scim/tokens", post(create))
-        .route("/ui/scim/tokens/{id}/revoke", post(revoke))
+        .route(
+            "/ui/scim/tokens/{id}/revoke",
+            tokens::revoke_route(TokenKind::Scim),
+        )
 }
-
-const KIND: TokenKind = TokenKind {
-    one: "SCIM token",
-    id: "scim",
-    revoke_at: "/ui/scim/tokens/",
-    look: Look::Plain,
-};
 
 async fn render(
     s: &UiState,
@@ -40,14 +36,7 @@ async fn render(
     issued: Option<&IssuedScimToken>,
     error: Option<&Error>,
 ) -> Result<Markup, UiError> {
-    if !v.is_owner() {
-        return Err(UiError::Forbidden);
-    }
-    let tokens = s.app.scim_tokens(&v.ctx, &v.org).await?.items;
-    let rows: Vec<TokenRow> = tokens
-        .iter()
-        .map(|t| TokenRow::new(&t.name, &t.id, &t.created_at, t.revoked))
-        .collect();
+    let tokens = tokens::owned(s, v, TokenKind::Scim).await?;
     let body = html! {
         (layout::title_bar("SCIM provisioning", Some("Let Entra ID or Okta create, update, disable and delete members"), html! {}))
         @if let Some(t) = issued {
@@ -73,7 +62,7 @@ async fn render(
         section.card #scim-tokens aria-labelledby="tokens-h" {
             h2 #tokens-h { "SCIM tokens" }
             @if let Some(e) = error { (layout::error_box(e)) }
-            (tokens::list(v, &KIND, &rows))
+            (tokens::list(v, TokenKind::Scim, &tokens))
             form.stack method="post" action="/ui/scim/tokens" {
                 (csrf(v))
                 div.field {
@@ -116,15 +105,4 @@ pub async fn create(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-pub async fn revoke(
-    State(s): State<UiState>,
-    Path(id): Path<String>,
-    p: Post<Viewer>,
-) -> Result<Response, UiError> {
-    s.app
-        .revoke_scim_token(&p.user.ctx, &p.user.org, &id)
-        .await?;
-    Ok(done(&s, "/ui/scim", format!("SCIM token {id} is revoked.")))
 }
