@@ -22,6 +22,12 @@ pub fn base_url<'a>(header: impl Fn(&str) -> Option<&'a str>) -> String {
     format!("{proto}://{host}{SCIM_PATH}")
 }
 
+/// [`base_url`] of a request's headers: the one call the API and the admin UI make, so the
+/// header reading is written once too.
+pub fn from_headers(headers: &reqwest::header::HeaderMap) -> String {
+    base_url(|name| headers.get(name).and_then(|v| v.to_str().ok()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::base_url;

@@ -4,7 +4,7 @@
 //! - A NUL (U+0000) in a path is "not found" and in a query string a 422 naming the
 //!   parameter, without asking the database: PostgreSQL's text cannot hold a NUL, and its
 //!   500 made identity providers retry forever. JSON bodies are checked by their extractors
-//!   ([`nul_field`]), bulk cells by the bulk reader.
+//!   ([`crate::nul::nul_field`]), bulk cells by the bulk reader.
 //! - A URI longer than [`MAX_URI`] answers 414 here, in the shape, well before hyper's own
 //!   bare 414 at 64 KiB. SCIM's detail points long filters to `POST /Users/.search`.
 //! - Whatever refused a request — a handler, an extractor, or axum itself (a body over its
@@ -16,11 +16,14 @@ use axum::extract::Request;
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use seatline_app::scim_url::SCIM_PATH;
 use seatline_domain::{Error, ErrorCode};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, HttpCode};
-use crate::scim;
+use crate::nul::nul_message;
+use crate::scim::error::error_from_api;
+use crate::scim::schemas::SCIM_JSON;
 
 /// Longest request URI (path and query) answered; longer is a 414 in the shape.
 pub(crate) const MAX_URI: usize = 16 * 1024;
@@ -28,55 +31,8 @@ pub(crate) const MAX_URI: usize = 16 * 1024;
 /// Largest error body read back when reshaping one (error bodies are a few hundred bytes).
 const MAX_REFUSAL_BODY: usize = 64 * 1024;
 
-/// Why a text holds something no field accepts, for a message naming `field`.
-pub(crate) fn nul_message(field: &str) -> String {
-    format!(
-        "{field} holds a NUL character (U+0000), which no text accepts; remove it and send the request again"
-    )
-}
-
-/// The first field of a JSON value (keys included) whose text holds a NUL, as a path:
-/// `owner.name`, `Operations[0].value`.
-pub(crate) fn nul_field(v: &Value) -> Option<String> {
-    fn walk(v: &Value, at: &mut String) -> bool {
-        match v {
-            Value::String(s) => s.contains('\0'),
-            Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
-                let len = at.len();
-                at.push_str(&format!("[{i}]"));
-                let found = walk(item, at);
-                if !found {
-                    at.truncate(len);
-                }
-                found
-            }),
-            Value::Object(map) => map.iter().any(|(k, item)| {
-                let len = at.len();
-                if !at.is_empty() {
-                    at.push('.');
-                }
-                at.push_str(&k.replace('\0', "\\u0000"));
-                let found = k.contains('\0') || walk(item, at);
-                if !found {
-                    at.truncate(len);
-                }
-                found
-            }),
-            _ => false,
-        }
-    }
-    let mut at = String::new();
-    walk(v, &mut at).then(|| if at.is_empty() { "body".into() } else { at })
-}
-
-/// Whether raw JSON may hold a NUL in a string: JSON writes one only as the escape
-/// `\u0000` (a raw NUL byte is a syntax error), so bodies without it skip the walk.
-pub(crate) fn may_hold_nul(json: &[u8]) -> bool {
-    json.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
-}
-
 fn is_scim(path: &str) -> bool {
-    path.strip_prefix(scim::BASE_PATH)
+    path.strip_prefix(SCIM_PATH)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
@@ -147,11 +103,7 @@ pub(crate) async fn refusals_in_shape(req: Request, next: Next) -> Response {
                 .to_ascii_lowercase()
         })
         .unwrap_or_default();
-    let shaped = if scim {
-        scim::SCIM_JSON
-    } else {
-        "application/json"
-    };
+    let shaped = if scim { SCIM_JSON } else { "application/json" };
     if media == shaped {
         return response;
     }
@@ -177,7 +129,7 @@ pub(crate) async fn refusals_in_shape(req: Request, next: Next) -> Response {
 
 fn render(e: ApiError, scim: bool) -> Response {
     if scim {
-        scim::error_from_api(e).into_response()
+        error_from_api(e).into_response()
     } else {
         e.into_response()
     }
@@ -261,29 +213,6 @@ fn from_bare(status: StatusCode, text: &str, scim: bool) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn nul_fields_are_named_by_their_path() {
-        assert_eq!(nul_field(&json!({"name": "a\u{0}"})), Some("name".into()));
-        assert_eq!(
-            nul_field(&json!({"owner": {"email": "x", "name": "\u{0}"}})),
-            Some("owner.name".into())
-        );
-        assert_eq!(
-            nul_field(&json!({"Operations": [{"value": "ok"}, {"value": {"a": "\u{0}"}}]})),
-            Some("Operations[1].value.a".into())
-        );
-        assert_eq!(nul_field(&json!("\u{0}")), Some("body".into()));
-        assert_eq!(nul_field(&json!({"a\u{0}": 1})), Some("a\\u0000".into()));
-        assert_eq!(nul_field(&json!({"name": "\\u0000 as text"})), None);
-    }
-
-    #[test]
-    fn the_nul_escape_is_spotted_in_raw_json() {
-        assert!(may_hold_nul(br#"{"a":"\u0000"}"#));
-        assert!(!may_hold_nul(br#"{"a":"b"}"#));
-    }
 
     #[test]
     fn scim_paths_are_told_apart() {

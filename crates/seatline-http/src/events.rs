@@ -1,30 +1,26 @@
-//! The change feed (product.md §8): events after a cursor with long polling, the
-//! entitlements snapshot a consumer starts from, and the integration tokens that read them.
+//! The change feed (product.md §8): events after a cursor with long polling, and the
+//! entitlements snapshot a consumer starts from (integration tokens read both; they are
+//! issued in `tokens`).
 
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use seatline_app::events::{EntitlementsPage, EventPage, EventsRequest};
-use seatline_app::views::Page;
-use seatline_app::{IntegrationTokenView, IssuedIntegrationToken};
 use seatline_domain::{Error, ErrorCode, OrgId};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::extract::{ApiPath, ApiQuery, Auth};
 use crate::AppState;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(events))
         .routes(routes!(entitlements))
-        .routes(routes!(integration_tokens, create_integration_token))
-        .routes(routes!(revoke_integration_token))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -118,60 +114,4 @@ async fn entitlements(
         .entitlements_snapshot(&ctx, &OrgId(org), q.after.as_deref(), q.limit)
         .await?;
     Ok(Json(page))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CreateIntegrationToken {
-    /// What the token is for, e.g. "PBX".
-    #[schema(example = "PBX")]
-    pub name: String,
-}
-
-/// The organization's integration tokens (owner); secrets are never shown again.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/integration-tokens", tag = "tokens",
-    params(("org" = String, Path, description = "Organization id")),
-    responses((status = 200, description = "Every integration token", body = Page<IntegrationTokenView>)))]
-async fn integration_tokens(
-    State(s): State<AppState>,
-    Auth(ctx): Auth,
-    ApiPath(org): ApiPath<String>,
-) -> ApiResult<Json<Page<IntegrationTokenView>>> {
-    Ok(Json(s.app.integration_tokens(&ctx, &OrgId(org)).await?))
-}
-
-/// A read-only token for the PBX or the contact center (owner): it may read events,
-/// entitlements, extensions, members and Contact Center, and nothing else. The secret is
-/// shown once.
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/integration-tokens", tag = "tokens",
-    params(("org" = String, Path, description = "Organization id")),
-    request_body = CreateIntegrationToken,
-    responses((status = 201, description = "The token with its secret", body = IssuedIntegrationToken)))]
-async fn create_integration_token(
-    State(s): State<AppState>,
-    Auth(ctx): Auth,
-    ApiPath(org): ApiPath<String>,
-    ApiJson(body): ApiJson<CreateIntegrationToken>,
-) -> ApiResult<(StatusCode, Json<IssuedIntegrationToken>)> {
-    let issued = s
-        .app
-        .create_integration_token(&ctx, &OrgId(org), &body.name)
-        .await?;
-    Ok((StatusCode::CREATED, Json(issued)))
-}
-
-/// Revoke an integration token (owner): it stops working at once.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/integration-tokens/{id}", tag = "tokens",
-    params(("org" = String, Path, description = "Organization id"),
-           ("id" = String, Path, description = "Integration token id")),
-    responses((status = 204, description = "Revoked")))]
-async fn revoke_integration_token(
-    State(s): State<AppState>,
-    Auth(ctx): Auth,
-    ApiPath((org, id)): ApiPath<(String, String)>,
-) -> ApiResult<StatusCode> {
-    s.app
-        .revoke_integration_token(&ctx, &OrgId(org), &id)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
 }

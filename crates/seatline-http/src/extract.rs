@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::edge;
 use crate::error::{ApiError, HttpCode};
+use crate::nul::{may_hold_nul, nul_field, nul_message};
 use crate::AppState;
 
 /// The JSON body; malformed JSON, a wrong content type, unknown fields and oversized bodies
@@ -56,13 +56,13 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// A JSON body read into `T`, its strings first checked for NUL (see [`ApiJson`]).
 pub(crate) fn json_from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if edge::may_hold_nul(bytes) {
+    if may_hold_nul(bytes) {
         if let Some(field) = serde_json::from_slice(bytes)
             .ok()
             .as_ref()
-            .and_then(edge::nul_field)
+            .and_then(nul_field)
         {
-            return Err(Error::new(ErrorCode::Malformed, edge::nul_message(&field))
+            return Err(Error::new(ErrorCode::Malformed, nul_message(&field))
                 .detail("field", field)
                 .into());
         }

@@ -5,21 +5,28 @@
 
 mod audit;
 mod bulk;
+mod contact_center;
 mod edge;
+mod entitlements;
 mod error;
 mod events;
 mod extensions;
 mod extract;
 mod guards;
 mod idempotency;
+mod lifecycle;
+mod me;
 mod members;
 mod metrics;
+mod nul;
+mod numbers;
 mod openapi;
 mod ops;
 mod orgs;
 mod reports;
 mod scim;
 mod teams;
+mod tokens;
 mod webhooks;
 
 use std::sync::Arc;
@@ -95,7 +102,13 @@ impl AppState {
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(orgs::routes())
+        .merge(lifecycle::routes())
+        .merge(numbers::routes())
         .merge(members::routes())
+        .merge(me::routes())
+        .merge(tokens::routes())
+        .merge(entitlements::routes())
+        .merge(contact_center::routes())
         .merge(extensions::routes())
         .merge(audit::routes())
         .merge(bulk::routes())
@@ -122,7 +135,7 @@ pub fn router(app: App, config: Config) -> Router {
         ))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .merge(openapi::docs(openapi::finish(doc)))
-        .nest(scim::BASE_PATH, scim::protocol());
+        .nest(seatline_app::scim_url::SCIM_PATH, scim::protocol());
     if state.config.bench_baseline {
         router = router
             .route("/bench/baseline", axum::routing::get(ops::baseline))

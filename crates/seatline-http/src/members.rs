@@ -1,10 +1,9 @@
-//! Members, their entitlements and Contact Center readiness, their tokens, and ownership.
+//! Members: create, read, role and status, deletion, and ownership.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use seatline_app::views::{Entitlements, IssuedToken, MemberView, Page};
-use seatline_app::Ctx;
+use seatline_app::views::{MemberView, Page};
 use seatline_domain::OrgId;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -12,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth, Bearer};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::orgs::PageQuery;
 use crate::AppState;
 
@@ -20,38 +19,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(members, create_member))
         .routes(routes!(member, update_member, delete_member))
-        .routes(routes!(entitlements))
-        .routes(routes!(issue_token))
-        .routes(routes!(revoke_token))
         .routes(routes!(transfer_ownership))
-        .routes(routes!(contact_center))
-        .routes(routes!(me))
-}
-
-/// Who the bearer token is: its kind, its organization, and for a member token the member
-/// and its role. Any valid token may ask, a SCIM token too (the only route of this API it
-/// reaches: an identity provider's admin checks which organization a token is for).
-#[utoipa::path(get, path = "/api/v1/me", tag = "tokens",
-    responses((status = 200, description = "Who the token is", body = seatline_app::Me)))]
-async fn me(
-    State(s): State<AppState>,
-    Bearer(secret): Bearer,
-) -> ApiResult<Json<seatline_app::Me>> {
-    let ctx = if s.is_operator(&secret) {
-        Ctx::operator()
-    } else {
-        match s.app.authenticate(&secret).await {
-            Ok(ctx) => ctx,
-            // Not a member's or an integration token: perhaps a SCIM token; if not, the
-            // first refusal says why.
-            Err(refused) => s
-                .app
-                .scim_authenticate(&secret)
-                .await
-                .map_err(|_| refused)?,
-        }
-    };
-    Ok(Json(s.app.me(&ctx).await?))
 }
 
 /// Members ordered by email.
@@ -170,59 +138,6 @@ async fn delete_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// What a member may use now: its extension, add-ons and Contact Center readiness.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/members/{member}/entitlements", tag = "members",
-    params(("org" = String, Path, description = "Organization id"),
-           ("member" = String, Path, description = "Member id or email")),
-    responses((status = 200, description = "The member's entitlements", body = Entitlements)))]
-async fn entitlements(
-    State(s): State<AppState>,
-    // Not the `Auth` extractor: the token is read with the entitlements (issue 15).
-    Bearer(token): Bearer,
-    ApiPath((org, member)): ApiPath<(String, String)>,
-) -> ApiResult<Json<Entitlements>> {
-    let org = OrgId(org);
-    let view = if s.is_operator(&token) {
-        s.app.entitlements(&Ctx::operator(), &org, &member).await?
-    } else {
-        s.app.entitlements_by_secret(&token, &org, &member).await?
-    };
-    Ok(Json(view))
-}
-
-/// Issue a bearer token for a member: to itself, or by the owner or the operator. The
-/// secret is shown once; only its hash is stored.
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/members/{member}/tokens", tag = "tokens",
-    params(("org" = String, Path, description = "Organization id"),
-           ("member" = String, Path, description = "Member id")),
-    responses((status = 201, description = "The token, with its secret", body = IssuedToken)))]
-async fn issue_token(
-    State(s): State<AppState>,
-    Auth(ctx): Auth,
-    ApiPath((org, member)): ApiPath<(String, String)>,
-) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
-    let token = s.app.issue_token(&ctx, &OrgId(org), &member).await?;
-    Ok((StatusCode::CREATED, Json(token)))
-}
-
-/// Revoke one of a member's tokens (itself, the owner or the operator); it stops working at
-/// once.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{member}/tokens/{token}", tag = "tokens",
-    params(("org" = String, Path, description = "Organization id"),
-           ("member" = String, Path, description = "Member id"),
-           ("token" = String, Path, description = "Token id (not the secret)")),
-    responses((status = 204, description = "Revoked")))]
-async fn revoke_token(
-    State(s): State<AppState>,
-    Auth(ctx): Auth,
-    ApiPath((org, member, token)): ApiPath<(String, String, String)>,
-) -> ApiResult<StatusCode> {
-    s.app
-        .revoke_token(&ctx, &OrgId(org), &member, &token)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 /// Make this member the owner (owner only); the previous owner becomes an admin.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/members/{member}/transfer-ownership", tag = "members",
     params(("org" = String, Path, description = "Organization id"),
@@ -235,21 +150,4 @@ async fn transfer_ownership(
 ) -> ApiResult<Json<MemberView>> {
     let view = s.app.transfer_ownership(&ctx, &OrgId(org), &member).await?;
     Ok(Json(view))
-}
-
-/// Every member's Contact Center role, readiness and what is missing.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/contact-center", tag = "members",
-    params(("org" = String, Path, description = "Organization id"), PageQuery),
-    responses((status = 200, description = "One page of members", body = Page<MemberView>)))]
-async fn contact_center(
-    State(s): State<AppState>,
-    Auth(ctx): Auth,
-    ApiPath(org): ApiPath<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Page<MemberView>>> {
-    let page = s
-        .app
-        .contact_center(&ctx, &OrgId(org), q.cursor.as_deref(), q.limit)
-        .await?;
-    Ok(Json(page))
 }

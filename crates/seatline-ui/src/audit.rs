@@ -6,6 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::{AppError, MAX_PAGE};
 use seatline_domain::ErrorCode;
@@ -17,8 +19,15 @@ use crate::auth::{Admin, Viewer};
 use crate::csv;
 use crate::error::UiError;
 use crate::layout::{self, Nav};
-use crate::licenses::{all_members, urlenc};
+use crate::widgets::{all_members, urlenc};
 use crate::UiState;
+
+/// The audit pages' routes.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/audit", get(page))
+        .route("/ui/audit.csv", get(csv))
+}
 
 const PAGE: u32 = 50;
 

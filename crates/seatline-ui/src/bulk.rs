@@ -7,6 +7,8 @@ use std::collections::{HashMap, HashSet};
 use axum::extract::{Multipart, Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::bulk::{BulkFile, PlanOptions, PlanView};
 use seatline_domain::plans::{Outcome, PlanStatus, RowError, RowPlan, SeatChange};
@@ -14,11 +16,24 @@ use seatline_domain::{Code, Error, ErrorCode};
 
 use crate::auth::{done, Admin, Post, Viewer};
 use crate::csv;
-use crate::error::{status_of, UiError};
+use crate::error::{rule_error, status_of, UiError};
 use crate::layout::{self, addon_chips, count, csrf, plural, Nav};
-use crate::licenses::{all_members, rule_error};
 use crate::session;
+use crate::widgets::all_members;
 use crate::UiState;
+
+/// The bulk pages' routes.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/bulk", get(page))
+        .route("/ui/bulk/sample.csv", get(sample))
+        .route("/ui/bulk/export.csv", get(export))
+        .route("/ui/bulk/export.xlsx", get(export_xlsx))
+        .route("/ui/bulk/plans", post(upload))
+        .route("/ui/bulk/plans/{id}", get(plan))
+        .route("/ui/bulk/plans/{id}/apply", post(apply))
+        .route("/ui/bulk/plans/{id}/errors.csv", get(errors_csv))
+}
 
 /// Rows of a plan shown on its page: every row with an error (up to this many), and the
 /// first rows that will be created; the rest are counted.

@@ -5,9 +5,18 @@
 
 use axum::http::HeaderMap;
 use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
 use maud::{html, Markup};
 
 use crate::layout;
+use crate::shell;
+use crate::UiState;
+
+/// The guides' routes (no sign-in).
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new().route("/ui/docs/scim", get(scim))
+}
 
 /// The Seatline extension's schema URN; its attributes are named under it.
 const EXT: &str = "urn:ietf:params:scim:schemas:extension:seatline:2.0:User";
@@ -110,5 +119,11 @@ fn guide(base: &str) -> Markup {
 }
 
 pub async fn scim(headers: HeaderMap) -> Html<String> {
-    Html(layout::bare("SCIM setup guide", guide(&crate::scim::base_url(&headers))).into_string())
+    Html(
+        shell::bare(
+            "SCIM setup guide",
+            guide(&seatline_app::scim_url::from_headers(&headers)),
+        )
+        .into_string(),
+    )
 }

@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::html;
 use seatline_app::AppError;
-use seatline_domain::{ErrorCode, ErrorKind};
+use seatline_domain::{Error, ErrorCode, ErrorKind};
 
-use crate::layout;
+use crate::shell;
 
 #[derive(Debug)]
 pub enum UiError {
@@ -43,6 +43,18 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::Gone => StatusCode::GONE,
+    }
+}
+
+/// Re-render a form page with the use case's error, or fail the request for storage errors.
+pub fn rule_error(e: AppError) -> Result<Error, UiError> {
+    match e {
+        AppError::Rule(e)
+            if !matches!(e.code, ErrorCode::Forbidden | ErrorCode::Unauthenticated) =>
+        {
+            Ok(e)
+        }
+        other => Err(other.into()),
     }
 }
 
@@ -86,6 +98,6 @@ impl IntoResponse for UiError {
                 p { a.btn href="/ui/" { "Go to Seatline" } }
             }
         };
-        (status, Html(layout::bare(title, body).into_string())).into_response()
+        (status, Html(shell::bare(title, body).into_string())).into_response()
     }
 }

@@ -7,16 +7,28 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::views::{ExtensionView, MemberView};
 use seatline_app::{AppResult, MAX_PAGE};
 use seatline_domain::{Code, Error, PerExtension};
 
 use crate::auth::{done, Admin, Fields, Post, Viewer};
-use crate::error::{status_of, UiError};
+use crate::error::{rule_error, status_of, UiError};
 use crate::layout::{self, count, csrf, plural, Nav};
-use crate::licenses::{chosen_member, free_members, member_label, member_picker, rule_error};
+use crate::widgets::{chosen_member, free_members, member_label, member_picker};
 use crate::UiState;
+
+/// One extension's page and the forms on it.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/extensions/{key}", get(page))
+        .route("/ui/extensions/{key}/member", post(set_member))
+        .route("/ui/extensions/{key}/unassign", post(unassign))
+        .route("/ui/extensions/{key}/addons-numbers", post(parts))
+        .route("/ui/extensions/{key}/deprovision", post(deprovision))
+}
 
 /// Free numbers offered in the picker; more can be typed.
 const FREE_NUMBERS: usize = 200;

@@ -2,17 +2,29 @@
 //! use (product.md §8). List them, create one by name (its secret is shown once, on the page
 //! that answers the form, never in a cookie or a redirect) and revoke one.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::IssuedIntegrationToken;
 use seatline_domain::Error;
 
-use crate::auth::{done, Post, Viewer};
-use crate::error::{status_of, UiError};
+use crate::auth::{Post, Viewer};
+use crate::error::{rule_error, status_of, UiError};
 use crate::layout::{self, csrf, Nav};
-use crate::licenses::rule_error;
+use crate::tokens::{self, TokenKind};
 use crate::UiState;
+
+/// The integration tokens page and its forms.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/integration-tokens", get(page).post(create))
+        .route(
+            "/ui/integration-tokens/{id}/revoke",
+            tokens::revoke_route(TokenKind::Integration),
+        )
+}
 
 async fn render(
     s: &UiState,
@@ -21,10 +33,7 @@ async fn render(
     draft: &str,
     error: Option<&Error>,
 ) -> Result<Markup, UiError> {
-    if !v.is_owner() {
-        return Err(UiError::Forbidden);
-    }
-    let tokens = s.app.integration_tokens(&v.ctx, &v.org).await?.items;
+    let tokens = tokens::owned(s, v, TokenKind::Integration).await?;
     let body = html! {
         (layout::title_bar("Integration tokens", Some("Read-only API tokens for the PBX, the contact center and other systems that read entitlements and the change feed."), html! {}))
         @if let Some(t) = issued {
@@ -37,40 +46,7 @@ async fn render(
         }
         section.card #integration-tokens aria-labelledby="int-tokens-h" {
             h2 #int-tokens-h { "Tokens" }
-            @if tokens.is_empty() {
-                div.empty { p { "No integration token yet." } }
-            } @else {
-                div.table-wrap {
-                    table.data #integration-token-list {
-                        caption.sr-only { "Integration tokens, oldest first" }
-                        thead { tr {
-                            th scope="col" { "Name" }
-                            th scope="col" { "Id" }
-                            th scope="col" { "Created" }
-                            th scope="col" { "State" }
-                            th scope="col" { span.sr-only { "Actions" } }
-                        } }
-                        tbody {
-                            @for t in &tokens {
-                                tr {
-                                    th scope="row" { (t.name) }
-                                    td.mono { (t.id) }
-                                    td { (layout::when(&t.created_at)) }
-                                    td { @if t.revoked { (layout::badge("b-gray", "Revoked")) } @else { (layout::badge("b-green", "Active")) } }
-                                    td {
-                                        @if !t.revoked {
-                                            form method="post" action={ "/ui/integration-tokens/" (t.id) "/revoke" } {
-                                                (csrf(v))
-                                                button.btn.btn-quiet type="submit" aria-label={ "Revoke " (t.name) } { "Revoke" }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            (tokens::list(v, TokenKind::Integration, &tokens))
         }
         section.card.narrow aria-labelledby="int-new-h" {
             h2 #int-new-h { "Create a token" }
@@ -109,19 +85,4 @@ pub async fn create(State(s): State<UiState>, p: Post<Viewer>) -> Result<Respons
             Ok((status_of(e.code), Html(page.into_string())).into_response())
         }
     }
-}
-
-pub async fn revoke(
-    State(s): State<UiState>,
-    Path(id): Path<String>,
-    p: Post<Viewer>,
-) -> Result<Response, UiError> {
-    s.app
-        .revoke_integration_token(&p.user.ctx, &p.user.org, &id)
-        .await?;
-    Ok(done(
-        &s,
-        "/ui/integration-tokens",
-        format!("Integration token {id} is revoked; it no longer reads anything."),
-    ))
 }

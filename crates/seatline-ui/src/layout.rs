@@ -1,5 +1,5 @@
-//! The page shell (head, top bar, navigation, flash message) and the small pieces every page
-//! uses: badges, add-on chips, form errors, the CSRF field. Markup is built with maud,
+//! The signed-in page (top bar, navigation, flash message, inside the [`crate::shell`]) and
+//! the small pieces every page uses: badges, add-on chips, form errors, the CSRF field. Markup is built with maud,
 //! which escapes every value it interpolates.
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -7,6 +7,7 @@ use seatline_app::views::MemberView;
 use seatline_domain::{Code, Error, Missing, Role, Status};
 
 use crate::auth::Viewer;
+use crate::shell::{brand, head};
 
 /// Which navigation entry a page belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,28 +28,6 @@ impl Nav {
     /// The pages grouped under the navigation's Settings menu.
     fn is_setting(self) -> bool {
         matches!(self, Nav::Scim | Nav::Webhooks | Nav::IntegrationTokens)
-    }
-}
-
-fn head(title: &str) -> Markup {
-    html! {
-        head {
-            meta charset="utf-8";
-            meta name="viewport" content="width=device-width, initial-scale=1";
-            title { (title) " · Seatline" }
-            link rel="icon" type="image/svg+xml" href="/favicon.ico";
-            link rel="stylesheet" href="/ui/assets/app.css";
-            script src="/ui/assets/app.js" defer {}
-        }
-    }
-}
-
-fn brand() -> Markup {
-    html! {
-        a.brand href="/ui/" {
-            span.logo aria-hidden="true" { "S" }
-            "Seatline"
-        }
     }
 }
 
@@ -126,20 +105,6 @@ fn settings_menu(v: &Viewer, nav: Nav) -> Markup {
                     (item(Nav::IntegrationTokens, "/ui/integration-tokens", "Integration tokens"))
                     a href="/ui/docs/scim" { "SCIM setup guide" }
                 }
-            }
-        }
-    }
-}
-
-/// A page without navigation: sign-in and error pages.
-pub fn bare(title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            (head(title))
-            body.bare {
-                header.topbar { div.wrap.topbar-inner { (brand()) } }
-                main #main .wrap { (body) }
             }
         }
     }

@@ -27,24 +27,28 @@ mod extension;
 mod integration_tokens;
 mod layout;
 mod licenses;
+mod lifecycle;
 mod me;
 mod members;
 mod pager;
 mod reset;
 mod scim;
 mod session;
+mod shell;
 mod signin;
 mod teams;
 mod throttle;
+mod tokens;
 mod usage;
 mod webhooks;
+mod widgets;
 
 use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use seatline_app::App;
 
@@ -95,101 +99,20 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/", get(|| async { Redirect::to("/ui/") }))
         .route("/ui", get(|| async { Redirect::to("/ui/") }))
         .route("/ui/", get(home))
-        .route("/ui/sign-in", get(signin::form).post(signin::submit))
-        // Where people guess the sign-in page is.
-        .route("/login", get(to_sign_in))
-        .route("/signin", get(to_sign_in))
-        .route("/sign-in", get(to_sign_in))
-        .route("/admin", get(to_sign_in))
-        .route("/ui/login", get(to_sign_in))
-        .route("/ui/signin", get(to_sign_in))
-        .route("/ui/admin", get(to_sign_in))
-        .route("/ui/sign-in/choose", post(signin::choose))
-        .route("/ui/sign-out", post(signin::sign_out))
-        .route("/ui/licenses", get(licenses::page))
-        .route(
-            "/ui/provision",
-            get(licenses::provision_form).post(licenses::provision),
-        )
-        .route("/ui/provision/check", get(licenses::provision_check))
-        .route(
-            "/ui/assign",
-            get(licenses::assign_form).post(licenses::assign),
-        )
-        .route("/ui/extensions/{key}", get(extension::page))
-        .route("/ui/extensions/{key}/member", post(extension::set_member))
-        .route("/ui/extensions/{key}/unassign", post(extension::unassign))
-        .route(
-            "/ui/extensions/{key}/addons-numbers",
-            post(extension::parts),
-        )
-        .route(
-            "/ui/extensions/{key}/deprovision",
-            post(extension::deprovision),
-        )
-        .route("/ui/members", get(members::page).post(members::create))
-        .route("/ui/members/{id}", get(members::member))
-        .route("/ui/members/{id}/disable", get(members::disable_form))
-        .route("/ui/members/{id}/reset-link", post(members::reset_link))
-        .route("/ui/reset/{token}", get(reset::form).post(reset::submit))
-        .route("/ui/members/{id}/role", post(members::role))
-        .route("/ui/members/{id}/status", post(members::status))
-        .route(
-            "/ui/members/{id}/password",
-            get(members::password_form).post(members::password),
-        )
-        .route(
-            "/ui/members/{id}/transfer",
-            get(members::transfer_form).post(members::transfer),
-        )
-        .route(
-            "/ui/members/{id}/delete",
-            get(members::delete_form).post(members::delete),
-        )
-        .route("/ui/teams", get(teams::page).post(teams::create))
-        .route("/ui/teams/{id}/rename", post(teams::rename))
-        .route("/ui/teams/{id}/enabled", post(teams::enabled))
-        .route("/ui/teams/{id}/members", post(teams::set_members))
-        .route("/ui/teams/{id}/delete", post(teams::delete))
-        .route("/ui/members/{id}/scope", post(teams::set_scope))
-        .route("/ui/audit", get(audit::page))
-        .route("/ui/audit.csv", get(audit::csv))
-        .route("/ui/me", get(me::page))
-        .route("/ui/me/password", post(me::password))
-        .route("/ui/bulk", get(bulk::page))
-        .route("/ui/bulk/sample.csv", get(bulk::sample))
-        .route("/ui/bulk/export.csv", get(bulk::export))
-        .route("/ui/bulk/export.xlsx", get(bulk::export_xlsx))
-        .route("/ui/bulk/plans", post(bulk::upload))
-        .route("/ui/bulk/plans/{id}", get(bulk::plan))
-        .route("/ui/bulk/plans/{id}/apply", post(bulk::apply))
-        .route("/ui/usage", get(usage::page))
-        .route("/ui/usage/findings.csv", get(usage::findings_csv))
-        .route("/ui/usage/plan", post(usage::plan))
-        .route("/ui/scim", get(scim::page))
-        .route("/ui/scim/tokens", post(scim::create))
-        .route("/ui/scim/tokens/{id}/revoke", post(scim::revoke))
-        .route("/ui/webhooks", get(webhooks::page).post(webhooks::create))
-        .route("/ui/webhooks/{id}", get(webhooks::deliveries))
-        .route("/ui/webhooks/{id}/enabled", post(webhooks::enabled))
-        .route("/ui/webhooks/{id}/test", post(webhooks::test))
-        .route("/ui/webhooks/{id}/replay", post(webhooks::replay))
-        .route("/ui/webhooks/{id}/edit", post(webhooks::edit))
-        .route("/ui/webhooks/{id}/rotate", post(webhooks::rotate))
-        .route(
-            "/ui/webhooks/{id}/delete",
-            get(webhooks::delete_form).post(webhooks::delete),
-        )
-        .route(
-            "/ui/integration-tokens",
-            get(integration_tokens::page).post(integration_tokens::create),
-        )
-        .route(
-            "/ui/integration-tokens/{id}/revoke",
-            post(integration_tokens::revoke),
-        )
-        .route("/ui/docs/scim", get(docs::scim))
-        .route("/ui/bulk/plans/{id}/errors.csv", get(bulk::errors_csv))
+        .merge(signin::routes())
+        .merge(licenses::routes())
+        .merge(extension::routes())
+        .merge(members::routes())
+        .merge(reset::routes())
+        .merge(teams::routes())
+        .merge(audit::routes())
+        .merge(me::routes())
+        .merge(bulk::routes())
+        .merge(usage::routes())
+        .merge(scim::routes())
+        .merge(webhooks::routes())
+        .merge(integration_tokens::routes())
+        .merge(docs::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(middleware::from_fn_with_state(state.clone(), flash_once))
         .layer(middleware::from_fn(security_headers))
@@ -207,11 +130,6 @@ async fn home(v: auth::Viewer) -> Redirect {
     } else {
         Redirect::to("/ui/me")
     }
-}
-
-/// The sign-in page, which sends a signed-in user on to its home page.
-async fn to_sign_in() -> Redirect {
-    Redirect::to("/ui/sign-in")
 }
 
 /// Browsers ask for `/favicon.ico` whatever the page says; every browser Seatline

@@ -3,18 +3,31 @@
 
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use maud::{html, Markup};
-use seatline_app::views::{ExtensionView, LicenseView, MemberView, Page};
-use seatline_app::{AppError, AppResult, MAX_PAGE};
-use seatline_domain::{Code, Error, ErrorCode, Kind, Status, MAX_KEY};
+use seatline_app::views::{ExtensionView, LicenseView, Page};
+use seatline_app::{AppResult, MAX_PAGE};
+use seatline_domain::{Code, Error, ErrorCode, Kind, MAX_KEY};
 use seatline_store::ExtensionQuery;
 use serde::Deserialize;
 
 use crate::auth::{done, Admin, Post, Viewer};
-use crate::error::{status_of, UiError};
+use crate::error::{rule_error, status_of, UiError};
 use crate::layout::{self, addon_chips, count, csrf, plural, Nav};
+use crate::lifecycle;
 use crate::pager::Position;
+use crate::widgets::{all_members, chosen_member, free_members, member_picker, urlenc};
 use crate::UiState;
+
+/// The licenses pages' routes.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/licenses", get(page))
+        .route("/ui/provision", get(provision_form).post(provision))
+        .route("/ui/provision/check", get(provision_check))
+        .route("/ui/assign", get(assign_form).post(assign))
+}
 
 /// Extensions per page of the list.
 const PAGE: u32 = 50;
@@ -59,7 +72,7 @@ pub fn summary_table(licenses: &[LicenseView]) -> Markup {
                                 @if l.available == 0 && l.purchased > 0 { (layout::badge("b-amber", "0")) }
                                 @else { (count(l.available)) }
                             }
-                            td.subscription { (subscription_cell(l)) }
+                            td.subscription { (lifecycle::subscription_cell(l)) }
                             td.meter-cell.hide-sm {
                                 div class={ "meter" @if pct >= 100 { " full" } } role="presentation" {
                                     span class={ "fill w" (pct / 5 * 5) } {}
@@ -69,81 +82,6 @@ pub fn summary_table(licenses: &[LicenseView]) -> Markup {
                     }
                 }
             }
-        }
-    }
-}
-
-/// A license's subscription state, term end and over-allocation (product.md §10).
-fn subscription_cell(l: &LicenseView) -> Markup {
-    use seatline_domain::SubState;
-    let (class, label) = match l.state {
-        SubState::Active => ("b-green", "Active"),
-        SubState::Expired => ("b-amber", "Expired (grace)"),
-        SubState::Suspended => ("b-red", "Suspended"),
-        SubState::Terminated => ("b-red", "Terminated"),
-    };
-    html! {
-        (layout::badge(class, label))
-        @if let Some(end) = &l.term_end { " " span.muted { "term ends " (end) } }
-        @if l.over_allocated > 0 { " " (layout::badge("b-amber", &format!("over-allocated by {}", l.over_allocated))) }
-    }
-}
-
-/// One line per code that is expired, suspended, terminated or over-allocated, so an admin
-/// sees at once which codes take no new copies and which give no service.
-pub fn lifecycle_banner(licenses: &[LicenseView]) -> Markup {
-    use seatline_domain::SubState;
-    let lines: Vec<String> = licenses
-        .iter()
-        .filter_map(|l| {
-            let state = match l.state {
-                SubState::Active => None,
-                SubState::Expired => Some(format!(
-                    "{} expired{}: still working during the grace period, but no new copies until it is renewed.",
-                    l.name,
-                    l.term_end.as_ref().map(|d| format!(" (term ended {d})")).unwrap_or_default()
-                )),
-                SubState::Suspended => Some(format!(
-                    "{} is suspended: its {} copies give no service until the subscription is reactivated; nothing was removed.",
-                    l.name, l.in_use
-                )),
-                SubState::Terminated => Some(format!(
-                    "{} is terminated: its {} copies give no service; only a new subscription brings it back.",
-                    l.name, l.in_use
-                )),
-            };
-            let over = (l.over_allocated > 0).then(|| format!(
-                "{} is over-allocated: {} in use but {} purchased; free {} before adding new copies.",
-                l.name, l.in_use, l.purchased, l.over_allocated
-            ));
-            match (state, over) {
-                (None, None) => None,
-                (a, b) => Some([a, b].into_iter().flatten().collect::<Vec<_>>().join(" ")),
-            }
-        })
-        .collect();
-    html! {
-        @if !lines.is_empty() {
-            div.alert role="alert" #lifecycle-banner {
-                @for line in &lines { p { (line) } }
-            }
-        }
-    }
-}
-
-/// Read every member (pages of the largest size): pickers and member search need them all.
-pub async fn all_members(s: &UiState, v: &Viewer) -> AppResult<Vec<MemberView>> {
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = s
-            .app
-            .members(&v.ctx, &v.org, after.as_deref(), Some(MAX_PAGE))
-            .await?;
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(c) => after = Some(c),
-            None => return Ok(out),
         }
     }
 }
@@ -240,7 +178,7 @@ pub async fn page(
             a.btn href="/ui/bulk/export.csv" download #export-csv { "Export (.csv)" }
             a.btn href="/ui/bulk/export.xlsx" download #export-xlsx { "Export (.xlsx)" }
         }))
-        (lifecycle_banner(&licenses))
+        (lifecycle::banner(&licenses))
         section.card {
             h2 { "Summary" }
             (summary_table(&licenses))
@@ -292,18 +230,6 @@ pub async fn page(
         }
     };
     Ok(Html(layout::page(&v, Nav::Licenses, "Licenses", body).into_string()).into_response())
-}
-
-/// Percent-encode a query value.
-pub fn urlenc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 // ---- Provision ----
@@ -460,18 +386,6 @@ fn count_not_a_number() -> Error {
     .detail("field", "count")
 }
 
-/// Re-render a form page with the use case's error, or fail the request for storage errors.
-pub fn rule_error(e: AppError) -> Result<Error, UiError> {
-    match e {
-        AppError::Rule(e)
-            if !matches!(e.code, ErrorCode::Forbidden | ErrorCode::Unauthenticated) =>
-        {
-            Ok(e)
-        }
-        other => Err(other.into()),
-    }
-}
-
 pub async fn provision(State(s): State<UiState>, p: Post<Admin>) -> Result<Response, UiError> {
     let v = &p.user.0;
     let count_v = p.fields.get("count");
@@ -512,59 +426,6 @@ pub struct AssignQuery {
     key: Option<String>,
 }
 
-/// Members a picker offers at most; any other free member can be typed by email.
-const PICKER: usize = 500;
-
-/// Active members without an extension (the only ones that can be assigned), the first
-/// [`PICKER`] by email, and whether there are more.
-pub async fn free_members(s: &UiState, v: &Viewer) -> AppResult<(Vec<MemberView>, bool)> {
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = s
-            .app
-            .members(&v.ctx, &v.org, after.as_deref(), Some(MAX_PAGE))
-            .await?;
-        out.extend(
-            page.items
-                .into_iter()
-                .filter(|m| m.status == Status::Active && m.extension.is_none()),
-        );
-        if out.len() > PICKER {
-            out.truncate(PICKER);
-            return Ok((out, true));
-        }
-        match page.next_cursor {
-            Some(c) => after = Some(c),
-            None => return Ok((out, false)),
-        }
-    }
-}
-
-/// The member a picker chose: a typed email wins over the list, which comes first.
-pub fn chosen_member(fields: &crate::auth::Fields) -> String {
-    fields.all("member").pop().unwrap_or_default()
-}
-
-/// A picker of free members; with more than it lists, a field to type any other's email.
-pub fn member_picker(label: &str, members: &[MemberView], more: bool, selected: &str) -> Markup {
-    html! {
-        div.field {
-            label for="member" { (label) }
-            select #member name="member" required[!more] {
-                option value="" { "Choose a member…" }
-                @for m in members {
-                    option value=(m.id) selected[m.id == selected || m.email == selected] { (member_label(m)) }
-                }
-            }
-            @if more {
-                label for="member-email" { "Or type the email of another member without an extension" }
-                input #member-email type="email" name="member" autocomplete="off";
-            }
-        }
-    }
-}
-
 async fn free_extensions(s: &UiState, v: &Viewer) -> AppResult<Page<ExtensionView>> {
     let q = ExtensionQuery {
         unassigned: true,
@@ -572,14 +433,6 @@ async fn free_extensions(s: &UiState, v: &Viewer) -> AppResult<Page<ExtensionVie
         ..Default::default()
     };
     s.app.extensions(&v.ctx, &v.org, q, None).await
-}
-
-pub fn member_label(m: &MemberView) -> String {
-    if m.name.is_empty() || m.name == m.email {
-        m.email.clone()
-    } else {
-        format!("{} ({})", m.name, m.email)
-    }
 }
 
 async fn assign_page(

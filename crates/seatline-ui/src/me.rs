@@ -3,6 +3,8 @@
 
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::MIN_PASSWORD;
 use seatline_domain::{Error, ErrorCode};
@@ -11,6 +13,13 @@ use crate::auth::{done, Post, Viewer};
 use crate::error::{status_of, UiError};
 use crate::layout::{self, addon_chips, csrf, Nav};
 use crate::UiState;
+
+/// A member's own seat and password.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/me", get(page))
+        .route("/ui/me/password", post(password))
+}
 
 async fn render(s: &UiState, v: &Viewer, error: Option<&Error>) -> Result<Markup, UiError> {
     let ent = s.app.entitlements(&v.ctx, &v.org, &v.me.id).await?;

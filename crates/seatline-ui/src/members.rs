@@ -8,6 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::HOST;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::views::MemberView;
 use seatline_app::views::Page;
@@ -16,10 +18,30 @@ use seatline_domain::{Error, Role, Status};
 use serde::Deserialize;
 
 use crate::auth::{done, Admin, Post, Viewer};
-use crate::error::{status_of, UiError};
+use crate::error::{rule_error, status_of, UiError};
 use crate::layout::{self, csrf, plural, Nav};
-use crate::licenses::{rule_error, urlenc};
+use crate::widgets::urlenc;
 use crate::UiState;
+
+/// The members pages' routes.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/members", get(page).post(create))
+        .route("/ui/members/{id}", get(member))
+        .route("/ui/members/{id}/disable", get(disable_form))
+        .route("/ui/members/{id}/reset-link", post(reset_link))
+        .route("/ui/members/{id}/role", post(role))
+        .route("/ui/members/{id}/status", post(status))
+        .route(
+            "/ui/members/{id}/password",
+            get(password_form).post(password),
+        )
+        .route(
+            "/ui/members/{id}/transfer",
+            get(transfer_form).post(transfer),
+        )
+        .route("/ui/members/{id}/delete", get(delete_form).post(delete))
+}
 
 const PAGE: u32 = 100;
 

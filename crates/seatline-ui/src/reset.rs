@@ -6,7 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
 use axum::Form;
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::{AppError, ResetHolder, MIN_PASSWORD};
 use seatline_domain::Error;
@@ -15,8 +17,14 @@ use crate::auth::Fields;
 use crate::error::{status_of, UiError};
 use crate::layout;
 use crate::session::Flash;
+use crate::shell;
 use crate::signin::signin_csrf_ok;
 use crate::UiState;
+
+/// The password reset link's page.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new().route("/ui/reset/{token}", get(form).post(submit))
+}
 
 fn reset_page(csrf: &str, token: &str, h: &ResetHolder, error: Option<&Error>) -> Markup {
     let body = html! {
@@ -37,7 +45,7 @@ fn reset_page(csrf: &str, token: &str, h: &ResetHolder, error: Option<&Error>) -
             }
         }
     };
-    layout::bare("Set a new password", body)
+    shell::bare("Set a new password", body)
 }
 
 /// The answer for a link that does not work (used, replaced, expired, or never made).

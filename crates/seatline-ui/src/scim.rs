@@ -2,21 +2,31 @@
 //! and the organization's SCIM tokens: create one (its secret is shown once, on the page
 //! that answers the form, never in a cookie or a redirect) and revoke one.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::scim::IssuedScimToken;
+use seatline_app::scim_url::from_headers;
 use seatline_domain::Error;
 
-use crate::auth::{done, Post, Viewer};
+use crate::auth::{Post, Viewer};
 use crate::error::{status_of, UiError};
 use crate::layout::{self, csrf, Nav};
+use crate::tokens::{self, TokenKind};
 use crate::UiState;
 
-/// The SCIM base URL as the browser reached this server, as the SCIM API computes it.
-pub(crate) fn base_url(headers: &HeaderMap) -> String {
-    seatline_app::scim_url::base_url(|name| headers.get(name).and_then(|v| v.to_str().ok()))
+/// The scim pages' routes.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/scim", get(page))
+        .route("/ui/scim/tokens", post(create))
+        .route(
+            "/ui/scim/tokens/{id}/revoke",
+            tokens::revoke_route(TokenKind::Scim),
+        )
 }
 
 async fn render(
@@ -26,10 +36,7 @@ async fn render(
     issued: Option<&IssuedScimToken>,
     error: Option<&Error>,
 ) -> Result<Markup, UiError> {
-    if !v.is_owner() {
-        return Err(UiError::Forbidden);
-    }
-    let tokens = s.app.scim_tokens(&v.ctx, &v.org).await?.items;
+    let tokens = tokens::owned(s, v, TokenKind::Scim).await?;
     let body = html! {
         (layout::title_bar("SCIM provisioning", Some("Let Entra ID or Okta create, update, disable and delete members"), html! {}))
         @if let Some(t) = issued {
@@ -43,7 +50,7 @@ async fn render(
             h2 #connect-h { "Connect your identity provider" }
             dl.facts {
                 dt { "Tenant URL (Entra ID) / Base URL (Okta)" }
-                dd { code.mono #scim-base-url { (base_url(headers)) } }
+                dd { code.mono #scim-base-url { (from_headers(headers)) } }
                 dt { "Authentication" }
                 dd { "Bearer token: a SCIM token from below (Entra: Secret Token; Okta: HTTP Header)." }
                 dt { "Extension attributes" }
@@ -55,40 +62,7 @@ async fn render(
         section.card #scim-tokens aria-labelledby="tokens-h" {
             h2 #tokens-h { "SCIM tokens" }
             @if let Some(e) = error { (layout::error_box(e)) }
-            @if tokens.is_empty() {
-                div.empty { p { "No SCIM token yet." } }
-            } @else {
-                div.table-wrap {
-                    table.data #scim-token-list {
-                        caption.sr-only { "SCIM tokens, oldest first" }
-                        thead { tr {
-                            th scope="col" { "Name" }
-                            th scope="col" { "Id" }
-                            th scope="col" { "Created (UTC)" }
-                            th scope="col" { "State" }
-                            th scope="col" { span.sr-only { "Actions" } }
-                        } }
-                        tbody {
-                            @for t in &tokens {
-                                tr {
-                                    td { (t.name) }
-                                    td.mono { (t.id) }
-                                    td { (t.created_at) }
-                                    td { @if t.revoked { (layout::badge("b-gray", "revoked")) } @else { (layout::badge("b-green", "active")) } }
-                                    td {
-                                        @if !t.revoked {
-                                            form method="post" action={ "/ui/scim/tokens/" (t.id) "/revoke" } {
-                                                (csrf(v))
-                                                button.btn.btn-quiet type="submit" { "Revoke" }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            (tokens::list(v, TokenKind::Scim, &tokens))
             form.stack method="post" action="/ui/scim/tokens" {
                 (csrf(v))
                 div.field {
@@ -131,15 +105,4 @@ pub async fn create(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-pub async fn revoke(
-    State(s): State<UiState>,
-    Path(id): Path<String>,
-    p: Post<Viewer>,
-) -> Result<Response, UiError> {
-    s.app
-        .revoke_scim_token(&p.user.ctx, &p.user.org, &id)
-        .await?;
-    Ok(done(&s, "/ui/scim", format!("SCIM token {id} is revoked.")))
 }

@@ -6,15 +6,33 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Form;
+use axum::Router;
 use maud::{html, Markup};
 use seatline_domain::{MemberId, OrgId};
 
 use crate::auth::{Fields, Post, Viewer};
 use crate::error::UiError;
-use crate::layout;
 use crate::session::{self, Flash, Session, SIGNIN_CSRF};
+use crate::shell;
 use crate::UiState;
+
+/// Sign-in, the organization picker and sign-out, and the paths people guess for them.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/sign-in", get(form).post(submit))
+        // Where people guess the sign-in page is.
+        .route("/login", get(to_sign_in))
+        .route("/signin", get(to_sign_in))
+        .route("/sign-in", get(to_sign_in))
+        .route("/admin", get(to_sign_in))
+        .route("/ui/login", get(to_sign_in))
+        .route("/ui/signin", get(to_sign_in))
+        .route("/ui/admin", get(to_sign_in))
+        .route("/ui/sign-in/choose", post(choose))
+        .route("/ui/sign-out", post(sign_out))
+}
 
 fn signin_page(token: &str, email: &str, error: Option<&str>, flash: Option<Flash>) -> Markup {
     let body = html! {
@@ -43,7 +61,7 @@ fn signin_page(token: &str, email: &str, error: Option<&str>, flash: Option<Flas
                 code { "seatline member password" } "." }
         }
     };
-    layout::bare("Sign in", body)
+    shell::bare("Sign in", body)
 }
 
 pub async fn form(State(s): State<UiState>, headers: HeaderMap) -> Response {
@@ -151,7 +169,7 @@ pub async fn submit(
                 }
             };
             let mut res =
-                Html(layout::bare("Choose an organization", body).into_string()).into_response();
+                Html(shell::bare("Choose an organization", body).into_string()).into_response();
             let pairs: Vec<_> = many
                 .iter()
                 .map(|m| (m.org.clone(), m.member.id.clone()))
@@ -193,4 +211,9 @@ pub async fn sign_out(State(s): State<UiState>, p: Post<Viewer>) -> Result<Respo
     s.keys
         .set_flash(res.headers_mut(), &Flash::new("You are signed out."));
     Ok(res)
+}
+
+/// The sign-in page, which sends a signed-in user on to its home page.
+async fn to_sign_in() -> Redirect {
+    Redirect::to("/ui/sign-in")
 }

@@ -6,16 +6,28 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::views::MemberView;
 use seatline_app::TeamView;
 use seatline_domain::{Error, Role};
 
 use crate::auth::{done, Admin, Post, Viewer};
-use crate::error::{status_of, UiError};
+use crate::error::{rule_error, status_of, UiError};
 use crate::layout::{self, csrf, Nav};
-use crate::licenses::rule_error;
 use crate::UiState;
+
+/// The teams pages' routes.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/teams", get(page).post(create))
+        .route("/ui/teams/{id}/rename", post(rename))
+        .route("/ui/teams/{id}/enabled", post(enabled))
+        .route("/ui/teams/{id}/members", post(set_members))
+        .route("/ui/teams/{id}/delete", post(delete))
+        .route("/ui/members/{id}/scope", post(set_scope))
+}
 
 /// Every member the viewer may see, by id: the names a team's member list shows.
 async fn members(s: &UiState, v: &Viewer) -> Result<HashMap<String, MemberView>, UiError> {

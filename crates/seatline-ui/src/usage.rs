@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::bulk::PlanView;
 use seatline_domain::plans::{Outcome, PlanStatus, RowError, SeatChange};
@@ -16,10 +18,17 @@ use seatline_domain::{Error, FindingKind};
 use serde::Deserialize;
 
 use crate::auth::{Admin, Post, Viewer};
-use crate::error::{status_of, UiError};
+use crate::error::{rule_error, status_of, UiError};
 use crate::layout::{self, addon_chips, count, csrf, plural, Nav};
-use crate::licenses::rule_error;
 use crate::UiState;
+
+/// The usage pages' routes.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/usage", get(page))
+        .route("/ui/usage/findings.csv", get(findings_csv))
+        .route("/ui/usage/plan", post(plan))
+}
 
 /// Findings listed on the page; the CSV has them all.
 const SHOW_FINDINGS: usize = 500;

@@ -6,6 +6,8 @@
 
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use maud::{html, Markup};
 use seatline_app::webhooks::{
     CreatedWebhook, DeliveryView, NewWebhook, ReplayRequest, RotatedSecret, WebhookPatch,
@@ -14,10 +16,22 @@ use seatline_app::webhooks::{
 use seatline_domain::{Error, ErrorCode};
 
 use crate::auth::{done, Admin, Post, Viewer};
-use crate::error::{status_of, UiError};
+use crate::error::{rule_error, status_of, UiError};
 use crate::layout::{self, csrf, Nav};
-use crate::licenses::rule_error;
 use crate::UiState;
+
+/// The webhooks pages' routes.
+pub(crate) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/ui/webhooks", get(page).post(create))
+        .route("/ui/webhooks/{id}", get(deliveries))
+        .route("/ui/webhooks/{id}/enabled", post(enabled))
+        .route("/ui/webhooks/{id}/test", post(test))
+        .route("/ui/webhooks/{id}/replay", post(replay))
+        .route("/ui/webhooks/{id}/edit", post(edit))
+        .route("/ui/webhooks/{id}/rotate", post(rotate))
+        .route("/ui/webhooks/{id}/delete", get(delete_form).post(delete))
+}
 
 /// Deliveries shown per endpoint.
 const RECENT: u32 = 50;

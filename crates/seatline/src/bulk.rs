@@ -16,7 +16,7 @@ use seatline_domain::plans::{PlanStatus, RowError, SeatChange};
 use seatline_domain::words::plural;
 use seatline_domain::{Error, ErrorCode};
 
-use crate::admin::{ctx, OrgArg};
+use crate::context::{ctx, OrgArg};
 use crate::output::{fail, print_json, table, EXIT_IO, EXIT_REFUSED};
 use crate::progress::Bar;
 

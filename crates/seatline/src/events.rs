@@ -1,5 +1,4 @@
-//! `seatline events tail`: the change feed as JSON lines, optionally followed as it grows;
-//! `seatline integration-token`: the read-only tokens a PBX or contact center uses.
+//! `seatline events tail`: the change feed as JSON lines, optionally followed as it grows.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -8,8 +7,8 @@ use clap::{Args, Subcommand};
 use seatline_app::events::EventsRequest;
 use seatline_app::App;
 
-use crate::admin::{ctx, OrgArg};
-use crate::output::{fail, print_json, table};
+use crate::context::{ctx, OrgArg};
+use crate::output::fail;
 
 #[derive(Subcommand)]
 pub enum EventsCmd {
@@ -30,26 +29,6 @@ pub struct TailArgs {
     /// Only these types or prefixes, comma-separated, e.g. `extension.*,member.disabled`.
     #[arg(long, value_delimiter = ',')]
     types: Vec<String>,
-}
-
-#[derive(Subcommand)]
-pub enum IntegrationTokenCmd {
-    /// Create a read-only integration token (the secret is printed once).
-    Create {
-        #[command(flatten)]
-        org: OrgArg,
-        /// What it is for, e.g. PBX.
-        name: String,
-    },
-    /// List the organization's integration tokens.
-    List(OrgArg),
-    /// Revoke an integration token.
-    Revoke {
-        #[command(flatten)]
-        org: OrgArg,
-        /// The token's id.
-        id: String,
-    },
 }
 
 pub async fn tail(app: &App, cmd: EventsCmd, json: bool) -> ExitCode {
@@ -87,56 +66,5 @@ pub async fn tail(app: &App, cmd: EventsCmd, json: bool) -> ExitCode {
         if !a.follow && !page.has_more {
             return ExitCode::SUCCESS;
         }
-    }
-}
-
-pub async fn integration_token(app: &App, cmd: IntegrationTokenCmd, json: bool) -> ExitCode {
-    let run = async {
-        match cmd {
-            IntegrationTokenCmd::Create { org, name } => {
-                let (ctx, org) = ctx(app, &org, false).await?;
-                let t = app.create_integration_token(&ctx, &org, &name).await?;
-                if json {
-                    print_json(&t);
-                } else {
-                    println!("{}", t.token);
-                    eprintln!(
-                        "integration token {} ({}): the secret above is shown once",
-                        t.id, t.name
-                    );
-                }
-            }
-            IntegrationTokenCmd::List(org) => {
-                let (ctx, org) = ctx(app, &org, false).await?;
-                let page = app.integration_tokens(&ctx, &org).await?;
-                if json {
-                    print_json(&page);
-                } else {
-                    let rows = page
-                        .items
-                        .iter()
-                        .map(|t| {
-                            vec![
-                                t.id.clone(),
-                                t.name.clone(),
-                                t.created_at.clone(),
-                                if t.revoked { "revoked" } else { "active" }.to_owned(),
-                            ]
-                        })
-                        .collect();
-                    println!("{}", table(&["id", "name", "created", "status"], rows));
-                }
-            }
-            IntegrationTokenCmd::Revoke { org, id } => {
-                let (ctx, org) = ctx(app, &org, false).await?;
-                app.revoke_integration_token(&ctx, &org, &id).await?;
-                eprintln!("revoked {id}");
-            }
-        }
-        Ok(())
-    };
-    match run.await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e, json),
     }
 }

@@ -10,8 +10,9 @@ use seatline_domain::lifecycle::{parse_term_end, SubscriptionUpdate, DEFAULT_GRA
 use seatline_domain::words::plural;
 use seatline_domain::{Error, ErrorCode};
 
-use crate::admin::{ctx, license_rows, show, OrgArg};
-use crate::output::{fail, table};
+use crate::context::{ctx, OrgArg};
+use crate::orgs::license_rows;
+use crate::output::{fail, show, table};
 
 #[derive(Subcommand)]
 pub enum LifecycleCmd {

@@ -1,17 +1,25 @@
 //! `seatline`: serve the API, migrate the database, and run every admin operation from a
 //! shell. The only crate that names a storage backend: the URL's scheme picks it.
 
-mod admin;
+mod audit;
 mod bulk;
+mod contact_center;
+mod context;
 mod demo;
+mod entitlements;
 mod events;
+mod extensions;
 mod lifecycle;
+mod members;
 mod memory;
+mod numbers;
+mod orgs;
 mod output;
 mod progress;
 mod reports;
 mod scim;
 mod teams;
+mod tokens;
 mod webhooks;
 
 use std::future::Future;
@@ -68,8 +76,29 @@ enum Command {
     Serve(ServeArgs),
     /// Create or update the database schema, then exit.
     Migrate,
-    #[command(flatten)]
-    Admin(admin::Command),
+    /// Organizations (operator).
+    #[command(subcommand)]
+    Org(orgs::OrgCmd),
+    /// Purchased quantities and the license summary.
+    #[command(subcommand)]
+    License(orgs::LicenseCmd),
+    /// The organization's number inventory (operator).
+    #[command(subcommand)]
+    Number(numbers::NumberCmd),
+    /// Members, roles and status.
+    #[command(subcommand)]
+    Member(members::MemberCmd),
+    /// Extensions: provision, assign, add-ons, numbers.
+    #[command(subcommand)]
+    Ext(extensions::ExtCmd),
+    /// Issue a bearer token for a member.
+    Token(context::OrgMember),
+    /// What a member may use, and its Contact Center readiness.
+    Entitlements(context::OrgMember),
+    /// Every member's Contact Center role, readiness and what is missing.
+    ContactCenter(context::OrgArg),
+    /// The audit log, newest first.
+    Audit(audit::AuditArgs),
     /// Bulk assignment from a spreadsheet: sample, plan, apply, export.
     #[command(subcommand)]
     Bulk(bulk::BulkCmd),
@@ -87,7 +116,7 @@ enum Command {
     Events(events::EventsCmd),
     /// Read-only integration tokens for the PBX and the contact center (owner).
     #[command(subcommand)]
-    IntegrationToken(events::IntegrationTokenCmd),
+    IntegrationToken(tokens::IntegrationTokenCmd),
     /// Teams and admins' scopes (product.md §12).
     #[command(subcommand)]
     Teams(teams::TeamsCmd),
@@ -380,7 +409,19 @@ async fn run() -> std::process::ExitCode {
                 std::process::ExitCode::from(output::EXIT_IO)
             }
         },
-        Command::Admin(cmd) => admin::run(&app, cmd, cli.json).await,
+        Command::Org(cmd) => output::done(orgs::org(&app, cmd, cli.json).await, cli.json),
+        Command::License(cmd) => output::done(orgs::license(&app, cmd, cli.json).await, cli.json),
+        Command::Number(cmd) => output::done(numbers::run(&app, cmd, cli.json).await, cli.json),
+        Command::Member(cmd) => output::done(members::run(&app, cmd, cli.json).await, cli.json),
+        Command::Ext(cmd) => output::done(extensions::run(&app, cmd, cli.json).await, cli.json),
+        Command::Token(t) => output::done(tokens::issue(&app, t, cli.json).await, cli.json),
+        Command::Entitlements(t) => {
+            output::done(entitlements::run(&app, t, cli.json).await, cli.json)
+        }
+        Command::ContactCenter(o) => {
+            output::done(contact_center::run(&app, o, cli.json).await, cli.json)
+        }
+        Command::Audit(a) => output::done(audit::run(&app, a, cli.json).await, cli.json),
         Command::Bulk(cmd) => bulk::run(&app, cmd, cli.json).await,
         Command::Lifecycle(cmd) => lifecycle::run(&app, cmd, cli.json).await,
         Command::Report(cmd) => reports::report(&app, cmd, cli.json).await,
@@ -388,7 +429,7 @@ async fn run() -> std::process::ExitCode {
         Command::ScimToken(cmd) => scim::run(&app, cmd, cli.json).await,
         Command::Webhook(cmd) => webhooks::run(&app, cmd, cli.json).await,
         Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,
-        Command::IntegrationToken(cmd) => events::integration_token(&app, cmd, cli.json).await,
+        Command::IntegrationToken(cmd) => tokens::integration_token(&app, cmd, cli.json).await,
         Command::Teams(cmd) => teams::run(&app, cmd, cli.json).await,
     }
 }

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use comfy_table::{presets::UTF8_BORDERS_ONLY, Table};
-use seatline_app::AppError;
+use seatline_app::{AppError, AppResult};
 use serde::Serialize;
 
 /// Exit codes: 0 success, 1 a rule refused the request, 2 bad command line (clap) or a
@@ -26,6 +26,23 @@ pub fn print_json(v: &impl Serialize) {
         "{}",
         serde_json::to_string_pretty(v).expect("views serialize")
     );
+}
+
+/// Print a value as JSON or through its table renderer.
+pub fn show<T: serde::Serialize>(json: bool, v: &T, human: impl FnOnce(&T) -> String) {
+    if json {
+        print_json(v)
+    } else {
+        println!("{}", human(v))
+    }
+}
+
+/// The exit of a command that printed its answer, or the report of why it failed.
+pub fn done(result: AppResult<()>, json: bool) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e, json),
+    }
 }
 
 /// Report a failed use case on stderr and pick its exit code.

@@ -9,8 +9,8 @@ use seatline_domain::plans::RowPlan;
 use seatline_domain::words::plural;
 use seatline_domain::ErrorCode;
 
-use crate::admin::{ctx, OrgArg};
 use crate::bulk::{problem_table, seat_table, stale};
+use crate::context::{ctx, OrgArg};
 use crate::output::{fail, print_json, table};
 
 #[derive(Subcommand)]

@@ -8,7 +8,7 @@ use clap::Subcommand;
 use seatline_app::scim::ScimTokenView;
 use seatline_app::{App, AppResult};
 
-use crate::admin::{ctx, OrgArg};
+use crate::context::{ctx, OrgArg};
 use crate::output::{fail, print_json, table};
 
 #[derive(Subcommand)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use seatline_app::{App, AppResult, TeamChange, TeamView};
 
-use crate::admin::{ctx, OrgArg};
+use crate::context::{ctx, OrgArg};
 use crate::output::{fail, print_json, table};
 
 #[derive(Subcommand)]

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use seatline_app::webhooks::{DeliveryView, NewWebhook, ReplayRequest, WebhookPatch, WebhookView};
 use seatline_app::{App, AppResult};
 
-use crate::admin::{ctx, OrgArg};
+use crate::context::{ctx, OrgArg};
 use crate::output::{fail, print_json, table};
 
 #[derive(Subcommand)]

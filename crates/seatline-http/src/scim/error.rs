@@ -8,8 +8,7 @@ use seatline_domain::{Error, ErrorCode, ErrorKind};
 use seatline_store::StoreError;
 use serde_json::json;
 
-use super::schemas::ERROR;
-use super::SCIM_JSON;
+use super::schemas::{ERROR, SCIM_JSON};
 
 #[derive(Debug)]
 pub(crate) struct ScimError {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use seatline_app::scim_url::from_headers as base_url;
 use seatline_app::{TeamChange, TeamView};
 use seatline_domain::{Error, ErrorCode, OrgId};
 use serde_json::{json, Value};
@@ -17,7 +18,7 @@ use serde_json::{json, Value};
 use super::error::ScimResult;
 use super::resource::project;
 use super::schemas::{GROUP, PATCH_OP};
-use super::{base_url, json_body, list_response, Params, Scim, ScimAuth};
+use super::{json_body, list_response, Params, Scim, ScimAuth};
 use crate::AppState;
 
 fn org(ctx: &seatline_app::Ctx) -> ScimResult<OrgId> {

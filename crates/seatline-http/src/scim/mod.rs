@@ -4,12 +4,12 @@
 //! audit as the admin UI. Answers are `application/scim+json`; errors use SCIM's error body.
 //! The owner's `/api/v1/orgs/{org}/scim-tokens` routes live in [`tokens`].
 
-mod error;
+pub(crate) mod error;
 mod filter;
 mod groups;
 mod patch;
 mod resource;
-mod schemas;
+pub(crate) mod schemas;
 mod tokens;
 
 use std::collections::HashMap;
@@ -22,29 +22,25 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use seatline_app::scim::ScimUser;
+use seatline_app::scim_url::from_headers as base_url;
 use seatline_app::Ctx;
 use seatline_domain::{Error, ErrorCode};
 use seatline_store::ScimQuery;
 use serde_json::{json, Value};
 
+use crate::nul::{nul_field, nul_message};
 use crate::AppState;
 use error::{ScimError, ScimResult};
 use resource::{assign_object, Source};
-use schemas::{LIST, SEARCH};
+use schemas::{LIST, SCIM_JSON, SEARCH};
 
-pub(crate) use error::error_from_api;
 pub(crate) use tokens::routes;
-
-pub(crate) const SCIM_JSON: &str = "application/scim+json";
-
-/// Where the protocol is served.
-pub(crate) const BASE_PATH: &str = "/scim/v2";
 
 /// Largest SCIM request body: axum stops reading there, and the edge answers the 413 in
 /// SCIM's shape.
 const BODY_LIMIT: usize = 256 * 1024;
 
-/// The SCIM protocol's routes, to nest at [`BASE_PATH`].
+/// The SCIM protocol's routes, to nest at [`seatline_app::scim_url::SCIM_PATH`].
 pub(crate) fn protocol() -> Router<AppState> {
     Router::new()
         .route("/ServiceProviderConfig", get(service_provider_config))
@@ -164,11 +160,6 @@ impl FromRequestParts<AppState> for ScimAuth {
     }
 }
 
-/// The base URL the client reached `/scim/v2` at, for `meta.location`.
-fn base_url(headers: &HeaderMap) -> String {
-    seatline_app::scim_url::base_url(|name| headers.get(name).and_then(|v| v.to_str().ok()))
-}
-
 /// A JSON body sent as `application/scim+json` or `application/json`.
 fn json_body(headers: &HeaderMap, bytes: &Bytes) -> ScimResult<Value> {
     let media = headers
@@ -199,8 +190,8 @@ fn json_body(headers: &HeaderMap, bytes: &Bytes) -> ScimResult<Value> {
         ))
     })?;
     // PostgreSQL cannot store a NUL, and an identity provider retries a 500 forever.
-    match crate::edge::nul_field(&body) {
-        Some(field) => Err(invalid_value(&field, crate::edge::nul_message(&field))),
+    match nul_field(&body) {
+        Some(field) => Err(invalid_value(&field, nul_message(&field))),
         None => Ok(body),
     }
 }

@@ -8,16 +8,6 @@ use serde_json::Value;
 
 use super::resource::{assign, assign_object, Assignment, Source};
 
-/// A boolean as clients send it: `true`, `"True"`, `"false"`.
-pub(crate) fn boolean(v: Option<&Value>) -> Option<bool> {
-    match v? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    }
-}
-
 fn malformed(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::Malformed, message)
 }

@@ -244,7 +244,7 @@ fn work_email(v: &Value) -> Option<Value> {
     };
     let primary = items
         .iter()
-        .find(|i| super::patch::boolean(i.get("primary")).unwrap_or(false));
+        .find(|i| boolean(i.get("primary")).unwrap_or(false));
     of_type("work")
         .or(primary)
         .or(items.first())
@@ -392,11 +392,21 @@ fn copies(field: &str, v: &Value) -> Result<u32, Error> {
     })
 }
 
+/// A boolean as clients send it: `true`, `"True"`, `"false"`.
+fn boolean(v: Option<&Value>) -> Option<bool> {
+    match v? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
 fn flag(field: &str, v: &Value) -> Result<Option<bool>, Error> {
     if v.is_null() {
         return Ok(None);
     }
-    super::patch::boolean(Some(v)).map(Some).ok_or_else(|| {
+    boolean(Some(v)).map(Some).ok_or_else(|| {
         Error::new(
             ErrorCode::Malformed,
             format!("{field} must be true or false"),
@@ -410,7 +420,7 @@ fn flag(field: &str, v: &Value) -> Result<Option<bool>, Error> {
 fn unchanged(shown: &Value, sent: &Value) -> bool {
     match (shown, sent) {
         (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b.trim()),
-        (Value::Bool(a), _) => super::patch::boolean(Some(sent)) == Some(*a),
+        (Value::Bool(a), _) => boolean(Some(sent)) == Some(*a),
         _ => shown == sent,
     }
 }

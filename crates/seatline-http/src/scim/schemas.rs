@@ -4,6 +4,9 @@
 
 use serde_json::{json, Value};
 
+/// The media type of every SCIM answer.
+pub(crate) const SCIM_JSON: &str = "application/scim+json";
+
 pub(crate) const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub(crate) const SEATLINE: &str = "urn:ietf:params:scim:schemas:extension:seatline:2.0:User";
 pub(crate) const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
