@@ -8,6 +8,7 @@ mod error;
 pub mod events;
 mod extension_parts;
 mod extensions;
+pub mod idempotency;
 pub mod lifecycle;
 mod members;
 mod numbers;
@@ -107,7 +108,8 @@ pub struct Locked {
 }
 
 impl Locked {
-    pub async fn commit(self) -> Result<(), seatline_store::StoreError> {
+    pub async fn commit(mut self) -> Result<(), seatline_store::StoreError> {
+        idempotency::mark_applied(&mut *self.tx).await?;
         self.tx.commit().await
     }
 }

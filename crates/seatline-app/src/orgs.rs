@@ -30,6 +30,7 @@ impl App {
         let mut tx = self.store.begin_write().await?;
         self.record(&mut tx, ctx, &id, d, crate::events::Seen::default())
             .await?;
+        crate::idempotency::mark_applied(&mut *tx).await?;
         tx.commit().await?;
         self.committed(&id).await;
         Ok(CreatedOrg {

@@ -185,6 +185,7 @@ impl App {
         let row = plan_row(view);
         let mut tx = self.store.begin().await?;
         tx.insert_plan(org, &row).await?;
+        crate::idempotency::mark_applied(&mut *tx).await?;
         tx.commit().await?;
         Ok(decode(&row)?)
     }

@@ -74,6 +74,7 @@ error_codes! {
     PlanStale = "plan_stale": Conflict, "The organization changed since the plan was made; upload the file again.";
     IdempotencyKeyReused = "idempotency_key_reused": Conflict, "The Idempotency-Key was used with a different request.";
     IdempotencyKeyInProgress = "idempotency_key_in_progress": Conflict, "A request with this Idempotency-Key is still running; retry in a moment.";
+    IdempotentRequestApplied = "idempotent_request_applied": Conflict, "The request with this Idempotency-Key was applied, but the server running it stopped before it answered; read the resource to see the result.";
     TooLarge = "too_large": TooLarge, "The request body or file is too large.";
     FileUnreadable = "file_unreadable": Invalid, "The uploaded file is not a UTF-8 CSV or an XLSX workbook.";
     TooManyRows = "too_many_rows": TooLarge, "A bulk file holds at most 100,000 data rows.";

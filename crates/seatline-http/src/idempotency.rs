@@ -7,7 +7,10 @@
 //! then completes the row with its response. A request that lost the claim replays the
 //! response, or, while the winner still runs, is refused with `idempotency_key_in_progress`.
 //! The claim records the process holding it: once that process is gone (killed, restarted),
-//! a retry takes the claim over at once (the stores' `liveness`).
+//! a retry takes the claim over at once (the stores' `liveness`) — unless the write
+//! transaction had marked the claim applied (`seatline_app::idempotency`): then the write
+//! happened, its answer is lost, and the retry is told so (`idempotent_request_applied`)
+//! instead of writing again.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -19,7 +22,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use seatline_domain::ErrorCode;
-use seatline_store::{IdempotencyRow, Store, IDEMPOTENCY_PENDING};
+use seatline_store::{IdempotencyRow, Store, IDEMPOTENCY_APPLIED, IDEMPOTENCY_PENDING};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use tracing::Instrument;
@@ -165,10 +168,17 @@ pub(crate) async fn replay_or_record(
     // The claimed request runs to its end in a task of its own, so a client that hangs up
     // does not leave the claim pending (and its retries refused) until it goes stale. It
     // keeps the request's tracing span.
+    // The claim travels with the handling, so the write transaction marks it applied as it
+    // commits (`seatline_app::idempotency`).
+    let marks = seatline_app::idempotency::Claim {
+        scope: claim.scope.clone(),
+        key: claim.key.clone(),
+        claimed_at: claim.at.clone(),
+    };
     let run = tokio::spawn(
         async move {
             let _same_key = same_key;
-            let resp = next.run(req).await;
+            let resp = seatline_app::idempotency::with_claim(marks, next.run(req)).await;
             claim.settle(resp).await
         }
         .instrument(tracing::Span::current()),
@@ -201,6 +211,15 @@ impl Claim {
             Ok(Some(row)) if row.request_hash != self.hash => ApiError::domain(
                 ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used with a different request; use a new key",
+            )
+            .into_response(),
+            // The first request's write committed, and its process stopped before it recorded
+            // the answer: running it again would write twice.
+            Ok(Some(row)) if row.status == IDEMPOTENCY_APPLIED => ApiError::domain(
+                ErrorCode::IdempotentRequestApplied,
+                "the request with this Idempotency-Key was applied, but the server running it \
+                 stopped before it answered; read the resource to see the result (do not send \
+                 it again with a new key)",
             )
             .into_response(),
             Ok(Some(row)) if row.status != IDEMPOTENCY_PENDING => replay(row),

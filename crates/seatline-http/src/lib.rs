@@ -126,6 +126,13 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 }
 
 pub fn router(app: App, config: Config) -> Router {
+    router_with_pages(app, config, Router::new())
+}
+
+/// The API and, beside it, `pages` (the admin UI): both under the same request log line,
+/// request id and metrics; the pages get the guards (panic, timeout, header limits) but keep
+/// their own error pages, out of the API's refusal shapes.
+pub fn router_with_pages(app: App, config: Config, pages: Router) -> Router {
     let state = AppState::new(app, config);
     let (routes, doc) = api().split_for_parts();
     let mut router = routes
@@ -146,7 +153,18 @@ pub fn router(app: App, config: Config) -> Router {
     }
     let router = router
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    let router = observed(router, &state).with_state(state.clone());
+    // Outside the guards, so their 408, 431 and 500 take SCIM's shape under /scim/v2 too.
+    guarded(router)
+        .layer(middleware::from_fn(edge::refusals_in_shape))
+        .merge(guarded(observed(pages, &state)))
+}
+
+/// What every request gets, the API's and the pages': metrics, a log line with its route and
+/// request id (kept from `X-Request-Id` or made, and returned).
+fn observed<S: Clone + Send + Sync + 'static>(router: Router<S>, state: &AppState) -> Router<S> {
+    router
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -174,9 +192,6 @@ pub fn router(app: App, config: Config) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .with_state(state);
-    // Outside the guards, so their 408, 431 and 500 take SCIM's shape under /scim/v2 too.
-    guarded(router).layer(middleware::from_fn(edge::refusals_in_shape))
 }
 
 async fn not_found() -> ApiError {

@@ -2,7 +2,7 @@
 //! still running: each one statement outside any transaction.
 
 use seatline_store::{decode, IdempotencyRow, Result};
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 
 use crate::liveness;
 use crate::sql::db;
@@ -64,10 +64,31 @@ pub(crate) async fn claim(
     Ok(r.rows_affected() == 1)
 }
 
+/// See `Tx::idempotency_applied`.
+pub(crate) async fn applied(
+    c: &mut PgConnection,
+    scope: &str,
+    key: &str,
+    claimed_at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE idempotency SET status = 1
+         WHERE scope = $1 AND key = $2 AND status = 0 AND created_at = $3",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(claimed_at)
+    .execute(c)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Record the response of a claim, pending or applied (`IDEMPOTENCY_APPLIED`).
 pub(crate) async fn complete(pool: &PgPool, row: &IdempotencyRow) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE idempotency SET status = $1, body = $2
-         WHERE scope = $3 AND key = $4 AND status = 0 AND created_at = $5
+         WHERE scope = $3 AND key = $4 AND status IN (0, 1) AND created_at = $5
            AND request_hash = $6",
     )
     .bind(i32::from(row.status))

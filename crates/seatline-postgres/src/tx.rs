@@ -15,7 +15,7 @@ use seatline_store::{
 use sqlx::{Postgres, Transaction};
 
 use crate::sql::db;
-use crate::{members, passwords, tokens, webhooks};
+use crate::{idempotency, members, passwords, tokens, webhooks};
 
 pub(crate) struct PgTx {
     pub(crate) tx: Transaction<'static, Postgres>,
@@ -154,6 +154,15 @@ impl Tx for PgTx {
 
     async fn end_sessions(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<i64>> {
         members::end_sessions(&mut self.tx, org, id).await
+    }
+
+    async fn idempotency_applied(
+        &mut self,
+        scope: &str,
+        key: &str,
+        claimed_at: &str,
+    ) -> Result<()> {
+        idempotency::applied(&mut self.tx, scope, key, claimed_at).await
     }
 
     async fn set_password_hash(

@@ -49,11 +49,23 @@ pub(crate) fn claim(
     Ok(n == 1)
 }
 
+/// See `Tx::idempotency_applied`.
+pub(crate) fn applied(conn: &Connection, scope: &str, key: &str, claimed_at: &str) -> Result<()> {
+    exec(
+        conn,
+        "UPDATE idempotency SET status = 1
+         WHERE scope = ? AND key = ? AND status = 0 AND created_at = ?",
+        (scope, key, claimed_at),
+    )?;
+    Ok(())
+}
+
+/// Record the response of a claim, pending or applied (`IDEMPOTENCY_APPLIED`).
 pub(crate) fn complete(conn: &Connection, r: &IdempotencyRow) -> Result<bool> {
     let n = exec(
         conn,
         "UPDATE idempotency SET status = ?, body = ?
-         WHERE scope = ? AND key = ? AND status = 0 AND created_at = ?
+         WHERE scope = ? AND key = ? AND status IN (0, 1) AND created_at = ?
            AND request_hash = ?",
         (
             i64::from(r.status),

@@ -19,7 +19,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::pool::Conn;
 use crate::sql::{exec, heavy, MANY};
-use crate::{members, passwords, tokens, webhooks};
+use crate::{idempotency, members, passwords, tokens, webhooks};
 
 pub(crate) struct SqliteTx {
     /// Dropped before `turn` (fields drop in order), after `Drop` rolled back.
@@ -224,6 +224,16 @@ impl Tx for SqliteTx {
     async fn end_sessions(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<i64>> {
         self.writing().await;
         members::end_sessions(&self.conn, org, id)
+    }
+
+    async fn idempotency_applied(
+        &mut self,
+        scope: &str,
+        key: &str,
+        claimed_at: &str,
+    ) -> Result<()> {
+        self.writing().await;
+        idempotency::applied(&self.conn, scope, key, claimed_at)
     }
 
     async fn set_password_hash(

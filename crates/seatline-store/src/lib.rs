@@ -109,6 +109,11 @@ pub struct PlanRow {
 /// The `status` of an idempotency row whose request is still running.
 pub const IDEMPOTENCY_PENDING: u16 = 0;
 
+/// The `status` of an idempotency row whose request committed its write but has not recorded
+/// its response yet: the write transaction marks its claim so, so a process that dies between
+/// the commit and the response leaves a row no retry may run again (`Tx::idempotency_applied`).
+pub const IDEMPOTENCY_APPLIED: u16 = 1;
+
 /// A remembered response to a request carrying an Idempotency-Key, or, with status
 /// [`IDEMPOTENCY_PENDING`], the claim of a request still running.
 #[derive(Debug, Clone, PartialEq)]
@@ -503,6 +508,11 @@ impl TokenHolder {
 /// One transaction. Every method is scoped by organization; dropping without `commit` rolls back.
 #[async_trait]
 pub trait Tx: Send {
+    /// Mark the claim `claimed_at` of (scope, key), pending, as applied: called by the write
+    /// transaction of a request carrying an Idempotency-Key, so the mark commits with the write
+    /// or not at all.
+    async fn idempotency_applied(&mut self, scope: &str, key: &str, claimed_at: &str)
+        -> Result<()>;
     async fn org(&mut self, org: &OrgId) -> Result<Option<Org>>;
     async fn member(&mut self, org: &OrgId, id: &MemberId) -> Result<Option<Member>>;
     async fn member_by_email(&mut self, org: &OrgId, email: &Email) -> Result<Option<Member>>;

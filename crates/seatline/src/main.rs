@@ -271,9 +271,8 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
         // Held long polls answer what they have now rather than hold the drain up.
         feed.feed().close();
     };
-    // The API router is guarded already; the UI gets the same panic, timeout and header guards.
-    let router = seatline_http::router(app.clone(), config)
-        .merge(seatline_http::guarded(seatline_ui::router(app, ui)));
+    let router =
+        seatline_http::router_with_pages(app.clone(), config, seatline_ui::router(app, ui));
     tracing::info!(listen = %args.listen, "seatline serving");
     eprintln!(
         "Seatline listening on http://{}",

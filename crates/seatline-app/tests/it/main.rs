@@ -5,6 +5,7 @@ mod audit;
 mod consumer;
 mod events;
 mod feed_requests;
+mod idempotency;
 mod reads;
 mod seats;
 mod support;

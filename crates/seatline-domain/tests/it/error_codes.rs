@@ -113,7 +113,9 @@ fn source(code: ErrorCode) -> Option<Source> {
         }),
         PlanInvalid => Elsewhere("bulk assignment: applying a plan with errors"),
         PlanStale => Elsewhere("bulk assignment: applying a plan the org no longer matches"),
-        IdempotencyKeyReused | IdempotencyKeyInProgress => Elsewhere("HTTP: Idempotency-Key"),
+        IdempotencyKeyReused | IdempotencyKeyInProgress | IdempotentRequestApplied => {
+            Elsewhere("HTTP: Idempotency-Key")
+        }
         TooLarge => Elsewhere("HTTP and bulk upload size limits"),
         FileUnreadable | TooManyRows | BulkEmpty | BulkUnknownColumn | BulkMissingColumn
         | BulkDuplicateColumn | BulkDuplicateExtKey | BulkDuplicateMember | UnknownMember

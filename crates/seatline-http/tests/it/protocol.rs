@@ -261,6 +261,37 @@ async fn idempotency_claims_across_processes() {
     assert_eq!(again.body, taken_over.body);
     assert_eq!(again.headers["idempotent-replayed"], "true");
 
+    // A process killed after its write committed and before it recorded the answer: the
+    // write transaction marked the claim applied, so the retry is told, and writes nothing.
+    assert!(api
+        .store
+        .idempotency_claim(&scope, "applied", &hash, long_ago, long_ago)
+        .await
+        .unwrap());
+    let mut tx = api
+        .store
+        .lock(&seatline_domain::OrgId(w.org.clone()))
+        .await
+        .unwrap()
+        .expect("the org");
+    tx.idempotency_applied(&scope, "applied", long_ago)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let before = api
+        .ok("GET", &w.at("/licenses"), Some(owner), None, 200)
+        .await;
+    raw(api, keyed("POST", &path, owner, &body, "applied"))
+        .await
+        .expect(409, "idempotent_request_applied");
+    let after = api
+        .ok("GET", &w.at("/licenses"), Some(owner), None, 200)
+        .await;
+    assert_eq!(
+        after["items"][0]["in_use"], before["items"][0]["in_use"],
+        "the retry of an applied request writes nothing"
+    );
+
     // A response that says nothing about the request (401 here, a 5xx alike) releases the
     // claim instead of remembering it.
     raw(api, keyed("POST", &path, &w.revoked, &body, "refused"))

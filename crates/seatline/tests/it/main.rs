@@ -7,6 +7,7 @@
 mod bulk;
 mod lifecycle;
 mod memory;
+mod observed;
 mod readme;
 mod reports;
 mod scim_token;
