@@ -12,6 +12,7 @@
 //! from both stores.
 
 mod entitlements;
+mod epochs;
 mod events;
 mod lifecycle;
 mod liveness;
@@ -147,14 +148,15 @@ impl Store for PostgresStore {
 
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
         let mut tx = begin(&self.pool, None).await?;
-        let event_seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING event_seq",
+        // The feed epoch too, which every event's body carries: no round trip of its own.
+        let counter: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING event_seq, feed_epoch",
         )
         .bind(org.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        Ok(event_seq.map(|seq| Box::new(PgTx::locked(tx, seq)) as Box<dyn Tx>))
+        Ok(counter.map(|(seq, epoch)| Box::new(PgTx::locked(tx, seq, epoch)) as Box<dyn Tx>))
     }
 
     async fn token_holder(&self, hash: &str) -> Result<Option<(TokenRow, Member)>> {
@@ -324,6 +326,10 @@ impl Store for PostgresStore {
     // ---- the change feed: SQL in events.rs ----
     async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
         events::integration_token(&self.pool, hash).await
+    }
+
+    async fn org_ids(&self) -> Result<Vec<OrgId>> {
+        epochs::org_ids(&self.pool).await
     }
 
     async fn events_prune(&self, before: &str) -> Result<u64> {

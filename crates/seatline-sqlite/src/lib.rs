@@ -8,8 +8,10 @@
 //! [`Store::lock`] cannot change before it commits. Migrations stay sqlx's, so databases keep
 //! their `_sqlx_migrations` history.
 
+pub mod backup;
 mod checkpoint;
 mod entitlements;
+mod epochs;
 mod events;
 mod lifecycle;
 mod liveness;
@@ -529,6 +531,10 @@ impl Store for SqliteStore {
         let _turn = self.writer.lock().await;
         let conn = self.pool.take()?;
         heavy(true, || events::prune(&conn, before))
+    }
+
+    async fn org_ids(&self) -> Result<Vec<OrgId>> {
+        epochs::org_ids(&*self.pool.take()?)
     }
 
     async fn listen_events(&self) -> Result<Option<EventWakeups>> {
@@ -1308,6 +1314,25 @@ impl Tx for SqliteTx {
 
     async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon> {
         self.horizon(org)
+    }
+
+    // ---- feed epochs: SQL in epochs.rs ----
+    async fn feed_epoch(&mut self, org: &OrgId) -> Result<i64> {
+        self.current_epoch(org)
+    }
+
+    async fn feed_epochs(&mut self, org: &OrgId) -> Result<Vec<seatline_store::FeedEpoch>> {
+        self.epochs(org)
+    }
+
+    async fn start_feed_epoch(
+        &mut self,
+        org: &OrgId,
+        at_least: i64,
+        started_at: &str,
+    ) -> Result<seatline_store::FeedEpoch> {
+        self.writing().await;
+        self.start_epoch(org, at_least, started_at)
     }
 
     async fn extension_versions(
