@@ -7,6 +7,7 @@
 //! applies the changes and the audit entries, and commits: all or nothing.
 
 pub mod conformance;
+pub mod conformance_epochs;
 pub mod decode;
 
 use std::collections::BTreeSet;

@@ -34,6 +34,7 @@ async fn postgres() -> Option<TempDatabase> {
 }
 
 seatline_store::conformance_tests!(postgres());
+seatline_store::conformance_epoch_tests!(postgres());
 
 /// A request whose client goes away is dropped wherever it is, a transaction's `BEGIN`
 /// included. sqlx 0.8 does not roll back a `BEGIN` whose answer had not arrived, so such a

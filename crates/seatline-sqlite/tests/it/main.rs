@@ -31,6 +31,7 @@ async fn sqlite() -> Option<TempSqlite> {
 }
 
 seatline_store::conformance_tests!(sqlite());
+seatline_store::conformance_epoch_tests!(sqlite());
 
 /// The store's checkpoint thread copies committed WAL pages back into the database file
 /// while the database stays open: the commits themselves do not (their automatic
