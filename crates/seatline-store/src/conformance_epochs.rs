@@ -33,8 +33,12 @@ macro_rules! conformance_epoch_tests {
 const AT: &str = "2026-01-01T00:00:00.000Z";
 
 async fn create_org(store: &dyn Store, tag: &str) -> OrgId {
-    let org = rules::new_org(OrgId(format!("org_{tag}")), &format!("Org {tag}"), AT.into())
-        .expect("org");
+    let org = rules::new_org(
+        OrgId(format!("org_{tag}")),
+        &format!("Org {tag}"),
+        AT.into(),
+    )
+    .expect("org");
     let owner: Member = rules::new_member(
         MemberId(format!("own_{tag}")),
         format!("owner@{tag}.example").parse().expect("email"),
@@ -114,7 +118,10 @@ pub async fn epoch_starts_after_the_head_and_the_clock(b: &impl Backend) {
     assert_eq!(start(s, &org, 1_000).await, epoch(1_000, 3));
     let (current, history, horizon) = state(s, &org).await;
     assert_eq!((current, history), (1_000, vec![epoch(1_000, 3)]));
-    assert_eq!(horizon.last, 1_000, "the head is the epoch until its first event");
+    assert_eq!(
+        horizon.last, 1_000,
+        "the head is the epoch until its first event"
+    );
     assert_eq!(append(s, &org, 2).await, [1_001, 1_002]);
     // A clock behind the head (set back, or a feed already ahead of it) still moves on.
     assert_eq!(start(s, &org, 5).await, epoch(1_003, 1_002));

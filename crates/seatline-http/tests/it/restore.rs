@@ -78,7 +78,10 @@ impl Consumer {
                 let seq = e["seq"].as_i64().unwrap();
                 self.seen.push((seq, e["id"].as_str().unwrap().into()));
                 // Epoch E numbers its events from E + 1; the page names the current epoch.
-                let (epoch, current) = (e["epoch"].as_i64().unwrap(), a.body["epoch"].as_i64().unwrap());
+                let (epoch, current) = (
+                    e["epoch"].as_i64().unwrap(),
+                    a.body["epoch"].as_i64().unwrap(),
+                );
                 assert!(epoch < seq && epoch <= current, "{e}");
                 assert_eq!(seq > current, epoch == current, "{e}");
                 let kind = e["type"].as_str().unwrap();
@@ -220,7 +223,10 @@ async fn a_consumer_past_the_backup_resyncs_and_one_behind_it_reads_on() {
     assert_eq!(started.len(), 1);
     assert_eq!(started[0].prior_head, b);
     let epoch = started[0].epoch;
-    assert!(epoch > x, "the new epoch {epoch} is above every lost seq ({x})");
+    assert!(
+        epoch > x,
+        "the new epoch {epoch} is above every lost seq ({x})"
+    );
     assert_eq!(snapshot(&s, &o).await, (epoch, at_backup));
 
     // New writes after the restore: key 103 again, for someone else.
