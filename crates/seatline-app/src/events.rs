@@ -260,6 +260,7 @@ pub(crate) async fn append(
     }
     let at = now();
     let actor = ev::actor_json(&ctx.actor);
+    let epoch = tx.feed_epoch(org).await?;
     let events: Vec<NewEvent> = drafts
         .into_iter()
         .zip(first..)
@@ -269,7 +270,7 @@ pub(crate) async fn append(
                 .member()
                 .map(|m| seatline_domain::teams::teams_of(&m, teams))
                 .unwrap_or_default();
-            let body = d.body(seq, &id, &at, &actor, &of);
+            let body = d.body(seq, epoch, &id, &at, &actor, &of);
             NewEvent {
                 row: EventRow {
                     seq,
@@ -295,6 +296,8 @@ pub struct EventPage {
     /// The seq of the last item, or the cursor given when there are none: pass it as `after`.
     pub next_cursor: String,
     pub has_more: bool,
+    /// The feed's current epoch (0 until a restore); seqs jump when it changes.
+    pub epoch: i64,
 }
 
 /// The entitlements snapshot: every extension's state as of one seq.
@@ -305,6 +308,8 @@ pub struct EntitlementsPage {
     #[schema(schema_with = extension_states)]
     pub items: Vec<serde_json::Value>,
     pub next_cursor: Option<String>,
+    /// The feed's epoch `as_of` belongs to (0 until a restore).
+    pub epoch: i64,
 }
 
 // ---- the OpenAPI schemas of the stored JSON the feed passes through ----
@@ -384,10 +389,17 @@ pub fn event_schema() -> Object {
             "seq",
             field(
                 Type::Integer,
-                "1, 2, 3, … per organization, in commit order, without gaps",
+                "1, 2, 3, … per organization, in commit order, without gaps within an epoch; jumps to epoch + 1 at a restore",
             ),
         )
         .required("seq")
+        .property(
+            "epoch",
+            field(
+                Type::Integer,
+                "The feed epoch of seq: 0 until a restore starts a new one (its events are epoch + 1, epoch + 2, …). Absent on events written before epochs existed: 0.",
+            ),
+        )
         .property(
             "type",
             ObjectBuilder::new()
@@ -523,33 +535,8 @@ impl App {
         loop {
             let mut tx = self.read(org).await?;
             let horizon = tx.event_horizon(org).await?;
-            if q.after > horizon.last {
-                // Not a cursor this feed gave out (another organization's, a restored
-                // database's, a typo): an empty page would tell the consumer it is caught
-                // up, and it would skip every event up to its cursor for good. Refused at
-                // once, a long poll too.
-                return Err(Error::new(
-                    ErrorCode::CursorAhead,
-                    format!(
-                        "after is {}, but the newest event is {}; read the entitlements snapshot again and follow from its as_of",
-                        q.after, horizon.last
-                    ),
-                )
-                .detail("field", "after")
-                .detail("head", horizon.last)
-                .into());
-            }
-            if q.after.saturating_add(1) < horizon.oldest {
-                return Err(Error::new(
-                    ErrorCode::CursorExpired,
-                    format!(
-                        "events after {} are no longer kept; read the entitlements snapshot again and follow from its as_of",
-                        q.after
-                    ),
-                )
-                .detail("oldest_available", horizon.oldest)
-                .into());
-            }
+            let epochs = tx.feed_epochs(org).await?;
+            crate::epochs::check_cursor(q.after, horizon, &epochs)?;
             let mut rows = tx.events(org, &q).await?;
             drop(tx);
             if !rows.is_empty() || Instant::now() >= deadline || self.feed.is_closed() {
@@ -565,6 +552,7 @@ impl App {
                     items,
                     next_cursor,
                     has_more,
+                    epoch: crate::epochs::current(&epochs),
                 });
             }
             wake.changed(org, deadline).await;
@@ -592,6 +580,7 @@ impl App {
         let limit = crate::page_limit(limit);
         let mut tx = self.read(org).await?;
         let as_of = tx.event_horizon(org).await?.last;
+        let epoch = tx.feed_epoch(org).await?;
         let q = seatline_store::ExtensionQuery {
             after,
             limit: limit + 1,
@@ -624,6 +613,7 @@ impl App {
             .collect();
         Ok(EntitlementsPage {
             as_of,
+            epoch,
             items,
             next_cursor: if more {
                 exts.last().map(|e| e.key.to_string())

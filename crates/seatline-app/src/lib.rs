@@ -4,6 +4,7 @@
 
 mod audit;
 pub mod bulk;
+pub mod epochs;
 mod error;
 pub mod events;
 mod extension_parts;

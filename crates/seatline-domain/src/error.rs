@@ -114,7 +114,7 @@ error_codes! {
     InvalidReplayRange = "invalid_replay_range": Invalid, "A replay needs after < until, both event seqs, at most 10,000 apart.";
     WebhookDisabled = "webhook_disabled": Conflict, "The webhook endpoint is disabled; enable it first.";
     // the change feed (product.md §8)
-    CursorExpired = "cursor_expired": Gone, "The events after this cursor are no longer kept; read the entitlements snapshot again and follow from its as_of.";
+    CursorExpired = "cursor_expired": Gone, "The events after this cursor are no longer kept, or the cursor belongs to a timeline a restore discarded (another epoch of the feed); read the entitlements snapshot again and follow from its as_of.";
     CursorAhead = "cursor_ahead": Conflict, "The cursor is past the newest event (details.head), so it was not given out by this feed; read the entitlements snapshot again and follow from its as_of.";
     // firstuse-api (issue 9)
     ExtensionExists = "extension_exists": Conflict, "A bulk row names an existing extension; bulk only creates new extensions.";

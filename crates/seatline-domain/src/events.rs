@@ -146,6 +146,8 @@ pub struct Draft {
 struct Body<'a> {
     id: &'a str,
     seq: i64,
+    /// The feed epoch the seq belongs to: 0 until a restore (issue 25).
+    epoch: i64,
     #[serde(rename = "type")]
     kind: &'a str,
     at: &'a str,
@@ -157,10 +159,11 @@ struct Body<'a> {
 }
 
 impl Draft {
-    /// The event JSON as consumers receive it, numbered `seq`.
+    /// The event JSON as consumers receive it, numbered `seq` in feed epoch `epoch`.
     pub fn body(
         &mut self,
         seq: i64,
+        epoch: i64,
         id: &str,
         at: &str,
         actor: &Value,
@@ -177,6 +180,7 @@ impl Draft {
         serde_json::to_string(&Body {
             id,
             seq,
+            epoch,
             kind: self.kind,
             at,
             actor,

@@ -45,9 +45,11 @@ pub(crate) struct EventsQuery {
 
 /// The organization's change feed, in seq order. Follow it by passing `next_cursor` back as
 /// `after`; with `wait`, the request is held until an event commits. Older than the
-/// retention: 410 `cursor_expired` with `details.oldest_available`; read the entitlements
+/// retention, or one that read events a restore discarded (another epoch of the feed): 410
+/// `cursor_expired` with `details.oldest_available` and `details.epoch`; read the entitlements
 /// snapshot again then. A cursor past the newest event: 409 `cursor_ahead` with
-/// `details.head`, at once even with `wait`.
+/// `details.head`, at once even with `wait`. Seqs grow by 1 within an epoch and jump to
+/// `epoch + 1` at a restore.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/events", tag = "events",
     params(("org" = String, Path, description = "Organization id"), EventsQuery),
     responses((status = 200, description = "Events after the cursor", body = EventPage)))]

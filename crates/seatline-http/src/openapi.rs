@@ -140,7 +140,7 @@ fn error_example(status: u16) -> serde_json::Value {
         410 => (
             ErrorCode::CursorExpired.as_str(),
             "events after seq 12 are no longer kept; read /entitlements again and follow from its as_of",
-            json!({"oldest_available": 4812}),
+            json!({"oldest_available": 4812, "epoch": 0}),
         ),
         503 => (
             ErrorCode::Busy.as_str(),

@@ -18,6 +18,7 @@ mod audit;
 mod bulk;
 mod changes;
 mod entitlements;
+mod epochs;
 mod events;
 mod extensions;
 mod idempotency;
@@ -186,14 +187,15 @@ impl Store for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
         let mut tx = sql::begin(&self.pool, None).await?;
-        let event_seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING event_seq",
+        // The feed epoch too, which every event's body carries: no round trip of its own.
+        let counter: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING event_seq, feed_epoch",
         )
         .bind(org.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        Ok(event_seq.map(|seq| Box::new(PgTx::locked(tx, seq)) as Box<dyn Tx>))
+        Ok(counter.map(|(seq, epoch)| Box::new(PgTx::locked(tx, seq, epoch)) as Box<dyn Tx>))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -285,6 +287,11 @@ impl Store for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn integration_token(&self, hash: &str) -> Result<Option<IntegrationTokenRow>> {
         tokens::by_hash(&self.pool, hash).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn org_ids(&self) -> Result<Vec<OrgId>> {
+        epochs::org_ids(&self.pool).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(before = before))]

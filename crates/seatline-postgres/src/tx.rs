@@ -23,6 +23,8 @@ pub(crate) struct PgTx {
     /// organization's counter as it takes the row, so reserving seqs costs no round trip and
     /// the events' insert writes the counter back (issue 10).
     pub(crate) next_seq: Option<i64>,
+    /// The organization's feed epoch, read with the counter by the org lock.
+    pub(crate) epoch: Option<i64>,
     /// Versions the coming events give extensions ([`Tx::expect_versions`]): extensions
     /// inserted meanwhile are written with theirs and leave this map for `written`.
     pub(crate) expected: HashMap<ExtKey, i64>,
@@ -35,15 +37,17 @@ impl PgTx {
         PgTx {
             tx,
             next_seq: None,
+            epoch: None,
             expected: HashMap::new(),
             written: HashMap::new(),
         }
     }
 
     /// A transaction holding the organization's lock, whose event counter stood at `event_seq`.
-    pub(crate) fn locked(tx: Transaction<'static, Postgres>, event_seq: i64) -> Self {
+    pub(crate) fn locked(tx: Transaction<'static, Postgres>, event_seq: i64, epoch: i64) -> Self {
         PgTx {
             next_seq: Some(event_seq + 1),
+            epoch: Some(epoch),
             ..PgTx::new(tx)
         }
     }
@@ -235,6 +239,24 @@ impl Tx for PgTx {
 
     async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon> {
         self.horizon(org).await
+    }
+
+    // ---- feed epochs: SQL in epochs.rs ----
+    async fn feed_epoch(&mut self, org: &OrgId) -> Result<i64> {
+        self.current_epoch(org).await
+    }
+
+    async fn feed_epochs(&mut self, org: &OrgId) -> Result<Vec<seatline_store::FeedEpoch>> {
+        self.epochs(org).await
+    }
+
+    async fn start_feed_epoch(
+        &mut self,
+        org: &OrgId,
+        at_least: i64,
+        started_at: &str,
+    ) -> Result<seatline_store::FeedEpoch> {
+        self.start_epoch(org, at_least, started_at).await
     }
 
     async fn extension_versions(

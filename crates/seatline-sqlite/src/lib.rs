@@ -12,10 +12,12 @@
 //! uses too; `tx` runs a transaction's methods through them, `sql` and `pool` run statements.
 
 mod audit;
+pub mod backup;
 mod bulk;
 mod changes;
 mod checkpoint;
 mod entitlements;
+mod epochs;
 mod events;
 mod extensions;
 mod idempotency;
@@ -332,6 +334,11 @@ impl Store for SqliteStore {
         let _turn = self.writer.lock().await;
         let conn = self.pool.take()?;
         heavy(true, || events::prune(&conn, before))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn org_ids(&self) -> Result<Vec<OrgId>> {
+        epochs::org_ids(&*self.pool.take()?)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

@@ -130,6 +130,28 @@ impl Holders {
     }
 }
 
+/// How many live stores (a `serve`, or another command) hold the database at `db` read-write:
+/// what `restore` must find zero of. Files of ended boots are removed on the way.
+pub(crate) fn live_boots(db: &Path) -> usize {
+    let mut dir = OsString::from(db.as_os_str());
+    dir.push("-boots");
+    let holders = Holders {
+        dir: PathBuf::from(dir),
+        own: String::new(),
+    };
+    let Ok(entries) = fs::read_dir(&holders.dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|id| !id.starts_with('.') && holders.alive(id))
+        })
+        .count()
+}
+
 fn io(path: &Path, e: std::io::Error) -> StoreError {
     StoreError::Db(
         format!(

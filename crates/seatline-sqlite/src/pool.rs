@@ -46,7 +46,7 @@ pub(crate) struct Pool {
 /// The file and mode of a database URL, in the forms `SqliteConnectOptions` accepted:
 /// `sqlite:PATH`, `sqlite://PATH`, `sqlite:///abs/path` or a plain path, each with an
 /// optional `?mode=ro|rw|rwc`. The file is created if missing unless `mode=ro`.
-fn parse(url: &str) -> Result<(PathBuf, bool)> {
+pub(crate) fn parse(url: &str) -> Result<(PathBuf, bool)> {
     let rest = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");

@@ -316,6 +316,25 @@ impl Tx for SqliteTx {
         self.horizon(org)
     }
 
+    // ---- feed epochs: SQL in epochs.rs ----
+    async fn feed_epoch(&mut self, org: &OrgId) -> Result<i64> {
+        self.current_epoch(org)
+    }
+
+    async fn feed_epochs(&mut self, org: &OrgId) -> Result<Vec<seatline_store::FeedEpoch>> {
+        self.epochs(org)
+    }
+
+    async fn start_feed_epoch(
+        &mut self,
+        org: &OrgId,
+        at_least: i64,
+        started_at: &str,
+    ) -> Result<seatline_store::FeedEpoch> {
+        self.writing().await;
+        self.start_epoch(org, at_least, started_at)
+    }
+
     async fn extension_versions(
         &mut self,
         org: &OrgId,

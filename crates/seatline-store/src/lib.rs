@@ -312,6 +312,17 @@ pub struct EventHorizon {
     pub last: i64,
 }
 
+/// An epoch of an organization's feed after its first (issue 25): a restore or another reset
+/// started it. Its events are numbered `epoch + 1`, `epoch + 2`, …; the seqs in
+/// `(prior_head, epoch]` were never given out by the timeline the store holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEpoch {
+    pub epoch: i64,
+    /// The head of the timeline the reset kept.
+    pub prior_head: i64,
+    pub started_at: String,
+}
+
 /// A read-only integration token as stored: only the hash of its secret.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntegrationTokenRow {
@@ -416,6 +427,8 @@ pub trait Store: Send + Sync + 'static {
     /// `before` (RFC 3339; all when there is none): always a prefix of the feed, so what
     /// remains stays gapless.
     async fn events_prune(&self, before: &str) -> Result<u64>;
+    /// Every organization's id, in id order (a reset of every feed walks them).
+    async fn org_ids(&self) -> Result<Vec<OrgId>>;
     /// Wake-ups for events committed by any process, when the database can push them
     /// (PostgreSQL LISTEN/NOTIFY); `None` when readers must poll (SQLite).
     async fn listen_events(&self) -> Result<Option<EventWakeups>>;
@@ -601,6 +614,21 @@ pub trait Tx: Send {
     async fn append_events(&mut self, org: &OrgId, events: &[NewEvent]) -> Result<()>;
     async fn events(&mut self, org: &OrgId, q: &EventQuery) -> Result<Vec<EventRow>>;
     async fn event_horizon(&mut self, org: &OrgId) -> Result<EventHorizon>;
+    /// The organization's current feed epoch: 0 until its feed is first reset (and for an
+    /// organization this transaction is creating).
+    async fn feed_epoch(&mut self, org: &OrgId) -> Result<i64>;
+    /// Every epoch started after the first, oldest first.
+    async fn feed_epochs(&mut self, org: &OrgId) -> Result<Vec<FeedEpoch>>;
+    /// Start a new epoch of the organization's feed: `epoch = max(at_least, head + 1)`,
+    /// `prior_head` = the head, and the next event is `epoch + 1`. Call only inside
+    /// [`Store::lock`]; `at_least` is what makes the epoch exceed every seq a discarded
+    /// timeline may have reached (the caller derives it from the clock).
+    async fn start_feed_epoch(
+        &mut self,
+        org: &OrgId,
+        at_least: i64,
+        started_at: &str,
+    ) -> Result<FeedEpoch>;
     /// The versions of these extensions (missing keys are skipped).
     async fn extension_versions(
         &mut self,

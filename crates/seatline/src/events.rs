@@ -1,4 +1,5 @@
-//! `seatline events tail`: the change feed as JSON lines, optionally followed as it grows.
+//! `seatline events tail`: the change feed as JSON lines, optionally followed as it grows
+//! (`events new-epoch` is in `backup`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,6 +15,9 @@ use crate::output::fail;
 pub enum EventsCmd {
     /// Print the organization's events after a seq, one JSON object per line.
     Tail(TailArgs),
+    /// Start a new epoch of the feed (every organization, or --org): after a PostgreSQL
+    /// pg_restore or any other reset, so consumers past the restored head resync.
+    NewEpoch(crate::backup::NewEpochArgs),
 }
 
 #[derive(Args)]
@@ -32,7 +36,10 @@ pub struct TailArgs {
 }
 
 pub async fn tail(app: &App, cmd: EventsCmd, json: bool) -> ExitCode {
-    let EventsCmd::Tail(a) = cmd;
+    let a = match cmd {
+        EventsCmd::Tail(a) => a,
+        EventsCmd::NewEpoch(a) => return crate::backup::new_epoch(app, a, json).await,
+    };
     let (ctx, org) = match ctx(app, &a.org, false).await {
         Ok(c) => c,
         Err(e) => return fail(e, json),

@@ -2,6 +2,7 @@
 //! shell. The only crate that names a storage backend: the URL's scheme picks it.
 
 mod audit;
+mod backup;
 mod bulk;
 mod contact_center;
 mod context;
@@ -99,6 +100,11 @@ enum Command {
     ContactCenter(context::OrgArg),
     /// The audit log, newest first.
     Audit(audit::AuditArgs),
+    /// SQLite: copy the database to a file, consistently while `serve` runs.
+    Backup(backup::BackupArgs),
+    /// SQLite: put a backup in the database's place (no process may hold it), then start a
+    /// new feed epoch in every organization.
+    Restore(backup::RestoreArgs),
     /// Bulk assignment from a spreadsheet: sample, plan, apply, export.
     #[command(subcommand)]
     Bulk(bulk::BulkCmd),
@@ -111,7 +117,7 @@ enum Command {
     /// Webhook endpoints and their deliveries.
     #[command(subcommand)]
     Webhook(webhooks::WebhookCmd),
-    /// The change feed: `events tail [--after SEQ] [--follow] [--types …]`.
+    /// The change feed: `events tail [--after SEQ] [--follow] [--types …]`, `events new-epoch`.
     #[command(subcommand)]
     Events(events::EventsCmd),
     /// Read-only integration tokens for the PBX and the contact center (owner).
@@ -379,6 +385,12 @@ async fn run() -> std::process::ExitCode {
         logs.init();
     }
     let cli = Cli::parse();
+    // On the database file, before any store holds it.
+    match cli.command {
+        Command::Backup(a) => return backup::backup(&cli.database_url, a, cli.json),
+        Command::Restore(a) => return backup::restore(&cli.database_url, a, cli.json).await,
+        _ => {}
+    }
     let store = match open_store(&cli.database_url, cli.bench_wal_unbounded).await {
         Ok(s) => s,
         Err(e) => {
@@ -393,6 +405,7 @@ async fn run() -> std::process::ExitCode {
         app
     };
     match cli.command {
+        Command::Backup(_) | Command::Restore(_) => unreachable!("run before the store opens"),
         Command::Migrate => {
             eprintln!("database is up to date");
             std::process::ExitCode::SUCCESS

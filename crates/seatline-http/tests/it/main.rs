@@ -7,5 +7,6 @@ mod hostile;
 mod matrix;
 mod paging;
 mod protocol;
+mod restore;
 mod routes;
 mod support;

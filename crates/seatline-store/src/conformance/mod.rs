@@ -14,6 +14,7 @@
 mod audit;
 mod bulk;
 mod entitlements;
+mod epochs;
 mod events;
 mod extensions;
 mod fixtures;
@@ -34,6 +35,7 @@ pub use fixtures::Backend;
 pub use audit::*;
 pub use bulk::*;
 pub use entitlements::*;
+pub use epochs::*;
 pub use events::*;
 pub use extensions::*;
 pub use idempotency::*;
@@ -92,6 +94,9 @@ macro_rules! conformance_tests {
             events_rollback_and_isolation,
             events_prune_keeps_a_suffix,
             events_gapless_two_pools,
+            epoch_starts_after_the_head_and_the_clock,
+            epochs_accumulate_and_stay_per_organization,
+            an_epoch_rolled_back_leaves_no_trace,
             integration_tokens_round_trip,
             webhooks_round_trip,
             delivery_claims,
