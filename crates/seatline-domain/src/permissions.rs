@@ -94,6 +94,8 @@ pub enum Action {
     ManageIntegrationTokens,
     /// Make a one-time password reset link for a member (admin UI).
     ResetPassword,
+    /// Make a one-time sign-in link for a member (admin UI, API).
+    SendSignInLink,
     // Teams (product.md §12)
     /// List and read teams (a team-scoped admin reads its own).
     ReadTeams,
@@ -180,6 +182,8 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::ManageIntegrationTokens, &[Owner]),
     (Action::ManageScimTokens, &[Owner]),
     (Action::ResetPassword, &[Owner, Admin, ScopedAdmin]),
+    // The operator gives an owner its first link only by creating the organization.
+    (Action::SendSignInLink, &[Owner, Admin, ScopedAdmin]),
     // teams (product.md §12)
     (
         Action::ReadTeams,
@@ -219,6 +223,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadContactCenter => "read Contact Center readiness",
         Action::ManageIntegrationTokens => "manage integration tokens",
         Action::ResetPassword => "reset members' passwords",
+        Action::SendSignInLink => "make sign-in links for members",
         Action::ReadTeams => "read teams",
         Action::ManageTeams => "manage teams",
         Action::SetScope => "set an admin's scope",
@@ -343,6 +348,7 @@ mod tests {
             ReadContactCenter,
             ManageIntegrationTokens,
             ResetPassword,
+            SendSignInLink,
             ReadTeams,
             ManageTeams,
             SetScope,

@@ -17,6 +17,7 @@ mod lifecycle;
 mod liveness;
 mod passwords;
 mod scim;
+mod sign_in_links;
 mod teams;
 mod tx;
 mod webhooks;
@@ -135,6 +136,10 @@ impl Store for PostgresStore {
 
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
         passwords::reset(&self.pool, hash).await
+    }
+
+    async fn sign_in_link(&self, hash: &str) -> Result<Option<seatline_store::SignInLinkRow>> {
+        sign_in_links::link(&self.pool, hash).await
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>> {

@@ -16,6 +16,7 @@ mod liveness;
 mod passwords;
 mod pool;
 mod scim;
+mod sign_in_links;
 mod teams;
 mod webhooks;
 
@@ -338,6 +339,10 @@ impl Store for SqliteStore {
 
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
         passwords::reset(&*self.pool.take()?, hash)
+    }
+
+    async fn sign_in_link(&self, hash: &str) -> Result<Option<seatline_store::SignInLinkRow>> {
+        sign_in_links::link(&*self.pool.take()?, hash)
     }
 
     async fn begin(&self) -> Result<Box<dyn Tx>> {
@@ -1351,6 +1356,27 @@ impl Tx for SqliteTx {
     ) -> Result<Option<(MemberId, String)>> {
         self.writing().await;
         passwords::take(&self.conn, org, hash)
+    }
+
+    async fn insert_sign_in_link(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        hash: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        self.writing().await;
+        sign_in_links::insert(&self.conn, org, member, hash, created_at, expires_at)
+    }
+
+    async fn take_sign_in_link(
+        &mut self,
+        org: &OrgId,
+        hash: &str,
+    ) -> Result<Option<(MemberId, String)>> {
+        self.writing().await;
+        sign_in_links::take(&self.conn, org, hash)
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

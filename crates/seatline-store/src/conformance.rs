@@ -27,6 +27,9 @@ use crate::{
 use crate::{EntitlementSources, MemberRef, TokenEntitlements, TokenHolder};
 use crate::{EventHorizon, EventQuery, EventRow, IntegrationTokenRow, NewEvent};
 
+mod sign_in_links;
+pub use sign_in_links::sign_in_links;
+
 /// A backend under test: a fresh, migrated database that the cases may fill at will.
 #[async_trait]
 pub trait Backend: Send + Sync {
@@ -70,6 +73,7 @@ macro_rules! conformance_tests {
             race_addons_two_pools,
             session_epochs,
             password_resets,
+            sign_in_links,
             subscriptions_round_trip,
             scim_tokens_round_trip,
             scim_members_query_and_fields,
