@@ -18,6 +18,7 @@ pub mod reports;
 pub mod schema;
 pub mod scim;
 pub mod scim_url;
+mod sign_in_links;
 mod teams;
 mod tokens;
 pub mod views;
@@ -34,6 +35,9 @@ pub use error::{AppError, AppResult};
 pub use passwords::{
     hash_password, verify_password, ResetHolder, ResetLink, SignInMatch, MAX_PASSWORD,
     MIN_PASSWORD, RESET_LINK_HOURS,
+};
+pub use sign_in_links::{
+    origin, LinkSignIn, SignInLink, SignInLinkHolder, SIGN_IN_LINK_HOURS, SIGN_IN_LINK_PATH,
 };
 pub use teams::{ScopeView, TeamChange, TeamView};
 pub use tokens::hash_secret;

@@ -168,6 +168,10 @@ pub struct CreatedOrg {
     pub name: String,
     pub created_at: String,
     pub owner: MemberView,
+    /// The owner's first sign-in link, made in the same transaction. Never serialized: its
+    /// secret goes out only as the URL the API or the CLI builds from it.
+    #[serde(skip)]
+    pub owner_sign_in_link: crate::SignInLink,
 }
 
 /// A token as issued: the secret is shown once.
