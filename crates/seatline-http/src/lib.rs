@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod orgs;
 mod reports;
+mod sign_in_links;
 mod scim;
 mod teams;
 mod webhooks;
@@ -105,6 +106,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(events::routes())
         .merge(teams::routes())
         .merge(reports::routes())
+        .merge(sign_in_links::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.

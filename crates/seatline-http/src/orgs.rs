@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use seatline_app::views::{CreatedOrg, LicenseView, NumberView, OrgView, Page};
+use seatline_app::views::{LicenseView, NumberView, OrgView, Page};
 use seatline_domain::lifecycle::SubscriptionUpdate;
 use seatline_domain::OrgId;
 use serde::{Deserialize, Serialize};
@@ -55,18 +55,21 @@ pub(crate) struct CreateOrg {
     pub owner: NewOwner,
 }
 
-/// Create an organization with its owner (operator only).
+/// Create an organization with its owner (operator only), and the owner's one-time sign-in
+/// link: its way into the admin UI without a password.
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "organizations", request_body = CreateOrg,
-    responses((status = 201, description = "The organization and its owner", body = CreatedOrg)))]
+    responses((status = 201, description = "The organization and its owner", body = crate::sign_in_links::CreatedOrgWithSignInLink)))]
 async fn create_org(
     State(s): State<AppState>,
     Auth(ctx): Auth,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<CreateOrg>,
-) -> ApiResult<(StatusCode, Json<CreatedOrg>)> {
+) -> ApiResult<(StatusCode, Json<crate::sign_in_links::CreatedOrgWithSignInLink>)> {
     let created = s
         .app
         .create_org(&ctx, &body.name, &body.owner.email, &body.owner.name)
         .await?;
+    let created = crate::sign_in_links::created_org(created, &headers);
     Ok((StatusCode::CREATED, Json(created)))
 }
 

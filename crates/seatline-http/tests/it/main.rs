@@ -8,4 +8,5 @@ mod matrix;
 mod paging;
 mod protocol;
 mod routes;
+mod sign_in_links;
 mod support;
