@@ -238,6 +238,17 @@ impl App {
         })
     }
 
+    /// Whether the signed-in member has a password: one who signed in by link and has none
+    /// sets its first on My seat without a current password to prove (its session does).
+    pub async fn has_own_password(&self, ctx: &Ctx, org: &OrgId) -> AppResult<bool> {
+        let Actor::Member { id, .. } = &ctx.actor else {
+            return Err(Error::forbidden("read the password state of a member other than yourself").into());
+        };
+        let mut tx = self.store().begin().await?;
+        let m = need(tx.member(org, id).await?, "member", id)?;
+        self.has_password(org, &m).await
+    }
+
     /// Sign in with a link, which is used up by it: answers the session to start.
     pub async fn use_sign_in_link(&self, token: &str) -> AppResult<LinkSignIn> {
         let hash = hash_secret(token);

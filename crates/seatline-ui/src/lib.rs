@@ -33,6 +33,7 @@ mod pager;
 mod reset;
 mod scim;
 mod session;
+mod sign_in_links;
 mod signin;
 mod teams;
 mod throttle;
@@ -132,6 +133,11 @@ pub fn router(app: App, config: Config) -> Router {
         .route("/ui/members/{id}/disable", get(members::disable_form))
         .route("/ui/members/{id}/reset-link", post(members::reset_link))
         .route("/ui/reset/{token}", get(reset::form).post(reset::submit))
+        .route("/ui/members/{id}/sign-in-link", post(sign_in_links::make))
+        .route(
+            "/ui/sign-in/link/{token}",
+            get(sign_in_links::form).post(sign_in_links::submit),
+        )
         .route("/ui/members/{id}/role", post(members::role))
         .route("/ui/members/{id}/status", post(members::status))
         .route(
