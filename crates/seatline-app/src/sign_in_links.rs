@@ -10,9 +10,7 @@
 
 use rand::RngCore;
 use seatline_domain::permissions::{Action, Actor};
-use seatline_domain::{
-    AuditRecord, Decision, Error, ErrorCode, Member, OrgId, Role, Status,
-};
+use seatline_domain::{AuditRecord, Decision, Error, ErrorCode, Member, OrgId, Role, Status};
 use seatline_store::Tx;
 use serde_json::json;
 
@@ -198,18 +196,24 @@ impl App {
     /// A sign-in link for any active member, the owner included, made from a shell on the
     /// server (`seatline member sign-in-link`): whoever can open the database is trusted, as
     /// with `seatline member password`, and the audit log records the operator.
-    pub async fn sign_in_link_on_server(
-        &self,
-        org: &OrgId,
-        member: &str,
-    ) -> AppResult<SignInLink> {
+    pub async fn sign_in_link_on_server(&self, org: &OrgId, member: &str) -> AppResult<SignInLink> {
         let mut tx = self.lock(org).await?;
-        let m = need(Self::find_member(&mut tx, org, member).await?, "member", member)?;
+        let m = need(
+            Self::find_member(&mut tx, org, member).await?,
+            "member",
+            member,
+        )?;
         refuse_disabled(&m)?;
         self.issue(tx, &Ctx::operator(), org, m).await
     }
 
-    async fn issue(&self, mut tx: Locked, ctx: &Ctx, org: &OrgId, m: Member) -> AppResult<SignInLink> {
+    async fn issue(
+        &self,
+        mut tx: Locked,
+        ctx: &Ctx,
+        org: &OrgId,
+        m: Member,
+    ) -> AppResult<SignInLink> {
         let new = NewLink::new(m);
         new.store(&mut tx, org).await?;
         let d = Decision {
@@ -242,7 +246,10 @@ impl App {
     /// sets its first on My seat without a current password to prove (its session does).
     pub async fn has_own_password(&self, ctx: &Ctx, org: &OrgId) -> AppResult<bool> {
         let Actor::Member { id, .. } = &ctx.actor else {
-            return Err(Error::forbidden("read the password state of a member other than yourself").into());
+            return Err(Error::forbidden(
+                "read the password state of a member other than yourself",
+            )
+            .into());
         };
         let mut tx = self.store().begin().await?;
         let m = need(tx.member(org, id).await?, "member", id)?;
@@ -301,4 +308,3 @@ impl App {
         })
     }
 }
-

@@ -18,8 +18,8 @@ mod openapi;
 mod ops;
 mod orgs;
 mod reports;
-mod sign_in_links;
 mod scim;
+mod sign_in_links;
 mod teams;
 mod webhooks;
 

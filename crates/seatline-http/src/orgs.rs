@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::sign_in_links::{created_org as with_owner_link, CreatedOrgWithSignInLink};
 use crate::AppState;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -58,18 +59,18 @@ pub(crate) struct CreateOrg {
 /// Create an organization with its owner (operator only), and the owner's one-time sign-in
 /// link: its way into the admin UI without a password.
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "organizations", request_body = CreateOrg,
-    responses((status = 201, description = "The organization and its owner", body = crate::sign_in_links::CreatedOrgWithSignInLink)))]
+    responses((status = 201, description = "The organization and its owner", body = CreatedOrgWithSignInLink)))]
 async fn create_org(
     State(s): State<AppState>,
     Auth(ctx): Auth,
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<CreateOrg>,
-) -> ApiResult<(StatusCode, Json<crate::sign_in_links::CreatedOrgWithSignInLink>)> {
+) -> ApiResult<(StatusCode, Json<CreatedOrgWithSignInLink>)> {
     let created = s
         .app
         .create_org(&ctx, &body.name, &body.owner.email, &body.owner.name)
         .await?;
-    let created = crate::sign_in_links::created_org(created, &headers);
+    let created = with_owner_link(created, &headers);
     Ok((StatusCode::CREATED, Json(created)))
 }
 

@@ -626,8 +626,7 @@ impl Tx for PgTx {
         created_at: &str,
         expires_at: &str,
     ) -> Result<()> {
-        crate::sign_in_links::insert(&mut self.tx, org, member, hash, created_at, expires_at)
-            .await
+        crate::sign_in_links::insert(&mut self.tx, org, member, hash, created_at, expires_at).await
     }
 
     async fn take_sign_in_link(

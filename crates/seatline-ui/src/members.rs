@@ -332,7 +332,7 @@ impl Allowed {
 
 /// One member's page: who it is, its extension and Contact Center readiness with what is
 /// missing, and every action the viewer may take on it.
-pub(crate) fn member_page(v: &Viewer, m: &MemberView, error: Option<&Error>, scope: Markup) -> Markup {
+pub fn member_page(v: &Viewer, m: &MemberView, error: Option<&Error>, scope: Markup) -> Markup {
     let may = Allowed::of(v, m);
     let is_me = m.id == v.me.id;
     let title = if m.name.is_empty() || m.name == m.email {

@@ -82,6 +82,10 @@ pub enum OrgCmd {
         /// Print only the new organization's id, for `export SEATLINE_ORG=$(…)`.
         #[arg(long)]
         id_only: bool,
+        /// Where people reach the admin UI (https://host[:port]): also print the owner's
+        /// one-time sign-in link.
+        #[arg(long, value_parser = crate::sign_in_links::base_url)]
+        base_url: Option<String>,
     },
     /// Show an organization.
     Show(OrgArg),
@@ -154,6 +158,9 @@ pub enum MemberCmd {
     /// Set a member's admin UI password, read from the first line of standard input (so it
     /// never shows in the process list). Runs as the operator unless `--as` names a member.
     Password(OrgMember),
+    /// Print a one-time sign-in link for a member (the owner too), valid 24 hours; it
+    /// replaces the member's earlier unused link.
+    SignInLink(crate::sign_in_links::SignInLinkArgs),
 }
 
 #[derive(Subcommand)]
@@ -389,12 +396,17 @@ async fn exec(app: &App, cmd: Command, json: bool) -> AppResult<()> {
             owner_email,
             owner_name,
             id_only,
+            base_url,
         }) => {
             let o = app
                 .create_org(&Ctx::operator(), &name, &owner_email, &owner_name)
                 .await?;
             if id_only {
                 println!("{}", o.id);
+                return Ok(());
+            }
+            if let Some(base) = base_url {
+                crate::sign_in_links::created(json, &o, &base);
                 return Ok(());
             }
             show(json, &o, |o| {
@@ -512,6 +524,9 @@ async fn exec(app: &App, cmd: Command, json: bool) -> AppResult<()> {
             show(json, &serde_json::json!({"deleted": t.member}), |_| {
                 format!("deleted {}", t.member)
             });
+        }
+        Command::Member(MemberCmd::SignInLink(a)) => {
+            crate::sign_in_links::member(app, a, json).await?;
         }
         Command::Member(MemberCmd::Password(t)) => {
             let (c, org) = ctx(app, &t.org, true).await?;

@@ -42,7 +42,10 @@ async fn a_link_answers_201_with_an_absolute_url_behind_a_proxy() {
     assert_eq!(status, 201, "{body:#}");
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["expires_at", "member", "url"], "{body:#}");
-    secret_of(body["url"].as_str().unwrap(), "https://seatline.example.com");
+    secret_of(
+        body["url"].as_str().unwrap(),
+        "https://seatline.example.com",
+    );
     assert!(body["expires_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(
         body["member"],
@@ -50,7 +53,13 @@ async fn a_link_answers_201_with_an_absolute_url_behind_a_proxy() {
     );
 
     // Reached directly: the Host header and plain http.
-    let (status, body) = post(&w, &w.member.email, &w.admin.token, &[("host", "pbx.local:8080")]).await;
+    let (status, body) = post(
+        &w,
+        &w.member.email,
+        &w.admin.token,
+        &[("host", "pbx.local:8080")],
+    )
+    .await;
     assert_eq!(status, 201, "{body:#}");
     secret_of(body["url"].as_str().unwrap(), "http://pbx.local:8080");
 }
@@ -108,7 +117,10 @@ async fn creating_an_organization_answers_the_owners_link() {
     let link = &a.body["owner_sign_in_link"];
     let keys: Vec<&String> = link.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["expires_at", "url"], "{link:#}");
-    secret_of(link["url"].as_str().unwrap(), "https://seatline.example.com");
+    secret_of(
+        link["url"].as_str().unwrap(),
+        "https://seatline.example.com",
+    );
 }
 
 #[tokio::test]
@@ -130,7 +142,12 @@ async fn the_openapi_document_lists_the_link_route_and_its_schemas() {
     assert_eq!(create, "#/components/schemas/CreatedOrgWithSignInLink");
     let schemas = &doc["components"]["schemas"];
     // The existing schema keeps its name and shape; the new ones are new names.
-    for name in ["CreatedOrg", "IssuedSignInLink", "OwnerSignInLink", "SignInLinkMember"] {
+    for name in [
+        "CreatedOrg",
+        "IssuedSignInLink",
+        "OwnerSignInLink",
+        "SignInLinkMember",
+    ] {
         assert!(schemas[name].is_object(), "{name} is missing");
     }
     assert!(schemas["CreatedOrg"]["properties"]

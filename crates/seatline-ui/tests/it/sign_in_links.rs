@@ -80,7 +80,11 @@ async fn an_owner_created_by_the_api_signs_in_from_the_link_alone() {
     me.assert_has("Set your password");
     assert!(!me.body.contains("name=\"current\""), "{}", me.body);
     let r = owner
-        .post("/ui/me", "/ui/me/password", &[("password", "my first password")])
+        .post(
+            "/ui/me",
+            "/ui/me/password",
+            &[("password", "my first password")],
+        )
         .await;
     assert_eq!(r.location(), "/ui/me", "{}", r.body);
     assert_eq!(owner.get("/ui/licenses").await.status, StatusCode::OK);
@@ -127,19 +131,22 @@ async fn an_owner_makes_a_link_for_a_member_from_its_page() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 
     // Without the form's token nothing is made.
-    let r = owner
-        .post_raw(&format!("{page}/sign-in-link"), &[])
-        .await;
+    let r = owner.post_raw(&format!("{page}/sign-in-link"), &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 
-    let r = owner.post(&page, &format!("{page}/sign-in-link"), &[]).await;
+    let r = owner
+        .post(&page, &format!("{page}/sign-in-link"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.assert_has("This is the only time the link is shown.");
     r.assert_has(" UTC</time>");
     let at = r.body.find("http://").unwrap();
     let url = &r.body[at..];
     let url = &url[..url.find('<').unwrap()];
-    let path = url.strip_prefix("http://localhost").unwrap_or(url).to_owned();
+    let path = url
+        .strip_prefix("http://localhost")
+        .unwrap_or(url)
+        .to_owned();
     assert!(path.starts_with("/ui/sign-in/link/"), "{url}");
     assert_eq!(path.len(), "/ui/sign-in/link/".len() + 64, "{url}");
 

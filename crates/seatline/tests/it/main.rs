@@ -14,6 +14,7 @@ mod serve_demo;
 mod serve_lifecycle;
 mod serve_race;
 mod shutdown;
+mod sign_in_links;
 mod teams;
 mod webhooks;
 
