@@ -48,7 +48,7 @@ fn org_create_and_member_print_sign_in_links() {
         "http://10.0.0.7:8080",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let printed = String::from_utf8(out.stdout).unwrap();
+    let printed = String::from_utf8(out.stdout.clone()).unwrap();
     assert!(
         printed
             .trim()
