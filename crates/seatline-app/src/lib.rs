@@ -36,9 +36,7 @@ pub use passwords::{
     hash_password, verify_password, ResetHolder, ResetLink, SignInMatch, MAX_PASSWORD,
     MIN_PASSWORD, RESET_LINK_HOURS,
 };
-pub use sign_in_links::{
-    origin, LinkSignIn, SignInLink, SignInLinkHolder, SIGN_IN_LINK_HOURS, SIGN_IN_LINK_PATH,
-};
+pub use sign_in_links::{origin, LinkSignIn, SignInLink, SignInLinkHolder};
 pub use teams::{ScopeView, TeamChange, TeamView};
 pub use tokens::hash_secret;
 pub use tokens::{IntegrationTokenView, IssuedIntegrationToken};

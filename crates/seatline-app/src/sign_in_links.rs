@@ -18,10 +18,10 @@ use crate::scim_url::{self, SCIM_PATH};
 use crate::{hash_secret, need, now, App, AppResult, Ctx, Locked};
 
 /// How long a sign-in link works.
-pub const SIGN_IN_LINK_HOURS: i64 = 24;
+const SIGN_IN_LINK_HOURS: i64 = 24;
 
 /// The path of the admin UI page a link opens, before its secret.
-pub const SIGN_IN_LINK_PATH: &str = "/ui/sign-in/link/";
+const SIGN_IN_LINK_PATH: &str = "/ui/sign-in/link/";
 
 /// A sign-in link just made: its secret is shown once and stored only as its hash.
 #[derive(Debug, Clone)]
@@ -178,7 +178,7 @@ impl App {
             return Err(Error::new(
                 ErrorCode::Forbidden,
                 format!(
-                    "{} is {}; only the owner makes sign-in links for admins",
+                    "{} is {}; an admin makes sign-in links for members only",
                     m.email,
                     if m.role == Role::Owner {
                         "the owner"
