@@ -441,6 +441,7 @@ mod tests {
             ReadMembers,
             ReadContactCenter,
             ResetPassword,
+            SendSignInLink,
             ReadTeams,
             // Its findings and cleanup plans are filtered by its scope (app/reports.rs).
             ReadReports,
