@@ -20,6 +20,7 @@ pub mod reports;
 pub mod schema;
 pub mod scim;
 pub mod scim_url;
+mod sign_in_links;
 mod teams;
 mod tokens;
 pub mod views;
@@ -37,6 +38,7 @@ pub use passwords::{
     hash_password, verify_password, ResetHolder, ResetLink, SignInMatch, MAX_PASSWORD,
     MIN_PASSWORD, RESET_LINK_HOURS,
 };
+pub use sign_in_links::{origin, LinkSignIn, SignInLink, SignInLinkHolder};
 pub use teams::{ScopeView, TeamChange, TeamView};
 pub use tokens::hash_secret;
 pub use tokens::{IntegrationTokenView, IssuedIntegrationToken};

@@ -26,10 +26,14 @@ impl App {
         let org = rules::new_org(OrgId(new_id("org")), name, now())?;
         let owner = rules::new_member(MemberId(new_id("mem")), email, &owner_name, Role::Owner)?;
         let id = org.id.clone();
-        let d = rules::create_org(org.clone(), owner.clone());
+        let mut d = rules::create_org(org.clone(), owner.clone());
+        // The owner has no password yet: its first sign-in link comes with the organization.
+        let link = crate::sign_in_links::NewLink::new(owner.clone());
+        d.audit.push(link.audit());
         let mut tx = self.store.begin_write().await?;
         self.record(&mut tx, ctx, &id, d, crate::events::Seen::default())
             .await?;
+        link.store(&mut tx, &id).await?;
         crate::idempotency::mark_applied(&mut *tx).await?;
         tx.commit().await?;
         self.committed(&id).await;
@@ -38,6 +42,8 @@ impl App {
             name: org.name,
             created_at: org.created_at,
             owner: MemberView::new(&owner, None, &Default::default()),
+            owner_sign_in_link: None,
+            owner_link: link.link,
         })
     }
 

@@ -285,7 +285,7 @@ impl App {
         Ok(m)
     }
 
-    async fn has_password(&self, org: &OrgId, m: &Member) -> AppResult<bool> {
+    pub(crate) async fn has_password(&self, org: &OrgId, m: &Member) -> AppResult<bool> {
         Ok(self
             .store()
             .credentials_by_email(&m.email)

@@ -168,6 +168,22 @@ pub struct CreatedOrg {
     pub name: String,
     pub created_at: String,
     pub owner: MemberView,
+    /// The owner's one-time sign-in link into the admin UI: `POST /api/v1/orgs` always
+    /// answers it (the CLI with `org create --base-url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_sign_in_link: Option<OwnerSignInLink>,
+    /// That link's secret, made in the same transaction. Never serialized: it goes out only
+    /// as the URL the API or the CLI builds from it, which needs the public base URL.
+    #[serde(skip)]
+    pub owner_link: crate::SignInLink,
+}
+
+/// A one-time sign-in link as handed out: works once, until `expires_at`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnerSignInLink {
+    pub url: String,
+    /// RFC 3339, UTC: 24 hours after it was made.
+    pub expires_at: String,
 }
 
 /// A token as issued: the secret is shown once.

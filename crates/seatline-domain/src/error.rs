@@ -124,6 +124,7 @@ error_codes! {
     ScopeNeedsAdmin = "scope_needs_admin": Conflict, "Only an admin has a scope; the owner and members are never scoped.";
     OutOfScope = "out_of_scope": Invalid, "A bulk row names a member outside the teams your scope covers; leave it to an admin whose scope covers it.";
     ResetLinkInvalid = "reset_link_invalid": NotFound, "The password reset link was used already, replaced by a newer one, or has expired; ask an owner or admin for a new one.";
+    SignInLinkInvalid = "sign_in_link_invalid": NotFound, "The sign-in link was used already, replaced by a newer one, or has expired; ask an owner or admin for a new one.";
     // Usage report and cleanup plans (issue 13, product.md §11).
     InvalidFindingKind = "invalid_finding_kind": Invalid, "A finding kind is one of extension_unassigned, addon_on_unassigned_extension, number_on_unassigned_extension, disabled_member_holds_extension, contact_center_not_ready, over_allocated, not_effective.";
     CleanupRowChanged = "cleanup_row_changed": Conflict, "A cleanup plan's row no longer matches its extension (assigned, enabled, changed or gone since the plan was made); make a new cleanup plan.";

@@ -111,6 +111,8 @@ actions! {
     ManageIntegrationTokens,
     /// Make a one-time password reset link for a member (admin UI).
     ResetPassword,
+    /// Make a one-time sign-in link for a member (admin UI, API).
+    SendSignInLink,
     // Teams (product.md §12)
     /// List and read teams (a team-scoped admin reads its own).
     ReadTeams,
@@ -197,6 +199,8 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::ManageIntegrationTokens, &[Owner]),
     (Action::ManageScimTokens, &[Owner]),
     (Action::ResetPassword, &[Owner, Admin, ScopedAdmin]),
+    // The operator gives an owner its first link only by creating the organization.
+    (Action::SendSignInLink, &[Owner, Admin, ScopedAdmin]),
     // teams (product.md §12)
     (
         Action::ReadTeams,
@@ -236,6 +240,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadContactCenter => "read Contact Center readiness",
         Action::ManageIntegrationTokens => "manage integration tokens",
         Action::ResetPassword => "reset members' passwords",
+        Action::SendSignInLink => "make sign-in links for members",
         Action::ReadTeams => "read teams",
         Action::ManageTeams => "manage teams",
         Action::SetScope => "set an admin's scope",
@@ -421,6 +426,7 @@ mod tests {
             ReadMembers,
             ReadContactCenter,
             ResetPassword,
+            SendSignInLink,
             ReadTeams,
             // Its findings and cleanup plans are filtered by its scope (app/reports.rs).
             ReadReports,

@@ -25,6 +25,7 @@ mod ops;
 mod orgs;
 mod reports;
 mod scim;
+mod sign_in_links;
 mod teams;
 mod tokens;
 mod webhooks;
@@ -118,6 +119,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(events::routes())
         .merge(teams::routes())
         .merge(reports::routes())
+        .merge(sign_in_links::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.

@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, Auth};
+use crate::sign_in_links::with_owner_link;
 use crate::AppState;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -51,18 +52,21 @@ pub(crate) struct CreateOrg {
     pub owner: NewOwner,
 }
 
-/// Create an organization with its owner (operator only).
+/// Create an organization with its owner (operator only), and the owner's one-time sign-in
+/// link: its way into the admin UI without a password.
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "organizations", request_body = CreateOrg,
     responses((status = 201, description = "The organization and its owner", body = CreatedOrg)))]
 async fn create_org(
     State(s): State<AppState>,
     Auth(ctx): Auth,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<CreateOrg>,
 ) -> ApiResult<(StatusCode, Json<CreatedOrg>)> {
     let created = s
         .app
         .create_org(&ctx, &body.name, &body.owner.email, &body.owner.name)
         .await?;
+    let created = with_owner_link(created, &headers);
     Ok((StatusCode::CREATED, Json(created)))
 }
 

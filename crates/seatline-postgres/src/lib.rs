@@ -29,6 +29,7 @@ mod numbers;
 mod orgs;
 mod passwords;
 mod scim;
+mod sign_in_links;
 mod sql;
 mod teams;
 mod tokens;
@@ -173,6 +174,11 @@ impl Store for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
         passwords::reset(&self.pool, hash).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn sign_in_link(&self, hash: &str) -> Result<Option<seatline_store::SignInLinkRow>> {
+        sign_in_links::link(&self.pool, hash).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

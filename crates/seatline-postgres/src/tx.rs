@@ -298,6 +298,25 @@ impl Tx for PgTx {
         passwords::take(&mut self.tx, org, hash).await
     }
 
+    async fn insert_sign_in_link(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        hash: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        crate::sign_in_links::insert(&mut self.tx, org, member, hash, created_at, expires_at).await
+    }
+
+    async fn take_sign_in_link(
+        &mut self,
+        org: &OrgId,
+        hash: &str,
+    ) -> Result<Option<(MemberId, String)>> {
+        crate::sign_in_links::take(&mut self.tx, org, hash).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await.map_err(db)
     }

@@ -29,6 +29,7 @@ mod orgs;
 mod passwords;
 mod pool;
 mod scim;
+mod sign_in_links;
 mod sql;
 mod teams;
 mod tokens;
@@ -203,6 +204,11 @@ impl Store for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>> {
         passwords::reset(&*self.pool.take()?, hash)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn sign_in_link(&self, hash: &str) -> Result<Option<seatline_store::SignInLinkRow>> {
+        sign_in_links::link(&*self.pool.take()?, hash)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

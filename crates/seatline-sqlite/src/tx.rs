@@ -19,7 +19,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::pool::Conn;
 use crate::sql::{exec, heavy, MANY};
-use crate::{idempotency, members, passwords, tokens, webhooks};
+use crate::{idempotency, members, passwords, sign_in_links, tokens, webhooks};
 
 pub(crate) struct SqliteTx {
     /// Dropped before `turn` (fields drop in order), after `Drop` rolled back.
@@ -234,6 +234,27 @@ impl Tx for SqliteTx {
     ) -> Result<()> {
         self.writing().await;
         idempotency::applied(&self.conn, scope, key, claimed_at)
+    }
+
+    async fn insert_sign_in_link(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        hash: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        self.writing().await;
+        sign_in_links::insert(&self.conn, org, member, hash, created_at, expires_at)
+    }
+
+    async fn take_sign_in_link(
+        &mut self,
+        org: &OrgId,
+        hash: &str,
+    ) -> Result<Option<(MemberId, String)>> {
+        self.writing().await;
+        sign_in_links::take(&self.conn, org, hash)
     }
 
     async fn set_password_hash(

@@ -8,6 +8,8 @@
 
 pub mod conformance;
 pub mod decode;
+mod sign_in_links;
+pub use sign_in_links::SignInLinkRow;
 
 use std::collections::BTreeSet;
 
@@ -469,6 +471,8 @@ pub trait Store: Send + Sync + 'static {
     /// The reset link with this hash, whatever its organization, and its member: the page
     /// the link opens knows nothing else.
     async fn password_reset(&self, hash: &str) -> Result<Option<PasswordReset>>;
+    /// The sign-in link with this hash, whatever its organization, and its member.
+    async fn sign_in_link(&self, hash: &str) -> Result<Option<SignInLinkRow>>;
 
     // ---- entitlement reads (the PBX asks on every registration and call) ----
     /// A member's entitlement sources in ONE statement, outside any transaction (a single
@@ -693,6 +697,24 @@ pub trait Tx: Send {
     /// Use up a reset link: delete it and answer whose it was and when it expires; `None`
     /// when there is no such link in this organization (never made, or used already).
     async fn take_password_reset(
+        &mut self,
+        org: &OrgId,
+        hash: &str,
+    ) -> Result<Option<(MemberId, String)>>;
+
+    // ---- sign-in links (first sign-in without a shell) ----
+    /// Store a member's sign-in link, replacing any earlier unused link of that member.
+    async fn insert_sign_in_link(
+        &mut self,
+        org: &OrgId,
+        member: &MemberId,
+        hash: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<()>;
+    /// Use up a sign-in link: delete it and answer whose it was and when it expires; `None`
+    /// when there is no such link in this organization (never made, replaced, or used).
+    async fn take_sign_in_link(
         &mut self,
         org: &OrgId,
         hash: &str,

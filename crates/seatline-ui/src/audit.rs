@@ -49,6 +49,8 @@ const ACTIONS: &[(&str, &str)] = &[
     ("member.delete", "Member deleted"),
     ("member.password", "Password set"),
     ("member.password_reset", "Password reset link made"),
+    ("member.sign_in_link", "Sign-in link made"),
+    ("member.sign_in", "Signed in"),
     ("org.create", "Organization created"),
     ("org.transfer_ownership", "Ownership transferred"),
     ("subscription.set", "Purchased quantity set"),

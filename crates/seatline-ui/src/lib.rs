@@ -35,6 +35,7 @@ mod reset;
 mod scim;
 mod session;
 mod shell;
+mod sign_in_links;
 mod signin;
 mod teams;
 mod throttle;
@@ -104,6 +105,7 @@ pub fn router(app: App, config: Config) -> Router {
         .merge(extension::routes())
         .merge(members::routes())
         .merge(reset::routes())
+        .merge(sign_in_links::routes())
         .merge(teams::routes())
         .merge(audit::routes())
         .merge(me::routes())

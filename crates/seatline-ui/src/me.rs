@@ -22,6 +22,8 @@ pub(crate) fn routes() -> Router<UiState> {
 }
 
 async fn render(s: &UiState, v: &Viewer, error: Option<&Error>) -> Result<Markup, UiError> {
+    // Signed in by a link and no password yet: the first one needs no current password.
+    let has_password = s.app.has_own_password(&v.ctx, &v.org).await?;
     let ent = s.app.entitlements(&v.ctx, &v.org, &v.me.id).await?;
     let body = html! {
         (layout::title_bar("My seat", Some(&format!("{} in {}", v.me.email, v.org_name)), html! {}))
@@ -52,14 +54,14 @@ async fn render(s: &UiState, v: &Viewer, error: Option<&Error>) -> Result<Markup
             }
         }
         section.card.narrow-left #my-password aria-labelledby="pw-h" {
-            h2 #pw-h { "Change your password" }
+            h2 #pw-h { @if has_password { "Change your password" } @else { "Set your password" } }
             @if let Some(e) = error { (layout::error_box(e)) }
             form.stack method="post" action="/ui/me/password" {
                 (csrf(v))
-                div.field {
+                @if has_password { div.field {
                     label for="current" { "Current password" }
                     input #current type="password" name="current" required autocomplete="current-password";
-                }
+                } }
                 div.field {
                     label for="new" { "New password" }
                     input #new type="password" name="password" required minlength=(MIN_PASSWORD) autocomplete="new-password";
@@ -86,13 +88,15 @@ pub async fn password(State(s): State<UiState>, p: Post<Viewer>) -> Result<Respo
             .map_or(String::new(), |(_, v)| v.clone())
     };
     // Knowing the current password proves it is the member at the keyboard; guesses count
-    // against the same limit as sign-in.
-    let current_ok = s.throttle.wait(&v.me.email).is_none()
-        && s.app
-            .sign_in(&v.me.email, &raw("current"))
-            .await?
-            .iter()
-            .any(|m| m.org == v.org && m.member.id.as_str() == v.me.id);
+    // against the same limit as sign-in. A first password (after a sign-in link) has none.
+    let first = !s.app.has_own_password(&v.ctx, &v.org).await?;
+    let current_ok = first
+        || (s.throttle.wait(&v.me.email).is_none()
+            && s.app
+                .sign_in(&v.me.email, &raw("current"))
+                .await?
+                .iter()
+                .any(|m| m.org == v.org && m.member.id.as_str() == v.me.id));
     if !current_ok {
         s.throttle.failed(&v.me.email);
     }

@@ -354,7 +354,7 @@ impl Allowed {
 
 /// One member's page: who it is, its extension and Contact Center readiness with what is
 /// missing, and every action the viewer may take on it.
-fn member_page(v: &Viewer, m: &MemberView, error: Option<&Error>, scope: Markup) -> Markup {
+pub fn member_page(v: &Viewer, m: &MemberView, error: Option<&Error>, scope: Markup) -> Markup {
     let may = Allowed::of(v, m);
     let is_me = m.id == v.me.id;
     let title = if m.name.is_empty() || m.name == m.email {
@@ -418,6 +418,11 @@ fn member_page(v: &Viewer, m: &MemberView, error: Option<&Error>, scope: Markup)
                         (csrf(v))
                         button.btn #reset-link type="submit" { "Reset password…" }
                         span.hint { "Makes a one-time link for " (m.email) " to set a new password; its current password and sign-ins stop working." }
+                    }
+                    form.inline method="post" action={ "/ui/members/" (m.id) "/sign-in-link" } {
+                        (csrf(v))
+                        button.btn #sign-in-link type="submit" { "Sign-in link…" }
+                        span.hint { "Makes a one-time link that signs " (m.email) " in; its password and sign-ins stay as they are." }
                     }
                 }
                 @if may.initial_password {

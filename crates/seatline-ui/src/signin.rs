@@ -57,7 +57,7 @@ fn signin_page(token: &str, email: &str, error: Option<&str>, flash: Option<Flas
                 }
                 button.btn.btn-primary.btn-block type="submit" { "Sign in" }
             }
-            p.hint { "No password yet? Ask your organization's owner to set one, or set it with "
+            p.hint { "No password yet? Ask your organization's owner or an admin for a sign-in link, or set one with "
                 code { "seatline member password" } "." }
         }
     };

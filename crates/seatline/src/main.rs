@@ -19,6 +19,7 @@ mod output;
 mod progress;
 mod reports;
 mod scim;
+mod sign_in_links;
 mod teams;
 mod tokens;
 mod webhooks;

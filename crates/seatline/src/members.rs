@@ -44,6 +44,9 @@ pub enum MemberCmd {
     /// Set a member's admin UI password, read from the first line of standard input (so it
     /// never shows in the process list). Runs as the operator unless `--as` names a member.
     Password(OrgMember),
+    /// Print a one-time sign-in link for a member (the owner too), valid 24 hours; it
+    /// replaces the member's earlier unused link.
+    SignInLink(crate::sign_in_links::SignInLinkArgs),
 }
 
 pub fn member_rows(items: &[MemberView]) -> String {
@@ -137,6 +140,9 @@ pub async fn run(app: &App, cmd: MemberCmd, json: bool) -> AppResult<()> {
             show(json, &serde_json::json!({"deleted": t.member}), |_| {
                 format!("deleted {}", t.member)
             });
+        }
+        MemberCmd::SignInLink(a) => {
+            crate::sign_in_links::member(app, a, json).await?;
         }
         MemberCmd::Password(t) => {
             let (c, org) = ctx(app, &t.org, true).await?;

@@ -22,6 +22,10 @@ pub enum OrgCmd {
         /// Print only the new organization's id, for `export SEATLINE_ORG=$(…)`.
         #[arg(long)]
         id_only: bool,
+        /// Where people reach the admin UI (https://host[:port]): also print the owner's
+        /// one-time sign-in link.
+        #[arg(long, value_parser = crate::sign_in_links::base_url)]
+        base_url: Option<String>,
     },
     /// Show an organization.
     Show(OrgArg),
@@ -80,12 +84,17 @@ pub async fn org(app: &App, cmd: OrgCmd, json: bool) -> AppResult<()> {
             owner_email,
             owner_name,
             id_only,
+            base_url,
         } => {
             let o = app
                 .create_org(&Ctx::operator(), &name, &owner_email, &owner_name)
                 .await?;
             if id_only {
                 println!("{}", o.id);
+                return Ok(());
+            }
+            if let Some(base) = base_url {
+                crate::sign_in_links::created(json, &o, &base);
                 return Ok(());
             }
             show(json, &o, |o| {

@@ -1,5 +1,5 @@
 //! Use-case tests on a temp-file SQLite database: tenant isolation, who may read what,
-//! bearer tokens, and the audit log (every write one entry, a refused write none).
+//! bearer tokens, sign-in links, and the audit log (every write one entry, a refused write none).
 
 mod audit;
 mod consumer;
@@ -8,6 +8,7 @@ mod feed_requests;
 mod idempotency;
 mod reads;
 mod seats;
+mod sign_in_links;
 mod support;
 mod tenancy;
 mod tokens;

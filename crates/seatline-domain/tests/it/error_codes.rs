@@ -185,6 +185,7 @@ fn source(code: ErrorCode) -> Option<Source> {
         }),
         OutOfScope => Elsewhere("bulk assignment: bulk.rs (a row naming a member outside the uploader's teams) and seatline-http tests/scim/teams.rs"),
         ResetLinkInvalid => Elsewhere("admin UI: password reset links, seatline-app passwords.rs"),
+        SignInLinkInvalid => Elsewhere("admin UI: sign-in links, seatline-app sign_in_links.rs"),
         InvalidFindingKind => {
             Domain(|| refused("unused".parse::<seatline_domain::FindingKind>()))
         }

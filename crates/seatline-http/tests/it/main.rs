@@ -9,4 +9,5 @@ mod paging;
 mod protocol;
 mod restore;
 mod routes;
+mod sign_in_links;
 mod support;

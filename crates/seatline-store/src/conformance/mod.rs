@@ -25,6 +25,7 @@ mod numbers;
 mod orgs;
 mod passwords;
 mod scim;
+mod sign_in_links;
 mod teams;
 mod tokens;
 mod tx;
@@ -45,6 +46,7 @@ pub use numbers::*;
 pub use orgs::*;
 pub use passwords::*;
 pub use scim::*;
+pub use sign_in_links::*;
 pub use teams::*;
 pub use tokens::*;
 pub use tx::*;
@@ -86,6 +88,7 @@ macro_rules! conformance_tests {
             race_addons_two_pools,
             session_epochs,
             password_resets,
+            sign_in_links,
             subscriptions_round_trip,
             scim_tokens_round_trip,
             scim_members_query_and_fields,

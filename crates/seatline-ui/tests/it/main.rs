@@ -9,6 +9,7 @@ mod licenses;
 mod members;
 mod nav;
 mod scim;
+mod sign_in_links;
 mod signin;
 mod usage;
 mod webhooks;

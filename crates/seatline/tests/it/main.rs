@@ -16,6 +16,7 @@ mod serve_demo;
 mod serve_lifecycle;
 mod serve_race;
 mod shutdown;
+mod sign_in_links;
 mod teams;
 mod upgrades;
 mod webhooks;
