@@ -48,6 +48,7 @@ fn every_action_for_every_actor() {
         (ReadContactCenter, [true, true, true, false, false]),
         (ManageIntegrationTokens, [false, true, false, false, false]),
         (ResetPassword, [false, true, true, false, false]),
+        (SendSignInLink, [false, true, true, false, false]),
         (ReadTeams, [true, true, true, false, false]),
         (ManageTeams, [false, true, true, false, false]),
         (SetScope, [false, true, false, false, false]),
