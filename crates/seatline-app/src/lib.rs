@@ -58,6 +58,21 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// A member acting on itself without a token (a reset or sign-in link): the audit's
+    /// actor only, so it needs no scope.
+    pub(crate) fn member_itself(m: &seatline_domain::Member, org: &OrgId) -> Ctx {
+        Ctx {
+            actor: Actor::Member {
+                id: m.id.clone(),
+                role: m.role,
+                status: m.status,
+                scope: None,
+            },
+            org: Some(org.clone()),
+            request_id: None,
+        }
+    }
+
     /// The member acting, if a member is.
     pub fn member(&self) -> Option<&MemberId> {
         match &self.actor {

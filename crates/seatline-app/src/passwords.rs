@@ -270,17 +270,7 @@ impl App {
                 after: json!({"set_by": "reset_link"}),
             }],
         };
-        let ctx = Ctx {
-            // The audit's actor only: who set its own password needs no scope.
-            actor: Actor::Member {
-                id: m.id.clone(),
-                role: m.role,
-                status: m.status,
-                scope: None,
-            },
-            org: Some(org.clone()),
-            request_id: None,
-        };
+        let ctx = Ctx::member_itself(&m, org);
         self.commit(tx, &ctx, org, d).await?;
         Ok(m)
     }

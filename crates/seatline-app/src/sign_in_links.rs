@@ -287,17 +287,7 @@ impl App {
                 after: json!({"via": "link"}),
             }],
         };
-        let ctx = Ctx {
-            // The audit's actor only: who signs itself in needs no scope.
-            actor: Actor::Member {
-                id: m.id.clone(),
-                role: m.role,
-                status: m.status,
-                scope: None,
-            },
-            org: Some(org.clone()),
-            request_id: None,
-        };
+        let ctx = Ctx::member_itself(&m, &org);
         self.commit(tx, &ctx, &org, d).await?;
         let has_password = self.has_password(&org, &m).await?;
         Ok(LinkSignIn {

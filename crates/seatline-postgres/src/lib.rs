@@ -23,6 +23,7 @@ mod events;
 mod extensions;
 mod idempotency;
 mod lifecycle;
+mod links;
 mod liveness;
 mod members;
 mod numbers;

@@ -14,6 +14,7 @@ use seatline_store::{
 };
 use sqlx::{Postgres, Transaction};
 
+use crate::links::{self, Links};
 use crate::sql::db;
 use crate::{idempotency, members, passwords, tokens, webhooks};
 
@@ -287,7 +288,14 @@ impl Tx for PgTx {
         created_at: &str,
         expires_at: &str,
     ) -> Result<()> {
-        passwords::insert(&mut self.tx, org, member, hash, created_at, expires_at).await
+        links::insert(
+            &mut self.tx,
+            Links::Resets,
+            org,
+            member,
+            [hash, created_at, expires_at],
+        )
+        .await
     }
 
     async fn take_password_reset(
@@ -295,7 +303,7 @@ impl Tx for PgTx {
         org: &OrgId,
         hash: &str,
     ) -> Result<Option<(MemberId, String)>> {
-        passwords::take(&mut self.tx, org, hash).await
+        links::take(&mut self.tx, Links::Resets, org, hash).await
     }
 
     async fn insert_sign_in_link(
@@ -306,7 +314,14 @@ impl Tx for PgTx {
         created_at: &str,
         expires_at: &str,
     ) -> Result<()> {
-        crate::sign_in_links::insert(&mut self.tx, org, member, hash, created_at, expires_at).await
+        links::insert(
+            &mut self.tx,
+            Links::SignIn,
+            org,
+            member,
+            [hash, created_at, expires_at],
+        )
+        .await
     }
 
     async fn take_sign_in_link(
@@ -314,7 +329,7 @@ impl Tx for PgTx {
         org: &OrgId,
         hash: &str,
     ) -> Result<Option<(MemberId, String)>> {
-        crate::sign_in_links::take(&mut self.tx, org, hash).await
+        links::take(&mut self.tx, Links::SignIn, org, hash).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

@@ -22,6 +22,7 @@ mod events;
 mod extensions;
 mod idempotency;
 mod lifecycle;
+mod links;
 mod liveness;
 mod members;
 mod numbers;

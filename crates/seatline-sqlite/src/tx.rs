@@ -17,9 +17,10 @@ use seatline_store::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::links::{self, Links};
 use crate::pool::Conn;
 use crate::sql::{exec, heavy, MANY};
-use crate::{idempotency, members, passwords, sign_in_links, tokens, webhooks};
+use crate::{idempotency, members, passwords, tokens, webhooks};
 
 pub(crate) struct SqliteTx {
     /// Dropped before `turn` (fields drop in order), after `Drop` rolled back.
@@ -245,7 +246,13 @@ impl Tx for SqliteTx {
         expires_at: &str,
     ) -> Result<()> {
         self.writing().await;
-        sign_in_links::insert(&self.conn, org, member, hash, created_at, expires_at)
+        links::insert(
+            &self.conn,
+            Links::SignIn,
+            org,
+            member,
+            [hash, created_at, expires_at],
+        )
     }
 
     async fn take_sign_in_link(
@@ -254,7 +261,7 @@ impl Tx for SqliteTx {
         hash: &str,
     ) -> Result<Option<(MemberId, String)>> {
         self.writing().await;
-        sign_in_links::take(&self.conn, org, hash)
+        links::take(&self.conn, Links::SignIn, org, hash)
     }
 
     async fn set_password_hash(
@@ -387,7 +394,13 @@ impl Tx for SqliteTx {
         expires_at: &str,
     ) -> Result<()> {
         self.writing().await;
-        passwords::insert(&self.conn, org, member, hash, created_at, expires_at)
+        links::insert(
+            &self.conn,
+            Links::Resets,
+            org,
+            member,
+            [hash, created_at, expires_at],
+        )
     }
 
     async fn take_password_reset(
@@ -396,7 +409,7 @@ impl Tx for SqliteTx {
         hash: &str,
     ) -> Result<Option<(MemberId, String)>> {
         self.writing().await;
-        passwords::take(&self.conn, org, hash)
+        links::take(&self.conn, Links::Resets, org, hash)
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
