@@ -104,6 +104,46 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("seatline-decoy-password"))
 }
 
+/// What a refused link says: to the member itself, to an admin about an account above its
+/// own, and about a disabled member (after "… is disabled and cannot sign in; ").
+pub(crate) struct LinkWords {
+    pub own: &'static str,
+    pub admin_only: &'static str,
+    pub disabled: &'static str,
+}
+
+/// Who may hand out a way into `m`'s account — a password reset or a sign-in link: never
+/// oneself, an admin only into a member's (no one gets into an account above their own), and
+/// never into a disabled account, which could not sign in with it.
+pub(crate) fn may_open_account(ctx: &Ctx, m: &Member, words: LinkWords) -> AppResult<()> {
+    if matches!(&ctx.actor, Actor::Member { id, .. } if *id == m.id) {
+        return Err(Error::new(ErrorCode::Forbidden, words.own).into());
+    }
+    if ctx.actor.role() == Some(Role::Admin) && m.role != Role::Member {
+        let rank = if m.role == Role::Owner {
+            "the owner"
+        } else {
+            "an admin"
+        };
+        return Err(Error::new(
+            ErrorCode::Forbidden,
+            format!("{} is {rank}; {}", m.email, words.admin_only),
+        )
+        .into());
+    }
+    if m.status == Status::Disabled {
+        return Err(Error::new(
+            ErrorCode::MemberDisabled,
+            format!(
+                "{} is disabled and cannot sign in; {}",
+                m.email, words.disabled
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 impl App {
     /// Set a member's password (by id or email). A member sets its own at any time, the
     /// operator sets any; the owner sets another member's only while it has none yet, so
@@ -163,38 +203,15 @@ impl App {
         let m = Self::scoped_member(&mut tx, org, &scope, member).await?;
         self.guard(ctx, org, Action::ResetPassword, m.as_ref().map(|m| &m.id))?;
         let m = need(m, "member", member)?;
-        if matches!(&ctx.actor, Actor::Member { id, .. } if *id == m.id) {
-            return Err(Error::new(
-                ErrorCode::Forbidden,
-                "you cannot reset your own password; change it on My seat",
-            )
-            .into());
-        }
-        if ctx.actor.role() == Some(Role::Admin) && m.role != Role::Member {
-            return Err(Error::new(
-                ErrorCode::Forbidden,
-                format!(
-                    "{} is {}; only the owner resets the password of an admin",
-                    m.email,
-                    if m.role == Role::Owner {
-                        "the owner"
-                    } else {
-                        "an admin"
-                    }
-                ),
-            )
-            .into());
-        }
-        if m.status == Status::Disabled {
-            return Err(Error::new(
-                ErrorCode::MemberDisabled,
-                format!(
-                    "{} is disabled and cannot sign in; enable it first",
-                    m.email
-                ),
-            )
-            .into());
-        }
+        may_open_account(
+            ctx,
+            &m,
+            LinkWords {
+                own: "you cannot reset your own password; change it on My seat",
+                admin_only: "only the owner resets the password of an admin",
+                disabled: "enable it first",
+            },
+        )?;
         let token = new_reset_token();
         let created_at = now();
         let expires_at = (chrono::Utc::now() + chrono::Duration::hours(RESET_LINK_HOURS))

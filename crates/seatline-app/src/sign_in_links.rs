@@ -10,10 +10,11 @@
 
 use rand::RngCore;
 use seatline_domain::permissions::{Action, Actor};
-use seatline_domain::{AuditRecord, Decision, Error, ErrorCode, Member, OrgId, Role, Status};
+use seatline_domain::{AuditRecord, Decision, Error, ErrorCode, Member, OrgId, Status};
 use seatline_store::Tx;
 use serde_json::json;
 
+use crate::passwords::{may_open_account, LinkWords};
 use crate::scim_url::{self, SCIM_PATH};
 use crate::{hash_secret, need, now, App, AppResult, Ctx, Locked};
 
@@ -136,19 +137,13 @@ fn sign_in_link_invalid() -> Error {
     )
 }
 
-fn refuse_disabled(m: &Member) -> AppResult<()> {
-    if m.status == Status::Disabled {
-        return Err(Error::new(
-            ErrorCode::MemberDisabled,
-            format!(
-                "{} is disabled and cannot sign in; enable it first, then make the link",
-                m.email
-            ),
-        )
-        .into());
-    }
-    Ok(())
-}
+/// How a refused sign-in link says why.
+const LINK_WORDS: LinkWords = LinkWords {
+    own: "you cannot make a sign-in link for yourself: you are signed in already; \
+          set or change your password on My seat",
+    admin_only: "an admin makes sign-in links for members only",
+    disabled: "enable it first, then make the link",
+};
 
 impl App {
     /// Make a one-time sign-in link for a member. The owner makes one for anyone but itself
@@ -166,30 +161,7 @@ impl App {
         let m = Self::scoped_member(&mut tx, org, &scope, member).await?;
         self.guard(ctx, org, Action::SendSignInLink, m.as_ref().map(|m| &m.id))?;
         let m = need(m, "member", member)?;
-        if matches!(&ctx.actor, Actor::Member { id, .. } if *id == m.id) {
-            return Err(Error::new(
-                ErrorCode::Forbidden,
-                "you cannot make a sign-in link for yourself: you are signed in already; \
-                 set or change your password on My seat",
-            )
-            .into());
-        }
-        if ctx.actor.role() == Some(Role::Admin) && m.role != Role::Member {
-            return Err(Error::new(
-                ErrorCode::Forbidden,
-                format!(
-                    "{} is {}; an admin makes sign-in links for members only",
-                    m.email,
-                    if m.role == Role::Owner {
-                        "the owner"
-                    } else {
-                        "an admin"
-                    }
-                ),
-            )
-            .into());
-        }
-        refuse_disabled(&m)?;
+        may_open_account(ctx, &m, LINK_WORDS)?;
         self.issue(tx, ctx, org, m).await
     }
 
@@ -203,7 +175,17 @@ impl App {
             "member",
             member,
         )?;
-        refuse_disabled(&m)?;
+        if m.status == Status::Disabled {
+            // From the server: the owner may get one too, but never a disabled member.
+            return Err(Error::new(
+                ErrorCode::MemberDisabled,
+                format!(
+                    "{} is disabled and cannot sign in; {}",
+                    m.email, LINK_WORDS.disabled
+                ),
+            )
+            .into());
+        }
         self.issue(tx, &Ctx::operator(), org, m).await
     }
 
