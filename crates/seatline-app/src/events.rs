@@ -253,8 +253,10 @@ pub(crate) async fn append(
         for d in &mut drafts {
             if let Some(code) = d.license {
                 let sub = subs.iter().find(|s| s.code == code);
-                d.data = serde_json::to_value(LicenseView::new(code, &seats, sub))
-                    .expect("a license serializes");
+                d.data = ev::Data::Json(
+                    serde_json::to_value(LicenseView::new(code, &seats, sub))
+                        .expect("a license serializes"),
+                );
             }
         }
     }
@@ -306,7 +308,7 @@ pub struct EntitlementsPage {
     /// The seq of the last event the snapshot includes: follow `/events?after=as_of`.
     pub as_of: i64,
     #[schema(schema_with = extension_states)]
-    pub items: Vec<serde_json::Value>,
+    pub items: Vec<ev::ExtensionState>,
     pub next_cursor: Option<String>,
     /// The feed's epoch `as_of` belongs to (0 until a restore).
     pub epoch: i64,

@@ -12,11 +12,11 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::catalog::Code;
-use crate::contact_center::contact_center;
-use crate::lifecycle::effective;
+use crate::contact_center::{contact_center, ContactCenter};
+use crate::lifecycle::{effective, Effective};
 use crate::model::{Addons, Change, Extension, Member, Seats};
 use crate::permissions::Actor;
-use crate::values::{ExtKey, MemberId, Status, E164};
+use crate::values::{Email, ExtKey, MemberId, Role, Status, E164};
 
 pub const EXTENSION_PROVISIONED: &str = "extension.provisioned";
 pub const EXTENSION_DEPROVISIONED: &str = "extension.deprovisioned";
@@ -134,7 +134,7 @@ pub struct Draft {
     pub subject: String,
     /// The event's `data`; an extension state's `version` (a deprovisioned one's too) is set
     /// to the event's seq when stamped.
-    pub data: Value,
+    pub data: Data,
     /// The extension this event leaves in place: its version becomes the event's seq.
     pub extension: Option<ExtKey>,
     /// For `subscription.updated`: the code whose license object the app puts in `data`
@@ -155,7 +155,71 @@ struct Body<'a> {
     subject: &'a str,
     /// The teams of the member the event concerns (product.md §12); empty when none.
     teams: &'a [crate::TeamId],
-    data: &'a Value,
+    data: &'a Data,
+}
+
+/// An event's `data`, serialized straight into the event's body. Extension and member
+/// states are typed: building a `serde_json::Value` map per event and then serializing it
+/// was most of a bulk apply's allocations (issue 27).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Data {
+    Extension(Box<ExtensionState>),
+    Member(Box<MemberState>),
+    /// Anything else: a plan's counts, a deleted member never loaded, and the license object
+    /// the app puts in `subscription.updated` (null until then).
+    Json(Value),
+}
+
+/// An extension's state as events and the entitlements snapshot show it, with the extension
+/// events' own additions. Fields in alphabetical order: the order the JSON maps built before
+/// had, so a body's bytes did not change with its types.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExtensionState {
+    /// `extension.entitlements_changed`: what the change added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added: Option<Delta>,
+    pub addons: Addons,
+    pub contact_center: Option<ContactCenter>,
+    pub effective: Vec<Effective>,
+    pub key: ExtKey,
+    pub member: Option<MemberRef>,
+    pub numbers: Vec<E164>,
+    /// `extension.assigned` / `unassigned`: who held it before (`null`: nobody).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_member: Option<Option<MemberRef>>,
+    /// `extension.entitlements_changed`: what the change removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Delta>,
+    pub version: i64,
+}
+
+/// The add-on copies and numbers an `extension.entitlements_changed` added or removed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Delta {
+    pub addons: Vec<Code>,
+    pub numbers: Vec<E164>,
+}
+
+/// A member as its events show it: the member object of product.md §6.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberState {
+    pub contact_center: ContactCenter,
+    pub email: Email,
+    pub extension: Option<ExtKey>,
+    pub id: MemberId,
+    pub name: String,
+    pub role: Role,
+    pub status: Status,
+}
+
+/// The holder named in an extension's state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberRef {
+    /// Absent for a holder that was not loaded (only its id is known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    pub id: MemberId,
 }
 
 impl Draft {
@@ -172,10 +236,8 @@ impl Draft {
         // An extension's version is the seq of the last event that changed it, its
         // deprovisioning included: a consumer keeps that version as the key's tombstone, so
         // an older state delivered late cannot bring the extension back (product.md §8).
-        if self.extension.is_some() || self.kind == EXTENSION_DEPROVISIONED {
-            if let Some(state) = self.data.as_object_mut() {
-                state.insert("version".to_owned(), seq.into());
-            }
+        if let Data::Extension(state) = &mut self.data {
+            state.version = seq;
         }
         serde_json::to_string(&Body {
             id,
@@ -198,9 +260,11 @@ impl Draft {
         if let Some(id) = self.subject.strip_prefix("member:") {
             return Some(MemberId(id.to_owned()));
         }
-        self.data["member"]["id"]
-            .as_str()
-            .map(|id| MemberId(id.to_owned()))
+        match &self.data {
+            Data::Extension(state) => state.member.as_ref().map(|m| m.id.clone()),
+            Data::Member(state) => Some(state.id.clone()),
+            Data::Json(_) => None,
+        }
     }
 }
 
@@ -223,33 +287,39 @@ pub fn extension_state(
     member: Option<&Member>,
     version: i64,
     states: &Seats,
-) -> Value {
-    json!({
-        "key": ext.key,
-        "version": version,
-        "member": member.map(member_ref),
-        "addons": ext.addons,
-        "numbers": ext.numbers,
-        "effective": effective(ext, member, states),
-        "contact_center": member.map(|m| contact_center(m, Some(ext), states)),
-    })
+) -> ExtensionState {
+    ExtensionState {
+        added: None,
+        addons: ext.addons.clone(),
+        contact_center: member.map(|m| contact_center(m, Some(ext), states)),
+        effective: effective(ext, member, states),
+        key: ext.key,
+        member: member.map(member_ref),
+        numbers: ext.numbers.clone(),
+        previous_member: None,
+        removed: None,
+        version,
+    }
 }
 
 /// A member as its events show it: the member object of product.md §6.
-pub fn member_state(m: &Member, ext: Option<&Extension>, states: &Seats) -> Value {
-    json!({
-        "id": m.id,
-        "email": m.email,
-        "name": m.name,
-        "role": m.role,
-        "status": m.status,
-        "extension": ext.map(|e| e.key),
-        "contact_center": contact_center(m, ext, states),
-    })
+pub fn member_state(m: &Member, ext: Option<&Extension>, states: &Seats) -> MemberState {
+    MemberState {
+        contact_center: contact_center(m, ext, states),
+        email: m.email.clone(),
+        extension: ext.map(|e| e.key),
+        id: m.id.clone(),
+        name: m.name.clone(),
+        role: m.role,
+        status: m.status,
+    }
 }
 
-fn member_ref(m: &Member) -> Value {
-    json!({"id": m.id, "email": m.email})
+fn member_ref(m: &Member) -> MemberRef {
+    MemberRef {
+        email: Some(m.email.clone()),
+        id: m.id.clone(),
+    }
 }
 
 /// The `bulk.applied` event, after its row events.
@@ -257,7 +327,7 @@ pub fn bulk_applied(plan: &str, rows: usize) -> Draft {
     Draft {
         kind: BULK_APPLIED,
         subject: format!("plan:{plan}"),
-        data: json!({"plan": plan, "rows": rows}),
+        data: Data::Json(json!({"plan": plan, "rows": rows})),
         extension: None,
         license: None,
     }
@@ -303,7 +373,7 @@ impl Deriving<'_> {
             Change::SetPurchased { code, .. } => self.out.push(Draft {
                 kind: SUBSCRIPTION_UPDATED,
                 subject: format!("subscription:{code}"),
-                data: Value::Null,
+                data: Data::Json(Value::Null),
                 extension: None,
                 license: Some(*code),
             }),
@@ -314,7 +384,7 @@ impl Deriving<'_> {
                 self.out.push(Draft {
                     kind: SUBSCRIPTION_UPDATED,
                     subject: format!("subscription:{}", s.code),
-                    data: Value::Null,
+                    data: Data::Json(Value::Null),
                     extension: None,
                     license: Some(s.code),
                 });
@@ -344,8 +414,8 @@ impl Deriving<'_> {
             Change::UpdateMember(m) => self.update_member(m),
             Change::DeleteMember(id) => {
                 let data = match self.members.remove(id) {
-                    Some(m) => member_state(&m, None, self.states),
-                    None => json!({"id": id}),
+                    Some(m) => Data::Member(Box::new(member_state(&m, None, self.states))),
+                    None => Data::Json(json!({"id": id})),
                 };
                 self.out.push(Draft {
                     kind: MEMBER_DELETED,
@@ -368,7 +438,12 @@ impl Deriving<'_> {
                     self.out.push(Draft {
                         kind: EXTENSION_DEPROVISIONED,
                         subject: format!("extension:{key}"),
-                        data: extension_state(&ext, member, 0, self.states),
+                        data: Data::Extension(Box::new(extension_state(
+                            &ext,
+                            member,
+                            0,
+                            self.states,
+                        ))),
                         extension: None,
                         license: None,
                     });
@@ -384,18 +459,15 @@ impl Deriving<'_> {
                 }
                 let previous = previous.map(|id| match self.members.get(&id) {
                     Some(m) => member_ref(m),
-                    None => json!({"id": id}),
+                    None => MemberRef { email: None, id },
                 });
                 let kind = if member.is_some() {
                     EXTENSION_ASSIGNED
                 } else {
                     EXTENSION_UNASSIGNED
                 };
-                self.extension_event(kind, *key, |data| {
-                    data.insert(
-                        "previous_member".to_owned(),
-                        previous.unwrap_or(Value::Null),
-                    );
+                self.extension_event(kind, *key, |state| {
+                    state.previous_member = Some(previous);
                 });
             }
             Change::SetAddons { key, addons } => {
@@ -467,7 +539,7 @@ impl Deriving<'_> {
         self.out.push(Draft {
             kind,
             subject: format!("member:{}", m.id),
-            data: member_state(m, ext, self.states),
+            data: Data::Member(Box::new(member_state(m, ext, self.states))),
             extension: None,
             license: None,
         });
@@ -479,15 +551,15 @@ impl Deriving<'_> {
         added: (Vec<Code>, Vec<E164>),
         removed: (Vec<Code>, Vec<E164>),
     ) {
-        self.extension_event(EXTENSION_ENTITLEMENTS_CHANGED, key, |data| {
-            data.insert(
-                "added".to_owned(),
-                json!({"addons": added.0, "numbers": added.1}),
-            );
-            data.insert(
-                "removed".to_owned(),
-                json!({"addons": removed.0, "numbers": removed.1}),
-            );
+        self.extension_event(EXTENSION_ENTITLEMENTS_CHANGED, key, |state| {
+            state.added = Some(Delta {
+                addons: added.0,
+                numbers: added.1,
+            });
+            state.removed = Some(Delta {
+                addons: removed.0,
+                numbers: removed.1,
+            });
         });
     }
 
@@ -496,20 +568,18 @@ impl Deriving<'_> {
         &mut self,
         kind: &'static str,
         key: ExtKey,
-        extra: impl FnOnce(&mut serde_json::Map<String, Value>),
+        extra: impl FnOnce(&mut ExtensionState),
     ) {
         let Some(ext) = self.exts.get(&key) else {
             return;
         };
         let member = ext.member.as_ref().and_then(|m| self.members.get(m));
-        let mut data = extension_state(ext, member, 0, self.states);
-        if let Some(map) = data.as_object_mut() {
-            extra(map);
-        }
+        let mut state = extension_state(ext, member, 0, self.states);
+        extra(&mut state);
         self.out.push(Draft {
             kind,
             subject: format!("extension:{key}"),
-            data,
+            data: Data::Extension(Box::new(state)),
             extension: Some(key),
             license: None,
         });

@@ -100,6 +100,7 @@ pub async fn server_state(app: &App, ctx: &Ctx, org: &OrgId) -> BTreeMap<String,
     assert!(page.next_cursor.is_none(), "one page holds them all");
     page.items
         .into_iter()
+        .map(|i| serde_json::to_value(i).expect("a state serializes"))
         .map(|i| (i["key"].as_str().expect("key").to_owned(), i))
         .collect()
 }
@@ -190,7 +191,7 @@ async fn snapshot_while_writing_then_follow_converges() {
                 .expect("snapshot page");
             as_of.get_or_insert(page.as_of);
             for item in page.items {
-                consumer.snapshot_item(item);
+                consumer.snapshot_item(serde_json::to_value(item).expect("a state serializes"));
             }
             writes_after_page(app, &o, page_no).await;
             page_no += 1;

@@ -786,6 +786,7 @@ async fn snapshot(app: &App, ctx: &Ctx, org: &OrgId) -> (i64, Mirror) {
             .expect("snapshot");
         as_of.get_or_insert(page.as_of);
         for item in page.items {
+            let item = serde_json::to_value(item).expect("a state serializes");
             mirror.insert(item["key"].as_str().expect("key").to_owned(), item);
         }
         match page.next_cursor {
