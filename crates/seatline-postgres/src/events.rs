@@ -7,6 +7,7 @@ use seatline_store::{decode, EventHorizon, EventQuery, EventRow, EventWakeups, N
 use sqlx::postgres::PgListener;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
+use crate::audit::{bind_audit, AUDITED};
 use crate::sql::{db, pg_key};
 use crate::tx::PgTx;
 
@@ -56,32 +57,41 @@ impl PgTx {
         self.expected.clear();
         let (keys, versions): (Vec<i32>, Vec<i64>) =
             versions.into_iter().map(|(k, v)| (pg_key(k), v)).unzip();
-        sqlx::query(
-            "WITH appended AS (
+        // The audit entries kept for this insert travel with it: one round trip for both.
+        if self.audit.as_ref().is_some_and(|(o, _)| o != org) {
+            self.flush_audit().await?;
+        }
+        let audit = self
+            .audit
+            .take()
+            .map(|(_, entries)| entries)
+            .unwrap_or_default();
+        let sql = format!(
+            "WITH {AUDITED}, appended AS (
                  INSERT INTO events (org_id, seq, id, type, at, subject, body)
-                 SELECT $1, * FROM UNNEST($2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                 SELECT $1, * FROM UNNEST($10::int8[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
              ), versioned AS (
                  UPDATE extensions e SET version = v.seq
-                 FROM UNNEST($8::int4[], $9::int8[]) AS v(key, seq)
+                 FROM UNNEST($16::int4[], $17::int8[]) AS v(key, seq)
                  WHERE e.org_id = $1 AND e.key = v.key
              ), counted AS (
-                 UPDATE orgs SET event_seq = $10 WHERE id = $1
+                 UPDATE orgs SET event_seq = $18 WHERE id = $1
              )
-             SELECT 1",
-        )
-        .bind(org.as_str())
-        .bind(&seqs)
-        .bind(col(|e| &e.row.id))
-        .bind(col(|e| &e.row.kind))
-        .bind(col(|e| &e.row.at))
-        .bind(col(|e| &e.subject))
-        .bind(col(|e| &e.row.body))
-        .bind(&keys)
-        .bind(&versions)
-        .bind(last.row.seq)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
+             SELECT 1"
+        );
+        bind_audit(sqlx::query(&sql), org, &audit)
+            .bind(&seqs)
+            .bind(col(|e| &e.row.id))
+            .bind(col(|e| &e.row.kind))
+            .bind(col(|e| &e.row.at))
+            .bind(col(|e| &e.subject))
+            .bind(col(|e| &e.row.body))
+            .bind(&keys)
+            .bind(&versions)
+            .bind(last.row.seq)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 

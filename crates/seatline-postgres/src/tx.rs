@@ -31,6 +31,10 @@ pub(crate) struct PgTx {
     pub(crate) expected: HashMap<ExtKey, i64>,
     /// Versions already written with the rows, which the events' insert need not set again.
     pub(crate) written: HashMap<ExtKey, i64>,
+    /// Audit entries not yet sent: they travel with the events' insert that follows them in
+    /// every write use case (one round trip for both, issue 27), or alone before the commit
+    /// or a read of the audit log.
+    pub(crate) audit: Option<(OrgId, Vec<AuditEntry>)>,
 }
 
 impl PgTx {
@@ -41,6 +45,7 @@ impl PgTx {
             epoch: None,
             expected: HashMap::new(),
             written: HashMap::new(),
+            audit: None,
         }
     }
 
@@ -118,10 +123,11 @@ impl Tx for PgTx {
     }
 
     async fn append_audit(&mut self, org: &OrgId, entries: &[AuditEntry]) -> Result<()> {
-        self.insert_audit(org, entries).await
+        self.defer_audit(org, entries).await
     }
 
     async fn audit(&mut self, org: &OrgId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        self.flush_audit().await?;
         self.read_audit(org, q).await
     }
 
@@ -332,7 +338,8 @@ impl Tx for PgTx {
         links::take(&mut self.tx, Links::SignIn, org, hash).await
     }
 
-    async fn commit(self: Box<Self>) -> Result<()> {
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        self.flush_audit().await?;
         self.tx.commit().await.map_err(db)
     }
 
