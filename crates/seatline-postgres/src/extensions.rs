@@ -53,29 +53,13 @@ impl PgTx {
             .collect()
     }
 
-    /// The one extension a (key, member_id) row names, if any.
-    async fn one(
-        &mut self,
-        org: &OrgId,
-        row: Option<sqlx::postgres::PgRow>,
-    ) -> Result<Option<Extension>> {
-        let rows = row.map(|r| (r.get(0), r.get(1))).into_iter().collect();
-        Ok(self.complete(org, rows, false).await?.pop())
-    }
-
     pub(crate) async fn extension_by_key(
         &mut self,
         org: &OrgId,
         key: ExtKey,
     ) -> Result<Option<Extension>> {
-        let row =
-            sqlx::query("SELECT key, member_id FROM extensions WHERE org_id = $1 AND key = $2")
-                .bind(org.as_str())
-                .bind(pg_key(key))
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(db)?;
-        self.one(org, row).await
+        let q = sqlx::query(ONE_BY_KEY).bind(org.as_str()).bind(pg_key(key));
+        self.one(q).await
     }
 
     pub(crate) async fn extension_held_by(
@@ -83,15 +67,32 @@ impl PgTx {
         org: &OrgId,
         member: &MemberId,
     ) -> Result<Option<Extension>> {
-        let row = sqlx::query(
-            "SELECT key, member_id FROM extensions WHERE org_id = $1 AND member_id = $2",
-        )
-        .bind(org.as_str())
-        .bind(member.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        self.one(org, row).await
+        let q = sqlx::query(ONE_BY_HOLDER)
+            .bind(org.as_str())
+            .bind(member.as_str());
+        self.one(q).await
+    }
+
+    /// One extension with its add-ons and numbers in one round trip (a write use case reads
+    /// its extension under the org lock: issue 27), from [`ONE_BY_KEY`] or [`ONE_BY_HOLDER`].
+    async fn one(
+        &mut self,
+        q: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<Option<Extension>> {
+        let rows = q.fetch_all(&mut *self.tx).await.map_err(db)?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let (k, member): (i32, Option<String>) = (first.get(0), first.get(1));
+        let mut parts = KeyedParts::default();
+        for r in &rows {
+            match (r.get::<Option<&str>, _>(4), r.get::<Option<&str>, _>(2)) {
+                (Some(number), _) => parts.add_number(k.into(), number)?,
+                (None, Some(code)) => parts.add_addon(k.into(), code, r.get::<i32, _>(3).into())?,
+                (None, None) => {}
+            }
+        }
+        parts.extension(k.into(), member).map(Some)
     }
 
     pub(crate) async fn read_extensions(
@@ -218,3 +219,26 @@ impl PgTx {
         self.attach(org, &numbers).await
     }
 }
+
+/// An extension and its parts, one row per add-on or number (numbers in order), or one row of
+/// nulls beside it when it has neither; `{by}` picks the extension by $2.
+macro_rules! one_extension {
+    ($by:literal) => {
+        concat!(
+            "SELECT e.key, e.member_id, p.code, p.copies, p.number
+             FROM extensions e
+             LEFT JOIN LATERAL (
+                 SELECT code, copies, NULL::text COLLATE \"C\" AS number FROM extension_addons a
+                 WHERE a.org_id = e.org_id AND a.ext_key = e.key
+                 UNION ALL
+                 SELECT NULL, NULL, number FROM numbers n
+                 WHERE n.org_id = e.org_id AND n.ext_key = e.key
+             ) p ON true
+             WHERE e.org_id = $1 AND ",
+            $by,
+            " ORDER BY p.number"
+        )
+    };
+}
+const ONE_BY_KEY: &str = one_extension!("e.key = $2");
+const ONE_BY_HOLDER: &str = one_extension!("e.member_id = $2");

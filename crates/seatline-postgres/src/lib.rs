@@ -194,15 +194,28 @@ impl Store for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
         let mut tx = sql::begin(&self.pool, None).await?;
-        // The feed epoch too, which every event's body carries: no round trip of its own.
-        let counter: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING event_seq, feed_epoch",
-        )
+        // The feed epoch too, which every event's body carries, and the subscriptions, whose
+        // states every write's events show: no round trips of their own (issue 27).
+        let counter: Option<(i64, i64, Option<String>)> = sqlx::query_as(&format!(
+            "UPDATE orgs SET version = version + 1 WHERE id = $1
+             RETURNING event_seq, feed_epoch,
+                 (SELECT json_agg(json_build_array({})) FROM subscriptions WHERE org_id = $1)::text",
+            lifecycle::COLUMNS
+        ))
         .bind(org.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        Ok(counter.map(|(seq, epoch)| Box::new(PgTx::locked(tx, seq, epoch)) as Box<dyn Tx>))
+        let Some((seq, epoch, subs)) = counter else {
+            return Ok(None);
+        };
+        let subs = lifecycle::subscriptions_json(subs.as_deref())?;
+        Ok(Some(Box::new(PgTx::locked(
+            tx,
+            seq,
+            epoch,
+            (org.clone(), subs),
+        ))))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

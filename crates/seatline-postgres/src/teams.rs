@@ -28,23 +28,32 @@ pub(crate) fn push_team_members<'a>(
 
 impl PgTx {
     pub(crate) async fn teams_impl(&mut self, org: &OrgId) -> Result<Vec<Team>> {
+        // Teams with their members in one round trip: every write reads them (its audit
+        // entries and events name the member's teams).
         let rows = sqlx::query(
-            "SELECT id, name, enabled, created_at, updated_at FROM teams WHERE org_id = $1",
+            "SELECT t.id, t.name, t.enabled, t.created_at, t.updated_at,
+                    COALESCE(array_agg(tm.member_id) FILTER (WHERE tm.member_id IS NOT NULL), '{}')
+             FROM teams t
+             LEFT JOIN team_members tm ON tm.org_id = t.org_id AND tm.team_id = t.id
+             WHERE t.org_id = $1
+             GROUP BY t.org_id, t.id",
         )
         .bind(org.as_str())
         .fetch_all(&mut *self.tx)
         .await
         .map_err(db)?;
-        let members = sqlx::query("SELECT team_id, member_id FROM team_members WHERE org_id = $1")
-            .bind(org.as_str())
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db)?;
+        let mut memberships = Vec::new();
+        for r in &rows {
+            let team: String = r.get(0);
+            for member in r.get::<Vec<String>, _>(5) {
+                memberships.push((team.clone(), member));
+            }
+        }
         Ok(decode::teams(
             rows.iter()
                 .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
                 .collect(),
-            members.iter().map(|r| (r.get(0), r.get(1))).collect(),
+            memberships,
         ))
     }
 

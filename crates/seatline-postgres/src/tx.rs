@@ -35,6 +35,9 @@ pub(crate) struct PgTx {
     /// every write use case (one round trip for both, issue 27), or alone before the commit
     /// or a read of the audit log.
     pub(crate) audit: Option<(OrgId, Vec<AuditEntry>)>,
+    /// The locked organization's subscriptions as the lock read them (events need their
+    /// states), until a change of this transaction writes one: a round trip fewer per write.
+    pub(crate) subscriptions: Option<(OrgId, Vec<seatline_domain::Subscription>)>,
 }
 
 impl PgTx {
@@ -46,14 +49,22 @@ impl PgTx {
             expected: HashMap::new(),
             written: HashMap::new(),
             audit: None,
+            subscriptions: None,
         }
     }
 
-    /// A transaction holding the organization's lock, whose event counter stood at `event_seq`.
-    pub(crate) fn locked(tx: Transaction<'static, Postgres>, event_seq: i64, epoch: i64) -> Self {
+    /// A transaction holding the organization's lock, whose event counter stood at `event_seq`
+    /// and whose subscriptions the lock read.
+    pub(crate) fn locked(
+        tx: Transaction<'static, Postgres>,
+        event_seq: i64,
+        epoch: i64,
+        subscriptions: (OrgId, Vec<seatline_domain::Subscription>),
+    ) -> Self {
         PgTx {
             next_seq: Some(event_seq + 1),
             epoch: Some(epoch),
+            subscriptions: Some(subscriptions),
             ..PgTx::new(tx)
         }
     }
@@ -186,7 +197,10 @@ impl Tx for PgTx {
     }
 
     async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>> {
-        self.read_subscriptions(org).await
+        match &self.subscriptions {
+            Some((locked, subs)) if locked == org => Ok(subs.clone()),
+            _ => self.read_subscriptions(org).await,
+        }
     }
 
     async fn teams(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Team>> {
