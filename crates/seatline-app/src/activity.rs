@@ -67,16 +67,6 @@ pub struct ActivityReport {
     pub refused: Vec<RefusedItem>,
 }
 
-impl ActivityReport {
-    /// Add another batch's outcome (a CDR import records in batches).
-    pub fn absorb(&mut self, other: ActivityReport) {
-        self.recorded += other.recorded;
-        self.changed += other.changed;
-        self.ignored.extend(other.ignored);
-        self.refused.extend(other.refused);
-    }
-}
-
 impl RefusedItem {
     pub fn new(index: usize, field: &str, code: ErrorCode, message: String) -> Self {
         RefusedItem {
@@ -205,5 +195,144 @@ impl App {
             by_key.entry(row.extension).or_default().push(row.into());
         }
         Ok(by_key.into_iter().collect())
+    }
+}
+
+// ---- Asterisk CDR import (docs/activity.md) ----
+
+/// Largest CDR file an import reads (the API's upload and the CLI's file alike): a
+/// 1,000,000-call `Master.csv` is about 200 MB.
+pub const MAX_CDR_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Longest line read as a record; Asterisk's own record buffer is 1 KiB, so anything longer
+/// is not one (and is skipped without being held).
+pub const MAX_CDR_LINE: usize = 8 * 1024;
+
+/// Rows per transaction when an import writes what it read.
+const CDR_BATCH: usize = activity::MAX_ITEMS;
+
+/// What an import did. Lists are capped at 1,000 entries (`…_total` counts them all), so the
+/// answer stays small whatever the file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct CdrImport {
+    /// Lines read, blank ones included.
+    pub lines: usize,
+    /// Lines read as records.
+    pub records: usize,
+    /// Extensions whose latest call was recorded (each with the line it was read from).
+    pub recorded: usize,
+    /// Kept calls that moved forward (0 when the file was imported before).
+    pub changed: u64,
+    /// Extension keys the organization does not have, with the line of their latest call.
+    pub ignored: Vec<IgnoredItem>,
+    pub ignored_total: usize,
+    /// Lines that could not be read (`index` is the line number), the first 1,000.
+    pub refused: Vec<RefusedItem>,
+    pub refused_total: usize,
+}
+
+/// Read one line of at most `limit` bytes into `buf` (without keeping more of a longer
+/// one): `None` at the end, `Some(false)` for a line too long (skipped to its end).
+async fn bounded_line<R: tokio::io::AsyncBufRead + Unpin>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    limit: usize,
+    read: &mut u64,
+) -> std::io::Result<Option<bool>> {
+    use tokio::io::AsyncBufReadExt;
+    buf.clear();
+    let mut fits = true;
+    let mut any = false;
+    loop {
+        let chunk = r.fill_buf().await?;
+        if chunk.is_empty() {
+            return Ok(any.then_some(fits));
+        }
+        any = true;
+        let (take, done) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if fits && buf.len() + take <= limit {
+            buf.extend_from_slice(&chunk[..take]);
+        } else {
+            fits = false;
+            buf.clear();
+        }
+        r.consume(take);
+        *read += take as u64;
+        if done {
+            return Ok(Some(fits));
+        }
+    }
+}
+
+impl App {
+    /// Import an Asterisk `Master.csv` (`cdr_csv`): read line by line, keep the latest call
+    /// per extension key (memory bounded by the key space, not the file), then record them
+    /// in batches of 10,000 as `POST /activity` does. `offset` is the PBX's UTC offset
+    /// (Asterisk writes local time unless `usegmtime=yes`). Bad lines are reported by number
+    /// and never stop the import.
+    #[tracing::instrument(skip_all, fields(org = %org))]
+    pub async fn import_cdr<R: tokio::io::AsyncBufRead + Unpin + Send>(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        mut reader: R,
+        offset: chrono::FixedOffset,
+    ) -> AppResult<CdrImport> {
+        self.guard(ctx, org, Action::ReportActivity, None)?;
+        let now = chrono::Utc::now();
+        let mut calls = activity::cdr::Calls::default();
+        let (mut buf, mut read, mut number) = (Vec::new(), 0u64, 0usize);
+        while let Some(fits) = bounded_line(&mut reader, &mut buf, MAX_CDR_LINE, &mut read)
+            .await
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::FileUnreadable,
+                    format!("the CDR file could not be read after line {number}: {e}"),
+                )
+            })?
+        {
+            number += 1;
+            if read > MAX_CDR_BYTES {
+                return Err(Error::new(
+                    ErrorCode::TooLarge,
+                    format!(
+                        "the CDR file is larger than {} MiB; import it in parts (split at line ends)",
+                        MAX_CDR_BYTES / (1024 * 1024)
+                    ),
+                )
+                .detail("limit", MAX_CDR_BYTES)
+                .into());
+            }
+            if fits {
+                calls.line(number, &String::from_utf8_lossy(&buf), offset, now);
+            } else {
+                calls.too_long(number, MAX_CDR_LINE);
+            }
+        }
+        let mut out = CdrImport {
+            lines: calls.lines,
+            records: calls.records,
+            refused_total: calls.refused_total,
+            refused: calls
+                .refused
+                .iter()
+                .map(|b| RefusedItem::new(b.line, b.field, b.code, b.message.clone()))
+                .collect(),
+            ..CdrImport::default()
+        };
+        let found = calls.activities();
+        drop(calls);
+        for batch in found.chunks(CDR_BATCH) {
+            let r = self.record_activity(ctx, org, batch.to_vec()).await?;
+            out.recorded += r.recorded;
+            out.changed += r.changed;
+            out.ignored_total += r.ignored.len();
+            let room = activity::cdr::MAX_LISTED.saturating_sub(out.ignored.len());
+            out.ignored.extend(r.ignored.into_iter().take(room));
+        }
+        Ok(out)
     }
 }

@@ -2,6 +2,8 @@
 //! report is, how each item is read (refused alone, never failing the batch), and which of a
 //! batch's items can change what is kept (the latest `at` per extension, kind and device).
 
+pub mod cdr;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};

@@ -2,18 +2,22 @@
 //! to 10,000 items. Each item is read alone: a bad one is refused by index and field, one on
 //! an unknown extension is listed back as ignored, and the batch itself succeeds.
 
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::Json;
-use seatline_app::activity::ActivityReport;
+use futures_util::TryStreamExt;
+use seatline_app::activity::{ActivityReport, CdrImport};
+use seatline_domain::activity::cdr;
 use seatline_domain::OrgId;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiPath, Auth};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::AppState;
 
 /// Largest activity report: 10,000 items of the longest shape (about 110 bytes each) with
@@ -22,11 +26,13 @@ pub(crate) const ACTIVITY_LIMIT: usize = 4 * 1024 * 1024;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     let (schemas, paths, report) = routes!(report_activity);
-    OpenApiRouter::new().routes((
-        schemas,
-        paths,
-        report.layer(DefaultBodyLimit::max(ACTIVITY_LIMIT)),
-    ))
+    OpenApiRouter::new()
+        .routes((
+            schemas,
+            paths,
+            report.layer(DefaultBodyLimit::max(ACTIVITY_LIMIT)),
+        ))
+        .routes(routes!(import_activity))
 }
 
 /// One activity the PBX or the contact center saw.
@@ -76,5 +82,42 @@ async fn report_activity(
         s.app
             .report_activity(&ctx, &OrgId(org), &body.items)
             .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ImportQuery {
+    /// The file's format: `asterisk-cdr` (Asterisk's cdr_csv `Master.csv`).
+    format: String,
+    /// The PBX's UTC offset (`+02:00`, `-05:30`, `Z`): Asterisk writes local time unless
+    /// cdr.conf sets `usegmtime`. Default `Z`.
+    utc_offset: Option<String>,
+}
+
+/// Import a PBX's call records as activity (owner, admin, or an integration token created
+/// with `can_report_activity`): the body is the file itself, read as a stream (at most
+/// 256 MiB; lines longer than 8 KiB are refused). Each `src` and `dst` that is an extension
+/// key counts as a call at the record's `start`; the latest per extension is kept, as
+/// `POST …/activity` does. Bad lines are listed by number (the first 1,000) and never stop
+/// the import. See docs/activity.md for the mapping.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/activity/import", tag = "activity",
+    params(("org" = String, Path, description = "Organization id"), ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "The CDR file (Master.csv), no header line"),
+    responses((status = 200, description = "What the import read, recorded, ignored and refused", body = CdrImport)))]
+async fn import_activity(
+    State(s): State<AppState>,
+    Auth(ctx): Auth,
+    ApiPath(org): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Body,
+) -> ApiResult<Json<CdrImport>> {
+    cdr::check_format(&q.format)?;
+    let offset = cdr::parse_offset(q.utc_offset.as_deref().unwrap_or("Z"))?;
+    let stream = body.into_data_stream().map_err(std::io::Error::other);
+    let reader = tokio::io::BufReader::new(tokio_util::io::StreamReader::new(stream));
+    Ok(Json(
+        s.app.import_cdr(&ctx, &OrgId(org), reader, offset).await?,
     ))
 }

@@ -186,3 +186,98 @@ async fn only_tokens_made_to_report_may_and_members_may_not() {
         );
     }
 }
+
+/// The sample `Master.csv` in docs/samples: five records, a blank line and three malformed
+/// lines (broken quoting twice, a start that is not a date).
+const SAMPLE: &[u8] = include_bytes!("../../../../docs/samples/Master.csv");
+
+#[tokio::test]
+async fn the_sample_cdr_file_imports_with_its_bad_lines_reported() {
+    for db in dbs().await {
+        let app = &db.app;
+        let o = org(app, "cdr").await;
+        app.provision(&o.owner, &o.id, 2, "1001")
+            .await
+            .expect("provision");
+        let utc = chrono::FixedOffset::east_opt(0).unwrap();
+        let r = app
+            .import_cdr(&o.owner, &o.id, SAMPLE, utc)
+            .await
+            .expect("import");
+        assert_eq!(
+            (r.lines, r.records, r.recorded, r.changed),
+            (9, 5, 2, 2),
+            "{}: {r:?}",
+            db.name
+        );
+        let refused: Vec<_> = r
+            .refused
+            .iter()
+            .map(|f| (f.index, f.field.as_str(), f.code.as_str()))
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                (4, "line", "malformed"),
+                (6, "start", "invalid_time"),
+                (9, "line", "malformed")
+            ]
+        );
+        assert_eq!(r.refused_total, 3);
+        assert_eq!(
+            (
+                r.ignored_total,
+                r.ignored[0].index,
+                r.ignored[0].extension.as_str()
+            ),
+            (1, 7, "1003")
+        );
+        let (owner, id) = (&o.owner, &o.id);
+        let calls = |key: &'static str| async move {
+            app.extension(owner, id, key)
+                .await
+                .expect("ext")
+                .last_activity
+                .expect("shown")
+                .into_iter()
+                .map(|a| (a.kind, a.device, a.at))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            calls("1001").await,
+            [(
+                "call".to_owned(),
+                None,
+                "2026-12-06T08:00:00.000Z".to_owned()
+            )]
+        );
+        assert_eq!(
+            calls("1002").await,
+            [(
+                "call".to_owned(),
+                None,
+                "2026-12-03T11:00:00.000Z".to_owned()
+            )]
+        );
+        // Imported again: nothing moves. With the PBX two hours ahead of UTC, every call is
+        // two hours earlier, so still nothing moves.
+        let again = app
+            .import_cdr(&o.owner, &o.id, SAMPLE, utc)
+            .await
+            .expect("again");
+        assert_eq!(again.changed, 0);
+        let plus_two = chrono::FixedOffset::east_opt(7200).unwrap();
+        let shifted = app
+            .import_cdr(&o.owner, &o.id, SAMPLE, plus_two)
+            .await
+            .expect("shifted");
+        assert_eq!(shifted.changed, 0);
+        let minus_two = chrono::FixedOffset::west_opt(7200).unwrap();
+        let later = app
+            .import_cdr(&o.owner, &o.id, SAMPLE, minus_two)
+            .await
+            .expect("later");
+        assert_eq!(later.changed, 2);
+        assert_eq!(calls("1001").await[0].2, "2026-12-06T10:00:00.000Z");
+    }
+}
