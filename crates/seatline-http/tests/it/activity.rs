@@ -97,3 +97,52 @@ async fn reports_over_http() {
         .await;
     assert_eq!(m["last_activity"], ext["last_activity"]);
 }
+
+#[tokio::test]
+async fn a_cdr_file_uploads_as_its_body() {
+    let w = World::new().await;
+    let api = &w.api;
+    let owner = Some(w.owner.token.as_str());
+    let sample = include_bytes!("../../../../docs/samples/Master.csv");
+    let upload = |query: &str| {
+        let mut req = crate::support::Api::request(
+            "POST",
+            &w.at(&format!("/activity/import{query}")),
+            owner,
+            None,
+            &[("content-type", "text/csv")],
+        );
+        *req.body_mut() = axum::body::Body::from(&sample[..]);
+        req
+    };
+    let r = crate::support::Api::read(api.send(upload("?format=asterisk-cdr")).await).await;
+    assert_eq!(r.status.as_u16(), 200, "{:#}", r.body);
+    // World's extensions are 101 and 102: every key in the sample is unknown here.
+    assert_eq!(r.body["lines"], 9);
+    assert_eq!(r.body["records"], 5);
+    assert_eq!(r.body["recorded"], 0);
+    assert_eq!(r.body["ignored_total"], 3);
+    assert_eq!(
+        r.body["refused"][1],
+        json!({"index": 6, "field": "start", "code": "invalid_time",
+               "message": "start \"yesterday\" is not a date as Asterisk writes it (2026-12-07 09:30:00)"})
+    );
+    let r = crate::support::Api::read(api.send(upload("?format=csv")).await).await;
+    r.expect(422, "malformed");
+    let r = crate::support::Api::read(
+        api.send(upload("?format=asterisk-cdr&utc_offset=CET"))
+            .await,
+    )
+    .await;
+    r.expect(422, "malformed");
+    let member = crate::support::Api::request(
+        "POST",
+        &w.at("/activity/import?format=asterisk-cdr"),
+        Some(&w.member.token),
+        None,
+        &[],
+    );
+    crate::support::Api::read(api.send(member).await)
+        .await
+        .expect(403, "forbidden");
+}
