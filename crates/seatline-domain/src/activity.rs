@@ -121,10 +121,7 @@ pub type ReadItems = (Vec<(usize, Activity)>, Vec<Refusal>);
 /// Read a report's items at `now`: the activities that are well formed, each with its index,
 /// and a refusal for every other item (its first fault). A report of more than
 /// [`MAX_ITEMS`] items is refused whole.
-pub fn read_items(
-    items: &[Value],
-    now: DateTime<Utc>,
-) -> Result<ReadItems, Error> {
+pub fn read_items(items: &[Value], now: DateTime<Utc>) -> Result<ReadItems, Error> {
     if items.len() > MAX_ITEMS {
         return Err(Error::new(
             ErrorCode::TooLarge,
