@@ -20,7 +20,14 @@ impl App {
     ) -> AppResult<ExtensionView> {
         let m = Self::holder(tx, org, e).await?;
         let states = Self::states(tx, org).await?;
-        Ok(ExtensionView::new(e, m.as_ref(), &states))
+        let mut view = ExtensionView::new(e, m.as_ref(), &states);
+        view.last_activity = Some(
+            Self::last_activity(tx, org, &[e.key])
+                .await?
+                .remove(&e.key)
+                .unwrap_or_default(),
+        );
+        Ok(view)
     }
 
     /// The member holding `e`, if any.
@@ -74,13 +81,17 @@ impl App {
                 .collect()
         };
         let states = Self::states(&mut tx, org).await?;
+        let keys: Vec<ExtKey> = rows.iter().map(|e| e.key).collect();
+        let activity = Self::last_activity(&mut tx, org, &keys).await?;
         Ok(Page::from_rows(
             rows,
             limit,
             |e| e.key.to_string(),
             |e| {
                 let holder = e.member.as_ref().and_then(|m| members.get(m));
-                ExtensionView::new(e, holder, &states)
+                let mut view = ExtensionView::new(e, holder, &states);
+                view.last_activity = Some(activity.get(&e.key).cloned().unwrap_or_default());
+                view
             },
         ))
     }

@@ -2,6 +2,7 @@
 //! organization's write lock for writes), let the domain decide, and apply the changes with
 //! their audit entries in one transaction. The API, the CLI and the admin UI all call these.
 
+pub mod activity;
 mod audit;
 pub mod bulk;
 pub mod epochs;

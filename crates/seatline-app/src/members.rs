@@ -44,7 +44,15 @@ impl App {
     ) -> AppResult<MemberView> {
         let ext = tx.extension_of(org, &m.id).await?;
         let states = Self::states(tx, org).await?;
-        Ok(MemberView::new(m, ext.as_ref(), &states))
+        let mut view = MemberView::new(m, ext.as_ref(), &states);
+        view.last_activity = Some(match &ext {
+            Some(e) => Self::last_activity(tx, org, &[e.key])
+                .await?
+                .remove(&e.key)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        });
+        Ok(view)
     }
 
     pub async fn members(
@@ -84,11 +92,21 @@ impl App {
             .filter_map(|e| e.member.as_ref().map(|m| (m, e)))
             .collect();
         let states = Self::states(&mut tx, org).await?;
+        let keys: Vec<seatline_domain::ExtKey> = exts.iter().map(|e| e.key).collect();
+        let activity = Self::last_activity(&mut tx, org, &keys).await?;
         Ok(Page::from_rows(
             rows,
             limit,
             |m| m.email.to_string(),
-            |m| MemberView::new(m, by_member.get(&m.id).copied(), &states),
+            |m| {
+                let ext = by_member.get(&m.id).copied();
+                let mut view = MemberView::new(m, ext, &states);
+                view.last_activity = Some(
+                    ext.and_then(|e| activity.get(&e.key).cloned())
+                        .unwrap_or_default(),
+                );
+                view
+            },
         ))
     }
 

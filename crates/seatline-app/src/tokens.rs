@@ -252,6 +252,8 @@ pub struct IssuedIntegrationToken {
     pub id: String,
     pub name: String,
     pub token: String,
+    /// Whether it may report activity (product.md §14), its only write.
+    pub can_report_activity: bool,
 }
 
 /// An integration token as listed: never its secret.
@@ -261,28 +263,21 @@ pub struct IntegrationTokenView {
     pub name: String,
     pub created_at: String,
     pub revoked: bool,
-}
-
-impl From<IntegrationTokenRow> for IntegrationTokenView {
-    fn from(r: IntegrationTokenRow) -> Self {
-        IntegrationTokenView {
-            id: r.id,
-            name: r.name,
-            created_at: r.created_at,
-            revoked: r.revoked,
-        }
-    }
+    /// Whether it may report activity (product.md §14), its only write.
+    pub can_report_activity: bool,
 }
 
 impl App {
-    /// A read-only token for an integration (the owner's): it reads the feed, the
-    /// entitlements, extensions, members and Contact Center, and changes nothing.
+    /// A token for an integration (the owner's): it reads the feed, the entitlements,
+    /// extensions, members and Contact Center, and changes nothing but, when
+    /// `can_report_activity`, reports activity (product.md §14).
     #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn create_integration_token(
         &self,
         ctx: &Ctx,
         org: &OrgId,
         name: &str,
+        can_report_activity: bool,
     ) -> AppResult<IssuedIntegrationToken> {
         self.guard(ctx, org, Action::ManageIntegrationTokens, None)?;
         let name = seatline_domain::parse_name("name", name)?;
@@ -297,13 +292,17 @@ impl App {
             revoked: false,
         };
         tx.insert_integration_token(&row).await?;
+        if can_report_activity {
+            tx.allow_activity_reports(org, &row.id).await?;
+        }
         let audit = seatline_domain::Decision {
             changes: Vec::new(),
             audit: vec![seatline_domain::AuditRecord {
                 action: "integration_token.create",
                 target: format!("integration_token:{}", row.id),
                 before: serde_json::Value::Null,
-                after: json!({"id": row.id, "name": row.name}),
+                after: json!({"id": row.id, "name": row.name,
+                              "can_report_activity": can_report_activity}),
             }],
         };
         self.commit(tx, ctx, org, audit).await?;
@@ -311,6 +310,7 @@ impl App {
             id: row.id,
             name: row.name,
             token: secret,
+            can_report_activity,
         })
     }
 
@@ -322,8 +322,18 @@ impl App {
         self.guard(ctx, org, Action::ManageIntegrationTokens, None)?;
         let mut tx = self.read(org).await?;
         let rows = tx.integration_tokens(org).await?;
+        let reporters = tx.activity_reporters(org).await?;
         Ok(Page {
-            items: rows.into_iter().map(IntegrationTokenView::from).collect(),
+            items: rows
+                .into_iter()
+                .map(|r| IntegrationTokenView {
+                    can_report_activity: reporters.contains(&r.id),
+                    id: r.id,
+                    name: r.name,
+                    created_at: r.created_at,
+                    revoked: r.revoked,
+                })
+                .collect(),
             next_cursor: None,
         })
     }

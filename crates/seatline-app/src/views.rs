@@ -22,6 +22,11 @@ pub struct MemberView {
     pub extension: Option<String>,
     #[schema(schema_with = schema::contact_center)]
     pub contact_center: ContactCenter,
+    /// The latest activity the PBX or the contact center reported on its extension, per
+    /// kind and device (product.md §14); empty without an extension or activity. Present on
+    /// the member reads (`GET …/members`, `GET …/members/{member}`), left out elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_activity: Option<Vec<crate::activity::LastActivity>>,
 }
 
 impl MemberView {
@@ -35,6 +40,7 @@ impl MemberView {
             status: m.status,
             extension: ext.map(|e| e.key.to_string()),
             contact_center: contact_center(m, ext, seats),
+            last_activity: None,
         }
     }
 }
@@ -56,6 +62,11 @@ pub struct ExtensionView {
     /// it gives service now and, if not, why (product.md §10).
     #[schema(schema_with = schema::effective)]
     pub effective: Vec<Effective>,
+    /// The latest activity the PBX or the contact center reported, per kind and device
+    /// (product.md §14). Present on the extension reads (`GET …/extensions`,
+    /// `GET …/extensions/{key}`), left out elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_activity: Option<Vec<crate::activity::LastActivity>>,
 }
 
 impl ExtensionView {
@@ -70,6 +81,7 @@ impl ExtensionView {
             addons: e.addons.codes(),
             numbers: e.numbers.iter().map(|n| n.to_string()).collect(),
             effective: effective(e, member, seats),
+            last_activity: None,
         }
     }
 }

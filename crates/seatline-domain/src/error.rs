@@ -128,6 +128,11 @@ error_codes! {
     // Usage report and cleanup plans (issue 13, product.md §11).
     InvalidFindingKind = "invalid_finding_kind": Invalid, "A finding kind is one of extension_unassigned, addon_on_unassigned_extension, number_on_unassigned_extension, disabled_member_holds_extension, contact_center_not_ready, over_allocated, not_effective.";
     CleanupRowChanged = "cleanup_row_changed": Conflict, "A cleanup plan's row no longer matches its extension (assigned, enabled, changed or gone since the plan was made); make a new cleanup plan.";
+    // Activity and reclaim (issue 23, product.md §14): per-item refusals of an activity report.
+    InvalidActivityKind = "invalid_activity_kind": Invalid, "An activity kind is registration, call or contact_center_sign_in.";
+    InvalidDevice = "invalid_device": Invalid, "An activity's device is ip_phone, mobile_app, desktop_app, web_rtc or null.";
+    InvalidTime = "invalid_time": Invalid, "An instant is RFC 3339, such as 2026-12-07T09:30:00Z.";
+    ActivityInFuture = "activity_in_future": Invalid, "An activity's at is more than 5 minutes after the server's clock; check the reporter's clock.";
 }
 
 impl serde::Serialize for ErrorCode {

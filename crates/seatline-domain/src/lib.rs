@@ -2,6 +2,7 @@
 //! every rule of product.md as a pure function from state to a [`Decision`] (changes plus
 //! audit records) or an [`Error`]. It does no IO: time and new ids are inputs.
 
+pub mod activity;
 pub mod bulk;
 mod catalog;
 pub mod cleanup;

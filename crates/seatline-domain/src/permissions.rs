@@ -122,6 +122,10 @@ actions! {
     SetScope,
     /// Read the usage report and its findings (product.md §11); cleanup plans are `Bulk`.
     ReadReports,
+    /// Report activity seen by the PBX or the contact center (product.md §14). An
+    /// integration token does only if the owner created it with `can_report_activity`: the
+    /// use case checks that flag, the one write such a token may do.
+    ReportActivity,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -209,6 +213,10 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::ManageTeams, &[Owner, Admin, Scim]),
     (Action::SetScope, &[Owner]),
     (Action::ReadReports, &[Owner, Admin, ScopedAdmin]),
+    (
+        Action::ReportActivity,
+        &[Operator, Owner, Admin, Integration],
+    ),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -245,6 +253,7 @@ fn describe(action: Action) -> &'static str {
         Action::ManageTeams => "manage teams",
         Action::SetScope => "set an admin's scope",
         Action::ReadReports => "read the usage report",
+        Action::ReportActivity => "report activity",
     }
 }
 
@@ -294,7 +303,7 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&MemberId>) -> Re
             "the operator token may not {what}; use a token of the organization's owner or an admin"
         ),
         Actor::Integration { .. } => format!(
-            "an integration token only reads what a PBX or contact center needs (extensions, members and their entitlements, the change feed, Contact Center readiness) and may not {what}; use a member's token"
+            "an integration token only reads what a PBX or contact center needs (extensions, members and their entitlements, the change feed, Contact Center readiness), and reports activity when created with can_report_activity; it may not {what}; use a member's token"
         ),
         Actor::Scim { .. } => format!(
             "a SCIM token provisions members through /scim/v2 and may not {what}; use a member's token"
@@ -447,6 +456,7 @@ mod tests {
             ManageIntegrationTokens,
             ReadEvents,
             ReadEntitlements,
+            ReportActivity,
             CreateMember,
             CreateOrg,
             ManageNumbers,

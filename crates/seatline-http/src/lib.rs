@@ -3,6 +3,7 @@
 //! Handlers parse the request, call one use case of `seatline-app`, and render its answer;
 //! every failure passes through [`error::ApiError`], the one mapping to HTTP.
 
+mod activity;
 mod audit;
 mod bulk;
 mod contact_center;
@@ -120,6 +121,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(teams::routes())
         .merge(reports::routes())
         .merge(sign_in_links::routes())
+        .merge(activity::routes())
 }
 
 /// The OpenAPI document of every route [`router`] serves.

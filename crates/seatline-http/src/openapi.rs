@@ -37,7 +37,8 @@ pass `next_cursor` back as `?cursor=`. Every error answers `{\"error\": {\"code\
         (name = "webhooks"),
         (name = "events"),
         (name = "teams", description = "Teams and the admins limited to them (product.md §12)"),
-        (name = "reports", description = "The usage report, its findings and cleanup plans (product.md §11)")
+        (name = "reports", description = "The usage report, its findings and cleanup plans (product.md §11)"),
+        (name = "activity", description = "Activity from the PBX and the contact center (product.md §14)")
     )
 )]
 pub(crate) struct ApiDoc;

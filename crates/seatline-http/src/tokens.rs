@@ -63,6 +63,10 @@ pub(crate) struct CreateIntegrationToken {
     /// What the token is for, e.g. "PBX".
     #[schema(example = "PBX")]
     pub name: String,
+    /// Whether the token may report activity (`POST …/activity`, product.md §14), the only
+    /// write an integration token may do. Default false.
+    #[serde(default)]
+    pub can_report_activity: bool,
 }
 
 /// The organization's integration tokens (owner); secrets are never shown again.
@@ -92,7 +96,7 @@ async fn create_integration_token(
 ) -> ApiResult<(StatusCode, Json<IssuedIntegrationToken>)> {
     let issued = s
         .app
-        .create_integration_token(&ctx, &OrgId(org), &body.name)
+        .create_integration_token(&ctx, &OrgId(org), &body.name, body.can_report_activity)
         .await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }

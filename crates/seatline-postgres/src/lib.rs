@@ -14,6 +14,7 @@
 //! Each capability's statements are in a file of its name, the names the SQLite backend uses
 //! too; `tx` runs a transaction's methods through them, `sql` holds what they share.
 
+mod activity;
 mod audit;
 mod bulk;
 mod changes;

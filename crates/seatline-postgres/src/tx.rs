@@ -352,6 +352,34 @@ impl Tx for PgTx {
         links::take(&mut self.tx, Links::SignIn, org, hash).await
     }
 
+    async fn existing_keys(&mut self, org: &OrgId, keys: &[ExtKey]) -> Result<BTreeSet<ExtKey>> {
+        self.existing_keys_impl(org, keys).await
+    }
+
+    async fn upsert_activity(
+        &mut self,
+        org: &OrgId,
+        rows: &[seatline_store::ActivityRow],
+    ) -> Result<u64> {
+        self.upsert_activity_impl(org, rows).await
+    }
+
+    async fn activity(
+        &mut self,
+        org: &OrgId,
+        keys: Option<&[ExtKey]>,
+    ) -> Result<Vec<seatline_store::ActivityRow>> {
+        self.activity_impl(org, keys).await
+    }
+
+    async fn allow_activity_reports(&mut self, org: &OrgId, token: &str) -> Result<()> {
+        self.allow_activity_reports_impl(org, token).await
+    }
+
+    async fn activity_reporters(&mut self, org: &OrgId) -> Result<BTreeSet<String>> {
+        self.activity_reporters_impl(org).await
+    }
+
     async fn commit(mut self: Box<Self>) -> Result<()> {
         self.flush_audit().await?;
         self.tx.commit().await.map_err(db)

@@ -11,6 +11,7 @@
 //! Each capability's statements are in a file of its name, the names the PostgreSQL backend
 //! uses too; `tx` runs a transaction's methods through them, `sql` and `pool` run statements.
 
+mod activity;
 mod audit;
 pub mod backup;
 mod bulk;

@@ -264,6 +264,36 @@ impl Tx for SqliteTx {
         links::take(&self.conn, Links::SignIn, org, hash)
     }
 
+    async fn existing_keys(&mut self, org: &OrgId, keys: &[ExtKey]) -> Result<BTreeSet<ExtKey>> {
+        self.existing_keys_impl(org, keys)
+    }
+
+    async fn upsert_activity(
+        &mut self,
+        org: &OrgId,
+        rows: &[seatline_store::ActivityRow],
+    ) -> Result<u64> {
+        self.writing().await;
+        self.upsert_activity_impl(org, rows)
+    }
+
+    async fn activity(
+        &mut self,
+        org: &OrgId,
+        keys: Option<&[ExtKey]>,
+    ) -> Result<Vec<seatline_store::ActivityRow>> {
+        self.activity_impl(org, keys)
+    }
+
+    async fn allow_activity_reports(&mut self, org: &OrgId, token: &str) -> Result<()> {
+        self.writing().await;
+        self.allow_activity_reports_impl(org, token)
+    }
+
+    async fn activity_reporters(&mut self, org: &OrgId) -> Result<BTreeSet<String>> {
+        self.activity_reporters_impl(org)
+    }
+
     async fn set_password_hash(
         &mut self,
         org: &OrgId,

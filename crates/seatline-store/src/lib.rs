@@ -172,6 +172,19 @@ pub struct Snapshot {
     pub seats: Seats,
 }
 
+/// The latest activity kept for one extension, kind and device (product.md §14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRow {
+    pub extension: ExtKey,
+    /// `registration`, `call` or `contact_center_sign_in`.
+    pub kind: String,
+    /// `ip_phone`, `mobile_app`, `desktop_app`, `web_rtc`; `None` when the reporter could
+    /// not tell.
+    pub device: Option<String>,
+    /// RFC 3339, UTC, milliseconds: text order is time order.
+    pub at: String,
+}
+
 // ---- Webhooks (product.md §8): endpoints, their deliveries, the delivery worker's claims ----
 
 /// A signing secret of a webhook endpoint. A rotated-out secret keeps signing beside the new
@@ -683,6 +696,22 @@ pub trait Tx: Send {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Member>>;
+
+    // ---- activity (product.md §14) ----
+    /// Which of `keys` are provisioned extensions of the organization.
+    async fn existing_keys(&mut self, org: &OrgId, keys: &[ExtKey]) -> Result<BTreeSet<ExtKey>>;
+    /// Keep each row's `at` as its extension, kind and device's latest activity unless a
+    /// later one is kept already: one set-based statement, each key at most once in `rows`,
+    /// every extension provisioned. Answers how many rows it inserted or moved forward.
+    async fn upsert_activity(&mut self, org: &OrgId, rows: &[ActivityRow]) -> Result<u64>;
+    /// The activity kept for these extensions (every extension's when `None`), ordered by
+    /// extension, kind and device.
+    async fn activity(&mut self, org: &OrgId, keys: Option<&[ExtKey]>) -> Result<Vec<ActivityRow>>;
+    /// Allow an integration token of the organization to report activity.
+    async fn allow_activity_reports(&mut self, org: &OrgId, token: &str) -> Result<()>;
+    /// The ids of the organization's integration tokens allowed to report activity, revoked
+    /// ones included.
+    async fn activity_reporters(&mut self, org: &OrgId) -> Result<BTreeSet<String>>;
 
     // ---- password reset links (admin UI) ----
     /// Store a member's reset link, replacing any earlier link of that member.

@@ -58,6 +58,13 @@ async fn render(
                     input #int-name type="text" name="name" required maxlength="200" value=(draft) placeholder="PBX";
                     p.hint { "What the token is for; revoke it when that system no longer needs it." }
                 }
+                div.field {
+                    label {
+                        input #int-activity type="checkbox" name="can_report_activity" value="true";
+                        " May report activity"
+                    }
+                    p.hint { "Lets the PBX or contact center post registrations, calls and sign-ins (the usage report's idle copies). Nothing else it may change." }
+                }
                 div.form-actions { button.btn.btn-primary type="submit" { "Create token" } }
             }
         }
@@ -77,7 +84,12 @@ pub async fn page(State(s): State<UiState>, v: Viewer) -> Result<Response, UiErr
 pub async fn create(State(s): State<UiState>, p: Post<Viewer>) -> Result<Response, UiError> {
     let v = &p.user;
     let name = p.fields.get("name");
-    match s.app.create_integration_token(&v.ctx, &v.org, name).await {
+    let reports = p.fields.get("can_report_activity") == "true";
+    match s
+        .app
+        .create_integration_token(&v.ctx, &v.org, name, reports)
+        .await
+    {
         Ok(t) => Ok(Html(render(&s, v, Some(&t), "", None).await?.into_string()).into_response()),
         Err(e) => {
             let e = rule_error(e)?;

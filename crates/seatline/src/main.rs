@@ -1,6 +1,7 @@
 //! `seatline`: serve the API, migrate the database, and run every admin operation from a
 //! shell. The only crate that names a storage backend: the URL's scheme picks it.
 
+mod activity;
 mod audit;
 mod backup;
 mod bulk;
@@ -133,6 +134,9 @@ enum Command {
     /// Cleanup plans for findings: `cleanup plan --kinds …`, `cleanup apply PLAN`.
     #[command(subcommand)]
     Cleanup(reports::CleanupCmd),
+    /// Activity from the PBX and the contact center (product.md §14).
+    #[command(subcommand)]
+    Activity(activity::ActivityCmd),
 }
 
 #[derive(clap::Args)]
@@ -444,5 +448,6 @@ async fn run() -> std::process::ExitCode {
         Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,
         Command::IntegrationToken(cmd) => tokens::integration_token(&app, cmd, cli.json).await,
         Command::Teams(cmd) => teams::run(&app, cmd, cli.json).await,
+        Command::Activity(cmd) => activity::run(&app, cmd, cli.json).await,
     }
 }

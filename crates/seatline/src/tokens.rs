@@ -17,6 +17,9 @@ pub enum IntegrationTokenCmd {
         org: OrgArg,
         /// What it is for, e.g. PBX.
         name: String,
+        /// Let it report activity (POST …/activity), its only write.
+        #[arg(long)]
+        can_report_activity: bool,
     },
     /// List the organization's integration tokens.
     List(OrgArg),
@@ -42,9 +45,15 @@ pub async fn issue(app: &App, t: OrgMember, json: bool) -> AppResult<()> {
 pub async fn integration_token(app: &App, cmd: IntegrationTokenCmd, json: bool) -> ExitCode {
     let run = async {
         match cmd {
-            IntegrationTokenCmd::Create { org, name } => {
+            IntegrationTokenCmd::Create {
+                org,
+                name,
+                can_report_activity,
+            } => {
                 let (ctx, org) = ctx(app, &org, false).await?;
-                let t = app.create_integration_token(&ctx, &org, &name).await?;
+                let t = app
+                    .create_integration_token(&ctx, &org, &name, can_report_activity)
+                    .await?;
                 if json {
                     print_json(&t);
                 } else {

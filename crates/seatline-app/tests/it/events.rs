@@ -671,15 +671,18 @@ async fn integration_tokens_read_only_what_a_pbx_needs() {
         .await
         .expect("provision");
     assert_eq!(
-        code(app.create_integration_token(&o.admin, id, "PBX").await),
+        code(
+            app.create_integration_token(&o.admin, id, "PBX", false)
+                .await
+        ),
         ErrorCode::Forbidden
     );
     assert_eq!(
-        code(app.create_integration_token(owner, id, " ").await),
+        code(app.create_integration_token(owner, id, " ", false).await),
         ErrorCode::InvalidName
     );
     let t = app
-        .create_integration_token(owner, id, "PBX")
+        .create_integration_token(owner, id, "PBX", false)
         .await
         .expect("create");
     assert!(t.token.starts_with("stli_"));
@@ -740,7 +743,7 @@ async fn integration_tokens_read_only_what_a_pbx_needs() {
         ),
         code(app.licenses(&pbx, id).await),
         code(app.numbers(&pbx, id, None, None).await),
-        code(app.create_integration_token(&pbx, id, "more").await),
+        code(app.create_integration_token(&pbx, id, "more", false).await),
         code(app.issue_token(&pbx, id, &o.member_id).await),
     ];
     assert!(

@@ -1,6 +1,7 @@
 //! Use-case tests on a temp-file SQLite database: tenant isolation, who may read what,
 //! bearer tokens, sign-in links, and the audit log (every write one entry, a refused write none).
 
+mod activity;
 mod audit;
 mod consumer;
 mod events;

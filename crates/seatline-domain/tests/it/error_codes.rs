@@ -207,6 +207,11 @@ fn source(code: ErrorCode) -> Option<Source> {
             };
             refused(seatline_domain::cleanup::decide(&[row], &org))
         }),
+        // Activity (product.md §14): refusals of single items inside a 200 answer, never
+        // errors of the request.
+        InvalidActivityKind | InvalidDevice | InvalidTime | ActivityInFuture => Elsewhere(
+            "activity: per-item refusals of seatline-domain activity::read_items and activity/cdr.rs (their unit tests)",
+        ),
         TooManyColumns | CellTooLong | RecordTooLong | TooManyCells | UnpackedTooLarge | Busy => {
             Elsewhere("reading bulk uploads: seatline-app bulk/read and tests/bulk/hostile.rs")
         }

@@ -1,6 +1,7 @@
 //! The HTTP API driven in-process (`router(...)` + `tower::ServiceExt::oneshot`) on a fresh
 //! SQLite file per world.
 
+mod activity;
 mod concurrency;
 mod feed;
 mod hostile;

@@ -11,6 +11,7 @@
 //! One file per capability, named as the capability is in every layer; the shared fixtures
 //! are in `fixtures`.
 
+mod activity;
 mod audit;
 mod bulk;
 mod entitlements;
@@ -33,6 +34,7 @@ mod webhooks;
 
 pub use fixtures::Backend;
 
+pub use activity::*;
 pub use audit::*;
 pub use bulk::*;
 pub use entitlements::*;
@@ -111,6 +113,8 @@ macro_rules! conformance_tests {
             token_entitlements_read_together,
             teams_round_trip,
             team_scopes,
+            activity_round_trip,
+            activity_reporters_round_trip,
         );
     };
 }

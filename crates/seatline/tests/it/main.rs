@@ -4,6 +4,7 @@
 //! ready supervisor, and has an 11th provision refused with `seats_exhausted` on stderr.
 //! Also checks the documented exit codes: 0 success, 1 refused, 2 usage.
 
+mod activity;
 mod backup;
 mod bulk;
 mod lifecycle;
