@@ -1,7 +1,7 @@
 //! The WAL stays bounded under continuous writes (issue 28): with passive checkpoints alone,
 //! a writer that never pauses keeps the WAL from ever being reset, and it grew to gigabytes.
 //! Two writers commit back to back (the org lock's version bump and an audit entry, as a use
-//! case does) until 12,000 commits; the WAL file, sampled all along, never passes its bound.
+//! case does) until 20,000 commits; the WAL file, sampled all along, never passes its bound.
 //! Each commit adds about 20 KB of WAL (pages of the table and its indexes), so before, the
 //! WAL passed the bound within 2,500 commits and was 50 MB then.
 
@@ -18,18 +18,18 @@ const LIMIT: u64 = 1 << 20;
 /// What the WAL may reach: the limit, plus what the writers add in one round of the
 /// checkpoint thread: its 100 ms between looks, the passive checkpoint, the wait for its
 /// turn and the truncating checkpoint (50–200 ms here in a debug build, at some 60 MB of WAL
-/// a second: 27 MB seen at most on a quiet machine, up to 90 MB while other builds starved
-/// the checkpoint thread of CPU). Half of what an unbounded WAL reaches, so only a bound that
-/// works passes; the resets below are the load-proof half of the check.
-const BOUND: u64 = 120 * LIMIT;
+/// a second: 27 MB seen at most on a quiet machine, 90–137 MB while other builds starved
+/// the checkpoint thread of CPU). Two fifths of what an unbounded WAL reaches, so only a bound
+/// that works passes; the resets below are the load-proof half of the check.
+const BOUND: u64 = 160 * LIMIT;
 /// How many times the WAL must have been started over (its file seen shrinking): an
 /// unbounded WAL never shrinks while the writers run, however fast the machine.
 const RESETS: u32 = 3;
 /// The writers run at least this long, so the checkpoint thread has many rounds.
 const MIN_RUN: Duration = Duration::from_secs(3);
-/// Commits of both writers together: 240 MB of WAL frames, five times `BOUND`, if nothing
-/// starts the WAL over.
-const COMMITS: u64 = 12_000;
+/// Commits of both writers together: 400 MB of WAL frames, two and a half times `BOUND`, if
+/// nothing starts the WAL over.
+const COMMITS: u64 = 20_000;
 
 async fn create_org(store: &dyn Store, tag: &str) -> OrgId {
     let at = "2026-01-01T00:00:00.000Z".to_owned();
