@@ -128,6 +128,10 @@ error_codes! {
     // Usage report and cleanup plans (issue 13, product.md §11).
     InvalidFindingKind = "invalid_finding_kind": Invalid, "A finding kind is one of extension_unassigned, addon_on_unassigned_extension, number_on_unassigned_extension, disabled_member_holds_extension, contact_center_not_ready, over_allocated, not_effective.";
     CleanupRowChanged = "cleanup_row_changed": Conflict, "A cleanup plan's row no longer matches its extension (assigned, enabled, changed or gone since the plan was made); make a new cleanup plan.";
+    // Team license templates (issue 22, product.md §13).
+    InvalidTemplate = "invalid_template": Invalid, "A template is {\"extension\": {\"from\": KEY, \"to\": KEY} | true | null, \"addons\": {code: count}}; add-ons need an extension.";
+    ExtensionRangeExhausted = "extension_range_exhausted": Conflict, "No free extension key is left in the template's range; widen the range or free a key in it.";
+    InheritedFromTeam = "inherited_from_team": Conflict, "The extension's assignment or add-on copies are granted by a team's template; remove the member from the team or change the template.";
 }
 
 impl serde::Serialize for ErrorCode {

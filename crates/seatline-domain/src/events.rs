@@ -96,7 +96,12 @@ pub fn needs(changes: &[Change]) -> Needs {
             | Change::UpdateTeam(_)
             | Change::DeleteTeam(_)
             | Change::SetTeamMembers { .. }
-            | Change::SetScope { .. } => {}
+            | Change::SetScope { .. }
+            | Change::SetTemplate { .. }
+            | Change::SetLicenseState { .. } => {}
+            Change::SetGrant(g) => {
+                n.extensions.insert(g.key);
+            }
             Change::SetSubscription(s) => {
                 n.codes.insert(s.code);
             }
@@ -406,6 +411,12 @@ impl Deriving<'_> {
                 let (added, removed) = (minus(addons, &old), minus(&old, addons));
                 self.entitlements_changed(*key, (added, Vec::new()), (removed, Vec::new()));
             }
+            // A template's grant moves held copies as a direct add-ons write does.
+            Change::SetGrant(g) => self.change(&Change::SetAddons {
+                key: g.key,
+                addons: g.held.clone(),
+            }),
+            Change::SetTemplate { .. } | Change::SetLicenseState { .. } => {}
             Change::SetNumbers { key, numbers } => {
                 let Some(ext) = self.exts.get_mut(key) else {
                     return;

@@ -18,6 +18,7 @@ pub mod rules;
 pub mod spelling;
 mod subscription;
 pub mod teams;
+pub mod templates;
 mod values;
 pub mod webhooks;
 pub mod words;
