@@ -22,6 +22,10 @@ pub struct MemberView {
     pub extension: Option<String>,
     #[schema(schema_with = schema::contact_center)]
     pub contact_center: ContactCenter,
+    /// The member's license state while it is in a templated team (product.md §13); only
+    /// on `GET /members/{member}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license_state: Option<crate::templates::LicenseStateView>,
 }
 
 impl MemberView {
@@ -35,6 +39,7 @@ impl MemberView {
             status: m.status,
             extension: ext.map(|e| e.key.to_string()),
             contact_center: contact_center(m, ext, seats),
+            license_state: None,
         }
     }
 }

@@ -122,6 +122,9 @@ actions! {
     SetScope,
     /// Read the usage report and its findings (product.md §11); cleanup plans are `Bulk`.
     ReadReports,
+    /// Set, plan and delete a team's license template (product.md §13); reading one is
+    /// `ReadTeams`. Not SCIM's: an identity provider moves members, an admin sets licenses.
+    ManageTemplates,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -209,6 +212,7 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
     (Action::ManageTeams, &[Owner, Admin, Scim]),
     (Action::SetScope, &[Owner]),
     (Action::ReadReports, &[Owner, Admin, ScopedAdmin]),
+    (Action::ManageTemplates, &[Owner, Admin]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -244,6 +248,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadTeams => "read teams",
         Action::ManageTeams => "manage teams",
         Action::SetScope => "set an admin's scope",
+        Action::ManageTemplates => "manage team license templates",
         Action::ReadReports => "read the usage report",
     }
 }
@@ -435,6 +440,7 @@ mod tests {
         // nor the whole organization's feed, nor new members (they would be out of scope).
         let refused = [
             ManageTeams,
+            ManageTemplates,
             SetScope,
             SetQuantity,
             ChangeRole,

@@ -10,6 +10,7 @@ mod reads;
 mod seats;
 mod sign_in_links;
 mod support;
+mod templates;
 mod tenancy;
 mod tokens;
 mod webhooks;
