@@ -4,6 +4,7 @@
 //! same transaction as its cause, with its own audit entries and events.
 
 use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
 
 use seatline_domain::events::Draft;
 use seatline_domain::permissions::{Action, Actor};
@@ -130,10 +131,16 @@ impl App {
         } else {
             None
         };
+        let mut changed = !d.changes.is_empty() || !then.is_empty();
         self.record_from(&mut tx, ctx, org, d, before, then).await?;
-        let results = self.reconcile_in(&mut tx, ctx, org, affected).await?;
+        let (results, reconciled) = self.reconcile_in(&mut tx, ctx, org, affected).await?;
+        changed |= reconciled;
         tx.commit().await?;
-        self.committed(org).await;
+        // Nothing written, nothing to wake: a waiting-room pass that granted nobody must not
+        // wake itself again.
+        if changed {
+            self.committed(org).await;
+        }
         Ok(results)
     }
 
@@ -146,16 +153,18 @@ impl App {
         ctx: &Ctx,
         org: &OrgId,
         affected: &[MemberId],
-    ) -> AppResult<Vec<Reconciled>> {
-        let mut results = self.reconcile_once(tx, ctx, org, affected).await?;
+    ) -> AppResult<(Vec<Reconciled>, bool)> {
+        let (mut results, mut wrote) = self.reconcile_once(tx, ctx, org, affected).await?;
         let freed = results.iter().any(|r| r.outcome == tpl::Outcome::Revoke);
         let waiting = results
             .iter()
             .any(|r| matches!(r.state, Some(State::Waiting(_))));
         if freed && waiting {
-            results.extend(self.reconcile_once(tx, ctx, org, &[]).await?);
+            let (more, wrote_more) = self.reconcile_once(tx, ctx, org, &[]).await?;
+            results.extend(more);
+            wrote |= wrote_more;
         }
-        Ok(results)
+        Ok((results, wrote))
     }
 
     async fn reconcile_once(
@@ -164,7 +173,7 @@ impl App {
         ctx: &Ctx,
         org: &OrgId,
         affected: &[MemberId],
-    ) -> AppResult<Vec<Reconciled>> {
+    ) -> AppResult<(Vec<Reconciled>, bool)> {
         let waiting = tx
             .license_states(
                 org,
@@ -182,7 +191,7 @@ impl App {
             .filter(|m| seen.insert(m.clone()))
             .collect();
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), false));
         }
         let teams = tx.teams(org).await?;
         let templates = tx.templates(org).await?;
@@ -214,7 +223,7 @@ impl App {
         let results = tpl::reconcile_all(&members, &wanted, &holdings, &mut pool);
         let applied = tpl::decision(&results, &current);
         if applied.decision.is_empty() {
-            return Ok(results);
+            return Ok((results, false));
         }
         let drafts: Vec<Draft> = applied
             .state_changes
@@ -237,7 +246,7 @@ impl App {
         };
         self.record_from(tx, ctx, org, applied.decision, before, drafts)
             .await?;
-        Ok(results)
+        Ok((results, true))
     }
 
     /// Check a direct write to `e` against what teams grant it (product.md §13): an
@@ -537,5 +546,48 @@ impl App {
             .iter()
             .filter(|r| r.outcome == tpl::Outcome::Grant)
             .count())
+    }
+}
+
+/// How often the waiting-room pass looks for organizations with waiting members when no
+/// commit of this process (or, on PostgreSQL, of another) woke it: what bounds the delay
+/// after a commit by a process that cannot push (the CLI on SQLite).
+const FILL_POLL: Duration = Duration::from_millis(500);
+
+/// The background pass of `seatline serve` (product.md §13): after every commit this
+/// process sees (its own; on PostgreSQL every process's, through NOTIFY) and every
+/// [`FILL_POLL`], serve the waiting room of each organization that has one. Safe with several
+/// processes: each fill runs under the organization's lock and reads the waiting room there,
+/// so a member is granted once.
+pub async fn fill_waiting_rooms_periodically(app: App) {
+    let mut wakes = app.feed.subscribe();
+    let mut looked = tokio::time::Instant::now();
+    loop {
+        let woke = tokio::time::timeout(FILL_POLL, wakes.next())
+            .await
+            .ok()
+            .flatten();
+        // Every organization at least every FILL_POLL, however busy the wake-ups keep it.
+        let woke = woke.filter(|_| looked.elapsed() < FILL_POLL);
+        if woke.is_none() {
+            looked = tokio::time::Instant::now();
+        }
+        let orgs = match app.store.orgs_with_waiting().await {
+            Ok(orgs) => orgs,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the waiting rooms failed");
+                continue;
+            }
+        };
+        for org in orgs
+            .iter()
+            .filter(|o| woke.as_ref().is_none_or(|w| w == *o))
+        {
+            match app.fill_waiting_room(org).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(org = %org, granted = n, "waiting room served"),
+                Err(e) => tracing::warn!(org = %org, error = %e, "serving the waiting room failed"),
+            }
+        }
     }
 }

@@ -243,6 +243,11 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
             ),
         ));
     }
+    // The waiting room fills itself (product.md §13).
+    background.spawn(until_stopped(
+        stop.clone(),
+        seatline_app::templates::fill_waiting_rooms_periodically(app.clone()),
+    ));
     let app = app.with_webhook_settings(seatline_app::webhooks::Settings {
         allow_private: args.webhooks_allow_private,
         ..Default::default()
