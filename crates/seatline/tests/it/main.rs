@@ -15,6 +15,7 @@ mod scim_token;
 mod serve_demo;
 mod serve_lifecycle;
 mod serve_race;
+mod serve_waiting_room;
 mod shutdown;
 mod sign_in_links;
 mod teams;
