@@ -21,6 +21,7 @@ mod reports;
 mod scim;
 mod sign_in_links;
 mod teams;
+mod templates;
 mod tokens;
 mod webhooks;
 
@@ -127,6 +128,8 @@ enum Command {
     /// Teams and admins' scopes (product.md §12).
     #[command(subcommand)]
     Teams(teams::TeamsCmd),
+    /// The members waiting for seats for their teams' templates, in join order (§13).
+    WaitingRoom(context::OrgArg),
     /// The usage report: `report usage`, `report findings [--kind K] [--csv]`.
     #[command(subcommand)]
     Report(reports::ReportCmd),
@@ -449,5 +452,6 @@ async fn run() -> std::process::ExitCode {
         Command::Events(cmd) => events::tail(&app, cmd, cli.json).await,
         Command::IntegrationToken(cmd) => tokens::integration_token(&app, cmd, cli.json).await,
         Command::Teams(cmd) => teams::run(&app, cmd, cli.json).await,
+        Command::WaitingRoom(org) => templates::waiting_room(&app, org, cli.json).await,
     }
 }

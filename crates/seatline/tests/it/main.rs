@@ -19,6 +19,7 @@ mod serve_waiting_room;
 mod shutdown;
 mod sign_in_links;
 mod teams;
+mod templates;
 mod upgrades;
 mod webhooks;
 
