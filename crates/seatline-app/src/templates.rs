@@ -510,7 +510,7 @@ impl App {
             ctx,
             org,
             Decision::default(),
-            &[m.id.clone()],
+            std::slice::from_ref(&m.id),
             Vec::new(),
         )
         .await?;

@@ -741,7 +741,7 @@ pub fn direct_after_write(holding: &Holding, addons: &Addons) -> Addons {
 }
 
 mod batch;
-pub use batch::{decision, reconcile_all, wanted_by_member, Applied};
+pub use batch::{decision, reconcile_all, wanted_by_member, Applied, StateOf};
 
 #[cfg(test)]
 mod tests;

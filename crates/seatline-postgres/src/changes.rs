@@ -31,7 +31,7 @@ impl PgTx {
             let states: Vec<_> = rest
                 .iter()
                 .map_while(|c| match c {
-                    Change::SetLicenseState { member, state } => Some((member, state.as_ref())),
+                    Change::SetLicenseState { member, state } => Some((member, state)),
                     _ => None,
                 })
                 .collect();
@@ -187,8 +187,7 @@ impl PgTx {
             }
             Change::SetGrant(g) => self.set_grants(org, &[g]).await?,
             Change::SetLicenseState { member, state } => {
-                self.set_license_states(org, &[(member, state.as_ref())])
-                    .await?
+                self.set_license_states(org, &[(member, state)]).await?
             }
         }
         Ok(())

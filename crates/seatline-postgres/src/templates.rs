@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use seatline_domain::templates::{Grant, State, Template};
+use seatline_domain::templates::{Grant, StateOf, Template};
 use seatline_domain::{MemberId, OrgId, TeamId};
 use seatline_store::templates::{self as stored, HoldingRows, LicenseStateQuery, LicenseStateRow};
 use seatline_store::Result;
@@ -244,7 +244,7 @@ impl PgTx {
     pub(crate) async fn set_license_states(
         &mut self,
         org: &OrgId,
-        run: &[(&MemberId, Option<&(State, Vec<TeamId>)>)],
+        run: &[(&MemberId, &StateOf)],
     ) -> Result<()> {
         let mut last: HashMap<&str, usize> = HashMap::new();
         for (i, (m, _)) in run.iter().enumerate() {

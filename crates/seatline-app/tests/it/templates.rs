@@ -92,8 +92,8 @@ async fn a_team_change_grants_and_revokes_in_its_own_transaction() {
         assert_eq!(s3["license_state"]["code"], "seats_exhausted");
         let room = app.waiting_room(&o.admin, &o.id).await.unwrap();
         assert_eq!(
-            room.iter().map(|w| w.member.clone()).collect::<Vec<_>>(),
-            [a3.clone()]
+            room.iter().map(|w| w.member.as_str()).collect::<Vec<_>>(),
+            [a3.as_str()]
         );
         let status = app
             .template_status(&o.admin, &o.id, &team.id)

@@ -53,12 +53,15 @@ pub fn reconcile_all(
         .collect()
 }
 
+/// A member's license state with the templated teams it is about; `None`: in no such team.
+pub type StateOf = Option<(State, Vec<TeamId>)>;
+
 /// A batch's decision, and the members whose license state it changes (the events'
 /// `member.license_state_changed`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applied {
     pub decision: Decision,
-    pub state_changes: Vec<(MemberId, Option<(State, Vec<TeamId>)>)>,
+    pub state_changes: Vec<(MemberId, StateOf)>,
 }
 
 /// The changes of a batch, ordered so a store can apply them: the changes to extensions a

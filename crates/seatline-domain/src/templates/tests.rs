@@ -631,6 +631,6 @@ fn a_batch_frees_keys_before_it_inserts_and_writes_only_changed_states() {
     let mut current = HashMap::new();
     current.insert(joining.id.clone(), (State::Ok, vec![team("a")]));
     let holdings: HashMap<_, _> = [(joining.id.clone(), results[1].after.clone())].into();
-    let again = reconcile_all(&[joining.clone()], &wants, &holdings, &mut p);
+    let again = reconcile_all(std::slice::from_ref(&joining), &wants, &holdings, &mut p);
     assert_eq!(decision(&again, &current), Applied::default());
 }

@@ -352,7 +352,10 @@ pub async fn a_whole_team_is_granted_in_one_commit_and_waits_in_join_order(b: &i
         .iter()
         .all(|w| w.state == State::Waiting(ErrorCode::SeatsExhausted)
             && w.teams == [team_id("t_big")]));
-    assert_eq!(s.orgs_with_waiting().await.unwrap(), [org.clone()]);
+    assert_eq!(
+        s.orgs_with_waiting().await.unwrap(),
+        std::slice::from_ref(&org)
+    );
     let all = read(s)
         .await
         .license_states(&org, &LicenseStateQuery::default())
