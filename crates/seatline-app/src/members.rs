@@ -235,13 +235,12 @@ impl App {
         self.guard(ctx, org, Action::DeleteMember, None)?;
         let mut tx = self.lock(org).await?;
         let m = need(Self::find_member(&mut tx, org, id).await?, "member", id)?;
+        // Refused before anything is written (an active member, the owner).
+        rules::delete_member(&m, None)?;
+        // What its teams granted goes with it (§13); what was direct stays, unassigned.
+        self.release_inherited(&mut tx, ctx, org, &m).await?;
         let ext = tx.extension_of(org, &m.id).await?;
         let d = rules::delete_member(&m, ext.as_ref())?;
-        // What its teams granted goes by removing it from them, not with the member (§13).
-        let d = match &ext {
-            Some(e) => Self::guard_direct_write(&mut tx, org, e, None, d).await?,
-            None => d,
-        };
         self.commit(tx, ctx, org, d).await
     }
 

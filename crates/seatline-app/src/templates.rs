@@ -249,6 +249,41 @@ impl App {
         Ok((results, true))
     }
 
+    /// Before a member is deleted (API or SCIM): revoke what its teams granted, as if it left
+    /// them all, so that no inherited copy outlives its member on the extension that stays.
+    pub(crate) async fn release_inherited(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        ctx: &Ctx,
+        org: &OrgId,
+        member: &Member,
+    ) -> AppResult<()> {
+        let Some((_, h)) = tx
+            .holdings(org, std::slice::from_ref(&member.id))
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Ok(());
+        };
+        if h.inherited.is_empty() {
+            return Ok(());
+        }
+        let seats = tx.seats(org).await?;
+        let mut pool = Pool::new(seats.clone(), tx.taken_keys(org).await?);
+        let r = tpl::reconcile(member, &tpl::Inherited::default(), &h, &mut pool);
+        let d = Decision {
+            changes: r.changes,
+            audit: r.audit.into_iter().collect(),
+        };
+        let seen = events::Seen {
+            extensions: h.extension.into_iter().collect(),
+            members: vec![member.clone()],
+            states: Some(seats),
+        };
+        self.record(tx, ctx, org, d, seen).await
+    }
+
     /// Check a direct write to `e` against what teams grant it (product.md §13): an
     /// unassign, reassign or deprovision (`addons: None`), or an add-ons write dropping an
     /// inherited copy, is refused with 409 `inherited_from_team`. An allowed add-ons write to

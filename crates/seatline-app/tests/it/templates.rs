@@ -200,13 +200,31 @@ async fn a_team_change_grants_and_revokes_in_its_own_transaction() {
             state(app, &o.owner, &o.id, &a2).await["license_state"]["state"],
             "ok"
         );
-        app.delete_template(&o.owner, &o.id, &team.id)
+        // Deleting a member revokes what its teams granted: nothing direct, so its
+        // extension goes with it.
+        let k2 = state(app, &o.owner, &o.id, &a2).await["extension"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.update_member(&o.owner, &o.id, &a2, None, Some("disabled"))
             .await
             .unwrap();
+        app.delete_member(&o.owner, &o.id, &a2).await.unwrap();
         assert_eq!(
-            state(app, &o.owner, &o.id, &a2).await["extension"],
-            Value::Null
+            code(app.extension(&o.owner, &o.id, &k2).await),
+            ErrorCode::NotFound,
+            "{}",
+            db.name
         );
+        // Deleting the team revokes what its template granted, in the same transaction.
+        assert_eq!(
+            state(app, &o.owner, &o.id, &a3).await["license_state"]["state"],
+            "ok"
+        );
+        app.delete_team(&o.owner, &o.id, &team.id).await.unwrap();
+        let s3 = state(app, &o.owner, &o.id, &a3).await;
+        assert_eq!(s3["extension"], Value::Null, "{}: {s3}", db.name);
+        assert!(s3.get("license_state").is_none());
         assert_eq!(
             code(app.template(&o.owner, &o.id, &team.id).await),
             ErrorCode::NotFound
