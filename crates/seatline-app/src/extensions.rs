@@ -109,7 +109,9 @@ impl App {
                 .map_err(|_| refused)?;
         }
         let e = need(found, "extension", key)?;
-        Self::extension_view(&mut tx, org, &e).await
+        let mut view = Self::extension_view(&mut tx, org, &e).await?;
+        view.sources = Some(Self::sources(&mut tx, org, &e).await?);
+        Ok(view)
     }
 
     #[tracing::instrument(skip_all, fields(org = %org))]

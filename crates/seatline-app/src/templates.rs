@@ -284,6 +284,30 @@ impl App {
         self.record(tx, ctx, org, d, seen).await
     }
 
+    /// Where `e`'s assignment and copies come from: its holder's holding, or (unassigned)
+    /// all direct, since a revoke takes the inherited copies off an extension it unassigns.
+    pub(crate) async fn sources(
+        tx: &mut Box<dyn Tx>,
+        org: &OrgId,
+        e: &seatline_domain::Extension,
+    ) -> AppResult<Value> {
+        let held = match &e.member {
+            Some(m) => tx
+                .holdings(org, std::slice::from_ref(m))
+                .await?
+                .into_iter()
+                .next()
+                .map(|(_, h)| h),
+            None => None,
+        };
+        let h = held.unwrap_or_else(|| tpl::Holding {
+            extension: Some(e.clone()),
+            direct: e.addons.clone(),
+            inherited: tpl::Inherited::default(),
+        });
+        Ok(h.sources_json())
+    }
+
     /// Check a direct write to `e` against what teams grant it (product.md §13): an
     /// unassign, reassign or deprovision (`addons: None`), or an add-ons write dropping an
     /// inherited copy, is refused with 409 `inherited_from_team`. An allowed add-ons write to

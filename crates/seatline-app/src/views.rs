@@ -61,6 +61,12 @@ pub struct ExtensionView {
     /// it gives service now and, if not, why (product.md §10).
     #[schema(schema_with = schema::effective)]
     pub effective: Vec<Effective>,
+    /// Where the assignment and each add-on code come from (product.md §13): `direct` and/or
+    /// `team:{id}`, as `{"assignment": [...], "addons": {code: [...]}}`; only on
+    /// `GET /extensions/{key}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub sources: Option<serde_json::Value>,
 }
 
 impl ExtensionView {
@@ -75,6 +81,7 @@ impl ExtensionView {
             addons: e.addons.codes(),
             numbers: e.numbers.iter().map(|n| n.to_string()).collect(),
             effective: effective(e, member, seats),
+            sources: None,
         }
     }
 }

@@ -143,6 +143,13 @@ async fn a_team_change_grants_and_revokes_in_its_own_transaction() {
         )
         .await
         .unwrap();
+        // Each copy shows where it comes from.
+        let e = app.extension(&o.owner, &o.id, "2000").await.unwrap();
+        let sources = serde_json::to_value(&e).unwrap()["sources"].clone();
+        let from_team = json!([format!("team:{}", team.id)]);
+        assert_eq!(sources["assignment"], from_team, "{}: {sources}", db.name);
+        assert_eq!(sources["addons"]["license_center"], from_team);
+        assert_eq!(sources["addons"]["device_web_rtc"], json!(["direct"]));
 
         // A quantity raise: the waiting room fills (the background pass's use case).
         app.set_quantity(&op(), &o.id, "license_center", 3)
