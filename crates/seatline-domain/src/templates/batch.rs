@@ -91,7 +91,13 @@ pub fn decision(
             state_changes.push((r.member.clone(), after));
         }
     }
-    let mut changes = held;
+    // The grants first (a store writes a run of them in a few statements), then the
+    // unassignments and deprovisionings they leave, in order: a grant never depends on
+    // another member's unassignment, and a deprovisioning follows its extension's grant.
+    let (mut changes, rest): (Vec<Change>, Vec<Change>) = held
+        .into_iter()
+        .partition(|c| matches!(c, Change::SetGrant(_)));
+    changes.extend(rest);
     if !new_exts.is_empty() {
         changes.push(Change::InsertExtensions(new_exts));
     }
