@@ -17,6 +17,8 @@ use utoipa::ToSchema;
 
 use crate::{events, need, App, AppResult, Ctx, Locked};
 
+mod plan;
+
 use seatline_domain::events::{MEMBER_LICENSE_STATE_CHANGED, TEAM_TEMPLATE_CHANGED};
 
 /// The actor of the background pass that fills the waiting room.
@@ -26,6 +28,24 @@ pub fn waiting_room_ctx(org: &OrgId) -> Ctx {
         org: Some(org.clone()),
         request_id: None,
     }
+}
+
+/// What [`App::compute`] read and decided.
+pub(crate) struct Computed {
+    pub results: Vec<Reconciled>,
+    pub current: HashMap<MemberId, (State, Vec<TeamId>)>,
+    pub members: Vec<Member>,
+    pub holdings: HashMap<MemberId, tpl::Holding>,
+    pub seats: seatline_domain::Seats,
+    pub pool: Pool,
+}
+
+/// A template plan's change (product.md §13), stored with the plan: the team and the
+/// template it sets (`null`: deleted).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct TemplatePlanRequest {
+    pub team: String,
+    pub template: Value,
 }
 
 /// A team's template as the API shows it.
@@ -114,6 +134,39 @@ fn state_draft(member: &MemberId, state: Option<&(State, Vec<TeamId>)>) -> Draft
     }
 }
 
+/// The decision and event of setting (`after`) or deleting a team's template.
+pub(crate) fn template_change(
+    t: &Team,
+    before: Option<&Template>,
+    after: Option<&Template>,
+) -> (Decision, Draft) {
+    let json_of = |t: Option<&Template>| t.map_or(Value::Null, Template::to_json);
+    let d = Decision {
+        changes: vec![seatline_domain::Change::SetTemplate {
+            team: t.id.clone(),
+            template: after.cloned(),
+        }],
+        audit: vec![AuditRecord {
+            action: if after.is_some() {
+                "team.template_set"
+            } else {
+                "team.template_delete"
+            },
+            target: format!("team:{}", t.id),
+            before: json_of(before),
+            after: json_of(after),
+        }],
+    };
+    let changed = Draft {
+        kind: TEAM_TEMPLATE_CHANGED,
+        subject: format!("team:{}", t.id),
+        data: json!({"team": t.id, "template": json_of(after)}),
+        extension: None,
+        license: None,
+    };
+    (d, changed)
+}
+
 impl App {
     /// Record `d`, then reconcile `affected` (and the waiting room) against the state it
     /// leaves, then commit: one transaction.
@@ -174,53 +227,17 @@ impl App {
         org: &OrgId,
         affected: &[MemberId],
     ) -> AppResult<(Vec<Reconciled>, bool)> {
-        let waiting = tx
-            .license_states(
-                org,
-                &LicenseStateQuery {
-                    members: None,
-                    waiting: true,
-                },
-            )
-            .await?;
-        let mut seen = BTreeSet::new();
-        let ids: Vec<MemberId> = waiting
-            .iter()
-            .map(|w| w.member.clone())
-            .chain(affected.iter().cloned())
-            .filter(|m| seen.insert(m.clone()))
-            .collect();
-        if ids.is_empty() {
+        let Some(Computed {
+            results,
+            current,
+            members,
+            holdings,
+            seats,
+            ..
+        }) = Self::compute(tx, org, affected, None).await?
+        else {
             return Ok((Vec::new(), false));
-        }
-        let teams = tx.teams(org).await?;
-        let templates = tx.templates(org).await?;
-        let by_id: HashMap<MemberId, Member> = tx
-            .members_by_id(org, &ids)
-            .await?
-            .into_iter()
-            .map(|m| (m.id.clone(), m))
-            .collect();
-        // A member deleted meanwhile has nothing left to reconcile.
-        let members: Vec<Member> = ids.iter().filter_map(|i| by_id.get(i).cloned()).collect();
-        let holdings: HashMap<MemberId, tpl::Holding> =
-            tx.holdings(org, &ids).await?.into_iter().collect();
-        let current: HashMap<MemberId, (State, Vec<TeamId>)> = tx
-            .license_states(
-                org,
-                &LicenseStateQuery {
-                    members: Some(ids.clone()),
-                    waiting: false,
-                },
-            )
-            .await?
-            .into_iter()
-            .map(|r| (r.member, (r.state, r.teams)))
-            .collect();
-        let seats = tx.seats(org).await?;
-        let mut pool = Pool::new(seats.clone(), tx.taken_keys(org).await?);
-        let wanted = tpl::wanted_by_member(&teams, &templates);
-        let results = tpl::reconcile_all(&members, &wanted, &holdings, &mut pool);
+        };
         let applied = tpl::decision(&results, &current);
         if applied.decision.is_empty() {
             return Ok((results, false));
@@ -247,6 +264,76 @@ impl App {
         self.record_from(tx, ctx, org, applied.decision, before, drafts)
             .await?;
         Ok((results, true))
+    }
+
+    /// Reconcile, without writing, the members waiting (in join order) and then `affected`,
+    /// with `replace` standing for one team's template (a plan's change); `None` when there
+    /// is nobody to reconcile.
+    pub(crate) async fn compute(
+        tx: &mut Box<dyn Tx>,
+        org: &OrgId,
+        affected: &[MemberId],
+        replace: Option<(&TeamId, Option<&Template>)>,
+    ) -> AppResult<Option<Computed>> {
+        let waiting = tx
+            .license_states(
+                org,
+                &LicenseStateQuery {
+                    members: None,
+                    waiting: true,
+                },
+            )
+            .await?;
+        let mut seen = BTreeSet::new();
+        let ids: Vec<MemberId> = waiting
+            .iter()
+            .map(|w| w.member.clone())
+            .chain(affected.iter().cloned())
+            .filter(|m| seen.insert(m.clone()))
+            .collect();
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        let teams = tx.teams(org).await?;
+        let mut templates = tx.templates(org).await?;
+        if let Some((team, t)) = replace {
+            templates.retain(|(id, _)| id != team);
+            templates.extend(t.map(|t| (team.clone(), t.clone())));
+        }
+        let by_id: HashMap<MemberId, Member> = tx
+            .members_by_id(org, &ids)
+            .await?
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect();
+        // A member deleted meanwhile has nothing left to reconcile.
+        let members: Vec<Member> = ids.iter().filter_map(|i| by_id.get(i).cloned()).collect();
+        let holdings: HashMap<MemberId, tpl::Holding> =
+            tx.holdings(org, &ids).await?.into_iter().collect();
+        let current: HashMap<MemberId, (State, Vec<TeamId>)> = tx
+            .license_states(
+                org,
+                &LicenseStateQuery {
+                    members: Some(ids.clone()),
+                    waiting: false,
+                },
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r.member, (r.state, r.teams)))
+            .collect();
+        let seats = tx.seats(org).await?;
+        let mut pool = Pool::new(seats.clone(), tx.taken_keys(org).await?);
+        let wanted = tpl::wanted_by_member(&teams, &templates);
+        let results = tpl::reconcile_all(&members, &wanted, &holdings, &mut pool);
+        Ok(Some(Computed {
+            results,
+            current,
+            members,
+            holdings,
+            seats,
+            pool,
+        }))
     }
 
     /// Before a member is deleted (API or SCIM): revoke what its teams granted, as if it left
@@ -442,30 +529,7 @@ impl App {
         if before == after {
             return Ok(Vec::new());
         }
-        let json_of = |t: &Option<Template>| t.as_ref().map_or(Value::Null, Template::to_json);
-        let d = Decision {
-            changes: vec![seatline_domain::Change::SetTemplate {
-                team: t.id.clone(),
-                template: after.clone(),
-            }],
-            audit: vec![AuditRecord {
-                action: if after.is_some() {
-                    "team.template_set"
-                } else {
-                    "team.template_delete"
-                },
-                target: format!("team:{}", t.id),
-                before: json_of(&before),
-                after: json_of(&after),
-            }],
-        };
-        let changed = Draft {
-            kind: TEAM_TEMPLATE_CHANGED,
-            subject: format!("team:{}", t.id),
-            data: json!({"team": t.id, "template": json_of(&after)}),
-            extension: None,
-            license: None,
-        };
+        let (d, changed) = template_change(t, before.as_ref(), after.as_ref());
         self.commit_reconciling(tx, ctx, org, d, &t.members, vec![changed])
             .await
     }

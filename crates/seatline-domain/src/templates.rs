@@ -741,7 +741,9 @@ pub fn direct_after_write(holding: &Holding, addons: &Addons) -> Addons {
 }
 
 mod batch;
+mod plan;
 pub use batch::{decision, reconcile_all, wanted_by_member, Applied, StateOf};
+pub use plan::plan;
 
 #[cfg(test)]
 mod tests;

@@ -22,6 +22,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_template, set_template, delete_template))
         .routes(routes!(template_status))
+        .routes(routes!(plan_template))
         .routes(routes!(reprocess_team))
         .routes(routes!(reprocess_member))
         .routes(routes!(waiting_room))
@@ -41,6 +42,38 @@ pub(crate) struct TemplateWrite {
     /// up to 20). Add-ons need `extension`.
     #[schema(example = json!({"license_center": 1, "device_web_rtc": 1}))]
     pub addons: BTreeMap<String, u32>,
+}
+
+/// The body of `POST …/template/plan`.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TemplatePlanBody {
+    /// The template to plan (as `PUT …/template` takes it), or `null` to plan its deletion.
+    #[schema(value_type = Object)]
+    pub template: Value,
+}
+
+/// The plan of a template change: one row per member reconciled (`grant`, `revoke`, `wait`,
+/// `unchanged`, `error`), the seats per code `{code, needed, freed, available}`, and the
+/// members that would wait or be in error as warnings. Stored with the bulk plans: review it
+/// at `GET …/bulk/plans/{plan}` and apply it at `POST …/bulk/plans/{plan}/apply` (refused
+/// `plan_stale` when the organization changed so that a row would come out differently).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/teams/{team}/template/plan", tag = "teams",
+    params(("org" = String, Path, description = "Organization id"),
+           ("team" = String, Path, description = "Team id")),
+    request_body = TemplatePlanBody,
+    responses((status = 201, description = "The stored plan", body = seatline_app::bulk::PlanView)))]
+async fn plan_template(
+    State(s): State<AppState>,
+    Auth(ctx): Auth,
+    ApiPath((org, team)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<TemplatePlanBody>,
+) -> ApiResult<(StatusCode, Json<seatline_app::bulk::PlanView>)> {
+    let plan = s
+        .app
+        .plan_template(&ctx, &OrgId(org), &team, &body.template)
+        .await?;
+    Ok((StatusCode::CREATED, Json(plan)))
 }
 
 /// The waiting room, in join order (never paged: it is what waits for seats now).

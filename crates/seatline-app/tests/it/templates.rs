@@ -281,3 +281,127 @@ async fn only_the_owner_and_whole_org_admins_write_templates() {
         assert_eq!(e.code(), Some(ErrorCode::AddonLimit));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_change_is_a_plan_applied_at_the_bulk_paths() {
+    for db in dbs().await {
+        let app = &db.app;
+        let o = org(app, &format!("tplplan-{}", db.name)).await;
+        let a1 = agent(app, &o, "a1").await;
+        let a2 = agent(app, &o, "a2").await;
+        let a3 = agent(app, &o, "a3").await;
+        app.set_quantity(&op(), &o.id, "license_center", 2)
+            .await
+            .unwrap();
+        let team = app
+            .create_team(
+                &o.owner,
+                &o.id,
+                "Support",
+                &[a1.clone(), a2.clone(), a3.clone()],
+            )
+            .await
+            .unwrap();
+        let body = json!({"extension": true, "addons": {"license_center": 1}});
+        let plan = app
+            .plan_template(&o.owner, &o.id, &team.id, &body)
+            .await
+            .unwrap();
+        let p = serde_json::to_value(&plan).unwrap();
+        let outcomes: Vec<&str> = p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["outcome"].as_str().unwrap())
+            .collect();
+        assert_eq!(outcomes, ["grant", "grant", "wait"], "{}: {p:#}", db.name);
+        let p_rows: Vec<Value> = p["items"].as_array().unwrap().clone();
+        assert_eq!(p["status"], "ready");
+        assert_eq!(p["warnings"][0]["code"], "seats_exhausted");
+        let seats: Vec<&Value> = p["seats"].as_array().unwrap().iter().collect();
+        assert!(
+            seats.contains(
+                &&json!({"code": "license_center", "needed": 2, "freed": 0, "available": 2})
+            ),
+            "{seats:?}"
+        );
+        // Nothing happened yet.
+        assert_eq!(
+            state(app, &o.owner, &o.id, &a1).await["extension"],
+            Value::Null
+        );
+        // Applied at the bulk path: exactly as planned.
+        let applied = app
+            .bulk_apply(&o.owner, &o.id, &plan.id, Default::default())
+            .await
+            .unwrap();
+        assert_eq!(serde_json::to_value(&applied).unwrap()["status"], "applied");
+        // Each member's state is its row's: the team's members in id order.
+        for r in p_rows.iter() {
+            let m = r["member"].as_str().unwrap();
+            let want = if r["outcome"] == "wait" {
+                "waiting"
+            } else {
+                "ok"
+            };
+            assert_eq!(
+                state(app, &o.owner, &o.id, m).await["license_state"]["state"],
+                want,
+                "{}",
+                db.name
+            );
+        }
+        assert!(app.template(&o.owner, &o.id, &team.id).await.is_ok());
+        // A plan the organization moved away from is stale, and changes nothing.
+        let gone = app
+            .plan_template(&o.owner, &o.id, &team.id, &Value::Null)
+            .await
+            .unwrap();
+        app.set_quantity(&op(), &o.id, "license_center", 3)
+            .await
+            .unwrap();
+        app.fill_waiting_room(&o.id).await.unwrap();
+        assert_eq!(
+            code(
+                app.bulk_apply(&o.owner, &o.id, &gone.id, Default::default())
+                    .await
+            ),
+            ErrorCode::PlanStale
+        );
+        assert!(
+            app.template(&o.owner, &o.id, &team.id).await.is_ok(),
+            "{}",
+            db.name
+        );
+        // Planning the deletion again and applying it revokes what the template granted.
+        let gone = app
+            .plan_template(&o.owner, &o.id, &team.id, &Value::Null)
+            .await
+            .unwrap();
+        let p = serde_json::to_value(&gone).unwrap();
+        assert!(
+            p["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["outcome"] == "revoke"),
+            "{p:#}"
+        );
+        app.bulk_apply(&o.owner, &o.id, &gone.id, Default::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            state(app, &o.owner, &o.id, &a1).await["extension"],
+            Value::Null
+        );
+        assert_eq!(
+            code(app.template(&o.owner, &o.id, &team.id).await),
+            ErrorCode::NotFound
+        );
+        // Only those who manage templates plan them.
+        assert_eq!(
+            code(app.plan_template(&o.member, &o.id, &team.id, &body).await),
+            ErrorCode::Forbidden
+        );
+    }
+}
