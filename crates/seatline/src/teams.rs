@@ -55,7 +55,7 @@ pub enum TeamsCmd {
         team: String,
         members: Vec<String>,
     },
-    /// A team's license template: `template get|set|status|reprocess|delete` (§13).
+    /// A team's license template: `template get|set|plan|status|reprocess|delete` (§13).
     #[command(subcommand)]
     Template(crate::templates::TemplateCmd),
     /// Limit an admin to teams, or with `--whole-org` give it the whole organization.

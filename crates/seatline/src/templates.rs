@@ -1,4 +1,4 @@
-//! `seatline teams template get|set|status|reprocess|delete` and `seatline waiting-room`:
+//! `seatline teams template get|set|plan|status|reprocess|delete` and `seatline waiting-room`:
 //! team license templates (product.md §13). Runs as the owner unless `--as` names another
 //! member, whose permissions and scope then apply as they do over the API.
 
@@ -34,6 +34,21 @@ pub enum TemplateCmd {
         /// An add-on each member's extension carries: `CODE` or `CODE=COUNT`; repeat it.
         #[arg(long = "addon")]
         addons: Vec<String>,
+    },
+    /// Plan setting a team's template (or, with `--delete`, deleting it): one row per member
+    /// and the seats it moves; nothing changes until `seatline bulk apply PLAN`.
+    Plan {
+        #[command(flatten)]
+        org: OrgArg,
+        team: String,
+        /// As for `set`.
+        #[arg(long, default_value = "next")]
+        extension: String,
+        #[arg(long = "addon")]
+        addons: Vec<String>,
+        /// Plan deleting the template instead.
+        #[arg(long, conflicts_with_all = ["extension", "addons"])]
+        delete: bool,
     },
     /// The counts of the team's members by license state, with those waiting or in error.
     Status {
@@ -145,6 +160,48 @@ pub async fn exec(app: &App, cmd: TemplateCmd, json: bool) -> AppResult<()> {
             let (c, org) = ctx(app, &org, false).await?;
             let b = body(&extension, &addons)?;
             show_template(&app.set_template(&c, &org, &team, &b).await?, json);
+        }
+        TemplateCmd::Plan {
+            org,
+            team,
+            extension,
+            addons,
+            delete,
+        } => {
+            let (c, org) = ctx(app, &org, false).await?;
+            let b = if delete {
+                Value::Null
+            } else {
+                body(&extension, &addons)?
+            };
+            let plan = app.plan_template(&c, &org, &team, &b).await?;
+            if json {
+                print_json(&plan);
+            } else {
+                let rows = plan
+                    .items
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.member.as_ref().map(|m| m.to_string()).unwrap_or_default(),
+                            r.outcome.as_str().to_owned(),
+                            r.key.map(|k| k.to_string()).unwrap_or_default(),
+                            r.addons
+                                .iter()
+                                .map(|c| c.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                        ]
+                    })
+                    .collect();
+                println!("plan {} ({})", plan.id, plan.status.as_str());
+                println!(
+                    "{}",
+                    table(&["member", "outcome", "extension", "addons"], rows)
+                );
+                println!("{}", crate::bulk::seat_table(&plan));
+                println!("apply it with: seatline bulk apply --org {org} {}", plan.id);
+            }
         }
         TemplateCmd::Status { org, team } => {
             let (c, org) = ctx(app, &org, false).await?;

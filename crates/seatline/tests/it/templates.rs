@@ -77,7 +77,26 @@ fn templates_and_the_waiting_room_from_the_cli() {
         "{}",
         stderr(&out)
     );
-    cli.ok(&["teams", "template", "delete", "--org", o, team]);
+    // Deleting it as a plan: every member's row says revoke, then the bulk path applies it.
+    let plan = cli.json(&["teams", "template", "plan", "--org", o, team, "--delete"]);
+    let outcomes: Vec<&str> = plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "revoke").count(),
+        1,
+        "{plan}"
+    );
+    let table = cli.ok(&["teams", "template", "plan", "--org", o, team, "--delete"]);
+    assert!(
+        table.contains("revoke") && table.contains("freed"),
+        "{table}"
+    );
+    let id = plan["id"].as_str().unwrap();
+    cli.ok(&["bulk", "apply", "--org", o, id]);
     let out = cli.run(&["teams", "template", "get", "--org", o, team]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let exts = cli.json(&["ext", "list", "--org", o]);
