@@ -685,6 +685,11 @@ const FILL_POLL: Duration = Duration::from_millis(500);
 pub async fn fill_waiting_rooms_periodically(app: App) {
     let mut wakes = app.feed.subscribe();
     let mut looked = tokio::time::Instant::now();
+    // What each organization's seats and templates were when a fill granted nobody: a poll
+    // finding them unchanged skips the fill, whose org lock is a write (on SQLite, a turn in
+    // the one writer queue) — an organization whose members wait for seats nobody frees
+    // would otherwise cost a write every FILL_POLL.
+    let mut idle: HashMap<OrgId, String> = HashMap::new();
     loop {
         let woke = tokio::time::timeout(FILL_POLL, wakes.next())
             .await
@@ -702,15 +707,40 @@ pub async fn fill_waiting_rooms_periodically(app: App) {
                 continue;
             }
         };
+        idle.retain(|o, _| orgs.contains(o));
         for org in orgs
             .iter()
             .filter(|o| woke.as_ref().is_none_or(|w| w == *o))
         {
+            let seen = match fill_state(&app, org).await {
+                Ok(seen) => seen,
+                Err(e) => {
+                    tracing::warn!(org = %org, error = %e, "reading the waiting room failed");
+                    continue;
+                }
+            };
+            if idle.get(org) == Some(&seen) {
+                continue;
+            }
             match app.fill_waiting_room(org).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(org = %org, granted = n, "waiting room served"),
+                Ok(0) => {
+                    idle.insert(org.clone(), seen);
+                }
+                Ok(n) => {
+                    idle.remove(org);
+                    tracing::info!(org = %org, granted = n, "waiting room served")
+                }
                 Err(e) => tracing::warn!(org = %org, error = %e, "serving the waiting room failed"),
             }
         }
     }
+}
+
+/// What decides whether a waiting member's grant fits, read without a write: each code's
+/// seats and subscription state, and the templates (a range widened).
+async fn fill_state(app: &App, org: &OrgId) -> AppResult<String> {
+    let mut tx = app.store.begin().await?;
+    let seats = tx.seats(org).await?;
+    let templates = tx.templates(org).await?;
+    Ok(format!("{:?} {:?}", seats, templates))
 }
