@@ -65,6 +65,7 @@ impl App {
             changes: [first.changes, second.changes].concat(),
             audit: [first.audit, second.audit].concat(),
         };
+        let d = Self::guard_direct_write(&mut tx, org, &e, Some(&addons), d).await?;
         let after = Extension {
             addons,
             numbers: sorted,

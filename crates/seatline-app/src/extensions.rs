@@ -120,7 +120,9 @@ impl App {
                 .map_err(|_| refused)?;
         }
         let e = need(found, "extension", key)?;
-        Self::extension_view(&mut tx, org, &e).await
+        let mut view = Self::extension_view(&mut tx, org, &e).await?;
+        view.sources = Some(Self::sources(&mut tx, org, &e).await?);
+        Ok(view)
     }
 
     #[tracing::instrument(skip_all, fields(org = %org))]
@@ -163,6 +165,7 @@ impl App {
         )?;
         let holder = Self::holder(&mut tx, org, &e).await?;
         let d = rules::deprovision(&e, holder.as_ref())?;
+        let d = Self::guard_direct_write(&mut tx, org, &e, None, d).await?;
         self.commit(tx, ctx, org, d).await
     }
 
@@ -192,6 +195,11 @@ impl App {
         // The extension is in scope, so its holder is too: the refusal may name it.
         let holder = Self::holder(&mut tx, org, &e).await?;
         let d = rules::assign(&e, holder.as_ref(), &m, held, reassign)?;
+        let d = if d.is_empty() {
+            d
+        } else {
+            Self::guard_direct_write(&mut tx, org, &e, None, d).await?
+        };
         let after = seatline_domain::Extension {
             member: Some(m.id.clone()),
             ..e.clone()
@@ -218,7 +226,7 @@ impl App {
             "extension",
             key,
         )?;
-        let d = rules::unassign(&e);
+        let d = Self::guard_direct_write(&mut tx, org, &e, None, rules::unassign(&e)).await?;
         let after = seatline_domain::Extension {
             member: None,
             ..e.clone()
@@ -256,6 +264,7 @@ impl App {
         )?;
         let seats = tx.seats(org).await?;
         let d = rules::set_addons(&e, addons.clone(), &seats)?;
+        let d = Self::guard_direct_write(&mut tx, org, &e, Some(&addons), d).await?;
         let m = Self::holder(&mut tx, org, &e).await?;
         let after = seatline_domain::Extension {
             addons,

@@ -23,6 +23,7 @@ pub mod scim;
 pub mod scim_url;
 mod sign_in_links;
 mod teams;
+pub mod templates;
 mod tokens;
 pub mod views;
 pub mod webhooks;

@@ -116,7 +116,9 @@ impl App {
         let m = Self::scoped_member(&mut tx, org, &scope, id).await?;
         self.guard(ctx, org, Action::ReadMember, m.as_ref().map(|m| &m.id))?;
         let m = need(m, "member", id)?;
-        Self::member_view(&mut tx, org, &m).await
+        let mut view = Self::member_view(&mut tx, org, &m).await?;
+        view.license_state = Self::license_state(&mut tx, org, &m.id).await?;
+        Ok(view)
     }
 
     #[tracing::instrument(skip_all, fields(org = %org))]
@@ -203,7 +205,16 @@ impl App {
             d.audit.extend(step.audit);
         }
         let view = Self::member_view(&mut tx, org, &m).await?;
-        self.commit(tx, ctx, org, d).await?;
+        // Enabled again: what its templated teams ask for is granted now (§13); a disabled
+        // member keeps what it holds, so disabling reconciles nothing.
+        let enabled = status == Some(Status::Active);
+        let affected = if enabled {
+            vec![m.id.clone()]
+        } else {
+            Vec::new()
+        };
+        self.commit_reconciling(tx, ctx, org, d, &affected, Vec::new())
+            .await?;
         Ok(view)
     }
 
@@ -242,6 +253,10 @@ impl App {
         self.guard(ctx, org, Action::DeleteMember, None)?;
         let mut tx = self.lock(org).await?;
         let m = need(Self::find_member(&mut tx, org, id).await?, "member", id)?;
+        // Refused before anything is written (an active member, the owner).
+        rules::delete_member(&m, None)?;
+        // What its teams granted goes with it (§13); what was direct stays, unassigned.
+        self.release_inherited(&mut tx, ctx, org, &m).await?;
         let ext = tx.extension_of(org, &m.id).await?;
         let d = rules::delete_member(&m, ext.as_ref())?;
         self.commit(tx, ctx, org, d).await

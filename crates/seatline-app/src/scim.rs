@@ -457,9 +457,13 @@ impl App {
         let mut tx = self.lock(&org).await?;
         let current = need(load_user(&mut tx, &org, id).await?, "member", id)?;
         check(&current)?;
+        // What its teams granted goes with it (§13); what was direct stays, unassigned.
+        self.release_inherited(&mut tx, ctx, &org, &current.member)
+            .await?;
+        let ext = tx.extension_of(&org, &current.member.id).await?;
         let mut draft = Draft {
             member: current.member.clone(),
-            ext: current.extension.clone(),
+            ext,
             seats: Seats::default(),
             decision: Decision::default(),
             detached: Vec::new(),

@@ -217,13 +217,39 @@ impl App {
     ) -> AppResult<TeamView> {
         let (tx, all, t) = self.locked_team(ctx, org, id).await?;
         let d = teams::update_team(&all, &t, name, enabled)?;
-        self.commit(tx, ctx, org, d).await?;
+        // Enabling or disabling a templated team grants or revokes for its members (§13).
+        let affected = if enabled.is_some_and(|e| e != t.enabled) {
+            t.members.clone()
+        } else {
+            Vec::new()
+        };
+        self.commit_reconciling(tx, ctx, org, d, &affected, Vec::new())
+            .await?;
         self.stored_team(org, &t.id).await
     }
 
     #[tracing::instrument(skip_all, fields(org = %org))]
     pub async fn delete_team(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<()> {
-        let (tx, _, t) = self.locked_team(ctx, org, id).await?;
+        let (mut tx, _, t) = self.locked_team(ctx, org, id).await?;
+        // A templated team's grants are revoked first, in the same transaction: the copies
+        // it alone granted go, and no inherited row names a team that is gone (§13).
+        if tx
+            .templates(org)
+            .await?
+            .iter()
+            .any(|(team, _)| *team == t.id)
+        {
+            let gone = seatline_domain::Decision {
+                changes: vec![seatline_domain::Change::SetTemplate {
+                    team: t.id.clone(),
+                    template: None,
+                }],
+                audit: Vec::new(),
+            };
+            self.record(&mut tx, ctx, org, gone, crate::events::Seen::default())
+                .await?;
+            self.reconcile_in(&mut tx, ctx, org, &t.members).await?;
+        }
         self.commit(tx, ctx, org, teams::delete_team(&t)).await
     }
 
@@ -282,22 +308,37 @@ impl App {
             Some(seatline_domain::Change::UpdateTeam(after)) => after.clone(),
             _ => t.clone(),
         };
+        let mut joined_order: Vec<MemberId> = Vec::new();
         let mut ids: BTreeSet<MemberId> = match &change.members {
-            Some(refs) => Self::resolve_members(&mut tx, org, refs)
-                .await?
-                .into_iter()
-                .collect(),
+            Some(refs) => {
+                let listed = Self::resolve_members(&mut tx, org, refs).await?;
+                joined_order.extend(listed.iter().cloned());
+                listed.into_iter().collect()
+            }
             None => t.members.iter().cloned().collect(),
         };
-        ids.extend(Self::resolve_members(&mut tx, org, &change.add).await?);
+        let added = Self::resolve_members(&mut tx, org, &change.add).await?;
+        joined_order.extend(added.iter().cloned());
+        ids.extend(added);
         for r in &change.remove {
             ids.remove(&MemberId(r.clone()));
         }
+        // The members joining and leaving: their grants follow in the same transaction (§13),
+        // in the order the request named them (join order).
+        let before: BTreeSet<&MemberId> = t.members.iter().collect();
+        let mut affected: Vec<MemberId> = Vec::new();
+        for m in joined_order {
+            if ids.contains(&m) && !before.contains(&m) && !affected.contains(&m) {
+                affected.push(m);
+            }
+        }
+        affected.extend(t.members.iter().filter(|m| !ids.contains(m)).cloned());
         let ids: Vec<MemberId> = ids.into_iter().collect();
         let step = teams::set_team_members(&renamed, ids.clone());
         d.changes.extend(step.changes);
         d.audit.extend(step.audit);
-        self.commit(tx, ctx, org, d).await?;
+        self.commit_reconciling(tx, ctx, org, d, &affected, Vec::new())
+            .await?;
         self.stored_team(org, &renamed.id).await
     }
 

@@ -27,6 +27,10 @@ pub struct MemberView {
     /// the member reads (`GET …/members`, `GET …/members/{member}`), left out elsewhere.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_activity: Option<Vec<crate::activity::LastActivity>>,
+    /// The member's license state while it is in a templated team (product.md §13); only
+    /// on `GET /members/{member}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license_state: Option<crate::templates::LicenseStateView>,
 }
 
 impl MemberView {
@@ -41,6 +45,7 @@ impl MemberView {
             extension: ext.map(|e| e.key.to_string()),
             contact_center: contact_center(m, ext, seats),
             last_activity: None,
+            license_state: None,
         }
     }
 }
@@ -67,6 +72,12 @@ pub struct ExtensionView {
     /// `GET …/extensions/{key}`), left out elsewhere.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_activity: Option<Vec<crate::activity::LastActivity>>,
+    /// Where the assignment and each add-on code come from (product.md §13): `direct` and/or
+    /// `team:{id}`, as `{"assignment": [...], "addons": {code: [...]}}`; only on
+    /// `GET /extensions/{key}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub sources: Option<serde_json::Value>,
 }
 
 impl ExtensionView {
@@ -82,6 +93,7 @@ impl ExtensionView {
             numbers: e.numbers.iter().map(|n| n.to_string()).collect(),
             effective: effective(e, member, seats),
             last_activity: None,
+            sources: None,
         }
     }
 }

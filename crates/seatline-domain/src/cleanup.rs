@@ -453,7 +453,12 @@ pub fn replay(items: &[RowPlan], org: &OrgUsage<'_>) -> (Vec<RowError>, Decision
                     after: ext.audit_json(),
                 });
             }
-            Outcome::Create | Outcome::Error => unreachable!("filtered above"),
+            Outcome::Create
+            | Outcome::Error
+            | Outcome::Grant
+            | Outcome::Revoke
+            | Outcome::Wait
+            | Outcome::Unchanged => unreachable!("filtered above"),
         }
     }
     (errors, d)

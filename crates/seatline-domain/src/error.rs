@@ -133,6 +133,10 @@ error_codes! {
     InvalidDevice = "invalid_device": Invalid, "An activity's device is ip_phone, mobile_app, desktop_app, web_rtc or null.";
     InvalidTime = "invalid_time": Invalid, "An instant is RFC 3339, such as 2026-12-07T09:30:00Z.";
     ActivityInFuture = "activity_in_future": Invalid, "An activity's at is more than 5 minutes after the server's clock; check the reporter's clock.";
+    // Team license templates (issue 22, product.md §13).
+    InvalidTemplate = "invalid_template": Invalid, "A template is {\"extension\": {\"from\": KEY, \"to\": KEY} | true | null, \"addons\": {code: count}}; add-ons need an extension.";
+    ExtensionRangeExhausted = "extension_range_exhausted": Conflict, "No free extension key is left in the template's range; widen the range or free a key in it.";
+    InheritedFromTeam = "inherited_from_team": Conflict, "The extension's assignment or add-on copies are granted by a team's template; remove the member from the team or change the template.";
 }
 
 impl serde::Serialize for ErrorCode {

@@ -31,6 +31,9 @@ pub const MEMBER_DELETED: &str = "member.deleted";
 pub const SUBSCRIPTION_UPDATED: &str = "subscription.updated";
 pub const BULK_APPLIED: &str = "bulk.applied";
 pub const WEBHOOK_TEST: &str = "webhook.test";
+// Team license templates (product.md §13).
+pub const MEMBER_LICENSE_STATE_CHANGED: &str = "member.license_state_changed";
+pub const TEAM_TEMPLATE_CHANGED: &str = "team.template_changed";
 
 /// Every event type of product.md §8, in the order of its table.
 pub const TYPES: &[&str] = &[
@@ -47,6 +50,8 @@ pub const TYPES: &[&str] = &[
     SUBSCRIPTION_UPDATED,
     BULK_APPLIED,
     WEBHOOK_TEST,
+    MEMBER_LICENSE_STATE_CHANGED,
+    TEAM_TEMPLATE_CHANGED,
 ];
 
 /// Whether a `types` filter entry names a known type or a known `prefix.*`.
@@ -96,7 +101,12 @@ pub fn needs(changes: &[Change]) -> Needs {
             | Change::UpdateTeam(_)
             | Change::DeleteTeam(_)
             | Change::SetTeamMembers { .. }
-            | Change::SetScope { .. } => {}
+            | Change::SetScope { .. }
+            | Change::SetTemplate { .. }
+            | Change::SetLicenseState { .. } => {}
+            Change::SetGrant(g) => {
+                n.extensions.insert(g.key);
+            }
             Change::SetSubscription(s) => {
                 n.codes.insert(s.code);
             }
@@ -478,6 +488,12 @@ impl Deriving<'_> {
                 let (added, removed) = (minus(addons, &old), minus(&old, addons));
                 self.entitlements_changed(*key, (added, Vec::new()), (removed, Vec::new()));
             }
+            // A template's grant moves held copies as a direct add-ons write does.
+            Change::SetGrant(g) => self.change(&Change::SetAddons {
+                key: g.key,
+                addons: g.held.clone(),
+            }),
+            Change::SetTemplate { .. } | Change::SetLicenseState { .. } => {}
             Change::SetNumbers { key, numbers } => {
                 let Some(ext) = self.exts.get_mut(key) else {
                     return;

@@ -19,6 +19,7 @@ pub mod rules;
 pub mod spelling;
 mod subscription;
 pub mod teams;
+pub mod templates;
 mod values;
 pub mod webhooks;
 pub mod words;

@@ -215,6 +215,20 @@ pub enum Change {
         member: MemberId,
         teams: Option<Vec<TeamId>>,
     },
+    // Team license templates (product.md §13).
+    /// Set (`Some`) or remove a team's template.
+    SetTemplate {
+        team: TeamId,
+        template: Option<crate::templates::Template>,
+    },
+    /// Replace a member's extension's held and direct add-on counts and its inherited part.
+    SetGrant(crate::templates::Grant),
+    /// Set (`Some`: state and the templated teams it is about) or clear a member's license
+    /// state; its `since` moves only when the state or its code does.
+    SetLicenseState {
+        member: MemberId,
+        state: Option<(crate::templates::State, Vec<TeamId>)>,
+    },
 }
 
 /// What the audit log says about one decision; the use case adds actor, time and request id.

@@ -126,6 +126,9 @@ actions! {
     /// integration token does only if the owner created it with `can_report_activity`: the
     /// use case checks that flag, the one write such a token may do.
     ReportActivity,
+    /// Set, plan and delete a team's license template (product.md §13); reading one is
+    /// `ReadTeams`. Not SCIM's: an identity provider moves members, an admin sets licenses.
+    ManageTemplates,
 }
 
 /// A party in the permission table; `Itself` is a member acting on its own record.
@@ -217,6 +220,7 @@ pub const PERMISSIONS: &[(Action, &[Who])] = &[
         Action::ReportActivity,
         &[Operator, Owner, Admin, Integration],
     ),
+    (Action::ManageTemplates, &[Owner, Admin]),
 ];
 
 fn describe(action: Action) -> &'static str {
@@ -252,6 +256,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadTeams => "read teams",
         Action::ManageTeams => "manage teams",
         Action::SetScope => "set an admin's scope",
+        Action::ManageTemplates => "manage team license templates",
         Action::ReadReports => "read the usage report",
         Action::ReportActivity => "report activity",
     }
@@ -444,6 +449,7 @@ mod tests {
         // nor the whole organization's feed, nor new members (they would be out of scope).
         let refused = [
             ManageTeams,
+            ManageTemplates,
             SetScope,
             SetQuantity,
             ChangeRole,

@@ -47,11 +47,23 @@ pub struct SeatFreed {
     pub freed: u64,
 }
 
-/// One entry of a plan's `seats`: what a bulk plan needs (`{code, needed, available}`), or
-/// what a cleanup plan frees (`{code, freed}`).
+/// Seats of one code a template plan (product.md §13) takes and gives back, and how many
+/// are available now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatMove {
+    pub code: Code,
+    pub needed: u64,
+    pub freed: u64,
+    pub available: u64,
+}
+
+/// One entry of a plan's `seats`: what a bulk plan needs (`{code, needed, available}`),
+/// what a cleanup plan frees (`{code, freed}`), or what a template plan moves (`{code,
+/// needed, freed, available}`; first, so that reading it back does not take it for another).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum SeatChange {
+    Moved(SeatMove),
     Freed(SeatFreed),
     Needed(SeatNeed),
 }
@@ -98,6 +110,15 @@ pub enum Outcome {
     DetachNumbers,
     /// Deprovision the unassigned extension with the listed add-ons and numbers.
     Deprovision,
+    // The rows of a template plan (product.md §13), one per member.
+    /// The member is granted what its teams' templates ask (`key`, `addons` after).
+    Grant,
+    /// What no template asks of the member any more is revoked.
+    Revoke,
+    /// The member's grant does not fit the seats: it waits (warning `seats_exhausted`).
+    Wait,
+    /// Nothing changes for the member.
+    Unchanged,
 }
 
 impl Outcome {
@@ -109,11 +130,21 @@ impl Outcome {
             Outcome::RemoveAddons => "remove_addons",
             Outcome::DetachNumbers => "detach_numbers",
             Outcome::Deprovision => "deprovision",
+            Outcome::Grant => "grant",
+            Outcome::Revoke => "revoke",
+            Outcome::Wait => "wait",
+            Outcome::Unchanged => "unchanged",
         }
     }
     /// Whether the row acts on an existing extension (a cleanup row).
     pub fn is_cleanup(self) -> bool {
-        !matches!(self, Outcome::Create | Outcome::Error)
+        matches!(
+            self,
+            Outcome::Unassign
+                | Outcome::RemoveAddons
+                | Outcome::DetachNumbers
+                | Outcome::Deprovision
+        )
     }
 }
 

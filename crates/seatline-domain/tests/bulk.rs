@@ -396,7 +396,7 @@ fn seats_list_needed_and_available_per_code() {
         .iter()
         .map(|s| match s {
             SeatChange::Needed(s) => (s.code, s.needed, s.available),
-            SeatChange::Freed(f) => panic!("a bulk plan frees nothing: {f:?}"),
+            other => panic!("a bulk plan only needs seats: {other:?}"),
         })
         .collect();
     assert_eq!(

@@ -28,6 +28,7 @@ mod reports;
 mod scim;
 mod sign_in_links;
 mod teams;
+mod templates;
 mod tokens;
 mod webhooks;
 
@@ -119,6 +120,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(webhooks::routes())
         .merge(events::routes())
         .merge(teams::routes())
+        .merge(templates::routes())
         .merge(reports::routes())
         .merge(sign_in_links::routes())
         .merge(activity::routes())

@@ -28,7 +28,29 @@ impl PgTx {
                     _ => None,
                 })
                 .collect();
-            if run.is_empty() {
+            // So is a run of template grants, and one of license states (product.md §13): a
+            // template applied to 10,000 members is a few statements, not 10,000.
+            let grants: Vec<&seatline_domain::templates::Grant> = rest
+                .iter()
+                .map_while(|c| match c {
+                    Change::SetGrant(g) => Some(g),
+                    _ => None,
+                })
+                .collect();
+            let states: Vec<_> = rest
+                .iter()
+                .map_while(|c| match c {
+                    Change::SetLicenseState { member, state } => Some((member, state)),
+                    _ => None,
+                })
+                .collect();
+            if !grants.is_empty() {
+                self.set_grants(org, &grants).await?;
+                rest = &rest[grants.len()..];
+            } else if !states.is_empty() {
+                self.set_license_states(org, &states).await?;
+                rest = &rest[states.len()..];
+            } else if run.is_empty() {
                 self.apply_one(org, change).await?;
                 rest = &rest[1..];
             } else {
@@ -168,6 +190,13 @@ impl PgTx {
             }
             Change::SetScope { member, teams } => {
                 self.set_scope(org, member, teams.as_deref()).await?
+            }
+            Change::SetTemplate { team, template } => {
+                self.set_template(org, team, template.as_ref()).await?
+            }
+            Change::SetGrant(g) => self.set_grants(org, &[g]).await?,
+            Change::SetLicenseState { member, state } => {
+                self.set_license_states(org, &[(member, state)]).await?
             }
         }
         Ok(())

@@ -162,8 +162,8 @@ impl PgTx {
             return Ok(());
         }
         sqlx::query(
-            "INSERT INTO extension_addons (org_id, ext_key, code, copies)
-             SELECT $1, * FROM UNNEST($2::int4[], $3::text[], $4::int4[])",
+            "INSERT INTO extension_addons (org_id, ext_key, code, copies, direct)
+             SELECT $1, k, c, n, n FROM UNNEST($2::int4[], $3::text[], $4::int4[]) AS u(k, c, n)",
         )
         .bind(org.as_str())
         .bind(&keys)

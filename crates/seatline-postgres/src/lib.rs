@@ -34,6 +34,7 @@ mod scim;
 mod sign_in_links;
 mod sql;
 mod teams;
+mod templates;
 mod tokens;
 mod tx;
 mod webhooks;
@@ -313,6 +314,11 @@ impl Store for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn org_ids(&self) -> Result<Vec<OrgId>> {
         epochs::org_ids(&self.pool).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn orgs_with_waiting(&self) -> Result<Vec<OrgId>> {
+        templates::orgs_with_waiting(&self.pool).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(before = before))]

@@ -203,6 +203,34 @@ impl Tx for PgTx {
         }
     }
 
+    async fn templates(
+        &mut self,
+        org: &OrgId,
+    ) -> Result<
+        Vec<(
+            seatline_domain::TeamId,
+            seatline_domain::templates::Template,
+        )>,
+    > {
+        self.templates_impl(org).await
+    }
+
+    async fn holdings(
+        &mut self,
+        org: &OrgId,
+        members: &[MemberId],
+    ) -> Result<Vec<(MemberId, seatline_domain::templates::Holding)>> {
+        self.holdings_impl(org, members).await
+    }
+
+    async fn license_states(
+        &mut self,
+        org: &OrgId,
+        q: &seatline_store::LicenseStateQuery,
+    ) -> Result<Vec<seatline_store::LicenseStateRow>> {
+        self.license_states_impl(org, q).await
+    }
+
     async fn teams(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Team>> {
         self.teams_impl(org).await
     }

@@ -124,6 +124,13 @@ impl SqliteTx {
                 Change::SetScope { member, teams } => {
                     self.set_scope(org, member, teams.as_deref())?
                 }
+                Change::SetTemplate { team, template } => {
+                    self.set_template(org, team, template.as_ref())?
+                }
+                Change::SetGrant(g) => self.set_grant(org, g)?,
+                Change::SetLicenseState { member, state } => {
+                    self.set_license_state(org, member, state.as_ref())?
+                }
             }
         }
         Ok(())

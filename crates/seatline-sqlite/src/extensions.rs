@@ -106,7 +106,7 @@ impl SqliteTx {
         let mut st = self
             .conn
             .prepare_cached(
-                "INSERT INTO extension_addons (org_id, ext_key, code, copies) VALUES (?, ?, ?, ?)",
+                "INSERT INTO extension_addons (org_id, ext_key, code, copies, direct) VALUES (?1, ?2, ?3, ?4, ?4)",
             )
             .map_err(db)?;
         for (k, c, n) in rows {

@@ -34,6 +34,7 @@ mod scim;
 mod sign_in_links;
 mod sql;
 mod teams;
+mod templates;
 mod tokens;
 mod tx;
 mod webhooks;
@@ -347,6 +348,11 @@ impl Store for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn org_ids(&self) -> Result<Vec<OrgId>> {
         epochs::org_ids(&*self.pool.take()?)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn orgs_with_waiting(&self) -> Result<Vec<OrgId>> {
+        templates::orgs_with_waiting(&*self.pool.take()?)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

@@ -332,6 +332,34 @@ impl Tx for SqliteTx {
         })
     }
 
+    async fn templates(
+        &mut self,
+        org: &OrgId,
+    ) -> Result<
+        Vec<(
+            seatline_domain::TeamId,
+            seatline_domain::templates::Template,
+        )>,
+    > {
+        self.templates_impl(org)
+    }
+
+    async fn holdings(
+        &mut self,
+        org: &OrgId,
+        members: &[MemberId],
+    ) -> Result<Vec<(MemberId, seatline_domain::templates::Holding)>> {
+        heavy(members.len() > MANY, || self.holdings_impl(org, members))
+    }
+
+    async fn license_states(
+        &mut self,
+        org: &OrgId,
+        q: &seatline_store::LicenseStateQuery,
+    ) -> Result<Vec<seatline_store::LicenseStateRow>> {
+        heavy(true, || self.license_states_impl(org, q))
+    }
+
     async fn scim_members(&mut self, org: &OrgId, q: &ScimQuery) -> Result<(u64, Vec<ScimMember>)> {
         self.scim_members_impl(org, q)
     }

@@ -9,7 +9,9 @@
 pub mod conformance;
 pub mod decode;
 mod sign_in_links;
+pub mod templates;
 pub use sign_in_links::SignInLinkRow;
+pub use templates::{LicenseStateQuery, LicenseStateRow};
 
 use std::collections::BTreeSet;
 
@@ -444,6 +446,9 @@ pub trait Store: Send + Sync + 'static {
     async fn events_prune(&self, before: &str) -> Result<u64>;
     /// Every organization's id, in id order (a reset of every feed walks them).
     async fn org_ids(&self) -> Result<Vec<OrgId>>;
+    /// The organizations where some member waits for seats (product.md §13): what the
+    /// waiting-room pass looks at.
+    async fn orgs_with_waiting(&self) -> Result<Vec<OrgId>>;
     /// Wake-ups for events committed by any process, when the database can push them
     /// (PostgreSQL LISTEN/NOTIFY); `None` when readers must poll (SQLite).
     async fn listen_events(&self) -> Result<Option<EventWakeups>>;
@@ -712,6 +717,25 @@ pub trait Tx: Send {
     /// The ids of the organization's integration tokens allowed to report activity, revoked
     /// ones included.
     async fn activity_reporters(&mut self, org: &OrgId) -> Result<BTreeSet<String>>;
+    // ---- team license templates (product.md §13) ----
+    /// Every team's template, by team id.
+    async fn templates(
+        &mut self,
+        org: &OrgId,
+    ) -> Result<Vec<(TeamId, seatline_domain::templates::Template)>>;
+    /// What each of `members` that holds an extension holds, direct and inherited apart; one
+    /// statement per part whatever the number of members.
+    async fn holdings(
+        &mut self,
+        org: &OrgId,
+        members: &[MemberId],
+    ) -> Result<Vec<(MemberId, seatline_domain::templates::Holding)>>;
+    /// Members' license states, in join order (`seq`).
+    async fn license_states(
+        &mut self,
+        org: &OrgId,
+        q: &LicenseStateQuery,
+    ) -> Result<Vec<LicenseStateRow>>;
 
     // ---- password reset links (admin UI) ----
     /// Store a member's reset link, replacing any earlier link of that member.

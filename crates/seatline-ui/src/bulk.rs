@@ -454,7 +454,7 @@ fn render_plan(
                             th scope="col" { span.sr-only { "Enough?" } }
                         } }
                         tbody {
-                            @for n in p.seats.iter().filter_map(|s| match s { SeatChange::Needed(n) => Some(n), SeatChange::Freed(_) => None }) {
+                            @for n in p.seats.iter().filter_map(|s| match s { SeatChange::Needed(n) => Some(n), SeatChange::Freed(_) | SeatChange::Moved(_) => None }) {
                                 tr {
                                     th scope="row" { (n.code.name()) " " code.small { (n.code) } }
                                     td.num { (count(n.needed)) }
@@ -561,7 +561,7 @@ pub async fn apply(
                 .iter()
                 .map(|s| match s {
                     SeatChange::Freed(f) => f.freed,
-                    SeatChange::Needed(_) => 0,
+                    SeatChange::Needed(_) | SeatChange::Moved(_) => 0,
                 })
                 .sum();
             Ok(done(

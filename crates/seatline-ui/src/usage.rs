@@ -55,6 +55,10 @@ fn action_label(o: Outcome) -> &'static str {
         Outcome::Deprovision => "Deprovision",
         Outcome::Create => "Create",
         Outcome::Error => "Error",
+        Outcome::Grant => "Grant",
+        Outcome::Revoke => "Revoke",
+        Outcome::Wait => "Wait",
+        Outcome::Unchanged => "Unchanged",
     }
 }
 
@@ -348,7 +352,7 @@ pub fn render_cleanup_plan(
         .iter()
         .filter_map(|s| match s {
             SeatChange::Freed(f) => Some((f.code, f.freed)),
-            SeatChange::Needed(_) => None,
+            SeatChange::Needed(_) | SeatChange::Moved(_) => None,
         })
         .collect();
     let total: u64 = freed.iter().map(|(_, n)| n).sum();

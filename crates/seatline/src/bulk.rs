@@ -127,10 +127,26 @@ pub(crate) fn seat_table(view: &PlanView) -> String {
             .iter()
             .filter_map(|s| match s {
                 SeatChange::Freed(f) => Some(vec![f.code.as_str().to_owned(), f.freed.to_string()]),
-                SeatChange::Needed(_) => None,
+                SeatChange::Needed(_) | SeatChange::Moved(_) => None,
             })
             .collect();
         return table(&["code", "freed"], rows);
+    }
+    if view.template.is_some() {
+        let rows = view
+            .seats
+            .iter()
+            .filter_map(|s| match s {
+                SeatChange::Moved(m) => Some(vec![
+                    m.code.as_str().to_owned(),
+                    m.needed.to_string(),
+                    m.freed.to_string(),
+                    m.available.to_string(),
+                ]),
+                SeatChange::Needed(_) | SeatChange::Freed(_) => None,
+            })
+            .collect();
+        return table(&["code", "needed", "freed", "available"], rows);
     }
     let rows = view
         .seats
@@ -141,7 +157,7 @@ pub(crate) fn seat_table(view: &PlanView) -> String {
                 s.needed.to_string(),
                 s.available.to_string(),
             ]),
-            SeatChange::Freed(_) => None,
+            SeatChange::Freed(_) | SeatChange::Moved(_) => None,
         })
         .collect();
     table(&["code", "needed", "available"], rows)

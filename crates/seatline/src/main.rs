@@ -22,6 +22,7 @@ mod reports;
 mod scim;
 mod sign_in_links;
 mod teams;
+mod templates;
 mod tokens;
 mod webhooks;
 
@@ -128,6 +129,8 @@ enum Command {
     /// Teams and admins' scopes (product.md §12).
     #[command(subcommand)]
     Teams(teams::TeamsCmd),
+    /// The members waiting for seats for their teams' templates, in join order (§13).
+    WaitingRoom(context::OrgArg),
     /// The usage report: `report usage`, `report findings [--kind K] [--csv]`.
     #[command(subcommand)]
     Report(reports::ReportCmd),
@@ -247,6 +250,11 @@ async fn serve(app: App, args: ServeArgs) -> Result<(), ServeError> {
             ),
         ));
     }
+    // The waiting room fills itself (product.md §13).
+    background.spawn(until_stopped(
+        stop.clone(),
+        seatline_app::templates::fill_waiting_rooms_periodically(app.clone()),
+    ));
     let app = app.with_webhook_settings(seatline_app::webhooks::Settings {
         allow_private: args.webhooks_allow_private,
         ..Default::default()
@@ -449,5 +457,6 @@ async fn run() -> std::process::ExitCode {
         Command::IntegrationToken(cmd) => tokens::integration_token(&app, cmd, cli.json).await,
         Command::Teams(cmd) => teams::run(&app, cmd, cli.json).await,
         Command::Activity(cmd) => activity::run(&app, cmd, cli.json).await,
+        Command::WaitingRoom(org) => templates::waiting_room(&app, org, cli.json).await,
     }
 }

@@ -1,4 +1,4 @@
-//! `seatline teams list|create|rename|enable|disable|delete|members|scope`: the organization's
+//! `seatline teams list|create|rename|enable|disable|delete|members|template|scope`: the organization's
 //! teams and admins' scopes (product.md §12). Runs as the owner unless `--as` names another
 //! member, whose scope then applies as it does over the API.
 
@@ -55,6 +55,9 @@ pub enum TeamsCmd {
         team: String,
         members: Vec<String>,
     },
+    /// A team's license template: `template get|set|plan|status|reprocess|delete` (§13).
+    #[command(subcommand)]
+    Template(crate::templates::TemplateCmd),
     /// Limit an admin to teams, or with `--whole-org` give it the whole organization.
     Scope {
         #[command(flatten)]
@@ -152,6 +155,7 @@ async fn exec(app: &App, cmd: TeamsCmd, json: bool) -> AppResult<()> {
             };
             show(&app.change_team(&c, &org, &team, change).await?, json);
         }
+        TeamsCmd::Template(cmd) => crate::templates::exec(app, cmd, json).await?,
         TeamsCmd::Scope {
             org,
             member,

@@ -113,7 +113,7 @@ pub fn seats() -> Schema {
             ("available", integer("Seats available now (a bulk file's plan)."), false),
             ("freed", integer("Seats the plan gives back (a cleanup plan)."), false),
         ],
-        "Seats of one code: {code, needed, available} for a bulk file, {code, freed} for a cleanup plan.",
+        "Seats of one code: {code, needed, available} for a bulk file, {code, freed} for a cleanup plan, {code, needed, freed, available} for a template plan.",
     );
     list(
         item,
@@ -143,8 +143,12 @@ pub fn items() -> Schema {
                         Outcome::RemoveAddons,
                         Outcome::DetachNumbers,
                         Outcome::Deprovision,
+                        Outcome::Grant,
+                        Outcome::Revoke,
+                        Outcome::Wait,
+                        Outcome::Unchanged,
                     ],
-                    "A bulk file's row: create, or error when the row has problems. A cleanup plan's row (product.md §11): unassign, remove_addons, detach_numbers or deprovision.",
+                    "A bulk file's row: create, or error when the row has problems. A cleanup plan's row (product.md §11): unassign, remove_addons, detach_numbers or deprovision. A template plan's row (product.md §13), one per member: grant, revoke, wait, unchanged or error.",
                 ),
                 true,
             ),

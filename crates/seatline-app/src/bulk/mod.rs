@@ -76,6 +76,11 @@ pub struct PlanView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub cleanup: Option<CleanupRequest>,
+    /// A template plan's change (product.md §13): `{team, template}` (`template` null:
+    /// the template deleted); absent for other plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub template: Option<crate::templates::TemplatePlanRequest>,
 }
 
 impl PlanView {
@@ -101,6 +106,7 @@ impl PlanView {
             items: plan.items,
             file_name: None,
             cleanup: None,
+            template: None,
         }
     }
 }
@@ -475,6 +481,9 @@ impl App {
         }
         if view.cleanup.is_some() {
             return self.apply_cleanup(tx, ctx, org, view).await;
+        }
+        if view.template.is_some() {
+            return self.apply_template_plan(tx, ctx, org, view).await;
         }
         // A ready plan's rows say everything its file said: plan them again against the
         // organization as it is now, inside the lock.

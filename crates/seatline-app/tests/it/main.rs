@@ -11,6 +11,8 @@ mod reads;
 mod seats;
 mod sign_in_links;
 mod support;
+mod templates;
+mod templates_property;
 mod tenancy;
 mod tokens;
 mod webhooks;

@@ -215,6 +215,18 @@ fn source(code: ErrorCode) -> Option<Source> {
         TooManyColumns | CellTooLong | RecordTooLong | TooManyCells | UnpackedTooLarge | Busy => {
             Elsewhere("reading bulk uploads: seatline-app bulk/read and tests/bulk/hostile.rs")
         }
+        InvalidTemplate => Domain(|| {
+            refused(seatline_domain::templates::Template::parse(&serde_json::json!([])))
+        }),
+        ExtensionRangeExhausted => Elsewhere("a member's license_state: templates::reconcile (its table tests)"),
+        InheritedFromTeam => Domain(|| {
+            let w = seatline_domain::templates::Inherited {
+                extension: [(seatline_domain::TeamId("t".into()), seatline_domain::templates::ExtensionRule::Next)].into(),
+                addons: Default::default(),
+            };
+            let h = seatline_domain::templates::Holding { inherited: w, ..Default::default() };
+            refused(seatline_domain::templates::check_direct_write(&h, key(1001), None))
+        }),
         // Unreachable today; reached when a code is added without a case here.
         #[allow(unreachable_patterns)]
         _ => return None,

@@ -54,6 +54,7 @@ fn every_action_for_every_actor() {
         (SetScope, [false, true, false, false, false]),
         (ReadReports, [false, true, true, false, false]),
         (ReportActivity, [true, true, true, false, false]),
+        (ManageTemplates, [false, true, true, false, false]),
     ];
     for action in Action::ALL {
         let rows = table.iter().filter(|(a, _)| a == action).count();

@@ -13,3 +13,4 @@ mod replay;
 mod scope_leaks;
 mod support;
 mod teams;
+mod templates;

@@ -28,6 +28,7 @@ mod passwords;
 mod scim;
 mod sign_in_links;
 mod teams;
+mod templates;
 mod tokens;
 mod tx;
 mod webhooks;
@@ -50,6 +51,7 @@ pub use passwords::*;
 pub use scim::*;
 pub use sign_in_links::*;
 pub use teams::*;
+pub use templates::*;
 pub use tokens::*;
 pub use tx::*;
 pub use webhooks::*;
@@ -115,6 +117,9 @@ macro_rules! conformance_tests {
             team_scopes,
             activity_round_trip,
             activity_reporters_round_trip,
+            templates_round_trip,
+            template_grants_keep_direct_and_inherited_apart,
+            a_whole_team_is_granted_in_one_commit_and_waits_in_join_order,
         );
     };
 }

@@ -16,9 +16,11 @@ mod scim_token;
 mod serve_demo;
 mod serve_lifecycle;
 mod serve_race;
+mod serve_waiting_room;
 mod shutdown;
 mod sign_in_links;
 mod teams;
+mod templates;
 mod upgrades;
 mod webhooks;
 

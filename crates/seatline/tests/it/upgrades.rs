@@ -175,6 +175,69 @@ fn check(url: &str, from: i64) {
         assert_eq!(before.len(), 2, "from schema {from}: the kept events");
         assert_eq!(before[0]["id"], "evt_fixture_1", "{before:?}");
     }
+    if from >= 8 {
+        templates_keep_direct_copies(url, from);
+    }
+}
+
+/// Copies held before templates are direct (migration 0013): a template granting the same
+/// codes to the Support team, then deleted, leaves them where they were.
+fn templates_keep_direct_copies(url: &str, from: i64) {
+    let addons = |key: &str| -> Value {
+        let exts = items(json(url, &["ext", "list", "--org", ORG]));
+        let e = exts
+            .into_iter()
+            .find(|e| e["key"] == key)
+            .unwrap_or_else(|| panic!("from schema {from}: no {key}"));
+        e["addons"].clone()
+    };
+    let (agent, admin) = (addons("1001"), addons("1002"));
+    json(
+        url,
+        &[
+            "teams",
+            "template",
+            "set",
+            "--org",
+            ORG,
+            "team_support",
+            "--addon",
+            "license_center",
+            "--addon",
+            "device_mobile_app",
+        ],
+    );
+    let status = json(
+        url,
+        &["teams", "template", "status", "--org", ORG, "team_support"],
+    );
+    // The agent holds both codes already; the admin (in the team from schema 12) needs a
+    // license_center copy, whose subscription the fixtures suspended: an error, not a wait.
+    assert_eq!(status["ok"], 1, "from schema {from}: {status}");
+    assert_eq!(
+        status["error"],
+        i64::from(from >= 12),
+        "from schema {from}: {status}"
+    );
+    let out = run(
+        url,
+        &["teams", "template", "delete", "--org", ORG, "team_support"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        addons("1001"),
+        agent,
+        "from schema {from}: the agent's direct copies"
+    );
+    assert_eq!(
+        addons("1002"),
+        admin,
+        "from schema {from}: the admin's direct copies"
+    );
 }
 
 /// The feed's events, oldest first (`events tail` prints one JSON object per line).
