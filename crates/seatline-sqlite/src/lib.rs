@@ -164,8 +164,14 @@ impl Store for SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(pool::BUSY_TIMEOUT);
+        // No idle timeout nor lifetime: sqlx then starts no maintenance task. Its task could
+        // race `close()` (sqlx 0.8's idle count wrapped below zero) and spin without yielding,
+        // so the runtime never shut down and a `seatline` command hung at exit, once in a CI
+        // run of the lifecycle test.
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_with(opts)
             .await
             .map_err(sqlx_err)?;
