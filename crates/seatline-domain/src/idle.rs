@@ -39,6 +39,9 @@ pub const HANDOVER_ACTIONS: [&str; 5] = [
     "extension.addons",
 ];
 
+/// One kept activity of an extension: its kind, device and latest instant.
+pub type Seen = (ActivityKind, Option<Device>, DateTime<Utc>);
+
 /// What the idle rules read: the instant to judge at, the threshold, the activity kept and
 /// the hand-over of each extension.
 #[derive(Debug, Clone, Default)]
@@ -46,7 +49,7 @@ pub struct Idle {
     pub at: DateTime<Utc>,
     pub idle_days: u32,
     /// The latest `at` per extension, kind and device.
-    pub activity: HashMap<ExtKey, Vec<(ActivityKind, Option<Device>, DateTime<Utc>)>>,
+    pub activity: HashMap<ExtKey, Vec<Seen>>,
     /// The latest hand-over of each extension.
     pub handed_over: HashMap<ExtKey, DateTime<Utc>>,
 }

@@ -18,10 +18,12 @@ fn days_ago(n: i64) -> DateTime<Utc> {
     now() - Duration::days(n)
 }
 
+/// (last activity, handed over, at: days before now, idle_days, idle?)
+type Case = (Option<i64>, Option<i64>, i64, u32, bool);
+
 #[test]
 fn idle_time_counts_from_the_later_of_activity_and_hand_over() {
-    // (last activity, handed over, at, idle_days, idle?)
-    let cases: [(Option<i64>, Option<i64>, i64, u32, bool); 10] = [
+    let cases: [Case; 10] = [
         (None, None, 0, 30, true),             // never used, hand-over unknown
         (None, Some(29), 0, 30, false),        // handed over 29 days ago: grace
         (None, Some(30), 0, 30, true),         // exactly idle_days: idle
