@@ -5,7 +5,9 @@
 //! [`App::apply_cleanup`], which replays its rows under the org lock and writes them with
 //! their audit entries and events in one transaction, or refuses with `plan_stale`.
 
+use seatline_domain::activity::{ActivityKind, Device};
 use seatline_domain::cleanup::{self, CleanupRequest};
+use seatline_domain::idle::{self, Idle};
 use seatline_domain::permissions::Action;
 use seatline_domain::plans::PlanStatus;
 use seatline_domain::reports::{self, Finding, OrgUsage, Usage};
@@ -121,6 +123,48 @@ fn keys(extensions: &[String]) -> Result<Vec<ExtKey>, Error> {
         .collect()
 }
 
+/// When and how idle copies are judged: `at` (RFC 3339, at most 400 days ahead; now when
+/// absent) and `idle_days` (1 to 3650; 30 when absent), as the request wrote them.
+#[derive(Debug, Clone, Default)]
+pub struct IdleParams {
+    pub at: Option<String>,
+    pub idle_days: Option<String>,
+}
+
+/// The activity and hand-overs of the organization, read in the report's transaction.
+async fn load_idle(tx: &mut Box<dyn Tx>, org: &OrgId, params: &IdleParams) -> AppResult<Idle> {
+    let at = idle::parse_at(params.at.as_deref(), chrono::Utc::now())?;
+    let idle_days = idle::parse_idle_days(params.idle_days.as_deref())?;
+    let mut out = Idle {
+        at,
+        idle_days,
+        ..Idle::default()
+    };
+    // Stored instants are the store's own RFC 3339 text; one that does not read is skipped
+    // (it cannot make a copy look used).
+    let instant = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    for row in tx.activity(org, None).await? {
+        let (Some(kind), Some(at)) = (ActivityKind::parse(&row.kind), instant(&row.at)) else {
+            continue;
+        };
+        let device = row.device.as_deref().and_then(Device::parse);
+        out.activity
+            .entry(row.extension)
+            .or_default()
+            .push((kind, device, at));
+    }
+    for (key, at) in tx.extension_handovers(org, &idle::HANDOVER_ACTIONS).await? {
+        if let Some(at) = instant(&at) {
+            out.handed_over.insert(key, at);
+        }
+    }
+    Ok(out)
+}
+
 impl App {
     /// The organization as the report reads it: within the actor's scope when `scoped`.
     async fn report_state(&self, ctx: &Ctx, org: &OrgId, scoped: bool) -> AppResult<ReportState> {
@@ -134,22 +178,69 @@ impl App {
         ReportState::load(&mut tx, org, &scope).await
     }
 
-    /// Per code: purchased, in use, assigned, effective, productive, cost and waste; totals.
-    pub async fn usage_report(&self, ctx: &Ctx, org: &OrgId) -> AppResult<Usage> {
-        let s = self.report_state(ctx, org, false).await?;
-        Ok(reports::usage(&s.usage()))
+    /// The report's state and its idle judgement, read in one transaction.
+    async fn idle_state(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        scoped: bool,
+        params: &IdleParams,
+    ) -> AppResult<(ReportState, Idle)> {
+        self.guard(ctx, org, Action::ReadReports, None)?;
+        // The parameters are checked before anything is read: a bad `at` costs nothing.
+        idle::parse_at(params.at.as_deref(), chrono::Utc::now())?;
+        idle::parse_idle_days(params.idle_days.as_deref())?;
+        let mut tx = self.read(org).await?;
+        let scope = if scoped {
+            Self::scope(&mut tx, ctx, org).await?
+        } else {
+            Scope::Org
+        };
+        let s = ReportState::load(&mut tx, org, &scope).await?;
+        let idle = load_idle(&mut tx, org, params).await?;
+        Ok((s, idle))
     }
 
-    /// Every finding, or those of one kind (`kind` as the wire names it).
+    /// Per code: purchased, in use, assigned, effective, productive, idle, cost and waste;
+    /// totals. Idle copies judged now, after 30 days.
+    pub async fn usage_report(&self, ctx: &Ctx, org: &OrgId) -> AppResult<Usage> {
+        self.usage_report_at(ctx, org, &IdleParams::default()).await
+    }
+
+    /// The usage report with idle copies judged at `params.at` after `params.idle_days`.
+    pub async fn usage_report_at(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        params: &IdleParams,
+    ) -> AppResult<Usage> {
+        let (s, idle) = self.idle_state(ctx, org, false, params).await?;
+        Ok(reports::usage(&s.usage().with_idle(&idle)))
+    }
+
+    /// Every finding, or those of one kind (`kind` as the wire names it); idle copies judged
+    /// now, after 30 days.
     pub async fn findings(
         &self,
         ctx: &Ctx,
         org: &OrgId,
         kind: Option<&str>,
     ) -> AppResult<Vec<Finding>> {
+        self.findings_at(ctx, org, kind, &IdleParams::default())
+            .await
+    }
+
+    /// The findings with idle copies judged at `params.at` after `params.idle_days`.
+    pub async fn findings_at(
+        &self,
+        ctx: &Ctx,
+        org: &OrgId,
+        kind: Option<&str>,
+        params: &IdleParams,
+    ) -> AppResult<Vec<Finding>> {
         let kind: Option<FindingKind> = kind.map(str::parse).transpose()?;
-        let s = self.report_state(ctx, org, true).await?;
-        Ok(reports::findings(&s.usage(), kind))
+        let (s, idle) = self.idle_state(ctx, org, true, params).await?;
+        Ok(reports::findings(&s.usage().with_idle(&idle), kind))
     }
 
     /// Plan the cleanup of the findings of these kinds (on these extensions only, when

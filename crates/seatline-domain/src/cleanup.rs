@@ -499,6 +499,19 @@ pub fn parse_kinds<'s>(
     let mut out: Vec<FindingKind> = Vec::new();
     for k in kinds {
         let k: FindingKind = k.parse()?;
+        // A cleanup plan is replayed on the organization alone, which cannot tell whether an
+        // idle copy was used since the plan was made; the reclaim policy (product.md §14)
+        // will own idle copies, with notice. Until then they are refused, not half-handled.
+        if k.is_idle() {
+            return Err(Error::new(
+                ErrorCode::InvalidFindingKind,
+                format!(
+                    "kinds: {k} cannot be cleaned up by a cleanup plan (idle copies are reclaimed with notice by the reclaim policy); remove it from kinds, and unassign the extension or remove the add-on on the extension's page"
+                ),
+            )
+            .detail("field", "kinds")
+            .detail("value", k.as_str()));
+        }
         if !out.contains(&k) {
             out.push(k);
         }

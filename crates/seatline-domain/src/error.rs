@@ -126,7 +126,7 @@ error_codes! {
     ResetLinkInvalid = "reset_link_invalid": NotFound, "The password reset link was used already, replaced by a newer one, or has expired; ask an owner or admin for a new one.";
     SignInLinkInvalid = "sign_in_link_invalid": NotFound, "The sign-in link was used already, replaced by a newer one, or has expired; ask an owner or admin for a new one.";
     // Usage report and cleanup plans (issue 13, product.md §11).
-    InvalidFindingKind = "invalid_finding_kind": Invalid, "A finding kind is one of extension_unassigned, addon_on_unassigned_extension, number_on_unassigned_extension, disabled_member_holds_extension, contact_center_not_ready, over_allocated, not_effective.";
+    InvalidFindingKind = "invalid_finding_kind": Invalid, "A finding kind is one of extension_unassigned, addon_on_unassigned_extension, number_on_unassigned_extension, disabled_member_holds_extension, contact_center_not_ready, over_allocated, not_effective, idle_extension, idle_contact_center, idle_device (the idle kinds are not cleaned up by a cleanup plan).";
     CleanupRowChanged = "cleanup_row_changed": Conflict, "A cleanup plan's row no longer matches its extension (assigned, enabled, changed or gone since the plan was made); make a new cleanup plan.";
     // Activity and reclaim (issue 23, product.md §14): per-item refusals of an activity report.
     InvalidActivityKind = "invalid_activity_kind": Invalid, "An activity kind is registration, call or contact_center_sign_in.";

@@ -21,10 +21,13 @@ pub enum FindingKind {
     ContactCenterNotReady,
     OverAllocated,
     NotEffective,
+    IdleExtension,
+    IdleContactCenter,
+    IdleDevice,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 7] = [
+    pub const ALL: [FindingKind; 10] = [
         FindingKind::ExtensionUnassigned,
         FindingKind::AddonOnUnassignedExtension,
         FindingKind::NumberOnUnassignedExtension,
@@ -32,6 +35,9 @@ impl FindingKind {
         FindingKind::ContactCenterNotReady,
         FindingKind::OverAllocated,
         FindingKind::NotEffective,
+        FindingKind::IdleExtension,
+        FindingKind::IdleContactCenter,
+        FindingKind::IdleDevice,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,7 +48,17 @@ impl FindingKind {
             FindingKind::ContactCenterNotReady => "contact_center_not_ready",
             FindingKind::OverAllocated => "over_allocated",
             FindingKind::NotEffective => "not_effective",
+            FindingKind::IdleExtension => "idle_extension",
+            FindingKind::IdleContactCenter => "idle_contact_center",
+            FindingKind::IdleDevice => "idle_device",
         }
+    }
+    /// The idle kinds (product.md §14): judged from activity, not from the organization alone.
+    pub fn is_idle(self) -> bool {
+        matches!(
+            self,
+            FindingKind::IdleExtension | FindingKind::IdleContactCenter | FindingKind::IdleDevice
+        )
     }
 }
 

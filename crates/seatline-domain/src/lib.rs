@@ -10,6 +10,7 @@ mod contact_center;
 mod error;
 pub mod events;
 mod finding;
+pub mod idle;
 pub mod lifecycle;
 mod model;
 pub mod permissions;

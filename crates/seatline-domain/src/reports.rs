@@ -16,6 +16,7 @@ use serde::{Serialize, Serializer};
 
 use crate::catalog::Code;
 use crate::finding::FindingKind;
+use crate::idle::Idle;
 use crate::lifecycle::effective;
 use crate::model::{Addons, Extension, Member, Seats};
 use crate::plans::Outcome;
@@ -78,6 +79,8 @@ pub struct OrgUsage<'a> {
     pub(crate) seats: &'a Seats,
     /// Each priced code's unit price and currency.
     prices: BTreeMap<Code, (Money, Option<&'a str>)>,
+    /// The activity to judge idle copies by; without it nothing is idle.
+    idle: Option<&'a Idle>,
 }
 
 impl<'a> OrgUsage<'a> {
@@ -98,6 +101,22 @@ impl<'a> OrgUsage<'a> {
                     Some((s.code, (price, s.currency.as_ref().map(|c| c.as_str()))))
                 })
                 .collect(),
+            idle: None,
+        }
+    }
+
+    /// The same organization, its idle copies judged by `idle` (product.md §14).
+    pub fn with_idle(mut self, idle: &'a Idle) -> Self {
+        self.idle = Some(idle);
+        self
+    }
+
+    /// The idle copies of an extension: only an active member's, since an unassigned
+    /// extension's or a disabled holder's copies are findings of their own already.
+    fn idle_copies(&self, e: &Extension) -> Vec<(FindingKind, Vec<Code>)> {
+        match (self.idle, self.member(e)) {
+            (Some(idle), Some(m)) if m.status == Status::Active => idle.copies(e.key, &e.addons),
+            _ => Vec::new(),
         }
     }
 
@@ -133,6 +152,9 @@ pub struct UsageItem {
     pub effective: u32,
     /// Copies in productive use: held by an active member and effective.
     pub productive: u32,
+    /// Copies held by an active member, effective, and idle (product.md §14): not counted
+    /// as productive.
+    pub idle: u32,
     pub available: u32,
     pub over_allocated: u32,
     pub state: SubState,
@@ -164,9 +186,15 @@ pub fn usage(org: &OrgUsage<'_>) -> Usage {
     let n = Code::ALL.len();
     let (mut in_use, mut assigned, mut eff, mut productive) =
         (vec![0u32; n], vec![0u32; n], vec![0u32; n], vec![0u32; n]);
+    let mut idle = vec![0u32; n];
     for e in org.extensions {
         let member = org.member(e);
         let active = member.is_some_and(|m| m.status == Status::Active);
+        let idle_codes: Vec<Code> = org
+            .idle_copies(e)
+            .into_iter()
+            .flat_map(|(_, codes)| codes)
+            .collect();
         for f in effective(e, member, org.seats) {
             let copies = if f.code == Code::PhoneSystem {
                 1
@@ -181,7 +209,11 @@ pub fn usage(org: &OrgUsage<'_>) -> Usage {
             if f.effective {
                 eff[i] += copies;
                 if active {
-                    productive[i] += copies;
+                    // Idle copies give service nobody uses: not productive.
+                    let idle_n =
+                        (idle_codes.iter().filter(|c| **c == f.code).count() as u32).min(copies);
+                    idle[i] += idle_n;
+                    productive[i] += copies - idle_n;
                 }
             }
         }
@@ -213,6 +245,7 @@ pub fn usage(org: &OrgUsage<'_>) -> Usage {
             assigned: assigned[i],
             effective: eff[i],
             productive: productive[i],
+            idle: idle[i],
             available: seat.purchased.saturating_sub(in_use[i]),
             over_allocated: in_use[i].saturating_sub(seat.purchased),
             state: seat.state,
@@ -348,6 +381,14 @@ pub fn findings(org: &OrgUsage<'_>, kind: Option<FindingKind>) -> Vec<Finding> {
                 Vec::new(),
                 Outcome::RemoveAddons,
             );
+        }
+        for (k, codes) in org.idle_copies(e) {
+            let action = if k == FindingKind::IdleExtension {
+                Outcome::Unassign
+            } else {
+                Outcome::RemoveAddons
+            };
+            push(k, codes, Vec::new(), action);
         }
         let dead_codes: Vec<Code> = e
             .addons

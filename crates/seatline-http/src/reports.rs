@@ -6,7 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use seatline_app::bulk::PlanView;
-use seatline_app::reports::FindingList;
+use seatline_app::reports::{FindingList, IdleParams};
 use seatline_domain::OrgId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -41,8 +41,12 @@ pub(crate) struct UsageLine {
     assigned: u32,
     /// Copies that give service (product.md §10).
     effective: u32,
-    /// Copies in productive use: on an extension held by an active member, and effective.
+    /// Copies in productive use: on an extension held by an active member, effective, and
+    /// not idle.
     productive: u32,
+    /// Copies held by an active member and effective that had no activity for `idle_days`
+    /// by `at` (product.md §14).
+    idle: u32,
     available: u32,
     over_allocated: u32,
     /// The subscription's state: active, expired, suspended or terminated.
@@ -87,7 +91,7 @@ pub(crate) struct FindingMember {
 pub(crate) struct Finding {
     /// extension_unassigned, addon_on_unassigned_extension, number_on_unassigned_extension,
     /// disabled_member_holds_extension, contact_center_not_ready, over_allocated,
-    /// not_effective.
+    /// not_effective, idle_extension, idle_contact_center, idle_device.
     kind: String,
     /// The extension key; null for a whole code (over_allocated).
     extension: Option<String>,
@@ -126,6 +130,24 @@ pub(crate) struct FindingFilter {
     /// `json` (default) or `csv`.
     #[param(inline)]
     pub format: Option<Format>,
+    /// The instant to judge idle copies at (RFC 3339, at most 400 days ahead; default now):
+    /// a forecast of what will be idle by then, e.g. at renewal.
+    pub at: Option<String>,
+    /// Days without activity that make a copy idle, 1 to 3650 (default 30).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 3650)]
+    pub idle_days: Option<String>,
+}
+
+/// When the usage report judges idle copies.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UsageQuery {
+    /// The instant to judge idle copies at (RFC 3339, at most 400 days ahead; default now).
+    pub at: Option<String>,
+    /// Days without activity that make a copy idle, 1 to 3650 (default 30).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 3650)]
+    pub idle_days: Option<String>,
 }
 
 /// What to clean up.
@@ -139,16 +161,22 @@ pub(crate) struct CleanupBody {
 }
 
 /// Per code: purchased, in use, assigned, effective, in productive use, available,
-/// over-allocated, and with a unit price the monthly cost and waste; the totals.
+/// over-allocated, idle (no activity for `idle_days` by `at`), and with a unit price the
+/// monthly cost and waste; the totals.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/reports/usage", tag = "reports",
-    params(("org" = String, Path, description = "Organization id")),
+    params(("org" = String, Path, description = "Organization id"), UsageQuery),
     responses((status = 200, description = "The usage report", body = UsageReport)))]
 async fn usage(
     State(s): State<AppState>,
     Auth(ctx): Auth,
     ApiPath(org): ApiPath<String>,
+    ApiQuery(q): ApiQuery<UsageQuery>,
 ) -> ApiResult<Response> {
-    let report = s.app.usage_report(&ctx, &OrgId(org)).await?;
+    let params = IdleParams {
+        at: q.at,
+        idle_days: q.idle_days,
+    };
+    let report = s.app.usage_report_at(&ctx, &OrgId(org), &params).await?;
     Ok(Json(report).into_response())
 }
 
@@ -166,7 +194,11 @@ async fn findings(
     ApiQuery(f): ApiQuery<FindingFilter>,
 ) -> ApiResult<Response> {
     let kind = f.kind.as_deref().filter(|k| !k.is_empty());
-    let items = s.app.findings(&ctx, &OrgId(org), kind).await?;
+    let params = IdleParams {
+        at: f.at.clone(),
+        idle_days: f.idle_days.clone(),
+    };
+    let items = s.app.findings_at(&ctx, &OrgId(org), kind, &params).await?;
     Ok(match f.format.unwrap_or_default() {
         Format::Json => {
             Json(FindingList::page(&items, f.cursor.as_deref(), f.limit).map_err(ApiError::from)?)

@@ -134,4 +134,31 @@ impl PgTx {
         .map_err(db)?;
         Ok(found.iter().map(|r| r.get(0)).collect())
     }
+
+    /// One grouped read over the audit log (its org index narrows it to the organization).
+    pub(crate) async fn extension_handovers_impl(
+        &mut self,
+        org: &OrgId,
+        actions: &[&str],
+    ) -> Result<Vec<(ExtKey, String)>> {
+        let found = sqlx::query(
+            "SELECT target, MAX(at) AS at FROM audit
+             WHERE org_id = $1 AND target LIKE 'extension:%' AND action = ANY($2)
+             GROUP BY target",
+        )
+        .bind(org.as_str())
+        .bind(actions)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        // A target that is not an extension key is skipped: nothing to hand over.
+        Ok(found
+            .iter()
+            .filter_map(|r| {
+                let t: String = r.get("target");
+                let at: String = r.get("at");
+                Some((t.strip_prefix("extension:")?.parse().ok()?, at))
+            })
+            .collect())
+    }
 }

@@ -400,6 +400,14 @@ impl Tx for PgTx {
         self.activity_impl(org, keys).await
     }
 
+    async fn extension_handovers(
+        &mut self,
+        org: &OrgId,
+        actions: &[&str],
+    ) -> Result<Vec<(ExtKey, String)>> {
+        self.extension_handovers_impl(org, actions).await
+    }
+
     async fn allow_activity_reports(&mut self, org: &OrgId, token: &str) -> Result<()> {
         self.allow_activity_reports_impl(org, token).await
     }

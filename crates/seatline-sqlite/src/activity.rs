@@ -116,4 +116,28 @@ impl SqliteTx {
         .into_iter()
         .collect())
     }
+
+    /// One grouped read over the audit log (its org index narrows it to the organization).
+    pub(crate) fn extension_handovers_impl(
+        &self,
+        org: &OrgId,
+        actions: &[&str],
+    ) -> Result<Vec<(ExtKey, String)>> {
+        let found: Vec<(String, String)> = heavy(true, || {
+            rows(
+                &self.conn,
+                "SELECT target, MAX(at) FROM audit
+                 WHERE org_id = ? AND target LIKE 'extension:%'
+                   AND action IN (SELECT value FROM json_each(?))
+                 GROUP BY target",
+                (org.as_str(), json_list(actions.iter().copied())),
+                |r| Ok((r.at(0)?, r.at(1)?)),
+            )
+        })?;
+        // A target that is not an extension key is skipped: nothing to hand over.
+        Ok(found
+            .into_iter()
+            .filter_map(|(t, at)| Some((t.strip_prefix("extension:")?.parse().ok()?, at)))
+            .collect())
+    }
 }

@@ -285,6 +285,14 @@ impl Tx for SqliteTx {
         self.activity_impl(org, keys)
     }
 
+    async fn extension_handovers(
+        &mut self,
+        org: &OrgId,
+        actions: &[&str],
+    ) -> Result<Vec<(ExtKey, String)>> {
+        self.extension_handovers_impl(org, actions)
+    }
+
     async fn allow_activity_reports(&mut self, org: &OrgId, token: &str) -> Result<()> {
         self.writing().await;
         self.allow_activity_reports_impl(org, token)

@@ -712,6 +712,13 @@ pub trait Tx: Send {
     /// The activity kept for these extensions (every extension's when `None`), ordered by
     /// extension, kind and device.
     async fn activity(&mut self, org: &OrgId, keys: Option<&[ExtKey]>) -> Result<Vec<ActivityRow>>;
+    /// The latest audit `at` per extension among entries of these actions on an
+    /// `extension:KEY` target: when each extension was last handed over (idle rules, §14).
+    async fn extension_handovers(
+        &mut self,
+        org: &OrgId,
+        actions: &[&str],
+    ) -> Result<Vec<(ExtKey, String)>>;
     /// Allow an integration token of the organization to report activity.
     async fn allow_activity_reports(&mut self, org: &OrgId, token: &str) -> Result<()>;
     /// The ids of the organization's integration tokens allowed to report activity, revoked

@@ -44,6 +44,9 @@ pub fn kind_label(k: FindingKind) -> &'static str {
         FindingKind::ContactCenterNotReady => "Contact Center license without member or device",
         FindingKind::OverAllocated => "More in use than purchased",
         FindingKind::NotEffective => "Add-ons of a suspended or terminated subscription",
+        FindingKind::IdleExtension => "Extension without a registration or call",
+        FindingKind::IdleContactCenter => "Contact Center license without a sign-in",
+        FindingKind::IdleDevice => "Device license without a registration from that device",
     }
 }
 
@@ -248,7 +251,9 @@ fn usage_page(
                     (csrf(v))
                     fieldset.checks {
                         legend { "Findings to clean up" }
-                        @for (k, n) in &per_kind {
+                        // Idle copies are not cleaned up by a cleanup plan (the reclaim
+                        // policy will own them, with notice): not offered here.
+                        @for (k, n) in per_kind.iter().filter(|(k, _)| !k.is_idle()) {
                             label.check {
                                 input type="checkbox" name="kinds" value=(k) checked[filter.is_none_or(|f| f == *k)];
                                 " " (kind_label(*k)) " (" (n) ")"

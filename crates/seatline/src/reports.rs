@@ -15,16 +15,48 @@ use crate::output::{fail, print_json, table};
 
 #[derive(Subcommand)]
 pub enum ReportCmd {
-    /// Per code: purchased, in use, assigned, effective, productive, monthly cost and waste.
-    Usage(OrgArg),
+    /// Per code: purchased, in use, assigned, effective, productive, idle, monthly cost and
+    /// waste.
+    Usage(UsageArgs),
     /// What is paid for and not used, with the action that fixes each finding.
     Findings(FindingsArgs),
+}
+
+/// When idle copies are judged (product.md §14).
+#[derive(Args)]
+pub struct IdleArgs {
+    /// Judge idle copies at this instant (RFC 3339, at most 400 days ahead; default now): a
+    /// forecast, e.g. at renewal.
+    #[arg(long)]
+    at: Option<String>,
+    /// Days without activity that make a copy idle, 1 to 3650 (default 30).
+    #[arg(long)]
+    idle_days: Option<String>,
+}
+
+impl IdleArgs {
+    fn params(&self) -> seatline_app::reports::IdleParams {
+        seatline_app::reports::IdleParams {
+            at: self.at.clone(),
+            idle_days: self.idle_days.clone(),
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct UsageArgs {
+    #[command(flatten)]
+    org: OrgArg,
+    #[command(flatten)]
+    idle: IdleArgs,
 }
 
 #[derive(Args)]
 pub struct FindingsArgs {
     #[command(flatten)]
     org: OrgArg,
+    #[command(flatten)]
+    idle: IdleArgs,
     /// Only findings of this kind (e.g. extension_unassigned).
     #[arg(long)]
     kind: Option<String>,
@@ -108,8 +140,8 @@ pub async fn report(app: &App, cmd: ReportCmd, json: bool) -> ExitCode {
     let done = async {
         match cmd {
             ReportCmd::Usage(o) => {
-                let (c, org) = ctx(app, &o, false).await?;
-                let u = app.usage_report(&c, &org).await?;
+                let (c, org) = ctx(app, &o.org, false).await?;
+                let u = app.usage_report_at(&c, &org, &o.idle.params()).await?;
                 if json {
                     print_json(&u);
                     return Ok(());
@@ -125,6 +157,7 @@ pub async fn report(app: &App, cmd: ReportCmd, json: bool) -> ExitCode {
                             i.assigned.to_string(),
                             i.effective.to_string(),
                             i.productive.to_string(),
+                            i.idle.to_string(),
                             i.over_allocated.to_string(),
                             money(i.unit_price.as_ref()),
                             money(i.monthly_cost),
@@ -142,6 +175,7 @@ pub async fn report(app: &App, cmd: ReportCmd, json: bool) -> ExitCode {
                             "assigned",
                             "effective",
                             "productive",
+                            "idle",
                             "over",
                             "unit price",
                             "monthly cost",
@@ -159,7 +193,9 @@ pub async fn report(app: &App, cmd: ReportCmd, json: bool) -> ExitCode {
             }
             ReportCmd::Findings(f) => {
                 let (c, org) = ctx(app, &f.org, false).await?;
-                let items = app.findings(&c, &org, f.kind.as_deref()).await?;
+                let items = app
+                    .findings_at(&c, &org, f.kind.as_deref(), &f.idle.params())
+                    .await?;
                 if f.csv {
                     print!("{}", seatline_app::reports::findings_csv(&items));
                 } else if json {

@@ -7,6 +7,7 @@ mod consumer;
 mod events;
 mod feed_requests;
 mod idempotency;
+mod idle;
 mod reads;
 mod seats;
 mod sign_in_links;

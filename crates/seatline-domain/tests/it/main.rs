@@ -6,6 +6,7 @@ mod addons;
 mod assignment;
 mod contact_center;
 mod error_codes;
+mod idle;
 mod lifecycle;
 mod members;
 mod messages;

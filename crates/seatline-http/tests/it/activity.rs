@@ -146,3 +146,81 @@ async fn a_cdr_file_uploads_as_its_body() {
         .await
         .expect(403, "forbidden");
 }
+
+/// Idle copies over HTTP (product.md §14): `at` and `idle_days` on the usage report and the
+/// findings, the `idle` column, refusals naming the parameter, and the OpenAPI additions.
+#[tokio::test]
+async fn idle_reports_over_http() {
+    let w = World::new().await;
+    let api = &w.api;
+    let t = Some(w.owner.token.as_str());
+    let far = (Utc::now() + chrono::Duration::days(401)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let soon = (Utc::now() + chrono::Duration::days(60)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let u = api
+        .ok(
+            "GET",
+            &w.at(&format!("/reports/usage?at={soon}&idle_days=30")),
+            t,
+            None,
+            200,
+        )
+        .await;
+    assert!(
+        u["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["idle"].is_u64()),
+        "{u}"
+    );
+    api.ok(
+        "GET",
+        &w.at(&format!("/reports/findings?at={soon}&kind=idle_extension")),
+        t,
+        None,
+        200,
+    )
+    .await;
+    for (path, field) in [
+        (format!("/reports/usage?at={far}"), "at"),
+        (format!("/reports/findings?at={far}"), "at"),
+        ("/reports/findings?at=tomorrow".to_owned(), "at"),
+        ("/reports/usage?idle_days=0".to_owned(), "idle_days"),
+    ] {
+        let r = api.call("GET", &w.at(&path), t, None).await;
+        r.expect(422, "");
+        assert_eq!(
+            r.body["error"]["details"]["field"], field,
+            "{path}: {}",
+            r.body
+        );
+    }
+    let r = api
+        .call(
+            "POST",
+            &w.at("/reports/findings/plan"),
+            t,
+            Some(json!({"kinds": ["idle_extension"]})),
+        )
+        .await;
+    r.expect(422, "invalid_finding_kind");
+    assert_eq!(r.body["error"]["details"]["field"], "kinds");
+
+    let doc = api.ok("GET", "/api/openapi.json", None, None, 200).await;
+    for p in [
+        "/api/v1/orgs/{org}/reports/usage",
+        "/api/v1/orgs/{org}/reports/findings",
+    ] {
+        let names: Vec<&str> = doc["paths"][p]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|x| x["name"].as_str())
+            .collect();
+        assert!(
+            names.contains(&"at") && names.contains(&"idle_days"),
+            "{p}: {names:?}"
+        );
+    }
+    assert!(doc["components"]["schemas"]["UsageLine"]["properties"]["idle"].is_object());
+}

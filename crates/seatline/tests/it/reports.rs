@@ -65,6 +65,37 @@ fn report_then_clean_up_from_the_shell() {
         stderr(&bad)
     );
 
+    // Forecast: 40 days ahead the owner's extension, handed over now and never used, is idle.
+    let later = (chrono::Utc::now() + chrono::Duration::days(40)).to_rfc3339();
+    let idle = cli.ok(&[
+        "report",
+        "findings",
+        "--org",
+        o,
+        "--csv",
+        "--at",
+        &later,
+        "--idle-days",
+        "30",
+    ]);
+    assert!(
+        idle.contains("idle_extension,1001,owner@waste.example,phone_system,,10.00,unassign"),
+        "{idle}"
+    );
+    let usage = cli.json(&["report", "usage", "--org", o, "--at", &later]);
+    assert_eq!(usage["items"][0]["idle"], 1, "{usage}");
+    let table = cli.ok(&["report", "usage", "--org", o, "--at", &later]);
+    assert!(table.contains("idle"), "{table}");
+    let bad = cli.run(&["report", "usage", "--org", o, "--idle-days", "0"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("idle_days"), "{}", stderr(&bad));
+    let refused = cli.run(&["cleanup", "plan", "--org", o, "--kinds", "idle_extension"]);
+    assert!(
+        stderr(&refused).contains("remove it from kinds"),
+        "{}",
+        stderr(&refused)
+    );
+
     let shown = cli.ok(&[
         "cleanup",
         "plan",
