@@ -9,15 +9,6 @@ use crate::tx::PgTx;
 
 impl PgTx {
     pub(crate) async fn apply_changes(&mut self, org: &OrgId, changes: &[Change]) -> Result<()> {
-        // The subscriptions the lock read are stale once a change writes one.
-        if changes.iter().any(|c| {
-            matches!(
-                c,
-                Change::SetPurchased { .. } | Change::SetSubscription(_) | Change::InsertOrg(_)
-            )
-        }) {
-            self.subscriptions = None;
-        }
         let mut rest = changes;
         while let Some(change) = rest.first() {
             // A run of inventory additions is one statement.

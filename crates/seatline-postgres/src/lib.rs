@@ -196,28 +196,19 @@ impl Store for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %org))]
     async fn lock(&self, org: &OrgId) -> Result<Option<Box<dyn Tx>>> {
         let mut tx = sql::begin(&self.pool, None).await?;
-        // The feed epoch too, which every event's body carries, and the subscriptions, whose
-        // states every write's events show: no round trips of their own (issue 27).
-        let counter: Option<(i64, i64, Option<String>)> = sqlx::query_as(&format!(
-            "UPDATE orgs SET version = version + 1 WHERE id = $1
-             RETURNING event_seq, feed_epoch,
-                 (SELECT json_agg(json_build_array({})) FROM subscriptions WHERE org_id = $1)::text",
-            lifecycle::COLUMNS
-        ))
+        // The feed epoch too, which every event's body carries: no round trip of its own.
+        // Only the locked row's own columns: a subquery here would read the snapshot taken
+        // before the lock was granted, so a writer that waited for the lock would miss what
+        // the one before it committed (issue 27 tried the subscriptions here; check-deploy's
+        // three schedulers then suspended one subscription twice).
+        let counter: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE orgs SET version = version + 1 WHERE id = $1 RETURNING event_seq, feed_epoch",
+        )
         .bind(org.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        let Some((seq, epoch, subs)) = counter else {
-            return Ok(None);
-        };
-        let subs = lifecycle::subscriptions_json(subs.as_deref())?;
-        Ok(Some(Box::new(PgTx::locked(
-            tx,
-            seq,
-            epoch,
-            (org.clone(), subs),
-        ))))
+        Ok(counter.map(|(seq, epoch)| Box::new(PgTx::locked(tx, seq, epoch)) as Box<dyn Tx>))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

@@ -9,25 +9,7 @@ use sqlx::{PgPool, Row};
 use crate::sql::db;
 use crate::tx::PgTx;
 
-pub(crate) const COLUMNS: &str =
-    "code, quantity, state, term_end, state_since, unit_price, currency";
-
-/// Subscriptions from `json_agg(json_build_array(COLUMNS))` (the org lock's read; null when
-/// there are none), sorted by code as [`PgTx::read_subscriptions`] returns them.
-pub(crate) fn subscriptions_json(json: Option<&str>) -> Result<Vec<Subscription>> {
-    let rows: Vec<decode::SubscriptionRow> = match json {
-        Some(json) => {
-            serde_json::from_str(json).map_err(|e| decode::corrupt("subscriptions", e))?
-        }
-        None => Vec::new(),
-    };
-    let mut subs = rows
-        .into_iter()
-        .map(decode::subscription)
-        .collect::<Result<Vec<_>>>()?;
-    subs.sort_by_key(|s| s.code);
-    Ok(subs)
-}
+const COLUMNS: &str = "code, quantity, state, term_end, state_since, unit_price, currency";
 
 impl PgTx {
     pub(crate) async fn read_subscriptions(&mut self, org: &OrgId) -> Result<Vec<Subscription>> {

@@ -35,9 +35,6 @@ pub(crate) struct PgTx {
     /// every write use case (one round trip for both, issue 27), or alone before the commit
     /// or a read of the audit log.
     pub(crate) audit: Option<(OrgId, Vec<AuditEntry>)>,
-    /// The locked organization's subscriptions as the lock read them (events need their
-    /// states), until a change of this transaction writes one: a round trip fewer per write.
-    pub(crate) subscriptions: Option<(OrgId, Vec<seatline_domain::Subscription>)>,
 }
 
 impl PgTx {
@@ -49,22 +46,14 @@ impl PgTx {
             expected: HashMap::new(),
             written: HashMap::new(),
             audit: None,
-            subscriptions: None,
         }
     }
 
-    /// A transaction holding the organization's lock, whose event counter stood at `event_seq`
-    /// and whose subscriptions the lock read.
-    pub(crate) fn locked(
-        tx: Transaction<'static, Postgres>,
-        event_seq: i64,
-        epoch: i64,
-        subscriptions: (OrgId, Vec<seatline_domain::Subscription>),
-    ) -> Self {
+    /// A transaction holding the organization's lock, whose event counter stood at `event_seq`.
+    pub(crate) fn locked(tx: Transaction<'static, Postgres>, event_seq: i64, epoch: i64) -> Self {
         PgTx {
             next_seq: Some(event_seq + 1),
             epoch: Some(epoch),
-            subscriptions: Some(subscriptions),
             ..PgTx::new(tx)
         }
     }
@@ -197,10 +186,7 @@ impl Tx for PgTx {
     }
 
     async fn subscriptions(&mut self, org: &OrgId) -> Result<Vec<seatline_domain::Subscription>> {
-        match &self.subscriptions {
-            Some((locked, subs)) if locked == org => Ok(subs.clone()),
-            _ => self.read_subscriptions(org).await,
-        }
+        self.read_subscriptions(org).await
     }
 
     async fn templates(
