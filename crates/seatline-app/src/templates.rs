@@ -412,6 +412,10 @@ impl App {
         let Some(holder) = &e.member else {
             return Ok(d);
         };
+        // Nothing inherited (always, without templates): nothing to guard, one statement.
+        if !tx.inherits(org, holder).await? {
+            return Ok(d);
+        }
         let Some((_, h)) = tx
             .holdings(org, std::slice::from_ref(holder))
             .await?

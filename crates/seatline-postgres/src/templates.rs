@@ -28,6 +28,15 @@ impl PgTx {
             .collect()
     }
 
+    pub(crate) async fn inherits_impl(&mut self, org: &OrgId, member: &MemberId) -> Result<bool> {
+        sqlx::query_scalar(&INHERITS.replace("?1", "$1").replace("?2", "$2"))
+            .bind(org.as_str())
+            .bind(member.as_str())
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db)
+    }
+
     pub(crate) async fn holdings_impl(
         &mut self,
         org: &OrgId,
@@ -306,3 +315,10 @@ pub(crate) async fn orgs_with_waiting(pool: &PgPool) -> Result<Vec<OrgId>> {
     .map_err(db)?;
     Ok(ids.into_iter().map(OrgId).collect())
 }
+
+/// Whether a member (?2) inherits its assignment or a copy on its extension ([`Tx::inherits`]).
+///
+/// [`Tx::inherits`]: seatline_store::Tx::inherits
+const INHERITS: &str = "SELECT EXISTS (SELECT 1 FROM inherited_assignments WHERE org_id = ?1 AND member_id = ?2)
+    OR EXISTS (SELECT 1 FROM inherited_addons i JOIN extensions e ON e.org_id = i.org_id AND e.key = i.ext_key
+               WHERE e.org_id = ?1 AND e.member_id = ?2)";

@@ -201,6 +201,10 @@ impl Tx for PgTx {
         self.templates_impl(org).await
     }
 
+    async fn inherits(&mut self, org: &OrgId, member: &MemberId) -> Result<bool> {
+        self.inherits_impl(org, member).await
+    }
+
     async fn holdings(
         &mut self,
         org: &OrgId,

@@ -25,6 +25,14 @@ impl SqliteTx {
             .collect()
     }
 
+    pub(crate) fn inherits_impl(&self, org: &OrgId, member: &MemberId) -> Result<bool> {
+        let found: Option<bool> =
+            crate::sql::row(&self.conn, INHERITS, (org.as_str(), member.as_str()), |r| {
+                r.at(0)
+            })?;
+        Ok(found.unwrap_or(false))
+    }
+
     pub(crate) fn holdings_impl(
         &self,
         org: &OrgId,
@@ -208,3 +216,10 @@ pub(crate) fn orgs_with_waiting(conn: &rusqlite::Connection) -> Result<Vec<OrgId
         |r| Ok(OrgId(r.at(0)?)),
     )
 }
+
+/// Whether a member (?2) inherits its assignment or a copy on its extension ([`Tx::inherits`]).
+///
+/// [`Tx::inherits`]: seatline_store::Tx::inherits
+const INHERITS: &str = "SELECT EXISTS (SELECT 1 FROM inherited_assignments WHERE org_id = ?1 AND member_id = ?2)
+    OR EXISTS (SELECT 1 FROM inherited_addons i JOIN extensions e ON e.org_id = i.org_id AND e.key = i.ext_key
+               WHERE e.org_id = ?1 AND e.member_id = ?2)";

@@ -352,6 +352,10 @@ impl Tx for SqliteTx {
         self.templates_impl(org)
     }
 
+    async fn inherits(&mut self, org: &OrgId, member: &MemberId) -> Result<bool> {
+        self.inherits_impl(org, member)
+    }
+
     async fn holdings(
         &mut self,
         org: &OrgId,

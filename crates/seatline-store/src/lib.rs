@@ -730,6 +730,10 @@ pub trait Tx: Send {
         &mut self,
         org: &OrgId,
     ) -> Result<Vec<(TeamId, seatline_domain::templates::Template)>>;
+    /// Whether `member`'s assignment or a copy on its extension is inherited from a team: one
+    /// statement, so a direct write by a member that inherits nothing (every write in an
+    /// organization without templates) reads no holdings.
+    async fn inherits(&mut self, org: &OrgId, member: &MemberId) -> Result<bool>;
     /// What each of `members` that holds an extension holds, direct and inherited apart; one
     /// statement per part whatever the number of members.
     async fn holdings(

@@ -80,13 +80,24 @@ async fn reconcile(store: &dyn Store, org: &OrgId, ids: &[MemberId]) -> Vec<tpl:
     results
 }
 
+/// A member's holding, checking on the way that `Tx::inherits` says what it holds.
 async fn holding(store: &dyn Store, org: &OrgId, m: &Member) -> Option<tpl::Holding> {
     let mut tx = read(store).await;
     let h = tx
         .holdings(org, std::slice::from_ref(&m.id))
         .await
         .expect("holdings");
-    h.into_iter().next().map(|(_, h)| h)
+    let h = h.into_iter().next().map(|(_, h)| h);
+    let inherited = h
+        .as_ref()
+        .is_some_and(|h| !h.inherited.extension.is_empty() || !h.inherited.addons.is_empty());
+    assert_eq!(
+        tx.inherits(org, &m.id).await.expect("inherits"),
+        inherited,
+        "inherits({}) against its holding {h:?}",
+        m.id
+    );
+    h
 }
 
 fn codes(list: &[(Code, u32)]) -> Addons {
