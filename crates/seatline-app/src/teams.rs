@@ -156,12 +156,22 @@ impl App {
     pub async fn team(&self, ctx: &Ctx, org: &OrgId, id: &str) -> AppResult<TeamView> {
         self.guard(ctx, org, Action::ReadTeams, None)?;
         let mut tx = self.read(org).await?;
-        let scope = Self::scope(&mut tx, ctx, org).await?;
-        let all = tx.teams(org).await?;
-        let t = all
+        Ok((&Self::visible_team(&mut tx, ctx, org, id).await?).into())
+    }
+
+    /// Team `id` as `ctx` may see it: another scope's team is not found.
+    pub(crate) async fn visible_team(
+        tx: &mut Box<dyn seatline_store::Tx>,
+        ctx: &Ctx,
+        org: &OrgId,
+        id: &str,
+    ) -> AppResult<Team> {
+        let scope = Self::scope(tx, ctx, org).await?;
+        let mut all = tx.teams(org).await?;
+        let at = all
             .iter()
-            .find(|t| t.id.as_str() == id && scope.contains_team(&t.id));
-        Ok(need(t, "team", id)?.into())
+            .position(|t| t.id.as_str() == id && scope.contains_team(&t.id));
+        Ok(all.swap_remove(need(at, "team", id)?))
     }
 
     async fn locked_team(

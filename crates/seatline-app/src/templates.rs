@@ -455,15 +455,7 @@ impl App {
     pub async fn template(&self, ctx: &Ctx, org: &OrgId, team: &str) -> AppResult<TemplateView> {
         self.guard(ctx, org, Action::ReadTeams, None)?;
         let mut tx = self.read(org).await?;
-        let scope = Self::scope(&mut tx, ctx, org).await?;
-        let teams = tx.teams(org).await?;
-        let t = need(
-            teams
-                .iter()
-                .find(|t| t.id.as_str() == team && scope.contains_team(&t.id)),
-            "team",
-            team,
-        )?;
+        let t = Self::visible_team(&mut tx, ctx, org, team).await?;
         let templates = tx.templates(org).await?;
         let (id, body) = need(
             templates.iter().find(|(id, _)| *id == t.id),
@@ -589,15 +581,7 @@ impl App {
     ) -> AppResult<TemplateStatus> {
         self.guard(ctx, org, Action::ReadTeams, None)?;
         let mut tx = self.read(org).await?;
-        let scope = Self::scope(&mut tx, ctx, org).await?;
-        let teams = tx.teams(org).await?;
-        let t = need(
-            teams
-                .iter()
-                .find(|t| t.id.as_str() == team && scope.contains_team(&t.id)),
-            "team",
-            team,
-        )?;
+        let t = Self::visible_team(&mut tx, ctx, org, team).await?;
         let rows = Self::license_states_of(&mut tx, org, Some(t.members.clone()), false).await?;
         let count = |s: &str| rows.iter().filter(|r| r.state.as_str() == s).count() as u64;
         let mut members: Vec<LicenseStateEntry> = Vec::new();
